@@ -1,0 +1,57 @@
+// n8n's community-node rules (both the current @n8n plugin and eslint-plugin-n8n-nodes-base's
+// community / nodes / credentials sets) on top of typescript-eslint.
+import tseslint from 'typescript-eslint';
+import n8nCommunity from '@n8n/eslint-plugin-community-nodes';
+import n8nNodesBase from 'eslint-plugin-n8n-nodes-base';
+import jsoncParser from 'jsonc-eslint-parser';
+
+const n8nBase = () => ({ 'n8n-nodes-base': n8nNodesBase });
+
+export default tseslint.config(
+	{
+		ignores: [
+			'dist/**',
+			'build-scripts/**',
+			'.cache/**',
+			'node_modules/**',
+			'coverage/**',
+			'test/fixtures/**',
+			'data/**',
+			'**/*.js',
+			'**/*.mjs',
+		],
+	},
+	{
+		files: ['**/*.ts'],
+		extends: [tseslint.configs.recommended],
+		rules: {
+			'@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+		},
+	},
+	{
+		files: ['nodes/**/*.ts', 'credentials/**/*.ts', 'lib/**/*.ts'],
+		...n8nCommunity.configs.recommendedWithoutN8nCloudSupport,
+		rules: {
+			...n8nCommunity.configs.recommendedWithoutN8nCloudSupport.rules,
+			// This package talks IMAP, SMTP and the providers' SDKs (DESIGN.md sections 3 and 4): it needs
+			// runtime dependencies (mailparser, html-to-text, ...) and so cannot be an n8n Cloud verified node.
+			'@n8n/community-nodes/no-runtime-dependencies': 'off',
+		},
+	},
+	{
+		files: ['nodes/**/*.ts'],
+		plugins: n8nBase(),
+		rules: n8nNodesBase.configs.nodes.rules,
+	},
+	{
+		files: ['credentials/**/*.ts'],
+		plugins: n8nBase(),
+		rules: n8nNodesBase.configs.credentials.rules,
+	},
+	{
+		files: ['package.json'],
+		languageOptions: { parser: jsoncParser },
+		plugins: n8nBase(),
+		rules: n8nNodesBase.configs.community.rules,
+	},
+);

@@ -1,0 +1,13 @@
+// Copies what tsc does not: node and credential icons, and codex files, into dist/.
+const { src, dest, parallel } = require('gulp');
+
+function copyIcons() {
+	return src(['nodes/**/*.svg', 'credentials/**/*.svg'], { base: '.', encoding: false }).pipe(dest('dist'));
+}
+
+function copyCodex() {
+	return src('nodes/**/*.node.json', { base: '.' }).pipe(dest('dist'));
+}
+
+exports['build:icons'] = parallel(copyIcons, copyCodex);
+exports.default = exports['build:icons'];

@@ -1,0 +1,26 @@
+const esmOnly = ['email-reply-parser'];
+
+const shared = {
+	testEnvironment: 'node',
+	transform: {
+		'^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }],
+		'^.+\\.m?js$': 'babel-jest',
+	},
+	transformIgnorePatterns: [`node_modules/(?!(${esmOnly.join('|')})/)`],
+	moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
+};
+
+/** @type {import('jest').Config} */
+module.exports = {
+	projects: [
+		{ ...shared, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
+		{
+			...shared,
+			displayName: 'n8n',
+			setupFilesAfterEnv: ['<rootDir>/test/harness/setup-timeout.ts'],
+			testMatch: ['<rootDir>/test/n8n/**/*.test.ts'],
+			globalSetup: '<rootDir>/test/harness/global-setup.ts',
+			globalTeardown: '<rootDir>/test/harness/global-teardown.ts',
+		},
+	],
+};

@@ -1,0 +1,214 @@
+import { MailParser } from 'mailparser';
+import type { AddressObject, EmailAddress as MpAddress, HeaderLines, Headers } from 'mailparser';
+import { InputError } from '../errors';
+import type { HeaderLookup } from './auto-submitted';
+import type { AttachmentInfo, EmailAddress } from './types';
+
+/** A message with its headers and bodies decoded, whatever it came from (raw MIME or an n8n node). */
+export interface ParsedMessage {
+	header: HeaderLookup;
+	contentType?: string;
+	messageId?: string;
+	inReplyTo?: string;
+	references: string[];
+	from?: EmailAddress;
+	replyTo?: EmailAddress;
+	to: EmailAddress[];
+	cc: EmailAddress[];
+	subject: string;
+	date?: Date;
+	text?: string;
+	html?: string;
+	attachments: AttachmentInfo[];
+	size?: number;
+	warnings: string[];
+}
+
+/** Headers that any real message has at least one of. A source with none of them is not an email. */
+const MESSAGE_HEADERS = ['from', 'to', 'subject', 'date', 'message-id', 'received', 'mime-version', 'return-path', 'sender', 'delivered-to'];
+const HEADER_SNIFF_BYTES = 64 * 1024;
+
+export interface ParseMimeOptions {
+	/** Largest source accepted, in bytes. Larger input is refused before parsing. */
+	maxBytes?: number;
+}
+
+/**
+ * Parses RFC 5322 / MIME source with mailparser's streaming parser. Attachment bodies are counted and
+ * discarded as they stream past, so a large attachment costs its size once, not three times.
+ */
+export async function parseMime(source: Buffer, options: ParseMimeOptions = {}): Promise<ParsedMessage> {
+	if (source.length === 0) {
+		throw new InputError('The raw email is empty (0 bytes)', 'Pass the full RFC 822 / MIME source of the message, headers included.');
+	}
+	if (options.maxBytes !== undefined && source.length > options.maxBytes) {
+		throw new InputError(
+			`The email is ${formatBytes(source.length)}, over the limit of ${formatBytes(options.maxBytes)}`,
+			'Raise "Max Email Size" in the node options, or filter out oversized mail before this node.',
+		);
+	}
+	assertLooksLikeEmail(source);
+
+	const parser = new MailParser({ skipImageLinks: true, skipTextToHtml: true, keepDeliveryStatus: true });
+	let headers: Headers = new Map();
+	let headerLines: HeaderLines = [];
+	let text: string | undefined;
+	let html: string | undefined;
+	const attachments: AttachmentInfo[] = [];
+	const pending: Array<Promise<void>> = [];
+
+	await new Promise<void>((resolve, reject) => {
+		parser.on('headers', (h: Headers) => (headers = h));
+		parser.on('headerLines', (lines: HeaderLines) => (headerLines = lines));
+		parser.on('data', (data) => {
+			if (data.type === 'text') {
+				if (typeof data.text === 'string') text = data.text;
+				if (typeof data.html === 'string') html = data.html;
+				return;
+			}
+			const info: AttachmentInfo = {
+				filename: data.filename ?? defaultFilename(data.contentType),
+				contentType: data.contentType,
+				size: 0,
+			};
+			if (data.cid) info.contentId = data.cid;
+			if (data.contentDisposition === 'inline' || (data.related && data.cid)) info.inline = true;
+			attachments.push(info);
+			pending.push(
+				new Promise<void>((done, fail) => {
+					data.content.on('data', (chunk: Buffer) => (info.size += chunk.length));
+					data.content.on('end', () => {
+						data.release?.();
+						done();
+					});
+					data.content.on('error', fail);
+				}),
+			);
+		});
+		parser.on('error', reject);
+		parser.on('end', () => resolve());
+		parser.end(source);
+	});
+	await Promise.all(pending);
+
+	const header = headerLookup(headerLines);
+	const warnings: string[] = [];
+	const dateValue = headers.get('date');
+	let date = dateValue instanceof Date && !Number.isNaN(dateValue.getTime()) ? dateValue : undefined;
+	if (!date && header('date').length > 0) warnings.push(`The Date header "${header('date')[0]}" could not be read.`);
+	if (!date) date = dateFromReceived(header('received'));
+
+	const from = firstAddress(headers.get('from'));
+	if (!from) warnings.push(header('from').length ? `The From header "${header('from')[0]}" has no readable address.` : 'The message has no From header.');
+
+	return {
+		header,
+		contentType: header('content-type')[0],
+		messageId: messageIdOf(headers.get('message-id')),
+		inReplyTo: messageIdOf(headers.get('in-reply-to')),
+		references: referencesOf(headers.get('references')),
+		from,
+		replyTo: firstAddress(headers.get('reply-to')),
+		to: addresses(headers.get('to')),
+		cc: addresses(headers.get('cc')),
+		subject: typeof headers.get('subject') === 'string' ? (headers.get('subject') as string) : '',
+		date,
+		text,
+		html,
+		attachments,
+		size: source.length,
+		warnings,
+	};
+}
+
+function assertLooksLikeEmail(source: Buffer): void {
+	const head = source.subarray(0, HEADER_SNIFF_BYTES).toString('latin1');
+	const end = head.search(/\r?\n\r?\n/);
+	const headerBlock = end === -1 ? head : head.slice(0, end);
+	const names = new Set<string>();
+	for (const line of headerBlock.split(/\r?\n/)) {
+		const match = /^([!-9;-~]+)[ \t]*:/.exec(line);
+		if (match) names.add(match[1].toLowerCase());
+	}
+	const binary = headerBlock.includes('\u0000');
+	if (binary || !MESSAGE_HEADERS.some((name) => names.has(name))) {
+		throw new InputError(
+			'The input is not an email message: no From, To, Subject, Date or Message-ID header was found at its start',
+			'Pass the raw RFC 822 / MIME source (an .eml file or an IMAP/Gmail "raw" message), not a JSON document, attachment or other file.',
+		);
+	}
+}
+
+export function headerLookup(lines: HeaderLines): HeaderLookup {
+	const byName = new Map<string, string[]>();
+	for (const { key, line } of lines) {
+		const colon = line.indexOf(':');
+		const value = (colon === -1 ? '' : line.slice(colon + 1)).replace(/\r?\n[ \t]+/g, ' ').trim();
+		const list = byName.get(key.toLowerCase()) ?? [];
+		list.push(value);
+		byName.set(key.toLowerCase(), list);
+	}
+	return (name) => byName.get(name.toLowerCase()) ?? [];
+}
+
+export function toAddress(entry: MpAddress | undefined): EmailAddress | undefined {
+	if (!entry) return undefined;
+	if (entry.group?.length) return toAddress(entry.group[0]);
+	const address = (entry.address ?? '').trim();
+	if (!address) return undefined;
+	return { name: (entry.name ?? '').trim(), address: address.toLowerCase() };
+}
+
+function firstAddress(value: unknown): EmailAddress | undefined {
+	return addresses(value)[0];
+}
+
+export function addresses(value: unknown): EmailAddress[] {
+	const objects = (Array.isArray(value) ? value : value ? [value] : []) as AddressObject[];
+	const result: EmailAddress[] = [];
+	for (const object of objects) {
+		for (const entry of object.value ?? []) {
+			const members = entry.group?.length ? entry.group : [entry];
+			for (const member of members) {
+				const address = toAddress(member);
+				if (address) result.push(address);
+			}
+		}
+	}
+	return result;
+}
+
+export function messageIdOf(value: unknown): string | undefined {
+	if (typeof value !== 'string') return undefined;
+	const match = /<[^<>\s]+>/.exec(value);
+	if (match) return match[0];
+	const bare = value.trim().split(/\s+/)[0];
+	return bare ? `<${bare.replace(/^<|>$/g, '')}>` : undefined;
+}
+
+export function referencesOf(value: unknown): string[] {
+	const raw = Array.isArray(value) ? value.join(' ') : typeof value === 'string' ? value : '';
+	return raw.match(/<[^<>\s]+>/g) ?? [];
+}
+
+function dateFromReceived(received: string[]): Date | undefined {
+	for (const line of received) {
+		const stamp = line.slice(line.lastIndexOf(';') + 1).trim();
+		const date = new Date(stamp);
+		if (line.includes(';') && !Number.isNaN(date.getTime())) return date;
+	}
+	return undefined;
+}
+
+function defaultFilename(contentType: string): string {
+	if (contentType === 'message/rfc822') return 'message.eml';
+	if (contentType === 'message/delivery-status') return 'delivery-status.txt';
+	if (contentType === 'text/rfc822-headers') return 'headers.txt';
+	return 'attachment';
+}
+
+export function formatBytes(bytes: number): string {
+	if (bytes >= 1024 * 1024) return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+	if (bytes >= 1024) return `${(bytes / 1024).toFixed(1)} KB`;
+	return `${bytes} bytes`;
+}

