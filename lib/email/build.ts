@@ -37,9 +37,15 @@ export function buildSupportEmail(parsed: ParsedMessage, context: BuildContext):
 	let messageId = parsed.messageId;
 	let messageIdGenerated: boolean | undefined;
 	if (!messageId) {
-		messageId = syntheticMessageId(parsed, body.fullText);
+		messageId = context.providerMessageId
+			? `<${context.provider}.${context.providerMessageId}@generated.support-email.invalid>`
+			: syntheticMessageId(parsed, body.fullText);
 		messageIdGenerated = true;
-		warnings.push('The message has no Message-ID; a stable one was derived from its sender, date, subject and body.');
+		warnings.push(
+			context.providerMessageId
+				? `The input carries no Message-ID; a stable one was derived from the ${context.provider} message id.`
+				: 'The message has no Message-ID; a stable one was derived from its sender, date, subject and body.',
+		);
 	}
 
 	const email: SupportEmail = {

@@ -1,6 +1,7 @@
 import type { AddressObject } from 'mailparser';
 import { parseAddressHeader } from 'mailparser';
 import type { HeaderLookup } from './auto-submitted';
+import { htmlToText } from './html';
 import type { BuildContext } from './build';
 import type { ParsedMessage } from './parse-mime';
 import { addresses, messageIdOf, referencesOf } from './parse-mime';
@@ -13,12 +14,12 @@ export interface BinaryDescriptor {
 	mimeType?: string;
 	fileName?: string;
 	fileSize?: string | number;
+	/** Exact size in bytes (n8n 2.x binary metadata). */
+	bytes?: number;
 }
 
 export interface N8nMapping {
-	/** Set when the node handed over the raw source: parse that, it is the most faithful input. */
-	raw?: Buffer;
-	parsed?: ParsedMessage;
+	parsed: ParsedMessage;
 	context: BuildContext & { provider: EmailProvider };
 }
 
@@ -34,34 +35,30 @@ export function looksLikeN8nEmail(json: Json): boolean {
 	return shapeOf(json) !== undefined;
 }
 
-type Shape = 'mailparser' | 'gmailSimple' | 'imapSimple' | 'imapRaw';
+type Shape = 'mailparser' | 'gmailSimple' | 'imapSimple';
 
 function shapeOf(json: Json): Shape | undefined {
 	const hasBody = 'text' in json || 'html' in json || 'textAsHtml' in json;
-	if (hasBody && (isAddressObject(json.from) || typeof json.headers === 'object')) return 'mailparser';
-	if ('textPlain' in json || 'textHtml' in json) return 'imapSimple';
-	if (typeof json.snippet === 'string' && typeof json.threadId === 'string') return 'gmailSimple';
-	if (typeof json.raw === 'string' && (typeof json.threadId === 'string' || 'attributes' in json || 'uid' in json)) {
-		return 'imapRaw';
+	if (hasBody && (isAddressObject(json.from) || (typeof json.headers === 'object' && json.headers !== null))) {
+		return 'mailparser';
 	}
+	if (('textPlain' in json || 'textHtml' in json) && typeof json.metadata === 'object') return 'imapSimple';
+	if (typeof json.snippet === 'string' && typeof json.threadId === 'string') return 'gmailSimple';
 	return undefined;
 }
 
 export function fromN8nEmailJson(json: Json, binaries: BinaryDescriptor[]): N8nMapping {
 	const shape = shapeOf(json);
 	const gmail = typeof json.threadId === 'string' && typeof json.id === 'string';
+	const attributes = (json.attributes ?? {}) as Json;
 	const context: N8nMapping['context'] = {
 		provider: gmail ? 'gmail' : 'imap',
 		threadId: gmail ? (json.threadId as string) : undefined,
 		providerMessageId: gmail ? (json.id as string) : undefined,
 		labels: labelsOf(json),
 		receivedAt: internalDate(json.internalDate),
+		uid: typeof attributes.uid === 'number' ? attributes.uid : undefined,
 	};
-
-	if (shape === 'imapRaw') {
-		const raw = json.raw as string;
-		return { raw: Buffer.from(raw, /[^A-Za-z0-9+/=_\-\s]/.test(raw) ? 'utf8' : 'base64'), context };
-	}
 	if (shape === 'mailparser') return { parsed: fromMailparserJson(json, binaries), context };
 	if (shape === 'imapSimple') return { parsed: fromImapSimple(json, binaries), context };
 	return { parsed: fromGmailSimple(json), context };
@@ -89,7 +86,10 @@ function fromMailparserJson(json: Json, binaries: BinaryDescriptor[]): ParsedMes
 }
 
 function fromImapSimple(json: Json, binaries: BinaryDescriptor[]): ParsedMessage {
-	const header = headersFromObject(json.metadata ?? json.headers, json);
+	// Email Trigger (IMAP) "simple": from / to / cc / subject / date at the top level, the rest in `metadata`.
+	const topLevel: Json = {};
+	for (const name of ['from', 'to', 'cc', 'subject', 'date', 'reply-to']) if (typeof json[name] === 'string') topLevel[name] = json[name];
+	const header = headersFromObject({ ...(json.metadata as Json), ...topLevel });
 	return {
 		header,
 		contentType: header('content-type')[0],
@@ -123,7 +123,7 @@ function fromGmailSimple(json: Json): ParsedMessage {
 		cc: parseAddressList(header('cc')[0]),
 		subject: header('subject')[0] ?? '',
 		date: dateOf(header('date')[0]),
-		text: typeof json.snippet === 'string' ? json.snippet : undefined,
+		text: typeof json.snippet === 'string' ? htmlToText(json.snippet) : undefined,
 		html: undefined,
 		attachments: [],
 		warnings: [
@@ -191,13 +191,12 @@ function attachmentsFrom(value: unknown, binaries: BinaryDescriptor[]): Attachme
 			size: typeof a.size === 'number' ? a.size : 0,
 		}));
 	}
-	return binaries
-		.filter((b) => /^attachment/i.test(b.name))
-		.map((b) => ({
-			filename: b.fileName ?? b.name,
-			contentType: b.mimeType ?? 'application/octet-stream',
-			size: binarySize(b.fileSize),
-		}));
+	// n8n's mail nodes put each attachment in its own binary property (attachment_0, ...).
+	return binaries.map((b) => ({
+		filename: b.fileName ?? b.name,
+		contentType: b.mimeType ?? 'application/octet-stream',
+		size: typeof b.bytes === 'number' ? b.bytes : binarySize(b.fileSize),
+	}));
 }
 
 function binarySize(size: string | number | undefined): number {

@@ -10,7 +10,9 @@ export type NormalizeSource = 'auto' | 'field' | 'binary' | 'n8n';
 export interface NormalizeInput {
 	json: Record<string, unknown>;
 	binaryNames: string[];
-	binaryInfo: (name: string) => { mimeType?: string; fileName?: string } | undefined;
+	binaryInfo: (
+		name: string,
+	) => { mimeType?: string; fileName?: string; fileSize?: string | number; bytes?: number } | undefined;
 	readBinary: (name: string) => Promise<Buffer>;
 }
 
@@ -57,7 +59,7 @@ export async function normalizeInput(input: NormalizeInput, options: NormalizeOp
 					'Connect one of those nodes before this one, or choose "Raw MIME in a Field" / "Raw MIME in a Binary Property" as Input.',
 				);
 			}
-			return await fromN8n(input, options, context);
+			return await fromN8n(input, context);
 		}
 		default:
 			return await autoDetect(input, options, context);
@@ -69,7 +71,7 @@ async function autoDetect(
 	options: NormalizeOptions,
 	context: { includeHtml?: boolean; stripQuotes?: boolean; mailbox?: string },
 ): Promise<SupportEmail> {
-	if (looksLikeN8nEmail(input.json)) return await fromN8n(input, options, context);
+	if (looksLikeN8nEmail(input.json)) return await fromN8n(input, context);
 
 	for (const field of RAW_FIELD_CANDIDATES) {
 		const value = input.json[field];
@@ -88,14 +90,10 @@ async function autoDetect(
 
 async function fromN8n(
 	input: NormalizeInput,
-	options: NormalizeOptions,
 	context: { includeHtml?: boolean; stripQuotes?: boolean; mailbox?: string },
 ): Promise<SupportEmail> {
 	const mapped = fromN8nEmailJson(input.json, input.binaryNames.map((name) => ({ name, ...input.binaryInfo(name) })));
-	if (mapped.raw !== undefined) {
-		return await fromRaw(mapped.raw, mapped.context.provider, options, { ...context, ...mapped.context, mailbox: context.mailbox ?? mapped.context.mailbox });
-	}
-	return buildSupportEmail(mapped.parsed!, { ...mapped.context, ...context, mailbox: context.mailbox ?? mapped.context.mailbox });
+	return buildSupportEmail(mapped.parsed, { ...mapped.context, ...context, mailbox: context.mailbox ?? mapped.context.mailbox });
 }
 
 async function fromRaw(

@@ -49,7 +49,13 @@ export async function parseMime(source: Buffer, options: ParseMimeOptions = {}):
 	}
 	assertLooksLikeEmail(source);
 
-	const parser = new MailParser({ skipImageLinks: true, skipTextToHtml: true, keepDeliveryStatus: true });
+	const parser = new MailParser({
+		// Our own HTML path keeps hidden text and quoted history apart; mailparser's would merge them.
+		skipHtmlToText: true,
+		skipImageLinks: true,
+		skipTextToHtml: true,
+		keepDeliveryStatus: true,
+	});
 	let headers: Headers = new Map();
 	let headerLines: HeaderLines = [];
 	let text: string | undefined;
@@ -93,9 +99,10 @@ export async function parseMime(source: Buffer, options: ParseMimeOptions = {}):
 
 	const header = headerLookup(headerLines);
 	const warnings: string[] = [];
-	const dateValue = headers.get('date');
-	let date = dateValue instanceof Date && !Number.isNaN(dateValue.getTime()) ? dateValue : undefined;
-	if (!date && header('date').length > 0) warnings.push(`The Date header "${header('date')[0]}" could not be read.`);
+	// mailparser silently substitutes the current time for a Date it cannot read; read it ourselves.
+	const rawDate = header('date')[0];
+	let date = rawDate ? parseDate(rawDate) : undefined;
+	if (rawDate && !date) warnings.push(`The Date header "${rawDate}" could not be read; the time of the first Received header is used.`);
 	if (!date) date = dateFromReceived(header('received'));
 
 	const from = firstAddress(headers.get('from'));
@@ -131,6 +138,12 @@ function assertLooksLikeEmail(source: Buffer): void {
 		if (match) names.add(match[1].toLowerCase());
 	}
 	const binary = headerBlock.includes('\u0000');
+	if (/^\s*--[^\r\n]{6,}\r?\n\s*content-type\s*:/i.test(head) && !names.has('from') && !names.has('message-id')) {
+		throw new InputError(
+			'The input is a MIME body without the message headers (no From, Subject or Message-ID)',
+			'n8n\'s Email Trigger (IMAP) with Format "RAW" drops the headers. Set its Format to "Resolved", or use the Support Inbox Trigger.',
+		);
+	}
 	if (binary || !MESSAGE_HEADERS.some((name) => names.has(name))) {
 		throw new InputError(
 			'The input is not an email message: no From, To, Subject, Date or Message-ID header was found at its start',
@@ -191,11 +204,18 @@ export function referencesOf(value: unknown): string[] {
 	return raw.match(/<[^<>\s]+>/g) ?? [];
 }
 
+/** RFC 5322 dates (with an optional trailing comment such as "(UTC)"), as JavaScript reads them. */
+export function parseDate(value: string): Date | undefined {
+	const date = new Date(value.replace(/\([^)]*\)\s*$/, '').trim());
+	const year = date.getUTCFullYear();
+	return Number.isNaN(date.getTime()) || year < 1970 || year > 9999 ? undefined : date;
+}
+
 function dateFromReceived(received: string[]): Date | undefined {
 	for (const line of received) {
 		const stamp = line.slice(line.lastIndexOf(';') + 1).trim();
-		const date = new Date(stamp);
-		if (line.includes(';') && !Number.isNaN(date.getTime())) return date;
+		const date = parseDate(stamp);
+		if (line.includes(';') && date) return date;
 	}
 	return undefined;
 }

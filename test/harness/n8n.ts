@@ -220,8 +220,12 @@ export class N8n {
 				throw new Error(`n8n ${this.version} exited with code ${exited} while starting:\n${this.logs.slice(-40).join('\n')}`);
 			}
 			try {
-				const response = await fetch(`${this.baseUrl}/healthz/readiness`);
-				if (response.ok) return;
+				// n8n 1.x answers health checks before it mounts its REST routes: wait for both.
+				const health = await fetch(`${this.baseUrl}/healthz/readiness`);
+				if (health.ok) {
+					const settings = await fetch(`${this.baseUrl}/rest/settings`);
+					if (settings.ok) return;
+				}
 			} catch {
 				// not listening yet
 			}

@@ -122,7 +122,9 @@ export async function execute(
 			binaryNames: Object.keys(item.binary ?? {}),
 			binaryInfo: (name) => {
 				const data = item.binary?.[name];
-				return data ? { mimeType: data.mimeType, fileName: data.fileName } : undefined;
+				return data
+					? { mimeType: data.mimeType, fileName: data.fileName, fileSize: data.fileSize, bytes: data.bytes }
+					: undefined;
 			},
 			readBinary: async (name) => {
 				if (!item.binary?.[name]) {
