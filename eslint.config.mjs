@@ -3,7 +3,7 @@
 import tseslint from 'typescript-eslint';
 import n8nCommunity from '@n8n/eslint-plugin-community-nodes';
 import n8nNodesBase from 'eslint-plugin-n8n-nodes-base';
-import jsoncParser from 'jsonc-eslint-parser';
+import * as jsoncParser from 'jsonc-eslint-parser';
 
 const n8nBase = () => ({ 'n8n-nodes-base': n8nNodesBase });
 
@@ -25,8 +25,16 @@ export default tseslint.config(
 		files: ['**/*.ts'],
 		extends: [tseslint.configs.recommended],
 		rules: {
-			'@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+			'@typescript-eslint/no-unused-vars': [
+				'error',
+				{ argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+			],
 		},
+	},
+	{
+		// Tests read n8n's loosely typed execution data.
+		files: ['test/**/*.ts', 'bench/**/*.ts'],
+		rules: { '@typescript-eslint/no-explicit-any': 'off' },
 	},
 	{
 		files: ['nodes/**/*.ts', 'credentials/**/*.ts', 'lib/**/*.ts'],
@@ -41,7 +49,13 @@ export default tseslint.config(
 	{
 		files: ['nodes/**/*.ts'],
 		plugins: n8nBase(),
-		rules: n8nNodesBase.configs.nodes.rules,
+		rules: {
+			...n8nNodesBase.configs.nodes.rules,
+			// These two older rules want the string 'main'; the current @n8n rule
+			// node-connection-type-literal wants NodeConnectionTypes.Main. We follow the current one.
+			'n8n-nodes-base/node-class-description-inputs-wrong-regular-node': 'off',
+			'n8n-nodes-base/node-class-description-outputs-wrong': 'off',
+		},
 	},
 	{
 		files: ['credentials/**/*.ts'],

@@ -4,7 +4,8 @@ import type { AutoSubmittedReason } from './types';
 export type HeaderLookup = (name: string) => string[];
 
 const BOUNCE_SENDER = /^(mailer-daemon|postmaster|mail-daemon|mail\.daemon|mailerdaemon)$/i;
-const NO_REPLY_SENDER = /^(no[-_.]?reply|do[-_.]?not[-_.]?reply|donot[-_.]?reply|noreply[-_.+].*|no[-_.]?reply[-_.+].*|notifications?|bounces?(\+.*)?)$/i;
+const NO_REPLY_SENDER =
+	/^(no[-_.]?reply|do[-_.]?not[-_.]?reply|donot[-_.]?reply|noreply[-_.+].*|no[-_.]?reply[-_.+].*|notifications?|bounces?(\+.*)?)$/i;
 
 export interface AutoSubmittedVerdict {
 	autoSubmitted: boolean;
@@ -25,17 +26,33 @@ export function detectAutoSubmitted(
 ): AutoSubmittedVerdict {
 	const localPart = fromAddress.split('@')[0]?.trim() ?? '';
 	const returnPath = header('return-path').join(' ').trim();
-	const reportType = /multipart\/report/i.test(contentType ?? '') && /report-type\s*=\s*"?delivery-status/i.test(contentType ?? '');
+	const reportType =
+		/multipart\/report/i.test(contentType ?? '') &&
+		/report-type\s*=\s*"?delivery-status/i.test(contentType ?? '');
 
-	if (reportType) return { autoSubmitted: true, reason: 'bounce', evidence: 'Content-Type: multipart/report; report-type=delivery-status' };
-	if (BOUNCE_SENDER.test(localPart)) return { autoSubmitted: true, reason: 'bounce', evidence: `sender ${fromAddress}` };
+	if (reportType)
+		return {
+			autoSubmitted: true,
+			reason: 'bounce',
+			evidence: 'Content-Type: multipart/report; report-type=delivery-status',
+		};
+	if (BOUNCE_SENDER.test(localPart))
+		return { autoSubmitted: true, reason: 'bounce', evidence: `sender ${fromAddress}` };
 	if (/^<\s*>$/.test(returnPath) && header('x-failed-recipients').length > 0) {
-		return { autoSubmitted: true, reason: 'bounce', evidence: 'Return-Path: <> with X-Failed-Recipients' };
+		return {
+			autoSubmitted: true,
+			reason: 'bounce',
+			evidence: 'Return-Path: <> with X-Failed-Recipients',
+		};
 	}
 
 	const autoSubmitted = first(header('auto-submitted'));
 	if (autoSubmitted && !/^no\b/i.test(autoSubmitted)) {
-		return { autoSubmitted: true, reason: 'auto-replied', evidence: `Auto-Submitted: ${autoSubmitted}` };
+		return {
+			autoSubmitted: true,
+			reason: 'auto-replied',
+			evidence: `Auto-Submitted: ${autoSubmitted}`,
+		};
 	}
 	for (const name of ['x-autoreply', 'x-autorespond', 'x-autoresponder']) {
 		const value = first(header(name));
@@ -45,12 +62,15 @@ export function detectAutoSubmitted(
 	}
 
 	const precedence = (first(header('precedence')) ?? '').toLowerCase();
-	if (precedence === 'auto_reply') return { autoSubmitted: true, reason: 'auto-replied', evidence: 'Precedence: auto_reply' };
-	if (precedence === 'list') return { autoSubmitted: true, reason: 'list', evidence: 'Precedence: list' };
+	if (precedence === 'auto_reply')
+		return { autoSubmitted: true, reason: 'auto-replied', evidence: 'Precedence: auto_reply' };
+	if (precedence === 'list')
+		return { autoSubmitted: true, reason: 'list', evidence: 'Precedence: list' };
 	if (precedence === 'bulk' || precedence === 'junk') {
 		return { autoSubmitted: true, reason: 'bulk', evidence: `Precedence: ${precedence}` };
 	}
-	if (header('list-id').length > 0) return { autoSubmitted: true, reason: 'list', evidence: 'List-Id header' };
+	if (header('list-id').length > 0)
+		return { autoSubmitted: true, reason: 'list', evidence: 'List-Id header' };
 	if (header('list-unsubscribe').length > 0) {
 		return { autoSubmitted: true, reason: 'list', evidence: 'List-Unsubscribe header' };
 	}

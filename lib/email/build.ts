@@ -31,7 +31,9 @@ export function buildSupportEmail(parsed: ParsedMessage, context: BuildContext):
 	let receivedAt = context.receivedAt ?? parsed.date;
 	if (!receivedAt) {
 		receivedAt = (context.now ?? (() => new Date()))();
-		warnings.push('The message says nothing about when it was sent; receivedAt is the time it was normalised.');
+		warnings.push(
+			'The message says nothing about when it was sent; receivedAt is the time it was normalised.',
+		);
 	}
 
 	let messageId = parsed.messageId;
@@ -81,7 +83,14 @@ export function buildSupportEmail(parsed: ParsedMessage, context: BuildContext):
 
 function syntheticMessageId(parsed: ParsedMessage, fullText: string): string {
 	const hash = createHash('sha256')
-		.update([parsed.from?.address ?? '', parsed.date?.toISOString() ?? '', parsed.subject, fullText.slice(0, 4000)].join('\u0000'))
+		.update(
+			[
+				parsed.from?.address ?? '',
+				parsed.date?.toISOString() ?? '',
+				parsed.subject,
+				fullText.slice(0, 4000),
+			].join('\u0000'),
+		)
 		.digest('hex')
 		.slice(0, 32);
 	return `<${hash}@generated.support-email.invalid>`;

@@ -39,10 +39,14 @@ type Shape = 'mailparser' | 'gmailSimple' | 'imapSimple';
 
 function shapeOf(json: Json): Shape | undefined {
 	const hasBody = 'text' in json || 'html' in json || 'textAsHtml' in json;
-	if (hasBody && (isAddressObject(json.from) || (typeof json.headers === 'object' && json.headers !== null))) {
+	if (
+		hasBody &&
+		(isAddressObject(json.from) || (typeof json.headers === 'object' && json.headers !== null))
+	) {
 		return 'mailparser';
 	}
-	if (('textPlain' in json || 'textHtml' in json) && typeof json.metadata === 'object') return 'imapSimple';
+	if (('textPlain' in json || 'textHtml' in json) && typeof json.metadata === 'object')
+		return 'imapSimple';
 	if (typeof json.snippet === 'string' && typeof json.threadId === 'string') return 'gmailSimple';
 	return undefined;
 }
@@ -88,7 +92,8 @@ function fromMailparserJson(json: Json, binaries: BinaryDescriptor[]): ParsedMes
 function fromImapSimple(json: Json, binaries: BinaryDescriptor[]): ParsedMessage {
 	// Email Trigger (IMAP) "simple": from / to / cc / subject / date at the top level, the rest in `metadata`.
 	const topLevel: Json = {};
-	for (const name of ['from', 'to', 'cc', 'subject', 'date', 'reply-to']) if (typeof json[name] === 'string') topLevel[name] = json[name];
+	for (const name of ['from', 'to', 'cc', 'subject', 'date', 'reply-to'])
+		if (typeof json[name] === 'string') topLevel[name] = json[name];
 	const header = headersFromObject({ ...(json.metadata as Json), ...topLevel });
 	return {
 		header,
@@ -154,7 +159,12 @@ function headersFromObject(headers: unknown, topLevel?: Json): HeaderLookup {
 		for (const [key, value] of Object.entries(headers as Json)) add(key, value);
 	}
 	if (Array.isArray(headers)) {
-		for (const entry of headers as Array<{ key?: string; name?: string; line?: string; value?: string }>) {
+		for (const entry of headers as Array<{
+			key?: string;
+			name?: string;
+			line?: string;
+			value?: string;
+		}>) {
 			const key = entry.key ?? entry.name;
 			if (key) add(key, entry.line ?? entry.value);
 		}
@@ -168,13 +178,16 @@ function headersFromObject(headers: unknown, topLevel?: Json): HeaderLookup {
 }
 
 function addressField(value: unknown): EmailAddress[] {
-	if (isAddressObject(value) || (Array.isArray(value) && value.every(isAddressObject))) return addresses(value);
+	if (isAddressObject(value) || (Array.isArray(value) && value.every(isAddressObject)))
+		return addresses(value);
 	if (typeof value === 'string') return parseAddressList(value);
 	return [];
 }
 
 function isAddressObject(value: unknown): value is AddressObject {
-	return typeof value === 'object' && value !== null && Array.isArray((value as AddressObject).value);
+	return (
+		typeof value === 'object' && value !== null && Array.isArray((value as AddressObject).value)
+	);
 }
 
 /** Parses `"Name" <a@b>, c@d` (RFC 2047 words decoded) with mailparser's address parser. */
@@ -203,7 +216,8 @@ function binarySize(size: string | number | undefined): number {
 	if (typeof size === 'number') return size;
 	const match = /^([\d.]+)\s*(B|kB|KB|MB|GB)?$/i.exec(size ?? '');
 	if (!match) return 0;
-	const factor = { b: 1, kb: 1000, mb: 1000 ** 2, gb: 1000 ** 3 }[(match[2] ?? 'b').toLowerCase()] ?? 1;
+	const factor =
+		{ b: 1, kb: 1000, mb: 1000 ** 2, gb: 1000 ** 3 }[(match[2] ?? 'b').toLowerCase()] ?? 1;
 	return Math.round(Number(match[1]) * factor);
 }
 
@@ -211,13 +225,18 @@ function labelsOf(json: Json): string[] | undefined {
 	const ids = json.labelIds;
 	if (Array.isArray(ids)) return ids.map(String);
 	const labels = json.labels;
-	if (Array.isArray(labels)) return labels.map((l) => (typeof l === 'object' && l ? String((l as Json).name ?? (l as Json).id) : String(l)));
+	if (Array.isArray(labels))
+		return labels.map((l) =>
+			typeof l === 'object' && l ? String((l as Json).name ?? (l as Json).id) : String(l),
+		);
 	return undefined;
 }
 
 function internalDate(value: unknown): Date | undefined {
 	if (value === undefined || value === null || value === '') return undefined;
-	const date = new Date(typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : (value as string | number));
+	const date = new Date(
+		typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : (value as string | number),
+	);
 	return Number.isNaN(date.getTime()) ? undefined : date;
 }
 

@@ -9,11 +9,24 @@ import { convert } from 'html-to-text';
  * Containers that mail clients put quoted history in. Everything inside them, and for the reply
  * separators everything after them, is history, not the customer's new words.
  */
-const QUOTE_CLASSES = ['gmail_quote', 'gmail_extra', 'yahoo_quoted', 'moz-cite-prefix', 'protonmail_quote', 'zmail_extra'];
+const QUOTE_CLASSES = [
+	'gmail_quote',
+	'gmail_extra',
+	'yahoo_quoted',
+	'moz-cite-prefix',
+	'protonmail_quote',
+	'zmail_extra',
+];
 /** Outlook / Apple markers after which the rest of the body is the forwarded or replied-to message. */
-const REPLY_SEPARATOR_IDS = ['divRplyFwdMsg', 'appendonsend', 'OLK_SRC_BODY_SECTION', 'mail-editor-reference-message-container'];
+const REPLY_SEPARATOR_IDS = [
+	'divRplyFwdMsg',
+	'appendonsend',
+	'OLK_SRC_BODY_SECTION',
+	'mail-editor-reference-message-container',
+];
 
-const HIDDEN_STYLE = /(^|;)\s*(display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*0(px|pt|em|%)?\s*(;|$|!)|max-height\s*:\s*0(px)?\s*(;|$|!)|opacity\s*:\s*0(\.0+)?\s*(;|$|!))/i;
+const HIDDEN_STYLE =
+	/(^|;)\s*(display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*0(px|pt|em|%)?\s*(;|$|!)|max-height\s*:\s*0(px)?\s*(;|$|!)|opacity\s*:\s*0(\.0+)?\s*(;|$|!))/i;
 
 export interface HtmlParts {
 	/** Visible text of the whole body, quotes included. */
@@ -52,13 +65,18 @@ export function splitHtml(html: string): HtmlParts {
 		if (text) hidden.push(text);
 		removeElement(element);
 	}
-	for (const element of collect(document.children, (e) => e.name === 'script' || e.name === 'style')) {
+	for (const element of collect(
+		document.children,
+		(e) => e.name === 'script' || e.name === 'style',
+	)) {
 		removeElement(element);
 	}
 	const fullText = htmlToText(render(document));
 
 	for (const element of collect(document.children, isQuoteContainer)) removeElement(element);
-	const separator = collect(document.children, (e) => REPLY_SEPARATOR_IDS.includes(e.attribs.id ?? ''))[0];
+	const separator = collect(document.children, (e) =>
+		REPLY_SEPARATOR_IDS.includes(e.attribs.id ?? ''),
+	)[0];
 	if (separator) removeFrom(separator);
 	const newText = htmlToText(render(document));
 
@@ -68,7 +86,12 @@ export function splitHtml(html: string): HtmlParts {
 function isHidden(element: Element): boolean {
 	const attribs = element.attribs;
 	if ('hidden' in attribs) return true;
-	if (attribs['aria-hidden'] === 'true' && textContent(element).trim().length > 0 && element.name !== 'span') return true;
+	if (
+		attribs['aria-hidden'] === 'true' &&
+		textContent(element).trim().length > 0 &&
+		element.name !== 'span'
+	)
+		return true;
 	const style = attribs.style;
 	return style !== undefined && HIDDEN_STYLE.test(style);
 }
@@ -76,7 +99,8 @@ function isHidden(element: Element): boolean {
 function isQuoteContainer(element: Element): boolean {
 	const classes = (element.attribs.class ?? '').split(/\s+/);
 	if (QUOTE_CLASSES.some((c) => classes.includes(c))) return true;
-	if (element.name === 'blockquote' && (element.attribs.type ?? '').toLowerCase() === 'cite') return true;
+	if (element.name === 'blockquote' && (element.attribs.type ?? '').toLowerCase() === 'cite')
+		return true;
 	return false;
 }
 

@@ -12,7 +12,9 @@ export interface NormalizeInput {
 	binaryNames: string[];
 	binaryInfo: (
 		name: string,
-	) => { mimeType?: string; fileName?: string; fileSize?: string | number; bytes?: number } | undefined;
+	) =>
+		| { mimeType?: string; fileName?: string; fileSize?: string | number; bytes?: number }
+		| undefined;
 	readBinary: (name: string) => Promise<Buffer>;
 }
 
@@ -29,7 +31,10 @@ export interface NormalizeOptions {
 
 const RAW_FIELD_CANDIDATES = ['raw', 'mime', 'eml', 'source', 'rawMessage'];
 
-export async function normalizeInput(input: NormalizeInput, options: NormalizeOptions): Promise<SupportEmail> {
+export async function normalizeInput(
+	input: NormalizeInput,
+	options: NormalizeOptions,
+): Promise<SupportEmail> {
 	const context = {
 		includeHtml: options.includeHtml,
 		stripQuotes: options.stripQuotes,
@@ -50,7 +55,12 @@ export async function normalizeInput(input: NormalizeInput, options: NormalizeOp
 		}
 		case 'binary': {
 			const name = options.binaryPropertyName ?? 'data';
-			return await fromRaw(await input.readBinary(name), options.provider ?? 'mime', options, context);
+			return await fromRaw(
+				await input.readBinary(name),
+				options.provider ?? 'mime',
+				options,
+				context,
+			);
 		}
 		case 'n8n': {
 			if (!looksLikeN8nEmail(input.json)) {
@@ -80,7 +90,13 @@ async function autoDetect(
 		}
 	}
 	const binaryName = pickMessageBinary(input);
-	if (binaryName) return await fromRaw(await input.readBinary(binaryName), options.provider ?? 'mime', options, context);
+	if (binaryName)
+		return await fromRaw(
+			await input.readBinary(binaryName),
+			options.provider ?? 'mime',
+			options,
+			context,
+		);
 
 	throw new InputError(
 		'No email found on the item: it is not the output of an n8n Gmail / Email Trigger node, has no "raw" field and no .eml binary',
@@ -92,15 +108,24 @@ async function fromN8n(
 	input: NormalizeInput,
 	context: { includeHtml?: boolean; stripQuotes?: boolean; mailbox?: string },
 ): Promise<SupportEmail> {
-	const mapped = fromN8nEmailJson(input.json, input.binaryNames.map((name) => ({ name, ...input.binaryInfo(name) })));
-	return buildSupportEmail(mapped.parsed, { ...mapped.context, ...context, mailbox: context.mailbox ?? mapped.context.mailbox });
+	const mapped = fromN8nEmailJson(
+		input.json,
+		input.binaryNames.map((name) => ({ name, ...input.binaryInfo(name) })),
+	);
+	return buildSupportEmail(mapped.parsed, {
+		...mapped.context,
+		...context,
+		mailbox: context.mailbox ?? mapped.context.mailbox,
+	});
 }
 
 async function fromRaw(
 	raw: Buffer,
 	provider: EmailProvider,
 	options: NormalizeOptions,
-	context: Parameters<typeof buildSupportEmail>[1] | { includeHtml?: boolean; stripQuotes?: boolean; mailbox?: string },
+	context:
+		| Parameters<typeof buildSupportEmail>[1]
+		| { includeHtml?: boolean; stripQuotes?: boolean; mailbox?: string },
 ): Promise<SupportEmail> {
 	const parsed = await parseMime(raw, { maxBytes: options.maxBytes });
 	return buildSupportEmail(parsed, { provider, ...context });

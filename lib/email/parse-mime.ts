@@ -25,7 +25,18 @@ export interface ParsedMessage {
 }
 
 /** Headers that any real message has at least one of. A source with none of them is not an email. */
-const MESSAGE_HEADERS = ['from', 'to', 'subject', 'date', 'message-id', 'received', 'mime-version', 'return-path', 'sender', 'delivered-to'];
+const MESSAGE_HEADERS = [
+	'from',
+	'to',
+	'subject',
+	'date',
+	'message-id',
+	'received',
+	'mime-version',
+	'return-path',
+	'sender',
+	'delivered-to',
+];
 const HEADER_SNIFF_BYTES = 64 * 1024;
 
 export interface ParseMimeOptions {
@@ -37,9 +48,15 @@ export interface ParseMimeOptions {
  * Parses RFC 5322 / MIME source with mailparser's streaming parser. Attachment bodies are counted and
  * discarded as they stream past, so a large attachment costs its size once, not three times.
  */
-export async function parseMime(source: Buffer, options: ParseMimeOptions = {}): Promise<ParsedMessage> {
+export async function parseMime(
+	source: Buffer,
+	options: ParseMimeOptions = {},
+): Promise<ParsedMessage> {
 	if (source.length === 0) {
-		throw new InputError('The raw email is empty (0 bytes)', 'Pass the full RFC 822 / MIME source of the message, headers included.');
+		throw new InputError(
+			'The raw email is empty (0 bytes)',
+			'Pass the full RFC 822 / MIME source of the message, headers included.',
+		);
 	}
 	if (options.maxBytes !== undefined && source.length > options.maxBytes) {
 		throw new InputError(
@@ -102,11 +119,19 @@ export async function parseMime(source: Buffer, options: ParseMimeOptions = {}):
 	// mailparser silently substitutes the current time for a Date it cannot read; read it ourselves.
 	const rawDate = header('date')[0];
 	let date = rawDate ? parseDate(rawDate) : undefined;
-	if (rawDate && !date) warnings.push(`The Date header "${rawDate}" could not be read; the time of the first Received header is used.`);
+	if (rawDate && !date)
+		warnings.push(
+			`The Date header "${rawDate}" could not be read; the time of the first Received header is used.`,
+		);
 	if (!date) date = dateFromReceived(header('received'));
 
 	const from = firstAddress(headers.get('from'));
-	if (!from) warnings.push(header('from').length ? `The From header "${header('from')[0]}" has no readable address.` : 'The message has no From header.');
+	if (!from)
+		warnings.push(
+			header('from').length
+				? `The From header "${header('from')[0]}" has no readable address.`
+				: 'The message has no From header.',
+		);
 
 	return {
 		header,
@@ -138,7 +163,11 @@ function assertLooksLikeEmail(source: Buffer): void {
 		if (match) names.add(match[1].toLowerCase());
 	}
 	const binary = headerBlock.includes('\u0000');
-	if (/^\s*--[^\r\n]{6,}\r?\n\s*content-type\s*:/i.test(head) && !names.has('from') && !names.has('message-id')) {
+	if (
+		/^\s*--[^\r\n]{6,}\r?\n\s*content-type\s*:/i.test(head) &&
+		!names.has('from') &&
+		!names.has('message-id')
+	) {
 		throw new InputError(
 			'The input is a MIME body without the message headers (no From, Subject or Message-ID)',
 			'n8n\'s Email Trigger (IMAP) with Format "RAW" drops the headers. Set its Format to "Resolved", or use the Support Inbox Trigger.',

@@ -1,4 +1,9 @@
-import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
+import type {
+	IExecuteFunctions,
+	INodeExecutionData,
+	INodeType,
+	INodeTypeDescription,
+} from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 import * as normalize from './actions/normalize/normalize.operation';
 import { router } from './actions/router';
@@ -11,7 +16,8 @@ export class SupportEmail implements INodeType {
 		group: ['transform'],
 		version: 1,
 		subtitle: '={{ $parameter["operation"] }}',
-		description: 'Turn support mail from any source into one clean shape, ready to classify and answer',
+		description:
+			'Turn support mail from any source into one clean shape, ready to classify and answer',
 		defaults: { name: 'Support Email' },
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],

@@ -14,12 +14,27 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 
 const execFileAsync = promisify(execFile);
 
-export const REPO_ROOT = resolve(__dirname, '../..');
+/** The repository root: the nearest folder above this file with our package.json (source or compiled). */
+export const REPO_ROOT = findRepoRoot(__dirname);
+
+function findRepoRoot(start: string): string {
+	for (let dir = start; dir !== dirname(dir); dir = dirname(dir)) {
+		const manifest = join(dir, 'package.json');
+		if (
+			existsSync(manifest) &&
+			(JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name ===
+				'n8n-nodes-support-email'
+		) {
+			return dir;
+		}
+	}
+	return resolve(start, '../..');
+}
 export const PACKAGE_NAME = 'n8n-nodes-support-email';
 export const DEFAULT_N8N_VERSION = '2.41.1';
 export const DEFAULT_N8N1_VERSION = '1.123.81';
@@ -27,7 +42,8 @@ export const DEFAULT_N8N1_VERSION = '1.123.81';
 export function requestedVersion(): string {
 	const asked = process.env.N8N_TEST_VERSION;
 	if (!asked) return DEFAULT_N8N_VERSION;
-	if (asked === '1' || asked === '1.x' || asked === '1.123' || asked === '1.123.x') return DEFAULT_N8N1_VERSION;
+	if (asked === '1' || asked === '1.x' || asked === '1.123' || asked === '1.123.x')
+		return DEFAULT_N8N1_VERSION;
 	return asked;
 }
 
@@ -59,7 +75,10 @@ export interface Workflow {
 
 export interface Item {
 	json: Record<string, any>;
-	binary?: Record<string, { mimeType?: string; fileName?: string; fileSize?: string; data?: string; id?: string }>;
+	binary?: Record<
+		string,
+		{ mimeType?: string; fileName?: string; fileSize?: string; data?: string; id?: string }
+	>;
 	pairedItem?: { item: number; input?: number } | Array<{ item: number; input?: number }>;
 	error?: unknown;
 }
@@ -69,7 +88,12 @@ export interface NodeRun {
 	executionTime: number;
 	executionStatus?: string;
 	data?: { main: Array<Item[] | null> };
-	error?: { message: string; description?: string; name?: string; context?: Record<string, unknown> };
+	error?: {
+		message: string;
+		description?: string;
+		name?: string;
+		context?: Record<string, unknown>;
+	};
 }
 
 export interface ExecutionRecord {
@@ -110,7 +134,9 @@ export class ExecutionResult {
 		const run = this.runsOf(nodeName)[runIndex];
 		if (!run) {
 			const ran = Object.keys(this.record.data?.resultData.runData ?? {});
-			throw new Error(`Node "${nodeName}" did not run in execution ${this.id} (status ${this.status}); nodes that ran: ${ran.join(', ')}${this.error ? `; error: ${this.error.message}` : ''}`);
+			throw new Error(
+				`Node "${nodeName}" did not run in execution ${this.id} (status ${this.status}); nodes that ran: ${ran.join(', ')}${this.error ? `; error: ${this.error.message}` : ''}`,
+			);
 		}
 		return run.data?.main[outputIndex] ?? [];
 	}
@@ -128,13 +154,23 @@ export interface StartOptions {
 	/** Install the package at all (false: bare n8n, e.g. to prove a test fails without it). */
 	installPackage?: boolean;
 	log?: (line: string) => void;
+	/** Use this user folder instead of a temporary one (kept on stop). */
+	userFolder?: string;
+	/** Listen on this port instead of a free one. */
+	port?: number;
 }
 
-const OWNER = { email: 'owner@harness.test', firstName: 'Test', lastName: 'Owner', password: 'Harness-Passw0rd' };
+export const OWNER = {
+	email: 'owner@harness.test',
+	firstName: 'Test',
+	lastName: 'Owner',
+	password: 'Harness-Passw0rd',
+};
 const BROWSER_ID = 'n8n-test-harness';
 
 export class N8n {
 	private cookie = '';
+	private keepUserFolder = false;
 	apiKey = '';
 	readonly logs: string[] = [];
 
@@ -157,19 +193,25 @@ export class N8n {
 	static async start(options: StartOptions = {}): Promise<N8n> {
 		const version = options.version ?? requestedVersion();
 		const installDir = await ensureN8nInstalled(version);
-		const userFolder = mkdtempSync(join(tmpdir(), 'n8n-harness-'));
+		const userFolder = options.userFolder ?? mkdtempSync(join(tmpdir(), 'n8n-harness-'));
+		mkdirSync(userFolder, { recursive: true });
 		if (options.installPackage !== false) {
 			const tarball = options.tarball ?? (await packPackage());
 			await installPackageInto(userFolder, tarball, version);
 		}
-		const port = await freePort();
+		const port = options.port ?? (await freePort());
 		const env = n8nEnv(version, userFolder, port, await freePort(), options.env);
-		const child = spawn(nodeBinary(version), [join(installDir, 'node_modules/n8n/bin/n8n'), 'start'], {
-			env,
-			stdio: ['ignore', 'pipe', 'pipe'],
-			detached: true,
-		});
+		const child = spawn(
+			nodeBinary(version),
+			[join(installDir, 'node_modules/n8n/bin/n8n'), 'start'],
+			{
+				env,
+				stdio: ['ignore', 'pipe', 'pipe'],
+				detached: true,
+			},
+		);
 		const instance = new N8n(version, installDir, userFolder, port, env, child);
+		instance.keepUserFolder = options.userFolder !== undefined;
 		const onLine = (chunk: Buffer) => {
 			for (const line of chunk.toString().split('\n')) {
 				if (!line.trim()) continue;
@@ -192,7 +234,14 @@ export class N8n {
 
 	/** Connects to an instance that another process started (jest globalSetup shares one this way). */
 	static attach(state: HarnessState): N8n {
-		const instance = new N8n(state.version, state.installDir, state.userFolder, state.port, state.env, undefined);
+		const instance = new N8n(
+			state.version,
+			state.installDir,
+			state.userFolder,
+			state.port,
+			state.env,
+			undefined,
+		);
 		instance.cookie = state.cookie;
 		instance.apiKey = state.apiKey;
 		return instance;
@@ -217,7 +266,9 @@ export class N8n {
 		child.once('exit', (code) => (exited = code ?? -1));
 		while (Date.now() < deadline) {
 			if (exited !== null) {
-				throw new Error(`n8n ${this.version} exited with code ${exited} while starting:\n${this.logs.slice(-40).join('\n')}`);
+				throw new Error(
+					`n8n ${this.version} exited with code ${exited} while starting:\n${this.logs.slice(-40).join('\n')}`,
+				);
 			}
 			try {
 				// n8n 1.x answers health checks before it mounts its REST routes: wait for both.
@@ -231,7 +282,9 @@ export class N8n {
 			}
 			await sleep(250);
 		}
-		throw new Error(`n8n ${this.version} did not become ready in 180 s:\n${this.logs.slice(-40).join('\n')}`);
+		throw new Error(
+			`n8n ${this.version} did not become ready in 180 s:\n${this.logs.slice(-40).join('\n')}`,
+		);
 	}
 
 	private async setupOwnerAndApiKey(): Promise<void> {
@@ -240,15 +293,40 @@ export class N8n {
 			headers: { 'content-type': 'application/json', 'browser-id': BROWSER_ID },
 			body: JSON.stringify(OWNER),
 		});
-		if (!setup.ok) throw new Error(`owner setup failed: ${setup.status} ${await setup.text()}`);
-		const setCookie = setup.headers.getSetCookie().find((c) => c.startsWith('n8n-auth='));
+		let authResponse = setup;
+		if (setup.status === 400 && /already/i.test(await setup.clone().text())) {
+			// A kept user folder (npm start) already has its owner: log in instead.
+			authResponse = await fetch(`${this.baseUrl}/rest/login`, {
+				method: 'POST',
+				headers: { 'content-type': 'application/json', 'browser-id': BROWSER_ID },
+				body: JSON.stringify({ emailOrLdapLoginId: OWNER.email, password: OWNER.password }),
+			});
+		}
+		if (!authResponse.ok) {
+			throw new Error(
+				`owner setup / login failed: ${authResponse.status} ${await authResponse.text()}`,
+			);
+		}
+		const setCookie = authResponse.headers.getSetCookie().find((c) => c.startsWith('n8n-auth='));
 		if (!setCookie) throw new Error('owner setup returned no n8n-auth cookie');
 		this.cookie = setCookie.split(';')[0];
 
 		let scopes: string[] | undefined;
 		const scopeResponse = await this.rest('GET', '/rest/api-keys/scopes', undefined, false);
 		if (scopeResponse.ok) scopes = unwrap(await scopeResponse.json()) as string[];
-		const body: Record<string, unknown> = { label: 'test harness', expiresAt: null };
+		const label = 'test harness';
+		const existing = await this.rest('GET', '/rest/api-keys', undefined, false);
+		if (existing.ok) {
+			const listed = unwrap(await existing.json()) as unknown;
+			// 2.x pages the list ({ items, count }); 1.x returns the array.
+			const keys = (
+				Array.isArray(listed) ? listed : ((listed as { items?: unknown[] })?.items ?? [])
+			) as Array<{ id: string; label: string }>;
+			for (const key of keys) {
+				if (key.label === label) await this.rest('DELETE', `/rest/api-keys/${key.id}`);
+			}
+		}
+		const body: Record<string, unknown> = { label, expiresAt: null };
 		if (scopes) body.scopes = scopes;
 		const created = await this.rest('POST', '/rest/api-keys', body);
 		const key = unwrap(await created.json()) as { rawApiKey?: string; apiKey?: string };
@@ -260,7 +338,11 @@ export class N8n {
 	async rest(method: string, path: string, body?: unknown, throwOnError = true): Promise<Response> {
 		const response = await fetch(`${this.baseUrl}${path}`, {
 			method,
-			headers: { cookie: this.cookie, 'browser-id': BROWSER_ID, 'content-type': 'application/json' },
+			headers: {
+				cookie: this.cookie,
+				'browser-id': BROWSER_ID,
+				'content-type': 'application/json',
+			},
 			body: body === undefined ? undefined : JSON.stringify(body),
 		});
 		if (throwOnError && !response.ok) {
@@ -273,11 +355,16 @@ export class N8n {
 	async api<T = any>(method: string, path: string, body?: unknown): Promise<T> {
 		const response = await fetch(`${this.baseUrl}/api/v1${path}`, {
 			method,
-			headers: { 'X-N8N-API-KEY': this.apiKey, 'content-type': 'application/json', accept: 'application/json' },
+			headers: {
+				'X-N8N-API-KEY': this.apiKey,
+				'content-type': 'application/json',
+				accept: 'application/json',
+			},
 			body: body === undefined ? undefined : JSON.stringify(body),
 		});
 		const text = await response.text();
-		if (!response.ok) throw new Error(`public API ${method} ${path} -> ${response.status}: ${text}`);
+		if (!response.ok)
+			throw new Error(`public API ${method} ${path} -> ${response.status}: ${text}`);
 		return (text ? JSON.parse(text) : undefined) as T;
 	}
 
@@ -335,15 +422,23 @@ export class N8n {
 	}
 
 	async execution(executionId: string): Promise<ExecutionResult> {
-		return new ExecutionResult(await this.api<ExecutionRecord>('GET', `/executions/${executionId}?includeData=true`));
+		return new ExecutionResult(
+			await this.api<ExecutionRecord>('GET', `/executions/${executionId}?includeData=true`),
+		);
 	}
 
 	/** Waits for the workflow's next finished execution (one not in `known`). */
-	async waitForExecution(workflowId: string, known: Set<string> = new Set(), timeoutMs = 60_000): Promise<ExecutionResult> {
+	async waitForExecution(
+		workflowId: string,
+		known: Set<string> = new Set(),
+		timeoutMs = 60_000,
+	): Promise<ExecutionResult> {
 		const deadline = Date.now() + timeoutMs;
 		while (Date.now() < deadline) {
 			const fresh = (await this.executions(workflowId, 5)).filter((e) => !known.has(String(e.id)));
-			const done = fresh.find((e) => e.status !== 'running' && e.status !== 'new' && e.status !== 'waiting' && e.data);
+			const done = fresh.find(
+				(e) => e.status !== 'running' && e.status !== 'new' && e.status !== 'waiting' && e.data,
+			);
 			if (done) return new ExecutionResult(done);
 			await sleep(200);
 		}
@@ -354,13 +449,17 @@ export class N8n {
 	 * Runs `workflow` once over `items`: a Webhook trigger and a Split Out node feed the items into
 	 * the workflow's entry nodes (those with no incoming connection). Returns the stored execution.
 	 */
-	async execute(workflow: Workflow, items: Array<Record<string, unknown>>): Promise<ExecutionResult> {
+	async execute(
+		workflow: Workflow,
+		items: Array<Record<string, unknown>>,
+	): Promise<ExecutionResult> {
 		const { workflow: wrapped, path } = wrapWithWebhook(workflow);
 		const id = await this.importWorkflow(wrapped);
 		try {
 			await this.activate(id);
 			const response = await this.callWebhookWhenRegistered(path, { items });
-			if (!response.ok) throw new Error(`webhook call failed: ${response.status} ${await response.text()}`);
+			if (!response.ok)
+				throw new Error(`webhook call failed: ${response.status} ${await response.text()}`);
 			await response.arrayBuffer();
 			return await this.waitForExecution(id);
 		} finally {
@@ -372,7 +471,11 @@ export class N8n {
 	 * n8n 2.x publishes workflows through an outbox, so a production webhook is registered a moment
 	 * after activation returns. "Not registered" (404) means nothing ran, so retrying is safe.
 	 */
-	async callWebhookWhenRegistered(path: string, body: unknown, timeoutMs = 30_000): Promise<Response> {
+	async callWebhookWhenRegistered(
+		path: string,
+		body: unknown,
+		timeoutMs = 30_000,
+	): Promise<Response> {
 		const deadline = Date.now() + timeoutMs;
 		for (;;) {
 			const response = await this.webhook(path, body);
@@ -393,13 +496,21 @@ export class N8n {
 	/** Runs a workflow that starts with a Manual Trigger, through the CLI (`n8n execute --id`). */
 	async executeManual(workflowId: string): Promise<ExecutionResult> {
 		const known = new Set((await this.executions(workflowId, 50)).map((e) => String(e.id)));
-		const env = { ...this.env, N8N_RUNNERS_BROKER_PORT: String(await freePort()), N8N_PORT: String(await freePort()) };
+		const env = {
+			...this.env,
+			N8N_RUNNERS_BROKER_PORT: String(await freePort()),
+			N8N_PORT: String(await freePort()),
+		};
 		try {
-			await execFileAsync(nodeBinary(this.version), [join(this.installDir, 'node_modules/n8n/bin/n8n'), 'execute', `--id=${workflowId}`], {
-				env,
-				maxBuffer: 64 * 1024 * 1024,
-				timeout: 180_000,
-			});
+			await execFileAsync(
+				nodeBinary(this.version),
+				[join(this.installDir, 'node_modules/n8n/bin/n8n'), 'execute', `--id=${workflowId}`],
+				{
+					env,
+					maxBuffer: 64 * 1024 * 1024,
+					timeout: 180_000,
+				},
+			);
 		} catch (error) {
 			// `n8n execute` exits non-zero when the workflow fails; the stored execution says why.
 			const found = (await this.executions(workflowId, 5)).find((e) => !known.has(String(e.id)));
@@ -411,7 +522,7 @@ export class N8n {
 	async stop(): Promise<void> {
 		const pid = this.process?.pid;
 		if (pid) await killTree(pid);
-		rmSync(this.userFolder, { recursive: true, force: true });
+		if (!this.keepUserFolder) rmSync(this.userFolder, { recursive: true, force: true });
 	}
 }
 
@@ -430,7 +541,8 @@ export function wrapWithWebhook(workflow: Workflow): { workflow: Workflow; path:
 	const path = `harness-${randomUUID()}`;
 	const incoming = new Set<string>();
 	for (const outputs of Object.values(workflow.connections)) {
-		for (const targets of outputs.main) for (const target of targets ?? []) incoming.add(target.node);
+		for (const targets of outputs.main)
+			for (const target of targets ?? []) incoming.add(target.node);
 	}
 	const entries = workflow.nodes.filter((n) => !incoming.has(n.name));
 	const nodes: WorkflowNode[] = [
@@ -454,7 +566,9 @@ export function wrapWithWebhook(workflow: Workflow): { workflow: Workflow; path:
 	const connections: Connections = {
 		...workflow.connections,
 		'Harness Webhook': { main: [[{ node: 'Harness Items', type: 'main', index: 0 }]] },
-		'Harness Items': { main: [entries.map((n) => ({ node: n.name, type: 'main' as const, index: 0 }))] },
+		'Harness Items': {
+			main: [entries.map((n) => ({ node: n.name, type: 'main' as const, index: 0 }))],
+		},
 	};
 	return { workflow: { ...workflow, nodes, connections }, path };
 }
@@ -475,10 +589,14 @@ export function nodeBinary(version: string): string {
 export async function ensureN8nInstalled(version: string): Promise<string> {
 	const dir = join(cacheDir(), `n8n-${version}`);
 	if (existsSync(join(dir, '.complete')) && existsSync(nodeBinary(version))) return dir;
-	const { stdout } = await execFileAsync('bash', [join(REPO_ROOT, 'test/harness/install-n8n.sh'), version], {
-		maxBuffer: 64 * 1024 * 1024,
-		timeout: 30 * 60_000,
-	});
+	const { stdout } = await execFileAsync(
+		'bash',
+		[join(REPO_ROOT, 'test/harness/install-n8n.sh'), version],
+		{
+			maxBuffer: 64 * 1024 * 1024,
+			timeout: 30 * 60_000,
+		},
+	);
 	return stdout.trim().split('\n').pop()!;
 }
 
@@ -502,24 +620,56 @@ export async function packPackage(): Promise<string> {
 }
 
 /** Installs the tarball as n8n installs community packages: `<user folder>/.n8n/nodes`. */
-export async function installPackageInto(userFolder: string, tarball: string, version: string): Promise<void> {
+export async function installPackageInto(
+	userFolder: string,
+	tarball: string,
+	version: string,
+): Promise<void> {
 	const nodesDir = join(userFolder, '.n8n', 'nodes');
 	mkdirSync(nodesDir, { recursive: true });
-	writeFileSync(join(nodesDir, 'package.json'), JSON.stringify({ name: 'installed-nodes', private: true, dependencies: {} }));
+	writeFileSync(
+		join(nodesDir, 'package.json'),
+		JSON.stringify({ name: 'installed-nodes', private: true, dependencies: {} }),
+	);
 	const env = { ...process.env };
-	if (Number(version.split('.')[0]) >= 2) env.PATH = `${join(nodeBinary(version), '..')}:${env.PATH}`;
-	await execFileAsync('npm', ['install', '--legacy-peer-deps', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error', tarball], {
-		cwd: nodesDir,
-		env,
-		maxBuffer: 64 * 1024 * 1024,
-	});
+	if (Number(version.split('.')[0]) >= 2)
+		env.PATH = `${join(nodeBinary(version), '..')}:${env.PATH}`;
+	await execFileAsync(
+		'npm',
+		[
+			'install',
+			'--legacy-peer-deps',
+			'--ignore-scripts',
+			'--no-audit',
+			'--no-fund',
+			'--loglevel=error',
+			tarball,
+		],
+		{
+			cwd: nodesDir,
+			env,
+			maxBuffer: 64 * 1024 * 1024,
+		},
+	);
 }
 
-function n8nEnv(version: string, userFolder: string, port: number, brokerPort: number, extra: Record<string, string> = {}): Record<string, string> {
+function n8nEnv(
+	version: string,
+	userFolder: string,
+	port: number,
+	brokerPort: number,
+	extra: Record<string, string> = {},
+): Record<string, string> {
 	const major = Number(version.split('.')[0]);
 	const base: Record<string, string> = {};
 	for (const [key, value] of Object.entries(process.env)) {
-		if (value !== undefined && !key.startsWith('N8N_') && !key.startsWith('DB_') && !key.startsWith('npm_')) base[key] = value;
+		if (
+			value !== undefined &&
+			!key.startsWith('N8N_') &&
+			!key.startsWith('DB_') &&
+			!key.startsWith('npm_')
+		)
+			base[key] = value;
 	}
 	const env: Record<string, string> = {
 		...base,
@@ -587,7 +737,9 @@ async function killTree(pid: number): Promise<void> {
 }
 
 function unwrap(body: unknown): unknown {
-	return body && typeof body === 'object' && 'data' in body ? (body as { data: unknown }).data : body;
+	return body && typeof body === 'object' && 'data' in body
+		? (body as { data: unknown }).data
+		: body;
 }
 
 export function sleep(ms: number): Promise<void> {

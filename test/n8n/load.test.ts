@@ -24,7 +24,9 @@ function declaredNames(files: string[]): string[] {
 			if (instance.description.usableAsTool) out.push(instance.description.name + 'Tool');
 		}
 		process.stdout.write(JSON.stringify(out));`;
-	return JSON.parse(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' })) as string[];
+	return JSON.parse(
+		execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' }),
+	) as string[];
 }
 
 describe('the package in real n8n', () => {
@@ -33,7 +35,9 @@ describe('the package in real n8n', () => {
 
 	it('n8n lists every node of the package.json n8n section under n8n-nodes-support-email.*', async () => {
 		const expected = declaredNames(pkg.n8n.nodes).map((name) => `${NODE_PREFIX}.${name}`);
-		expect(expected).toEqual(expect.arrayContaining([`${NODE_PREFIX}.supportEmail`, `${NODE_PREFIX}.supportEmailTool`]));
+		expect(expected).toEqual(
+			expect.arrayContaining([`${NODE_PREFIX}.supportEmail`, `${NODE_PREFIX}.supportEmailTool`]),
+		);
 		const loaded = (await n8n.nodeTypes()).filter((name) => name.startsWith(`${NODE_PREFIX}.`));
 		expect(loaded.sort()).toEqual(expected.sort());
 	});
@@ -57,11 +61,19 @@ describe('the package in real n8n', () => {
 				],
 				connections: {},
 			},
-			[{ raw: 'From: a@customer.test\r\nTo: support@acme.test\r\nSubject: Hello\r\nMessage-ID: <m1@customer.test>\r\n\r\nHi there' }],
+			[
+				{
+					raw: 'From: a@customer.test\r\nTo: support@acme.test\r\nSubject: Hello\r\nMessage-ID: <m1@customer.test>\r\n\r\nHi there',
+				},
+			],
 		);
 		expect(run.status).toBe('success');
 		const [item] = run.output('Support Email');
-		expect(item.json.support.email).toMatchObject({ messageId: '<m1@customer.test>', subject: 'Hello', text: 'Hi there' });
+		expect(item.json.support.email).toMatchObject({
+			messageId: '<m1@customer.test>',
+			subject: 'Hello',
+			text: 'Hi there',
+		});
 		expect(item.pairedItem).toEqual({ item: 0 });
 	});
 });

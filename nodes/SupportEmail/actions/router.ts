@@ -26,7 +26,9 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 		const handler = operations[operation];
 		try {
 			if (!handler) {
-				throw new NodeOperationError(this.getNode(), `The operation "${operation}" is not known`, { itemIndex });
+				throw new NodeOperationError(this.getNode(), `The operation "${operation}" is not known`, {
+					itemIndex,
+				});
 			}
 			const result = await handler.call(this, itemIndex, items[itemIndex]);
 			returnData.push({ ...result, pairedItem: { item: itemIndex } });

@@ -101,15 +101,25 @@ describe('Normalize: output of n8n mail nodes', () => {
 
 	it('imap-raw.json: the body without headers is refused, naming the setting to change', async () => {
 		await expect(normalizeShape('imap-raw.json')).rejects.toThrow(/without the message headers/);
-		await expect(normalizeShape('imap-raw.json')).rejects.toMatchObject({ hint: expect.stringMatching(/Format to "Resolved"/) });
+		await expect(normalizeShape('imap-raw.json')).rejects.toMatchObject({
+			hint: expect.stringMatching(/Format to "Resolved"/),
+		});
 	});
 
 	it('an item that is not mail at all is refused with the fields it has', async () => {
 		await expect(
 			normalizeInput(
-				{ json: { name: 'x', count: 2 }, binaryNames: [], binaryInfo: () => undefined, readBinary: async () => Buffer.alloc(0) },
+				{
+					json: { name: 'x', count: 2 },
+					binaryNames: [],
+					binaryInfo: () => undefined,
+					readBinary: async () => Buffer.alloc(0),
+				},
 				{ source: 'auto' },
 			),
-		).rejects.toMatchObject({ message: expect.stringMatching(/No email found/), hint: expect.stringMatching(/name, count/) });
+		).rejects.toMatchObject({
+			message: expect.stringMatching(/No email found/),
+			hint: expect.stringMatching(/name, count/),
+		});
 	});
 });

@@ -46,7 +46,9 @@ describe('Normalize: real-world MIME fixtures', () => {
 	it('keeps the full history in fullText while text holds only the new words', async () => {
 		const email = await normalizeRaw(readFileSync(join(FIXTURES, 'gmail-quoted.eml')));
 		expect(email.fullText.length).toBeGreaterThan(email.text.length);
-		const unstripped = await normalizeRaw(readFileSync(join(FIXTURES, 'gmail-quoted.eml')), { stripQuotes: false });
+		const unstripped = await normalizeRaw(readFileSync(join(FIXTURES, 'gmail-quoted.eml')), {
+			stripQuotes: false,
+		});
 		expect(unstripped.text).toBe(unstripped.fullText);
 	});
 
@@ -62,16 +64,22 @@ describe('Normalize: real-world MIME fixtures', () => {
 
 	it('refuses mail over the size limit with a message that names the option', async () => {
 		const raw = makeLargeAttachmentEmail(2 * 1024 * 1024);
-		await expect(normalizeRaw(raw, { maxBytes: 1024 * 1024 })).rejects.toThrow(/over the limit of 1\.0 MB/);
+		await expect(normalizeRaw(raw, { maxBytes: 1024 * 1024 })).rejects.toThrow(
+			/over the limit of 1\.0 MB/,
+		);
 	});
 
 	it('rejects an empty input and a JSON document with a clear error', async () => {
 		await expect(normalizeRaw(Buffer.alloc(0))).rejects.toThrow(/empty/);
-		await expect(normalizeRaw(Buffer.from('{"id": 1, "subject": "x"}'))).rejects.toThrow(/not an email message/);
+		await expect(normalizeRaw(Buffer.from('{"id": 1, "subject": "x"}'))).rejects.toThrow(
+			/not an email message/,
+		);
 	});
 
 	it('does not take the current time for an unreadable Date header', async () => {
-		const raw = Buffer.from('From: a@customer.test\r\nDate: yesterday-ish\r\nSubject: x\r\n\r\nbody');
+		const raw = Buffer.from(
+			'From: a@customer.test\r\nDate: yesterday-ish\r\nSubject: x\r\n\r\nbody',
+		);
 		const email = await normalizeRaw(raw, {});
 		expect(email.warnings?.join(' ')).toMatch(/Date header "yesterday-ish" could not be read/);
 	});

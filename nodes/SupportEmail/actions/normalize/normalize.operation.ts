@@ -34,7 +34,7 @@ export const description: INodeProperties[] = [
 				description: 'An .eml file or message/rfc822 data in a binary property',
 			},
 			{
-				name: 'n8n Email Node Output',
+				name: 'Gmail or Email Trigger Node Output',
 				value: 'n8n',
 				description: 'An item from n8n Gmail, Gmail Trigger or Email Trigger (IMAP) nodes',
 			},
@@ -79,7 +79,8 @@ export const description: INodeProperties[] = [
 				name: 'mailbox',
 				type: 'string',
 				default: '',
-				description: 'Mailbox or address the mail was received in, recorded as support.email.mailbox',
+				description:
+					'Mailbox or address the mail was received in, recorded as support.email.mailbox',
 			},
 			{
 				displayName: 'Max Email Size (MB)',
@@ -123,7 +124,12 @@ export async function execute(
 			binaryInfo: (name) => {
 				const data = item.binary?.[name];
 				return data
-					? { mimeType: data.mimeType, fileName: data.fileName, fileSize: data.fileSize, bytes: data.bytes }
+					? {
+							mimeType: data.mimeType,
+							fileName: data.fileName,
+							fileSize: data.fileSize,
+							bytes: data.bytes,
+						}
 					: undefined;
 			},
 			readBinary: async (name) => {
@@ -138,9 +144,12 @@ export async function execute(
 		},
 		{
 			source,
-			rawField: source === 'field' ? (this.getNodeParameter('rawField', itemIndex) as string) : undefined,
+			rawField:
+				source === 'field' ? (this.getNodeParameter('rawField', itemIndex) as string) : undefined,
 			binaryPropertyName:
-				source === 'binary' ? (this.getNodeParameter('binaryPropertyName', itemIndex) as string) : undefined,
+				source === 'binary'
+					? (this.getNodeParameter('binaryPropertyName', itemIndex) as string)
+					: undefined,
 			includeHtml: options.includeHtml,
 			stripQuotes: options.stripQuotes,
 			mailbox: options.mailbox || undefined,

@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# npm start: compile the tooling (scripts + harness) and run scripts/start.ts.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+npx tsc -p tsconfig.scripts.json
+exec node build-scripts/scripts/start.js

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# npm test: lint, build, unit tests, then the integration tests inside real n8n 2.41.1 and 1.123.x.
+#   N8N_TEST_SKIP_V1=1   skip the n8n 1.123.x pass (quicker local loop)
+# Ends with one line "tests: N passed, N failed, N skipped" summed over every jest run.
+set -uo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+results=test-results
+rm -rf "$results" && mkdir -p "$results"
+status=0
+
+step() { echo; echo "== $*"; }
+
+step "lint"
+npm run --silent lint || status=1
+
+step "build"
+npm run --silent build || exit 1
+
+step "unit tests"
+npx jest --selectProjects unit --json --outputFile="$results/unit.json" || status=1
+
+step "integration tests in real n8n ${N8N_TEST_VERSION:-2.41.1}"
+npx jest --selectProjects n8n --runInBand --json --outputFile="$results/n8n-default.json" || status=1
+
+if [ -z "${N8N_TEST_SKIP_V1:-}" ] && [ -z "${N8N_TEST_VERSION:-}" ]; then
+  step "integration tests in real n8n 1.123.x"
+  N8N_TEST_VERSION=1.123.x npx jest --selectProjects n8n --runInBand --json --outputFile="$results/n8n-1.123.json" || status=1
+fi
+
+node scripts/summarize-tests.js "$results" || status=1
+exit $status
