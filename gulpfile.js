@@ -11,5 +11,12 @@ function copyCodex() {
 	return src('nodes/**/*.node.json', { base: '.' }).pipe(dest('dist'));
 }
 
-exports['build:icons'] = parallel(copyIcons, copyCodex);
+// The offline model is derived from the Bitext data set: its licence and source note ship beside it.
+function copyModelLicences() {
+	return src(['lib/**/model/LICENSE.txt', 'lib/**/model/SOURCE.md'], { base: '.' }).pipe(
+		dest('dist'),
+	);
+}
+
+exports['build:icons'] = parallel(copyIcons, copyCodex, copyModelLicences);
 exports.default = exports['build:icons'];

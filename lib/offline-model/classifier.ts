@@ -1,0 +1,526 @@
+import { fitTemperature } from './calibration';
+import { createRng, shuffleInPlace } from './random';
+import {
+	DEFAULT_SOFTMAX_OPTIONS,
+	type LinearModel,
+	linearScores,
+	softmaxInPlace,
+	type SoftmaxTrainingOptions,
+	trainSoftmax,
+} from './softmax';
+import {
+	DEFAULT_FEATURE_OPTIONS,
+	extractRawFeatures,
+	type FeatureOptions,
+	type RawFeatures,
+	type SparseVector,
+	Vocabulary,
+} from './text-features';
+
+export interface TrainingExample {
+	text: string;
+	label: string;
+	/** Optional finer label (e.g. Bitext's intent under its category). */
+	intent?: string;
+}
+
+export interface TrainClassifierOptions {
+	features?: Partial<FeatureOptions>;
+	softmax?: Partial<SoftmaxTrainingOptions>;
+	/** N-grams seen in fewer training texts are dropped. Default: 2 from 2,000 examples on, else 1. */
+	minDocumentFrequency?: number;
+	/** Share of each label held out to fit the temperature (default 0.15; 0 = no calibration). */
+	calibrationHoldout?: number;
+	/** After calibrating, train again on every example and keep the fitted temperature (default true). */
+	refitOnAllExamples?: boolean;
+	/** Confidence under which a prediction is flagged `unsure` (default 0.5). */
+	unsureThreshold?: number;
+	seed?: number;
+}
+
+export interface LabelScore {
+	label: string;
+	confidence: number;
+}
+
+export interface Prediction {
+	label: string;
+	/** Calibrated probability that `label` is right. */
+	confidence: number;
+	/** True when confidence is under the threshold: route to a human. */
+	unsure: boolean;
+	/** The most likely labels, best first (includes `label`). */
+	alternatives: LabelScore[];
+	intent?: string;
+	intentConfidence?: number;
+}
+
+export interface PredictOptions {
+	unsureThreshold?: number;
+	/** How many alternatives to list (default 3). */
+	topK?: number;
+}
+
+export interface ClassifierHead {
+	name: 'label' | 'intent';
+	labels: string[];
+	temperature: number;
+	model: LinearModel;
+}
+
+export interface TrainingSummary {
+	examples: number;
+	labels: number;
+	intents: number;
+	features: number;
+	epochs: number[];
+	temperatures: number[];
+	trainingMs: number;
+}
+
+export const MODEL_FORMAT = 'n8n-nodes-support-email/offline-classifier';
+export const MODEL_FORMAT_VERSION = 1;
+
+interface EncodedArray {
+	encoding: 'float32' | 'int8';
+	/** int8 only: one scale per class (column). */
+	scales?: number[];
+	data: string;
+}
+
+export interface SerializedHead {
+	name: 'label' | 'intent';
+	labels: string[];
+	temperature: number;
+	bias: number[];
+	weights: EncodedArray;
+}
+
+export interface SerializedModel {
+	format: typeof MODEL_FORMAT;
+	version: number;
+	features: FeatureOptions;
+	unsureThreshold: number;
+	vocabulary: { size: number; unknownIdf: number; hashes: string; idf: string };
+	heads: SerializedHead[];
+	intentToLabel?: Record<string, string>;
+	metadata?: Record<string, unknown>;
+}
+
+export class OfflineClassifier {
+	private readonly labelHead: ClassifierHead;
+	private readonly intentHead?: ClassifierHead;
+	private readonly intentsByLabel?: Map<string, number[]>;
+
+	constructor(
+		readonly features: FeatureOptions,
+		readonly vocabulary: Vocabulary,
+		readonly heads: ClassifierHead[],
+		readonly unsureThreshold: number,
+		readonly intentToLabel?: Record<string, string>,
+		readonly metadata: Record<string, unknown> = {},
+	) {
+		const labelHead = heads.find((head) => head.name === 'label');
+		if (!labelHead) throw new Error('An offline classifier needs a "label" head');
+		this.labelHead = labelHead;
+		this.intentHead = heads.find((head) => head.name === 'intent');
+		if (this.intentHead && intentToLabel) {
+			this.intentsByLabel = new Map();
+			this.intentHead.labels.forEach((intent, index) => {
+				const label = intentToLabel[intent];
+				const list = this.intentsByLabel?.get(label);
+				if (list) list.push(index);
+				else this.intentsByLabel?.set(label, [index]);
+			});
+		}
+	}
+
+	get labels(): string[] {
+		return [...this.labelHead.labels];
+	}
+
+	get intents(): string[] {
+		return this.intentHead ? [...this.intentHead.labels] : [];
+	}
+
+	vectorize(text: string): SparseVector {
+		return this.vocabulary.vectorize(extractRawFeatures(text, this.features), this.features);
+	}
+
+	/** Uncalibrated scores (logits) of every head, for calibration and analysis. */
+	logits(text: string): Float64Array[] {
+		const vector = this.vectorize(text);
+		return this.heads.map((head) => {
+			const out = new Float64Array(head.labels.length);
+			linearScores(head.model, vector, out);
+			return out;
+		});
+	}
+
+	/** Calibrated probabilities of the label head (and the intent head when there is one). */
+	probabilities(text: string): { label: Float64Array; intent?: Float64Array } {
+		const vector = this.vectorize(text);
+		return this.probabilitiesOfVector(vector);
+	}
+
+	private probabilitiesOfVector(vector: SparseVector): {
+		label: Float64Array;
+		intent?: Float64Array;
+	} {
+		const headProbabilities = (head: ClassifierHead) => {
+			const out = new Float64Array(head.labels.length);
+			linearScores(head.model, vector, out);
+			softmaxInPlace(out, head.temperature);
+			return out;
+		};
+		return {
+			label: headProbabilities(this.labelHead),
+			intent: this.intentHead ? headProbabilities(this.intentHead) : undefined,
+		};
+	}
+
+	predict(text: string, options: PredictOptions = {}): Prediction {
+		const threshold = options.unsureThreshold ?? this.unsureThreshold;
+		const topK = options.topK ?? 3;
+		const { label: probabilities, intent } = this.probabilities(text);
+		const ranked = rank(probabilities).slice(0, Math.max(1, topK));
+		const best = ranked[0];
+		const prediction: Prediction = {
+			label: this.labelHead.labels[best],
+			confidence: probabilities[best],
+			unsure: probabilities[best] < threshold,
+			alternatives: ranked.map((index) => ({
+				label: this.labelHead.labels[index],
+				confidence: probabilities[index],
+			})),
+		};
+		if (intent && this.intentHead) {
+			// The intent is taken among the intents of the chosen label, so the two never contradict.
+			const candidates = this.intentsByLabel?.get(prediction.label) ?? rank(intent);
+			let bestIntent = candidates[0];
+			for (const index of candidates) if (intent[index] > intent[bestIntent]) bestIntent = index;
+			prediction.intent = this.intentHead.labels[bestIntent];
+			prediction.intentConfidence = intent[bestIntent];
+		}
+		return prediction;
+	}
+
+	/**
+	 * A smaller copy for shipping: keeps the `maxFeatures` n-grams with the largest weights (over every
+	 * class of every head) and stores weights as 8-bit integers with one scale per class.
+	 */
+	compact(maxFeatures: number): OfflineClassifier {
+		const size = this.vocabulary.size;
+		const importance = new Float64Array(size);
+		for (const head of this.heads) {
+			const K = head.labels.length;
+			const { weights } = head.model;
+			for (let f = 0; f < size; f++) {
+				for (let k = 0; k < K; k++) {
+					const magnitude = Math.abs(weights[f * K + k]);
+					if (magnitude > importance[f]) importance[f] = magnitude;
+				}
+			}
+		}
+		const order = Array.from({ length: size }, (_, i) => i);
+		order.sort((a, b) => importance[b] - importance[a] || a - b);
+		const kept = Int32Array.from(order.slice(0, Math.min(maxFeatures, size)).sort((a, b) => a - b));
+		const vocabulary = this.vocabulary.subset(kept);
+		const heads = this.heads.map((head) => {
+			const K = head.labels.length;
+			const weights = new Float32Array(kept.length * K);
+			kept.forEach((f, i) => {
+				for (let k = 0; k < K; k++) weights[i * K + k] = head.model.weights[f * K + k];
+			});
+			const quantized = dequantize(quantizeInt8(weights, K), K);
+			return {
+				...head,
+				model: { ...head.model, numFeatures: kept.length, weights: quantized },
+			};
+		});
+		return new OfflineClassifier(
+			this.features,
+			vocabulary,
+			heads,
+			this.unsureThreshold,
+			this.intentToLabel,
+			{ ...this.metadata, compactedTo: kept.length, weightEncoding: 'int8' },
+		);
+	}
+
+	toJSON(encoding: 'float32' | 'int8' = 'float32'): SerializedModel {
+		const serialized: SerializedModel = {
+			format: MODEL_FORMAT,
+			version: MODEL_FORMAT_VERSION,
+			features: { ...this.features },
+			unsureThreshold: this.unsureThreshold,
+			vocabulary: {
+				size: this.vocabulary.size,
+				unknownIdf: this.vocabulary.unknownIdf,
+				hashes: toBase64(this.vocabulary.hashes),
+				idf: toBase64(this.vocabulary.idf),
+			},
+			heads: this.heads.map((head) => {
+				const K = head.labels.length;
+				let weights: EncodedArray;
+				if (encoding === 'int8') {
+					const { scales, data } = quantizeInt8(head.model.weights, K);
+					weights = { encoding: 'int8', scales, data: toBase64(data) };
+				} else {
+					weights = { encoding: 'float32', data: toBase64(head.model.weights) };
+				}
+				return {
+					name: head.name,
+					labels: [...head.labels],
+					temperature: head.temperature,
+					// Float32 values are exact as JSON numbers, so a round trip changes nothing.
+					bias: Array.from(head.model.bias),
+					weights,
+				};
+			}),
+		};
+		if (this.intentToLabel) serialized.intentToLabel = { ...this.intentToLabel };
+		if (Object.keys(this.metadata).length > 0) serialized.metadata = { ...this.metadata };
+		return serialized;
+	}
+
+	static fromJSON(serialized: SerializedModel): OfflineClassifier {
+		if (serialized?.format !== MODEL_FORMAT) {
+			throw new Error(`Not an offline classifier model (format "${String(serialized?.format)}")`);
+		}
+		if (serialized.version > MODEL_FORMAT_VERSION) {
+			throw new Error(
+				`Offline classifier model version ${serialized.version} is newer than this package supports (${MODEL_FORMAT_VERSION})`,
+			);
+		}
+		const size = serialized.vocabulary.size;
+		const vocabulary = new Vocabulary(
+			new Uint32Array(fromBase64(serialized.vocabulary.hashes, 4 * size)),
+			new Float32Array(fromBase64(serialized.vocabulary.idf, 4 * size)),
+			serialized.vocabulary.unknownIdf,
+		);
+		const heads: ClassifierHead[] = serialized.heads.map((head) => {
+			const K = head.labels.length;
+			let weights: Float32Array;
+			if (head.weights.encoding === 'int8') {
+				const data = new Int8Array(fromBase64(head.weights.data, size * K));
+				weights = dequantize({ scales: head.weights.scales ?? [], data }, K);
+			} else {
+				weights = new Float32Array(fromBase64(head.weights.data, 4 * size * K));
+			}
+			return {
+				name: head.name,
+				labels: [...head.labels],
+				temperature: head.temperature,
+				model: { numFeatures: size, numClasses: K, weights, bias: Float32Array.from(head.bias) },
+			};
+		});
+		return new OfflineClassifier(
+			{ ...DEFAULT_FEATURE_OPTIONS, ...serialized.features },
+			vocabulary,
+			heads,
+			serialized.unsureThreshold,
+			serialized.intentToLabel,
+			serialized.metadata ?? {},
+		);
+	}
+}
+
+function rank(probabilities: Float64Array): number[] {
+	return Array.from(probabilities.keys()).sort(
+		(a, b) => probabilities[b] - probabilities[a] || a - b,
+	);
+}
+
+function quantizeInt8(weights: Float32Array, K: number): { scales: number[]; data: Int8Array } {
+	const maxima = new Float64Array(K);
+	for (let i = 0; i < weights.length; i++) {
+		const magnitude = Math.abs(weights[i]);
+		if (magnitude > maxima[i % K]) maxima[i % K] = magnitude;
+	}
+	const scales = Array.from(maxima, (max) => Number((max > 0 ? max / 127 : 1).toPrecision(7)));
+	const data = new Int8Array(weights.length);
+	for (let i = 0; i < weights.length; i++) data[i] = Math.round(weights[i] / scales[i % K]);
+	return { scales, data };
+}
+
+function dequantize(quantized: { scales: number[]; data: Int8Array }, K: number): Float32Array {
+	const weights = new Float32Array(quantized.data.length);
+	for (let i = 0; i < weights.length; i++) weights[i] = quantized.data[i] * quantized.scales[i % K];
+	return weights;
+}
+
+function toBase64(array: Uint32Array | Float32Array | Int8Array): string {
+	return Buffer.from(array.buffer, array.byteOffset, array.byteLength).toString('base64');
+}
+
+function fromBase64(text: string, expectedBytes: number): ArrayBuffer {
+	const bytes = Buffer.from(text, 'base64');
+	if (bytes.length !== expectedBytes) {
+		throw new Error(`Corrupt offline model: expected ${expectedBytes} bytes, got ${bytes.length}`);
+	}
+	// Copy into a fresh, aligned buffer (Buffer's pool offset may not be a multiple of 4).
+	const buffer = new ArrayBuffer(bytes.length);
+	new Uint8Array(buffer).set(bytes);
+	return buffer;
+}
+
+/** Per label, a share of the examples (at least one when the label has 3 or more) for calibration. */
+function holdoutSplit(labels: string[], fraction: number, seed: number): boolean[] {
+	const random = createRng(seed ^ 0x5f3759df);
+	const byLabel = new Map<string, number[]>();
+	labels.forEach((label, index) => {
+		const list = byLabel.get(label);
+		if (list) list.push(index);
+		else byLabel.set(label, [index]);
+	});
+	const heldOut = new Array<boolean>(labels.length).fill(false);
+	for (const label of [...byLabel.keys()].sort()) {
+		const indices = byLabel.get(label) as number[];
+		if (indices.length < 3) continue;
+		shuffleInPlace(indices, random);
+		const count = Math.max(1, Math.round(indices.length * fraction));
+		for (let i = 0; i < count; i++) heldOut[indices[i]] = true;
+	}
+	return heldOut;
+}
+
+interface HeadSpec {
+	name: 'label' | 'intent';
+	labels: string[];
+	targets: string[];
+}
+
+function trainHeads(
+	raw: RawFeatures[],
+	specs: HeadSpec[],
+	rows: number[],
+	features: FeatureOptions,
+	softmax: SoftmaxTrainingOptions,
+	minDocumentFrequency: number,
+): { vocabulary: Vocabulary; models: LinearModel[]; epochs: number[] } {
+	const vocabulary = Vocabulary.build(
+		rows.map((row) => raw[row]),
+		minDocumentFrequency,
+	);
+	const vectors = rows.map((row) => vocabulary.vectorize(raw[row], features));
+	const epochs: number[] = [];
+	const models = specs.map((spec) => {
+		const index = new Map(spec.labels.map((label, i) => [label, i]));
+		const targets = Int32Array.from(rows, (row) => index.get(spec.targets[row]) as number);
+		const { model, report } = trainSoftmax(
+			vectors,
+			targets,
+			vocabulary.size,
+			spec.labels.length,
+			softmax,
+		);
+		epochs.push(report.epochs);
+		return model;
+	});
+	return { vocabulary, models, epochs };
+}
+
+/**
+ * Learns a classifier from labelled examples, on the spot: TF-IDF word and character n-grams, a
+ * softmax model per head, and a temperature fitted on a held-out share so the confidence is
+ * calibrated. Examples with an `intent` also train an intent head.
+ */
+export function trainClassifier(
+	examples: readonly TrainingExample[],
+	options: TrainClassifierOptions = {},
+): OfflineClassifier {
+	const started = performance.now();
+	const usable = examples.filter(
+		(example) => typeof example.text === 'string' && example.text.trim() && example.label,
+	);
+	const labels = [...new Set(usable.map((example) => String(example.label)))].sort();
+	if (labels.length < 2) {
+		throw new Error(
+			`Training needs examples of at least 2 different labels (got ${labels.length} label(s) in ${usable.length} usable example(s))`,
+		);
+	}
+	const features: FeatureOptions = { ...DEFAULT_FEATURE_OPTIONS, ...options.features };
+	const seed = options.seed ?? DEFAULT_SOFTMAX_OPTIONS.seed;
+	const softmax: SoftmaxTrainingOptions = { ...DEFAULT_SOFTMAX_OPTIONS, seed, ...options.softmax };
+	const minDocumentFrequency = options.minDocumentFrequency ?? (usable.length >= 2000 ? 2 : 1);
+	const holdout = options.calibrationHoldout ?? 0.15;
+	const refit = options.refitOnAllExamples ?? true;
+
+	const targets = usable.map((example) => String(example.label));
+	const specs: HeadSpec[] = [{ name: 'label', labels, targets }];
+	let intentToLabel: Record<string, string> | undefined;
+	if (usable.every((example) => example.intent)) {
+		const intents = usable.map((example) => String(example.intent));
+		const intentLabels = [...new Set(intents)].sort();
+		if (intentLabels.length >= 2) {
+			specs.push({ name: 'intent', labels: intentLabels, targets: intents });
+			const mapping: Record<string, string> = {};
+			let consistent = true;
+			usable.forEach((_, i) => {
+				const previous = mapping[intents[i]];
+				if (previous !== undefined && previous !== targets[i]) consistent = false;
+				mapping[intents[i]] = targets[i];
+			});
+			if (consistent) intentToLabel = mapping;
+		}
+	}
+
+	const raw = usable.map((example) => extractRawFeatures(example.text, features));
+	const allRows = usable.map((_, i) => i);
+	const temperatures = specs.map(() => 1);
+	let epochs: number[] = [];
+
+	let trained: ReturnType<typeof trainHeads> | undefined;
+	if (holdout > 0) {
+		const heldOut = holdoutSplit(targets, holdout, seed);
+		const trainRows = allRows.filter((row) => !heldOut[row]);
+		const calibrationRows = allRows.filter((row) => heldOut[row]);
+		if (calibrationRows.length > 0) {
+			const partial = trainHeads(raw, specs, trainRows, features, softmax, minDocumentFrequency);
+			const vectors = calibrationRows.map((row) =>
+				partial.vocabulary.vectorize(raw[row], features),
+			);
+			specs.forEach((spec, h) => {
+				const index = new Map(spec.labels.map((label, i) => [label, i]));
+				const logits = vectors.map((vector) => {
+					const out = new Float64Array(spec.labels.length);
+					linearScores(partial.models[h], vector, out);
+					return out;
+				});
+				const truth = calibrationRows.map((row) => index.get(spec.targets[row]) ?? 0);
+				temperatures[h] = fitTemperature(logits, truth);
+			});
+			epochs = partial.epochs;
+			if (!refit) trained = partial;
+		}
+	}
+	if (!trained) {
+		trained = trainHeads(raw, specs, allRows, features, softmax, minDocumentFrequency);
+		epochs = epochs.concat(trained.epochs);
+	}
+
+	const heads: ClassifierHead[] = specs.map((spec, h) => ({
+		name: spec.name,
+		labels: spec.labels,
+		temperature: temperatures[h],
+		model: (trained as ReturnType<typeof trainHeads>).models[h],
+	}));
+	const summary: TrainingSummary = {
+		examples: usable.length,
+		labels: labels.length,
+		intents: specs[1]?.labels.length ?? 0,
+		features: trained.vocabulary.size,
+		epochs,
+		temperatures,
+		trainingMs: Math.round(performance.now() - started),
+	};
+	return new OfflineClassifier(
+		features,
+		trained.vocabulary,
+		heads,
+		options.unsureThreshold ?? 0.5,
+		intentToLabel,
+		{ training: summary },
+	);
+}

@@ -1,0 +1,49 @@
+import { createHash } from 'crypto';
+
+import {
+	type OfflineClassifier,
+	trainClassifier,
+	type TrainClassifierOptions,
+	type TrainingExample,
+} from './classifier';
+
+/**
+ * A node runs once per execution, often on the same labelled examples: keep the few most recently
+ * trained models in memory, keyed by a hash of the examples and options, so retraining only happens
+ * when the examples change.
+ */
+const MAX_MODELS = 4;
+const cache = new Map<string, OfflineClassifier>();
+
+export function trainingKey(
+	examples: readonly TrainingExample[],
+	options: TrainClassifierOptions = {},
+): string {
+	const hash = createHash('sha256');
+	hash.update(JSON.stringify(options));
+	for (const example of examples) {
+		hash.update(`\u0000${example.text}\u0001${example.label}\u0001${example.intent ?? ''}`);
+	}
+	return hash.digest('hex');
+}
+
+export function getOrTrainClassifier(
+	examples: readonly TrainingExample[],
+	options: TrainClassifierOptions = {},
+): { model: OfflineClassifier; cached: boolean } {
+	const key = trainingKey(examples, options);
+	const hit = cache.get(key);
+	if (hit) {
+		cache.delete(key);
+		cache.set(key, hit);
+		return { model: hit, cached: true };
+	}
+	const model = trainClassifier(examples, options);
+	cache.set(key, model);
+	while (cache.size > MAX_MODELS) cache.delete(cache.keys().next().value as string);
+	return { model, cached: false };
+}
+
+export function clearClassifierCache(): void {
+	cache.clear();
+}

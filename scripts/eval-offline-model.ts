@@ -1,0 +1,336 @@
+/**
+ * Measures the offline model with 5-fold stratified cross-validation and prints the figures the
+ * README quotes:
+ *   - Bitext categories (and intents) with the exact recipe that builds the shipped model
+ *     (train, prune, 8-bit weights, JSON round trip);
+ *   - BANKING77's 77 intents learned through trainClassifier, the "team's own examples" API;
+ *   - calibration (ECE, before and after temperature scaling), time per email, training time;
+ *   - the share of data/out-of-taxonomy.txt that the shipped model sends to "unsure".
+ *
+ *   npx tsc -p tsconfig.scripts.json && node build-scripts/scripts/eval-offline-model.js [--json FILE] [--no-fail]
+ *
+ * Exits 1 when a target is missed (unless --no-fail).
+ */
+import { writeFileSync } from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+
+import { calibrationReport } from '../lib/offline-model/calibration';
+import {
+	type OfflineClassifier,
+	trainClassifier,
+	type TrainingExample,
+	type TrainingSummary,
+} from '../lib/offline-model/classifier';
+import { classifyOffline } from '../lib/offline-model/classify';
+import { stratifiedFolds } from '../lib/offline-model/random';
+import { softmaxInPlace } from '../lib/offline-model/softmax';
+import {
+	buildDefaultModel,
+	findRepositoryRoot,
+	loadBanking77Examples,
+	loadBitextExamples,
+	loadOutOfTaxonomyTexts,
+	modelFromSerialized,
+} from '../lib/offline-model/training-data';
+import { getDefaultClassifier } from '../lib/offline-model/default-model';
+
+const FOLDS = 5;
+const FOLD_SEED = 42;
+const TARGETS = {
+	bitextAccuracy: 0.97,
+	bankingAccuracy: 0.88,
+	msPerEmail: 2,
+};
+
+interface FoldResult {
+	fold: number;
+	trainExamples: number;
+	testExamples: number;
+	accuracy: number;
+	intentAccuracy?: number;
+	trainSeconds: number;
+	predictMsPerEmail: number;
+	classifyMsPerEmail?: number;
+}
+
+interface DatasetResult {
+	name: string;
+	examples: number;
+	labels: number;
+	accuracy: number;
+	intentAccuracy?: number;
+	ece: number;
+	eceUncalibrated: number;
+	meanConfidence: number;
+	predictMsPerEmail: number;
+	classifyMsPerEmail?: number;
+	meanTrainSeconds: number;
+	flaggedUnsure: Record<string, number>;
+	folds: FoldResult[];
+	reliability: Array<{ bin: string; count: number; confidence: number; accuracy: number }>;
+}
+
+const THRESHOLDS = [0.5, 0.6, 0.7, 0.8, 0.9];
+
+function uncalibratedConfidence(model: OfflineClassifier, text: string): number {
+	const [labelLogits] = model.logits(text);
+	softmaxInPlace(labelLogits, 1);
+	return Math.max(...labelLogits);
+}
+
+function crossValidate(
+	name: string,
+	examples: TrainingExample[],
+	train: (examples: TrainingExample[]) => OfflineClassifier,
+	timeFullPipeline: boolean,
+): DatasetResult {
+	const folds = stratifiedFolds(
+		examples.map((example) => example.label),
+		FOLDS,
+		FOLD_SEED,
+	);
+	const confidences: number[] = [];
+	const uncalibrated: number[] = [];
+	const correct: boolean[] = [];
+	const results: FoldResult[] = [];
+	let predictMs = 0;
+	let classifyMs = 0;
+	let intentHits = 0;
+	let intentTotal = 0;
+	for (let fold = 0; fold < FOLDS; fold++) {
+		const trainSet = examples.filter((_, i) => folds[i] !== fold);
+		const testSet = examples.filter((_, i) => folds[i] === fold);
+		const started = performance.now();
+		const model = train(trainSet);
+		const trainSeconds = (performance.now() - started) / 1000;
+
+		// Warm up the JIT on a few training texts so the timing is of steady-state calls.
+		for (const example of trainSet.slice(0, 200)) model.predict(example.text);
+		const predictStarted = performance.now();
+		const predictions = testSet.map((example) => model.predict(example.text));
+		const foldPredictMs = performance.now() - predictStarted;
+		predictMs += foldPredictMs;
+
+		let foldClassifyMs: number | undefined;
+		if (timeFullPipeline) {
+			for (const example of trainSet.slice(0, 200)) classifyOffline(example.text, { model });
+			const classifyStarted = performance.now();
+			for (const example of testSet) classifyOffline(example.text, { model });
+			foldClassifyMs = performance.now() - classifyStarted;
+			classifyMs += foldClassifyMs;
+		}
+
+		let hits = 0;
+		let foldIntentHits = 0;
+		predictions.forEach((prediction, i) => {
+			const example = testSet[i];
+			const isCorrect = prediction.label === example.label;
+			hits += isCorrect ? 1 : 0;
+			correct.push(isCorrect);
+			confidences.push(prediction.confidence);
+			uncalibrated.push(uncalibratedConfidence(model, example.text));
+			if (example.intent !== undefined) {
+				intentTotal++;
+				if (prediction.intent === example.intent) {
+					intentHits++;
+					foldIntentHits++;
+				}
+			}
+		});
+		const result: FoldResult = {
+			fold,
+			trainExamples: trainSet.length,
+			testExamples: testSet.length,
+			accuracy: hits / testSet.length,
+			trainSeconds,
+			predictMsPerEmail: foldPredictMs / testSet.length,
+		};
+		if (testSet[0]?.intent !== undefined) result.intentAccuracy = foldIntentHits / testSet.length;
+		if (foldClassifyMs !== undefined) result.classifyMsPerEmail = foldClassifyMs / testSet.length;
+		results.push(result);
+		console.log(
+			`  ${name} fold ${fold + 1}/${FOLDS}: accuracy ${pct(result.accuracy)}${result.intentAccuracy !== undefined ? `, intent ${pct(result.intentAccuracy)}` : ''}, trained on ${trainSet.length} in ${trainSeconds.toFixed(2)} s, ${result.predictMsPerEmail.toFixed(3)} ms/email${result.classifyMsPerEmail !== undefined ? ` (full classifyOffline ${result.classifyMsPerEmail.toFixed(3)} ms)` : ''}`,
+		);
+	}
+	const calibration = calibrationReport(confidences, correct);
+	const flaggedUnsure: Record<string, number> = {};
+	for (const threshold of THRESHOLDS) {
+		flaggedUnsure[threshold] = confidences.filter((c) => c < threshold).length / confidences.length;
+	}
+	const result: DatasetResult = {
+		name,
+		examples: examples.length,
+		labels: new Set(examples.map((example) => example.label)).size,
+		accuracy: correct.filter(Boolean).length / correct.length,
+		ece: calibration.ece,
+		eceUncalibrated: calibrationReport(uncalibrated, correct).ece,
+		meanConfidence: confidences.reduce((a, b) => a + b, 0) / confidences.length,
+		predictMsPerEmail: predictMs / examples.length,
+		meanTrainSeconds: results.reduce((a, r) => a + r.trainSeconds, 0) / results.length,
+		flaggedUnsure,
+		folds: results,
+		reliability: calibration.bins
+			.filter((bin) => bin.count > 0)
+			.map((bin) => ({
+				bin: `${bin.lower.toFixed(2)}-${bin.upper.toFixed(2)}`,
+				count: bin.count,
+				confidence: round(bin.meanConfidence),
+				accuracy: round(bin.accuracy),
+			})),
+	};
+	if (intentTotal > 0) result.intentAccuracy = intentHits / intentTotal;
+	if (timeFullPipeline) result.classifyMsPerEmail = classifyMs / examples.length;
+	return result;
+}
+
+function pct(value: number): string {
+	return `${(value * 100).toFixed(2)}%`;
+}
+
+function round(value: number, digits = 4): number {
+	const factor = 10 ** digits;
+	return Math.round(value * factor) / factor;
+}
+
+function printDataset(result: DatasetResult): void {
+	console.log(
+		`${result.name}: ${result.examples} examples, ${result.labels} labels, ${FOLDS}-fold CV`,
+	);
+	console.log(`  accuracy            ${pct(result.accuracy)}`);
+	if (result.intentAccuracy !== undefined)
+		console.log(`  intent accuracy     ${pct(result.intentAccuracy)}`);
+	console.log(
+		`  ECE (15 bins)       ${result.ece.toFixed(4)} calibrated, ${result.eceUncalibrated.toFixed(4)} before temperature scaling; mean confidence ${result.meanConfidence.toFixed(4)}`,
+	);
+	console.log(
+		`  predict             ${result.predictMsPerEmail.toFixed(3)} ms/email (mean over test folds)`,
+	);
+	if (result.classifyMsPerEmail !== undefined) {
+		console.log(
+			`  classifyOffline     ${result.classifyMsPerEmail.toFixed(3)} ms/email (category + intent + language + sentiment + urgency + entities + summary)`,
+		);
+	}
+	console.log(`  training            ${result.meanTrainSeconds.toFixed(2)} s per fold (mean)`);
+	console.log(
+		`  in-domain flagged unsure: ${THRESHOLDS.map((t) => `<${t}: ${pct(result.flaggedUnsure[t])}`).join(', ')}`,
+	);
+	console.log(
+		`  reliability: ${result.reliability.map((bin) => `[${bin.bin}] n=${bin.count} conf ${bin.confidence.toFixed(3)} acc ${bin.accuracy.toFixed(3)}`).join('; ')}`,
+	);
+}
+
+function main(): number {
+	const root = findRepositoryRoot(__dirname);
+	const jsonIndex = process.argv.indexOf('--json');
+	const jsonFile = jsonIndex > 0 ? process.argv[jsonIndex + 1] : undefined;
+	const noFail = process.argv.includes('--no-fail');
+	console.log(
+		`offline model evaluation: node ${process.version}, ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, load average ${os
+			.loadavg()
+			.map((l) => l.toFixed(2))
+			.join(' ')}`,
+	);
+
+	const bitext = loadBitextExamples(root);
+	const bitextResult = crossValidate(
+		'Bitext categories (shipped recipe)',
+		bitext,
+		(examples) => modelFromSerialized(buildDefaultModel(examples)),
+		true,
+	);
+	printDataset(bitextResult);
+
+	const banking = loadBanking77Examples(root);
+	const bankingResult = crossValidate(
+		'BANKING77 intents (trainClassifier)',
+		banking,
+		(examples) => trainClassifier(examples),
+		false,
+	);
+	printDataset(bankingResult);
+
+	const fullStarted = performance.now();
+	const bankingFull = trainClassifier(banking);
+	const bankingFullSeconds = (performance.now() - fullStarted) / 1000;
+	const bankingSummary = bankingFull.metadata.training as TrainingSummary;
+	console.log(
+		`trainClassifier on all ${banking.length} BANKING77 examples: ${bankingFullSeconds.toFixed(2)} s (calibration pass on 85% + refit on 100%, ${bankingSummary.features} features)`,
+	);
+	const smallSet = banking.filter((_, i) => i % 10 === 0);
+	const smallStarted = performance.now();
+	trainClassifier(smallSet);
+	const smallSeconds = (performance.now() - smallStarted) / 1000;
+	console.log(
+		`trainClassifier on ${smallSet.length} BANKING77 examples: ${smallSeconds.toFixed(2)} s`,
+	);
+
+	const outOfTaxonomy = loadOutOfTaxonomyTexts(root);
+	const shipped = getDefaultClassifier();
+	const ootConfidences = outOfTaxonomy.map((text) => shipped.predict(text).confidence);
+	const ootUnsure: Record<string, number> = {};
+	for (const threshold of THRESHOLDS) {
+		ootUnsure[threshold] =
+			ootConfidences.filter((c) => c < threshold).length / ootConfidences.length;
+	}
+	const shippedThreshold = shipped.unsureThreshold;
+	const ootShare =
+		ootConfidences.filter((c) => c < shippedThreshold).length / ootConfidences.length;
+	const bankingOot = outOfTaxonomy.map((text) => bankingFull.predict(text).confidence);
+	console.log(
+		`out-of-taxonomy (${path.relative(root, path.join(root, 'data', 'out-of-taxonomy.txt'))}, ${outOfTaxonomy.length} texts), shipped model: ${pct(ootShare)} under its threshold ${shippedThreshold} -> unsure`,
+	);
+	console.log(
+		`  shipped model by threshold: ${THRESHOLDS.map((t) => `<${t}: ${pct(ootUnsure[t])}`).join(', ')}; median confidence ${median(ootConfidences).toFixed(3)}`,
+	);
+	console.log(
+		`  BANKING77 model (all examples) by threshold: ${THRESHOLDS.map((t) => `<${t}: ${pct(bankingOot.filter((c) => c < t).length / bankingOot.length)}`).join(', ')}`,
+	);
+
+	const checks = [
+		['Bitext category accuracy >= 97%', bitextResult.accuracy >= TARGETS.bitextAccuracy],
+		['BANKING77 accuracy >= 88%', bankingResult.accuracy >= TARGETS.bankingAccuracy],
+		['Bitext predict < 2 ms/email', bitextResult.predictMsPerEmail < TARGETS.msPerEmail],
+		['BANKING77 predict < 2 ms/email', bankingResult.predictMsPerEmail < TARGETS.msPerEmail],
+		[
+			'Bitext full classifyOffline < 2 ms/email',
+			(bitextResult.classifyMsPerEmail ?? Infinity) < TARGETS.msPerEmail,
+		],
+	] as const;
+	for (const [name, ok] of checks) console.log(`${ok ? 'PASS' : 'FAIL'} ${name}`);
+
+	if (jsonFile) {
+		writeFileSync(
+			jsonFile,
+			`${JSON.stringify(
+				{
+					node: process.version,
+					cpus: os.cpus().length,
+					bitext: bitextResult,
+					banking77: bankingResult,
+					banking77FullTrainSeconds: bankingFullSeconds,
+					banking77SmallTrain: { examples: smallSet.length, seconds: smallSeconds },
+					outOfTaxonomy: {
+						texts: outOfTaxonomy.length,
+						threshold: shippedThreshold,
+						unsureShare: ootShare,
+						byThreshold: ootUnsure,
+					},
+				},
+				null,
+				2,
+			)}\n`,
+		);
+		console.log(`wrote ${jsonFile}`);
+	}
+	const failed = checks.filter(([, ok]) => !ok).length;
+	console.log(`${checks.length - failed} passed, ${failed} failed`);
+	return failed > 0 && !noFail ? 1 : 0;
+}
+
+function median(values: number[]): number {
+	const sorted = [...values].sort((a, b) => a - b);
+	return sorted[Math.floor(sorted.length / 2)] ?? 0;
+}
+
+process.exitCode = main();

@@ -1,0 +1,180 @@
+import { extractEntities, parseAmount } from '../../../lib/offline-model/entities';
+import { detectLanguage } from '../../../lib/offline-model/language';
+import { analyzeSentiment } from '../../../lib/offline-model/sentiment';
+import { summarize } from '../../../lib/offline-model/summary';
+import { detectUrgency } from '../../../lib/offline-model/urgency';
+
+describe('language detection', () => {
+	it.each([
+		['en', 'Hello, I have not received my order yet. Could you please check what happened?'],
+		['de', 'Hallo, ich habe meine Bestellung noch nicht erhalten. Können Sie bitte nachsehen?'],
+		[
+			'fr',
+			"Bonjour, je n'ai toujours pas reçu ma commande. Pouvez-vous vérifier ce qui se passe ?",
+		],
+		['es', 'Hola, todavía no he recibido mi pedido. ¿Pueden comprobar qué ha pasado?'],
+	])('detects %s', (language, text) => {
+		const result = detectLanguage(text);
+		expect(result.language).toBe(language);
+		expect(result.confidence).toBeGreaterThan(0);
+	});
+
+	it('falls back when there is nothing to go on', () => {
+		expect(detectLanguage('#12345 ...', { fallback: 'de' })).toEqual({
+			language: 'de',
+			confidence: 0,
+			candidates: [],
+		});
+	});
+
+	it('can be limited to the languages a team answers in', () => {
+		const result = detectLanguage('Obrigado pela ajuda com a minha encomenda', {
+			only: ['es', 'en'],
+		});
+		expect(['es', 'en']).toContain(result.language);
+	});
+});
+
+describe('sentiment', () => {
+	it('reads angry English mail as negative', () => {
+		const result = analyzeSentiment('This is terrible service, I am angry and very disappointed.');
+		expect(result.label).toBe('negative');
+		expect(result.score).toBeLessThan(-0.5);
+	});
+
+	it('reads thanks and praise as positive', () => {
+		expect(
+			analyzeSentiment('Thank you so much, your team was excellent and super helpful!').label,
+		).toBe('positive');
+	});
+
+	it('keeps a polite request neutral (AFINN would score "please help, I would like" positive)', () => {
+		const result = analyzeSentiment(
+			'Could you please help me? I would like to change my order. Kind regards',
+		);
+		expect(result.label).toBe('neutral');
+	});
+
+	it('handles negation and "no problem"', () => {
+		expect(analyzeSentiment('I am not happy with this').label).toBe('negative');
+		expect(analyzeSentiment('No problem at all, thanks').score).toBeGreaterThanOrEqual(0);
+	});
+
+	it.each([
+		['de', 'Das ist eine Frechheit, ich bin sehr enttäuscht und verärgert.'],
+		['fr', 'Service nul, je suis très déçu et furieux.'],
+		['es', 'Pésimo servicio, estoy muy decepcionado y enfadado.'],
+	])('has a word list for %s', (language, text) => {
+		const result = analyzeSentiment(text, language);
+		expect(result.lexicon).toBe(language);
+		expect(result.label).toBe('negative');
+	});
+
+	it('negates German words', () => {
+		expect(analyzeSentiment('Ich bin nicht zufrieden', 'de').score).toBeLessThan(0);
+	});
+});
+
+describe('urgency', () => {
+	it.each([
+		['Your website is down and our customers cannot check out', 'critical'],
+		['If this is not fixed I will contact my lawyer', 'critical'],
+		['Someone hacked my account and made purchases', 'critical'],
+		['Ich werde rechtliche Schritte einleiten', 'critical'],
+		['Le service est en panne depuis ce matin', 'critical'],
+		['Please reply ASAP, I need the invoice', 'high'],
+		['Bitte dringend um Rückmeldung', 'high'],
+		['Necesito una respuesta urgente', 'high'],
+		['I still have not received my refund after three weeks', 'high'],
+		['I cannot log in to my account', 'high'],
+		['Where can I find my invoice?', 'normal'],
+		['Not urgent, but could you update my address when you get a chance?', 'low'],
+		['Keine Eile, aber können Sie meine Adresse ändern?', 'low'],
+	])('%j is %s', (text, level) => {
+		expect(detectUrgency(text).level).toBe(level);
+	});
+
+	it('reports why', () => {
+		expect(detectUrgency('URGENT: production is down!').signals).toEqual(
+			expect.arrayContaining(['critical: service down', 'high: urgent']),
+		);
+	});
+});
+
+describe('entities', () => {
+	const sample = [
+		'Hi, my order #A-10023 arrived broken and purchase 113542617735902 never came.',
+		'You charged me $1,234.56 and then another 49,99 € and EUR 12.50 on 2024-05-03 (also on 5 March 2024).',
+		'Invoice no. INV-2024-0042 is wrong. Tracking number 1Z999AA10123456784.',
+		'Call me on +49 170 1234567 or write to jane.doe@example.com.',
+		'See https://example.com/orders/A-10023?tab=status, thanks.',
+	].join('\n');
+	const entities = extractEntities(sample);
+
+	it('finds order numbers next to their keywords', () => {
+		expect(entities.orderIds).toEqual(['A-10023', '113542617735902']);
+		expect(entities.orderId).toBe('A-10023');
+	});
+
+	it('finds amounts with their currency', () => {
+		expect(entities.amounts).toEqual([
+			{ raw: '$1,234.56', value: 1234.56, currency: 'USD' },
+			{ raw: '49,99 €', value: 49.99, currency: 'EUR' },
+			{ raw: 'EUR 12.50', value: 12.5, currency: 'EUR' },
+		]);
+	});
+
+	it('finds invoice and tracking numbers, emails, phones, URLs and dates', () => {
+		expect(entities.invoiceIds).toEqual(['INV-2024-0042']);
+		expect(entities.trackingNumbers).toEqual(['1Z999AA10123456784']);
+		expect(entities.emails).toEqual(['jane.doe@example.com']);
+		expect(entities.phones).toEqual(['+49 170 1234567']);
+		expect(entities.urls).toEqual(['https://example.com/orders/A-10023?tab=status']);
+		expect(entities.dates).toEqual([
+			{ raw: '2024-05-03', iso: '2024-05-03' },
+			{ raw: '5 March 2024', iso: '2024-03-05' },
+		]);
+	});
+
+	it('does not take an order number for a phone number', () => {
+		expect(extractEntities('order 113542617735902 is late').phones).toEqual([]);
+	});
+
+	it('finds German, French and Spanish order numbers', () => {
+		expect(extractEntities('Bestellnummer: 4711-883').orderIds).toEqual(['4711-883']);
+		expect(extractEntities('commande n° 98765').orderIds).toEqual(['98765']);
+		expect(extractEntities('mi pedido número 55321').orderIds).toEqual(['55321']);
+	});
+
+	it('parses amounts in both decimal conventions', () => {
+		expect(parseAmount('1.234,56')).toBe(1234.56);
+		expect(parseAmount('1,234.56')).toBe(1234.56);
+		expect(parseAmount('1,234')).toBe(1234);
+		expect(parseAmount('12,5')).toBe(12.5);
+	});
+});
+
+describe('summary', () => {
+	it('skips the greeting and keeps the first meaningful sentence', () => {
+		const text =
+			'Hi team,\n\nI hope you are well.\nMy package arrived damaged and I want a replacement. Photos attached.\n\nThanks,\nAnna';
+		expect(summarize(text)).toBe('My package arrived damaged and I want a replacement.');
+	});
+
+	it('drops a greeting glued to the request', () => {
+		expect(summarize('Hello Maria, where is my order?')).toBe('Where is my order?');
+	});
+
+	it('truncates at a word boundary', () => {
+		const summary = summarize(`I ${'really '.repeat(60)}need help with my invoice.`, {
+			maxLength: 80,
+		});
+		expect(summary.length).toBeLessThanOrEqual(80);
+		expect(summary.endsWith('…')).toBe(true);
+		expect(summary).not.toMatch(/\s…$/);
+	});
+
+	it('uses the subject when the body has nothing', () => {
+		expect(summarize('Thanks!', { subject: 'Refund for order 123' })).toBe('Refund for order 123');
+	});
+});
