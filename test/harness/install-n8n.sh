@@ -13,6 +13,9 @@ node24_version="${N8N_TEST_NODE24:-24.9.0}"
 major="${version%%.*}"
 dest="$cache/n8n-$version"
 log() { echo "[install-n8n] $*" >&2; }
+# Under `npm test`, npm exports this repository's ignore-scripts=true to child processes; the sqlite3
+# rebuild below needs its install script, so drop the inherited setting.
+unset npm_config_ignore_scripts NPM_CONFIG_IGNORE_SCRIPTS
 
 node_dir=""
 if [ "$major" -ge 2 ]; then
@@ -29,14 +32,21 @@ if [ "$major" -ge 2 ]; then
   export PATH="$node_dir/bin:$PATH"
 fi
 
-if [ -f "$dest/.complete" ]; then
+sqlite_loads() { (cd "$dest" && node -e "require('sqlite3')" >/dev/null 2>&1); }
+
+if [ -f "$dest/.complete" ] && sqlite_loads; then
   log "n8n $version already installed in $dest"
   echo "$dest"
   exit 0
 fi
 
-log "installing n8n $version into $dest (a few minutes on a cold cache)"
-rm -rf "$dest"
+if [ -f "$dest/.complete" ]; then
+  log "n8n $version in $dest cannot load sqlite3: rebuilding it"
+  rm -f "$dest/.complete"
+else
+  log "installing n8n $version into $dest (a few minutes on a cold cache)"
+  rm -rf "$dest"
+fi
 mkdir -p "$dest"
 cat >"$dest/package.json" <<JSON
 {
@@ -47,12 +57,19 @@ cat >"$dest/package.json" <<JSON
 }
 JSON
 cd "$dest"
+if [ ! -d node_modules/n8n ]; then
 # --ignore-scripts: some n8n dependencies download binaries at install time, which cannot work here.
 npm install --ignore-scripts --no-audit --no-fund --loglevel=error >&2
+fi
 if [ -n "$node_dir" ]; then
-  npm_config_nodedir="$node_dir" npm rebuild sqlite3 --loglevel=error >&2
+  npm_config_nodedir="$node_dir" npm rebuild sqlite3 --ignore-scripts=false --loglevel=error >&2
 else
-  npm_config_nodedir=/usr npm rebuild sqlite3 --loglevel=error >&2
+  npm_config_nodedir=/usr npm rebuild sqlite3 --ignore-scripts=false --loglevel=error >&2
+fi
+# Never mark an install complete that cannot open its database.
+if ! sqlite_loads; then
+  log "sqlite3 did not build for $(node --version); see the errors above"
+  exit 1
 fi
 touch "$dest/.complete"
 log "done"
