@@ -1,0 +1,14 @@
+export * from './errors';
+export * from './chain';
+export * from './limits';
+export * from './prompt';
+export * from './injection';
+export * from './redact';
+export * from './resilience';
+export * from './structured';
+export * from './providers/types';
+export { createOpenAiCompatibleProvider } from './providers/openai';
+export type { OpenAiCompatibleOptions, StructuredMode } from './providers/openai';
+export { createAnthropicProvider } from './providers/anthropic';
+export { createConnectedModelProvider, isChatModelLike } from './providers/connected-model';
+export type { ChatModelLike } from './providers/connected-model';

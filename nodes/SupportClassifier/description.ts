@@ -1,0 +1,270 @@
+import type { INodeProperties } from 'n8n-workflow';
+
+export const PROVIDER_OPTIONS = [
+	{
+		name: 'Built-In Offline Model',
+		value: 'offline',
+		description: 'No network, no key: runs inside n8n',
+	},
+	{ name: 'OpenAI', value: 'openAi' },
+	{ name: 'Anthropic', value: 'anthropic' },
+	{ name: 'Azure OpenAI', value: 'azureOpenAi' },
+	{
+		name: 'Local Model Server',
+		value: 'localModel',
+		description: 'Ollama, vLLM, LM Studio (OpenAI-compatible)',
+	},
+];
+
+export const properties: INodeProperties[] = [
+	{
+		displayName:
+			'Drop-in ready: with no credentials it uses the built-in offline model. A chat model connected to the Model input is tried first; then the providers below, in the order selected.',
+		name: 'notice',
+		type: 'notice',
+		default: '',
+	},
+	{
+		displayName: 'Text to Classify',
+		name: 'textSource',
+		type: 'options',
+		options: [
+			{
+				name: 'Support Email',
+				value: 'supportEmail',
+				description:
+					'Subject and clean text of support.email (from Support Email → Normalize or the Support Inbox Trigger)',
+			},
+			{ name: 'Custom', value: 'custom', description: 'Any text, e.g. an expression' },
+		],
+		default: 'supportEmail',
+	},
+	{
+		displayName: 'Text',
+		name: 'text',
+		type: 'string',
+		typeOptions: { rows: 3 },
+		default: '={{ $json.text }}',
+		required: true,
+		displayOptions: { show: { textSource: ['custom'] } },
+	},
+	{
+		displayName: 'Providers',
+		name: 'providers',
+		type: 'multiOptions',
+		options: PROVIDER_OPTIONS,
+		default: ['offline'],
+		description:
+			'Tried in the order selected; if one fails (after retries and one repair try) the next answers',
+		hint: 'Each email costs one call to the first provider that answers',
+	},
+	{
+		displayName: 'OpenAI Model',
+		name: 'openAiModel',
+		type: 'string',
+		default: 'gpt-4o-mini',
+		displayOptions: { show: { providers: ['openAi'] } },
+	},
+	{
+		displayName: 'Anthropic Model',
+		name: 'anthropicModel',
+		type: 'string',
+		default: 'claude-haiku-4-5',
+		displayOptions: { show: { providers: ['anthropic'] } },
+	},
+	{
+		displayName: 'Azure Deployment',
+		name: 'azureDeployment',
+		type: 'string',
+		default: '',
+		required: true,
+		description:
+			'The deployment name in Azure OpenAI (of a model that supports structured outputs)',
+		displayOptions: { show: { providers: ['azureOpenAi'] } },
+	},
+	{
+		displayName: 'Local Model',
+		name: 'localModel',
+		type: 'string',
+		default: 'llama3.1',
+		description: 'Model name as the server knows it (e.g. llama3.1, qwen2.5:7b)',
+		displayOptions: { show: { providers: ['localModel'] } },
+	},
+	{
+		displayName: 'Categories',
+		name: 'categories',
+		placeholder: 'Add Category',
+		type: 'fixedCollection',
+		typeOptions: { multipleValues: true },
+		default: {},
+		description:
+			'Leave empty for the built-in support taxonomy (account, order, refund, delivery, invoice, feedback, payment, contact, shipping_address, cancellation_fee, newsletter)',
+		options: [
+			{
+				name: 'category',
+				displayName: 'Category',
+				values: [
+					{ displayName: 'Name', name: 'name', type: 'string', default: '', required: true },
+					{
+						displayName: 'Description',
+						name: 'description',
+						type: 'string',
+						default: '',
+						description: 'What belongs here; the AI reads it, and the offline model learns from it',
+					},
+					{
+						displayName: 'Examples',
+						name: 'examples',
+						type: 'string',
+						typeOptions: { rows: 4 },
+						default: '',
+						description:
+							'Example messages, one per line. The offline model learns new categories from these.',
+					},
+				],
+			},
+		],
+	},
+	{
+		displayName: 'Routing',
+		name: 'routing',
+		type: 'options',
+		options: [
+			{
+				name: 'One Output per Category',
+				value: 'perCategory',
+				description: 'Plus "Unsure" for answers below the confidence threshold',
+			},
+			{
+				name: 'Single Output',
+				value: 'single',
+				description: 'Every item on one output; read support.classification',
+			},
+		],
+		default: 'perCategory',
+	},
+	{
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add Option',
+		default: {},
+		options: [
+			{
+				displayName: 'Concurrency',
+				name: 'concurrency',
+				type: 'number',
+				typeOptions: { minValue: 1, maxValue: 64 },
+				default: 5,
+				description: 'Emails classified at the same time',
+			},
+			{
+				displayName: 'Confidence Threshold',
+				name: 'threshold',
+				type: 'number',
+				typeOptions: { minValue: 0, maxValue: 1, numberPrecision: 2 },
+				default: 0.7,
+				description: 'Below this, the email is "unsure" and goes to the Unsure output for a human',
+			},
+			{
+				displayName: 'Fields to Extract',
+				name: 'fields',
+				type: 'multiOptions',
+				options: [
+					{ name: 'Entities', value: 'entities' },
+					{ name: 'Intent', value: 'intent' },
+					{ name: 'Language', value: 'language' },
+					{ name: 'Sentiment', value: 'sentiment' },
+					{ name: 'Summary', value: 'summary' },
+					{ name: 'Urgency', value: 'urgency' },
+				],
+				default: ['intent', 'sentiment', 'urgency', 'language', 'entities', 'summary'],
+				description: 'Fewer fields: fewer output tokens. All come from the same single call.',
+			},
+			{
+				displayName: 'Max Input Size (Characters)',
+				name: 'maxInputChars',
+				type: 'number',
+				typeOptions: { minValue: 500 },
+				default: 8000,
+				description:
+					'Longer email text is cut (beginning and end kept) before it is sent to a provider',
+			},
+			{
+				displayName: 'Max Retries',
+				name: 'maxRetries',
+				type: 'number',
+				typeOptions: { minValue: 0, maxValue: 10 },
+				default: 3,
+				description:
+					'Per provider, on rate limits (honouring Retry-After), server errors and timeouts',
+			},
+			{
+				displayName: 'Multi-Label',
+				name: 'multiLabel',
+				type: 'boolean',
+				default: false,
+				description:
+					'Whether an email may belong to several categories (it then goes to each of their outputs)',
+			},
+			{
+				displayName: 'Offline Fallback',
+				name: 'offlineFallback',
+				type: 'boolean',
+				default: true,
+				description:
+					'Whether the built-in offline model answers when every provider fails, so mail keeps flowing',
+			},
+			{
+				displayName: 'Redact Personal Data',
+				name: 'redactPersonalData',
+				type: 'boolean',
+				default: false,
+				description:
+					'Whether email addresses, phone, card and IBAN numbers are replaced by placeholders before text leaves this machine (and restored in the result)',
+			},
+			{
+				displayName: 'Requests per Minute',
+				name: 'requestsPerMinute',
+				type: 'number',
+				typeOptions: { minValue: 0 },
+				default: 0,
+				description: 'Cap on provider calls started per minute by this node (0: no cap)',
+			},
+			{
+				displayName: 'Send Unsure to Its Own Output',
+				name: 'unsureOutput',
+				type: 'boolean',
+				default: true,
+				description:
+					'Whether low-confidence answers go to the Unsure output instead of their category',
+				displayOptions: { show: { '/routing': ['perCategory'] } },
+			},
+			{
+				displayName: 'System Prompt',
+				name: 'systemPrompt',
+				type: 'string',
+				typeOptions: { rows: 4 },
+				default: '',
+				description:
+					'Replaces the opening of the built-in prompt. Categories, the answer format and the rule that the email is data are always added.',
+			},
+			{
+				displayName: 'Timeout (Seconds)',
+				name: 'timeoutSeconds',
+				type: 'number',
+				typeOptions: { minValue: 1 },
+				default: 60,
+				description: 'Per provider call',
+			},
+			{
+				displayName: 'Training Examples',
+				name: 'trainingExamples',
+				type: 'json',
+				default: '[]',
+				description:
+					'More labelled examples for the offline model: a JSON list of {"text", "label"} objects, or an expression that returns one (e.g. from the items of an earlier node)',
+			},
+		],
+	},
+];

@@ -1,0 +1,230 @@
+import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+import { NodeConnectionTypes, NodeOperationError, jsonParse } from 'n8n-workflow';
+import { CallLimiter, mapLimited } from '../../lib/ai';
+import type { Classification, ClassifyConfig, ExtractableField } from '../../lib/classify';
+import { ALL_FIELDS, classifyEmail, effectiveCategories } from '../../lib/classify';
+import { InputError, errorMessage } from '../../lib/errors';
+import { buildProviders } from './providers';
+
+interface Options {
+	concurrency?: number;
+	threshold?: number;
+	fields?: ExtractableField[];
+	maxInputChars?: number;
+	maxRetries?: number;
+	multiLabel?: boolean;
+	offlineFallback?: boolean;
+	redactPersonalData?: boolean;
+	requestsPerMinute?: number;
+	unsureOutput?: boolean;
+	systemPrompt?: string;
+	timeoutSeconds?: number;
+	trainingExamples?: string | unknown[];
+}
+
+interface CategoryParameter {
+	name?: string;
+	description?: string;
+	examples?: string;
+}
+
+export async function execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+	const items = this.getInputData();
+	const options = this.getNodeParameter('options', 0, {}) as Options;
+	const routing = this.getNodeParameter('routing', 0, 'perCategory') as string;
+	const categoryParameters = ((this.getNodeParameter('categories', 0, {}) as IDataObject)
+		.category ?? []) as CategoryParameter[];
+	const categories = categoryParameters
+		.filter((c) => c.name?.trim())
+		.map((c) => ({
+			name: c.name!.trim(),
+			description: c.description?.trim() || undefined,
+			examples: (c.examples ?? '')
+				.split('\n')
+				.map((line) => line.trim())
+				.filter(Boolean),
+		}));
+	const names = effectiveCategories({ categories }).map((c) => c.name);
+	const unsureOutput = routing === 'perCategory' && options.unsureOutput !== false;
+	const outputCount = routing === 'single' ? 1 : names.length + (unsureOutput ? 1 : 0);
+	const outputs: INodeExecutionData[][] = Array.from({ length: outputCount }, () => []);
+
+	const connectedModel = await this.getInputConnectionData(
+		NodeConnectionTypes.AiLanguageModel,
+		0,
+	).catch(() => undefined);
+	const providers = await buildProviders(
+		this,
+		connectedModel,
+		(options.timeoutSeconds ?? 60) * 1000,
+	);
+	const config: ClassifyConfig = {
+		categories,
+		providers: providers.ai,
+		offlineFallback: providers.offlineListed || options.offlineFallback !== false,
+		threshold: options.threshold ?? 0.7,
+		multiLabel: options.multiLabel ?? false,
+		fields: options.fields?.length ? options.fields : ALL_FIELDS,
+		systemPrompt: options.systemPrompt,
+		maxInputChars: options.maxInputChars ?? 8000,
+		redactPersonalData: options.redactPersonalData ?? false,
+		extraExamples: trainingExamples(this, options.trainingExamples),
+		resilience: {
+			maxRetries: options.maxRetries ?? 3,
+			timeoutMs: (options.timeoutSeconds ?? 60) * 1000,
+		},
+	};
+	if (!providers.offlineListed && providers.ai.length === 0) {
+		throw new NodeOperationError(this.getNode(), 'No provider selected', {
+			description:
+				'Select at least one provider under Providers (the Built-In Offline Model needs no credentials).',
+		});
+	}
+
+	const limiter = new CallLimiter({
+		concurrency: options.concurrency ?? 5,
+		requestsPerMinute: options.requestsPerMinute,
+	});
+	const results = await mapLimited(items.length, limiter, async (itemIndex) => {
+		try {
+			return {
+				classification: await classifyEmail(emailOf(this, itemIndex, items[itemIndex]), config),
+			};
+		} catch (error) {
+			return { error };
+		}
+	});
+
+	for (const [itemIndex, result] of results.entries()) {
+		const item = items[itemIndex];
+		if ('error' in result) {
+			const nodeError = new NodeOperationError(this.getNode(), errorMessage(result.error), {
+				itemIndex,
+				description: result.error instanceof InputError ? result.error.hint : undefined,
+			});
+			if (!this.continueOnFail()) throw nodeError;
+			const errorItem: INodeExecutionData = {
+				json: {
+					...item.json,
+					error: nodeError.message,
+					...(nodeError.description ? { errorDescription: nodeError.description } : {}),
+				},
+				binary: item.binary,
+				pairedItem: { item: itemIndex },
+			};
+			// A human should look at an item the classifier could not read: the Unsure output when there is one.
+			outputs[unsureOutput ? outputCount - 1 : 0].push(errorItem);
+			continue;
+		}
+		const classification = result.classification;
+		const support = (item.json.support ?? {}) as IDataObject;
+		const routedTo = targets(classification, names, routing, unsureOutput);
+		const out: INodeExecutionData = {
+			json: {
+				...item.json,
+				support: {
+					...support,
+					classification: {
+						...classification,
+						routedTo: routedTo.map((i) => outputName(i, names, routing)),
+					} as unknown as IDataObject,
+				},
+			},
+			binary: item.binary,
+			pairedItem: { item: itemIndex },
+		};
+		for (const index of routedTo) outputs[index].push(out);
+	}
+	return outputs;
+}
+
+function targets(
+	classification: Classification,
+	names: string[],
+	routing: string,
+	unsureOutput: boolean,
+): number[] {
+	if (routing === 'single') return [0];
+	if (classification.unsure && unsureOutput) return [names.length];
+	const labels = classification.categories?.length
+		? classification.categories
+		: [classification.category];
+	const indexes = labels.map((label) => names.indexOf(label)).filter((index) => index >= 0);
+	return indexes.length ? [...new Set(indexes)] : unsureOutput ? [names.length] : [0];
+}
+
+function outputName(index: number, names: string[], routing: string): string {
+	if (routing === 'single') return 'Classified';
+	return names[index] ?? 'Unsure';
+}
+
+function emailOf(context: IExecuteFunctions, itemIndex: number, item: INodeExecutionData) {
+	const source = context.getNodeParameter('textSource', itemIndex, 'supportEmail') as string;
+	if (source === 'custom') {
+		const text = context.getNodeParameter('text', itemIndex, '') as unknown;
+		if (typeof text !== 'string' || !text.trim()) {
+			throw new InputError(
+				'The text to classify is empty',
+				'Check the "Text" expression: it must give the message text for this item.',
+			);
+		}
+		return { text };
+	}
+	const email = (item.json.support as IDataObject | undefined)?.email as IDataObject | undefined;
+	if (!email) {
+		throw new InputError(
+			'The item has no support.email to classify',
+			'Put "Support Email → Normalize" or the Support Inbox Trigger before this node, or set "Text to Classify" to Custom.',
+		);
+	}
+	const text = String(email.text ?? '').trim() || String(email.fullText ?? '').trim();
+	const subject = String(email.subject ?? '');
+	if (!text && !subject.trim()) {
+		throw new InputError(
+			'The email has neither text nor subject',
+			'Empty mail cannot be classified: filter it out before this node, or route errors with On Error → Continue.',
+		);
+	}
+	const from = email.from as { name?: string; address?: string } | undefined;
+	return {
+		text,
+		subject,
+		from: from ? `${from.name ?? ''} <${from.address ?? ''}>`.trim() : undefined,
+		hiddenText: typeof email.hiddenText === 'string' ? email.hiddenText : undefined,
+	};
+}
+
+function trainingExamples(
+	context: IExecuteFunctions,
+	value: Options['trainingExamples'],
+): Array<{ text: string; label: string }> {
+	if (value === undefined || value === '' || value === '[]') return [];
+	let parsed: unknown = value;
+	if (typeof value === 'string') {
+		try {
+			parsed = jsonParse(value);
+		} catch {
+			throw new NodeOperationError(context.getNode(), 'Training Examples is not valid JSON', {
+				description: 'Give a list like [{"text": "Where is my parcel?", "label": "delivery"}].',
+			});
+		}
+	}
+	if (
+		!Array.isArray(parsed) ||
+		parsed.some(
+			(e) =>
+				typeof (e as IDataObject)?.text !== 'string' ||
+				typeof (e as IDataObject)?.label !== 'string',
+		)
+	) {
+		throw new NodeOperationError(
+			context.getNode(),
+			'Training Examples must be a list of {text, label} objects',
+			{
+				description:
+					'Each entry needs a "text" and a "label" string; the label is a category name.',
+			},
+		);
+	}
+	return parsed as Array<{ text: string; label: string }>;
+}
