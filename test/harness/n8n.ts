@@ -61,10 +61,14 @@ export interface WorkflowNode {
 	disabled?: boolean;
 }
 
-export type Connections = Record<
-	string,
-	{ main: Array<Array<{ node: string; type: 'main'; index: number }>> }
->;
+export interface ConnectionTarget {
+	node: string;
+	type: string;
+	index: number;
+}
+
+/** Node name -> connection type ('main', 'ai_languageModel', ...) -> per output, the targets. */
+export type Connections = Record<string, Record<string, Array<ConnectionTarget[] | null>>>;
 
 export interface Workflow {
 	name?: string;
@@ -396,6 +400,20 @@ export class N8n {
 		return created.id;
 	}
 
+	/** Stores a credential through the public API; returns what a node's `credentials` entry needs. */
+	async createCredential(
+		type: string,
+		data: Record<string, unknown>,
+		name = `${type} ${randomUUID().slice(0, 6)}`,
+	): Promise<{ id: string; name: string }> {
+		const created = await this.api<{ id: string; name: string }>('POST', '/credentials', {
+			name,
+			type,
+			data,
+		});
+		return { id: created.id, name: created.name };
+	}
+
 	async activate(workflowId: string): Promise<void> {
 		try {
 			await this.api('POST', `/workflows/${workflowId}/activate`);
@@ -540,11 +558,17 @@ export interface HarnessState {
 export function wrapWithWebhook(workflow: Workflow): { workflow: Workflow; path: string } {
 	const path = `harness-${randomUUID()}`;
 	const incoming = new Set<string>();
-	for (const outputs of Object.values(workflow.connections)) {
-		for (const targets of outputs.main)
-			for (const target of targets ?? []) incoming.add(target.node);
+	for (const byType of Object.values(workflow.connections)) {
+		for (const outputs of Object.values(byType)) {
+			for (const targets of outputs) for (const target of targets ?? []) incoming.add(target.node);
+		}
 	}
-	const entries = workflow.nodes.filter((n) => !incoming.has(n.name));
+	// Sub-nodes (a chat model feeding an ai_languageModel input) have no main output: never entries.
+	const subNode = (name: string) => {
+		const types = Object.keys(workflow.connections[name] ?? {});
+		return types.length > 0 && !types.includes('main');
+	};
+	const entries = workflow.nodes.filter((n) => !incoming.has(n.name) && !subNode(n.name));
 	const nodes: WorkflowNode[] = [
 		{
 			name: 'Harness Webhook',

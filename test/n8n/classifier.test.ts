@@ -1,0 +1,306 @@
+import { startLlmServer } from '../servers/llm';
+import type { LlmServer } from '../servers/llm';
+import type { Workflow, WorkflowNode } from '../harness/n8n';
+import { NODE_PREFIX, sharedN8n } from '../harness/shared';
+
+/** The built-in taxonomy's outputs, in order, then Unsure. */
+const OUTPUTS = [
+	'account',
+	'order',
+	'refund',
+	'delivery',
+	'invoice',
+	'feedback',
+	'payment',
+	'contact',
+	'shipping_address',
+	'cancellation_fee',
+	'newsletter',
+	'Unsure',
+];
+
+const EMAILS = [
+	{
+		subject: 'Refund please',
+		text: 'Hi, the blender I ordered (order #48213) arrived broken. I would like my money back.',
+	},
+	{
+		subject: 'Where is my parcel?',
+		text: 'My package was supposed to arrive on Monday and the tracking has not moved since. Can you check?',
+	},
+	{ subject: 'Newsletter', text: 'Please stop sending me your newsletter, I want to unsubscribe.' },
+	{
+		subject: 'Cannot log in',
+		text: 'I forgot my password and cannot sign in to my account. Can you help me reset it?',
+	},
+	{
+		subject: 'Cake',
+		text: 'Preheat the oven to 180 degrees, mix flour, sugar and eggs, bake for 25 minutes.',
+	},
+];
+
+function raw(subject: string, text: string, index: number): string {
+	return [
+		`From: Customer ${index} <customer${index}@example.test>`,
+		'To: support@acme.test',
+		`Subject: ${subject}`,
+		`Message-ID: <classify-${index}@example.test>`,
+		'Date: Tue, 24 Nov 2026 10:00:00 +0000',
+		'Content-Type: text/plain; charset=utf-8',
+		'',
+		text,
+	].join('\r\n');
+}
+
+const normalize: WorkflowNode = {
+	name: 'Normalize',
+	type: `${NODE_PREFIX}.supportEmail`,
+	typeVersion: 1,
+	parameters: { operation: 'normalize', source: 'field', rawField: 'raw' },
+};
+
+function classifierWorkflow(
+	parameters: Record<string, unknown>,
+	extra: Partial<WorkflowNode> = {},
+): Workflow {
+	return {
+		nodes: [
+			normalize,
+			{
+				name: 'Classifier',
+				type: `${NODE_PREFIX}.supportClassifier`,
+				typeVersion: 1,
+				parameters,
+				...extra,
+			},
+		],
+		connections: { Normalize: { main: [[{ node: 'Classifier', type: 'main', index: 0 }]] } },
+	};
+}
+
+/** Which output each input item came out of, by the subject it carries. */
+function routing(
+	run: Awaited<ReturnType<ReturnType<typeof sharedN8n>['execute']>>,
+	outputs: string[],
+): Record<string, string> {
+	const where: Record<string, string> = {};
+	outputs.forEach((name, index) => {
+		for (const item of run.output('Classifier', index))
+			where[item.json.support.email.subject] = name;
+	});
+	return where;
+}
+
+describe('Support Classifier in real n8n', () => {
+	const n8n = sharedN8n();
+	let llm: LlmServer;
+	beforeAll(async () => (llm = await startLlmServer()));
+	afterAll(async () => await llm.close());
+	beforeEach(() => llm.reset());
+
+	it('with no credentials: the offline model classifies and routes by category, Unsure for the rest', async () => {
+		const run = await n8n.execute(
+			classifierWorkflow({}),
+			EMAILS.map((e, i) => ({ raw: raw(e.subject, e.text, i) })),
+		);
+		expect(run.status).toBe('success');
+		expect(run.runsOf('Classifier')[0].data?.main).toHaveLength(OUTPUTS.length);
+		expect(routing(run, OUTPUTS)).toEqual({
+			'Refund please': 'refund',
+			'Where is my parcel?': 'delivery',
+			Newsletter: 'newsletter',
+			'Cannot log in': 'account',
+			Cake: 'Unsure',
+		});
+		const refund = run.output('Classifier', 2)[0];
+		expect(refund.pairedItem).toEqual({ item: 0 });
+		expect(refund.json.support.classification).toMatchObject({
+			category: 'refund',
+			provider: 'offline',
+			usage: { inputTokens: 0, outputTokens: 0 },
+			language: 'en',
+			entities: { orderId: '48213' },
+			unsure: false,
+			routedTo: ['refund'],
+		});
+		expect(refund.json.support.email.messageId).toBe('<classify-0@example.test>');
+		expect(llm.requests).toHaveLength(0);
+	});
+
+	it("learns the team's own categories from examples on the node", async () => {
+		const categories = {
+			category: [
+				{
+					name: 'Warranty',
+					examples:
+						'my device stopped working after two months\nis the repair covered by warranty\nthe screen broke, is this under guarantee',
+				},
+				{
+					name: 'Wholesale',
+					examples:
+						'we want to order 500 units for our shops\ndo you offer bulk pricing for resellers\nreseller discount for large orders',
+				},
+			],
+		};
+		const run = await n8n.execute(classifierWorkflow({ categories }), [
+			{ raw: raw('Bulk order', 'Our chain of shops would like bulk pricing for 300 units.', 1) },
+			{
+				raw: raw(
+					'Broken',
+					'The screen stopped working after a month. Is that covered by the warranty?',
+					2,
+				),
+			},
+		]);
+		expect(run.status).toBe('success');
+		expect(routing(run, ['Warranty', 'Wholesale', 'Unsure'])).toEqual({
+			'Bulk order': 'Wholesale',
+			Broken: 'Warranty',
+		});
+	});
+
+	it("uses an n8n chat model sub-node on the Model input (n8n's own OpenAI Chat Model)", async () => {
+		llm.setResponder(() => ({
+			json: {
+				category: 'delivery',
+				intent: 'track_parcel',
+				sentiment: 'negative',
+				sentimentScore: -0.4,
+				urgency: 'normal',
+				language: 'en',
+				entities: {
+					orderId: null,
+					invoiceId: null,
+					trackingNumber: null,
+					amount: null,
+					product: null,
+					customerName: null,
+				},
+				summary: 'Parcel is late.',
+				confidence: 0.88,
+				promptInjection: false,
+			},
+		}));
+		const credential = await n8n.createCredential('openAiApi', {
+			apiKey: llm.apiKeys.openai,
+			url: llm.openaiBaseUrl,
+			header: false,
+		});
+		const workflow = classifierWorkflow({});
+		workflow.nodes.push({
+			name: 'OpenAI Chat Model',
+			type: '@n8n/n8n-nodes-langchain.lmChatOpenAi',
+			typeVersion: 1.2,
+			parameters: { model: { __rl: true, mode: 'id', value: 'gpt-4o-mini' }, options: {} },
+			credentials: { openAiApi: credential },
+		});
+		workflow.connections['OpenAI Chat Model'] = {
+			ai_languageModel: [[{ node: 'Classifier', type: 'ai_languageModel', index: 0 }]],
+		};
+		const run = await n8n.execute(workflow, [{ raw: raw(EMAILS[1].subject, EMAILS[1].text, 1) }]);
+		expect(run.status).toBe('success');
+		const [item] = run.output('Classifier', 3);
+		expect(item.json.support.classification).toMatchObject({
+			category: 'delivery',
+			provider: 'connectedModel',
+			intent: 'track_parcel',
+			confidence: 0.88,
+		});
+		expect(item.json.support.classification.usage.inputTokens).toBeGreaterThan(0);
+		const calls = llm.requests.filter((r) => r.path === '/v1/chat/completions');
+		expect(calls).toHaveLength(1);
+		expect(JSON.stringify(calls[0].body.messages)).toContain('<<<EMAIL-');
+	});
+
+	it('OpenAI through our credential: a 429 is retried; when the provider stays down the offline model answers', async () => {
+		llm.setResponder(() => ({
+			json: {
+				category: 'refund',
+				intent: 'get_refund',
+				sentiment: 'negative',
+				sentimentScore: -0.5,
+				urgency: 'high',
+				language: 'en',
+				entities: {
+					orderId: '48213',
+					invoiceId: null,
+					trackingNumber: null,
+					amount: null,
+					product: 'blender',
+					customerName: null,
+				},
+				summary: 'Refund for a broken blender.',
+				confidence: 0.95,
+				promptInjection: false,
+			},
+		}));
+		const credential = await n8n.createCredential('supportEmailOpenAiApi', {
+			apiKey: llm.apiKeys.openai,
+			url: llm.openaiBaseUrl,
+			organizationId: '',
+		});
+		const parameters = {
+			providers: ['openAi'],
+			openAiModel: 'gpt-4o-mini',
+			options: { maxRetries: 2 },
+		};
+		const credentials = { supportEmailOpenAiApi: credential };
+
+		llm.fail('openai', { status: 429, retryAfter: 1 });
+		const retried = await n8n.execute(classifierWorkflow(parameters, { credentials }), [
+			{ raw: raw(EMAILS[0].subject, EMAILS[0].text, 0) },
+		]);
+		expect(retried.status).toBe('success');
+		const [first] = retried.output('Classifier', 2);
+		expect(first.json.support.classification).toMatchObject({
+			provider: 'openAi',
+			category: 'refund',
+		});
+		expect(first.json.support.classification.attempts).toBeUndefined();
+		const posts = llm.requests.filter((r) => r.method === 'POST');
+		expect(posts.map((r) => r.status)).toEqual([429, 200]);
+		expect(posts[1].time - posts[0].time).toBeGreaterThanOrEqual(1000);
+
+		llm.reset();
+		llm.fail('openai', { status: 500, times: 100 });
+		const down = await n8n.execute(classifierWorkflow(parameters, { credentials }), [
+			{ raw: raw(EMAILS[0].subject, EMAILS[0].text, 0) },
+		]);
+		expect(down.status).toBe('success');
+		const all = OUTPUTS.flatMap((_, index) => down.output('Classifier', index));
+		expect(all).toHaveLength(1);
+		expect(all[0].json.support.classification.provider).toBe('offline');
+		expect(all[0].json.support.classification.attempts[0]).toMatchObject({
+			outcome: 'failed',
+			kind: 'server',
+			retries: 2,
+		});
+	});
+
+	it('an item without support.email: a clear error, or an error item on Unsure under Continue on Fail', async () => {
+		const classifierOnly: Workflow = {
+			nodes: [
+				{
+					name: 'Classifier',
+					type: `${NODE_PREFIX}.supportClassifier`,
+					typeVersion: 1,
+					parameters: {},
+				},
+			],
+			connections: {},
+		};
+		const failed = await n8n.execute(classifierOnly, [{ body: 'hello' }]);
+		expect(failed.status).toBe('error');
+		expect(failed.nodeError('Classifier')?.message).toMatch(/no support\.email/);
+		expect(failed.nodeError('Classifier')?.description).toMatch(/Support Email → Normalize/);
+
+		classifierOnly.nodes[0].onError = 'continueRegularOutput';
+		const continued = await n8n.execute(classifierOnly, [{ body: 'hello' }]);
+		expect(continued.status).toBe('success');
+		const [item] = continued.output('Classifier', OUTPUTS.length - 1);
+		expect(item.json).toMatchObject({
+			body: 'hello',
+			error: expect.stringMatching(/no support\.email/),
+		});
+	});
+});
