@@ -28,6 +28,7 @@ describe('the published package', () => {
 			/^README\.md$/,
 			/^LICENSE(\.md)?$/,
 			/^dist\/(nodes|credentials|lib)\/.+\.(js|json|svg)$/,
+			/^dist\/status-relay\/.+\.js$/,
 			/^dist\/lib\/.+\/(LICENSE|LICENSE\.txt|SOURCE\.md)$/,
 			/^workflows\/[^/]+\.json$/,
 		];

@@ -1,0 +1,312 @@
+/**
+ * Installs the status relay's event source inside an n8n process (main, worker, webhook or
+ * `n8n execute`). Everything here is feature-detected: n8n's internals are not a public API, so a
+ * missing piece means a fallback or a warning, never an exception into n8n.
+ */
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { hostname } from 'node:os';
+import type { EventDraft } from '../protocol/types';
+import { EventMapper } from './mapper';
+import type { HookContext } from './mapper';
+import { Sender } from './sender';
+import type { SenderStats } from './sender';
+
+export const HOOK_VERSION = '1';
+const INSTALLED = Symbol.for('n8n-support-relay.hook');
+const WRAPPED = Symbol.for('n8n-support-relay.runHook');
+
+export interface HookConfig {
+	url: string;
+	secret: string;
+	maxBuffer: number;
+	maxBatch: number;
+	flushIntervalMs: number;
+	requestTimeoutMs: number;
+	source: 'auto' | 'lifecycle' | 'eventbus';
+}
+
+export interface HookHandle {
+	source: 'lifecycle' | 'eventbus' | 'none';
+	stats: SenderStats;
+	mapper: EventMapper;
+	sender?: Sender;
+	internalErrors: number;
+}
+
+type Level = 'warn' | 'info' | 'debug';
+
+export function log(level: Level, message: string, extra: Record<string, unknown> = {}): void {
+	if (level === 'debug' && !process.env.SUPPORT_RELAY_HOOK_DEBUG) return;
+	try {
+		process.stderr.write(
+			`${JSON.stringify({ level, time: new Date().toISOString(), component: 'n8n-support-relay-hook', pid: process.pid, msg: message, ...extra })}\n`,
+		);
+	} catch {
+		// nowhere to report to
+	}
+}
+
+function intFromEnv(name: string, fallback: number, min: number, max: number): number {
+	const raw = process.env[name];
+	if (raw === undefined || raw === '') return fallback;
+	const value = Number(raw);
+	if (!Number.isInteger(value) || value < min || value > max) {
+		log('warn', `${name}=${raw} is not an integer in ${min}..${max}; using ${fallback}`);
+		return fallback;
+	}
+	return value;
+}
+
+export function readHookConfig(): HookConfig | { error: string } {
+	const url = process.env.SUPPORT_RELAY_URL ?? '';
+	const secret = process.env.SUPPORT_RELAY_SECRET ?? '';
+	if (!url) return { error: 'SUPPORT_RELAY_URL is not set' };
+	try {
+		const parsed = new URL(url);
+		if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error('protocol');
+	} catch {
+		return { error: `SUPPORT_RELAY_URL "${url}" is not an http(s) URL` };
+	}
+	if (secret.length < 16) return { error: 'SUPPORT_RELAY_SECRET must be at least 16 characters' };
+	const source = (process.env.SUPPORT_RELAY_SOURCE ?? 'auto') as HookConfig['source'];
+	return {
+		url,
+		secret,
+		maxBuffer: intFromEnv('SUPPORT_RELAY_BUFFER_MAX', 10_000, 1, 1_000_000),
+		maxBatch: intFromEnv('SUPPORT_RELAY_BATCH_MAX', 200, 1, 5_000),
+		flushIntervalMs: intFromEnv('SUPPORT_RELAY_FLUSH_MS', 50, 5, 60_000),
+		requestTimeoutMs: intFromEnv('SUPPORT_RELAY_TIMEOUT_MS', 5_000, 100, 120_000),
+		source: ['auto', 'lifecycle', 'eventbus'].includes(source) ? source : 'auto',
+	};
+}
+
+/** n8n's own copy of a module: the one its running code uses, not one next to this package. */
+function n8nRequire(): NodeJS.Require | undefined {
+	const main = require.main?.filename;
+	if (!main) return undefined;
+	try {
+		return createRequire(main);
+	} catch {
+		return undefined;
+	}
+}
+
+export function installHook(config: HookConfig): HookHandle {
+	const existing = (globalThis as Record<symbol, HookHandle | undefined>)[INSTALLED];
+	if (existing) return existing;
+
+	const role = process.argv[2] ?? 'unknown';
+	const sender = new Sender({
+		url: config.url,
+		secret: config.secret,
+		maxBuffer: config.maxBuffer,
+		maxBatch: config.maxBatch,
+		flushIntervalMs: config.flushIntervalMs,
+		requestTimeoutMs: config.requestTimeoutMs,
+		source: { host: hostname(), pid: process.pid, role, hookVersion: HOOK_VERSION },
+		log: (level, message) => log(level, message),
+	});
+	const mapper = new EventMapper();
+	const handle: HookHandle = {
+		source: 'none',
+		stats: sender.stats,
+		mapper,
+		sender,
+		internalErrors: 0,
+	};
+	const emit = (events: EventDraft[]) => sender.push(events);
+
+	const req = n8nRequire();
+	if (config.source !== 'eventbus' && req && wrapRunHook(req, mapper, emit, handle)) {
+		handle.source = 'lifecycle';
+	} else if (config.source !== 'lifecycle' && req && listenToEventBus(req, emit, handle)) {
+		handle.source = 'eventbus';
+	}
+	if (handle.source === 'none') {
+		log('warn', 'no n8n execution event source found; the status relay gets no events');
+		return handle;
+	}
+	sender.start();
+	process.once('exit', () => sender.flushSync());
+	(globalThis as Record<symbol, HookHandle>)[INSTALLED] = handle;
+	log('info', `status relay hook installed (${handle.source}) for ${role}`, { url: config.url });
+	return handle;
+}
+
+function wrapRunHook(
+	req: NodeJS.Require,
+	mapper: EventMapper,
+	emit: (events: EventDraft[]) => void,
+	handle: HookHandle,
+): boolean {
+	let proto: Record<string | symbol, unknown> | undefined;
+	try {
+		const core = req('n8n-core') as { ExecutionLifecycleHooks?: { prototype?: object } };
+		proto = core.ExecutionLifecycleHooks?.prototype as typeof proto;
+	} catch (error) {
+		log('debug', `n8n-core not loadable: ${String(error)}`);
+		return false;
+	}
+	if (!proto || typeof proto.runHook !== 'function') return false;
+	if (proto[WRAPPED]) return true;
+	const original = proto.runHook as (this: HookContext, name: string, params: unknown[]) => unknown;
+	const wrapped = function (this: HookContext, hookName: string, parameters: unknown[]) {
+		try {
+			emit(mapper.map(this, hookName, parameters));
+		} catch (error) {
+			// Never into n8n: count it and move on.
+			handle.internalErrors++;
+			if (handle.internalErrors <= 5) log('warn', `status relay hook error: ${String(error)}`);
+		}
+		return original.call(this, hookName, parameters);
+	};
+	Object.defineProperty(wrapped, 'name', { value: 'runHook' });
+	proto.runHook = wrapped;
+	proto[WRAPPED] = true;
+	return true;
+}
+
+/**
+ * Fallback: n8n's MessageEventBus. We listen to 'metrics.eventBus.event' (emitted for every
+ * message) rather than 'message', whose listeners would hold messages unconfirmed in n8n's log.
+ */
+function listenToEventBus(
+	req: NodeJS.Require,
+	emit: (events: EventDraft[]) => void,
+	handle: HookHandle,
+): boolean {
+	try {
+		const main = require.main?.filename;
+		if (!main) return false;
+		const busPath = join(
+			dirname(main),
+			'..',
+			'dist/eventbus/message-event-bus/message-event-bus.js',
+		);
+		const { Container } = req('@n8n/di') as { Container: { get(type: unknown): unknown } };
+		const { MessageEventBus } = req(busPath) as { MessageEventBus: unknown };
+		const bus = Container.get(MessageEventBus) as {
+			on(event: string, listener: (message: unknown) => void): void;
+		};
+		if (typeof bus?.on !== 'function') return false;
+		const mapBusMessage = createBusMapper();
+		bus.on('metrics.eventBus.event', (message: unknown) => {
+			try {
+				emit(mapBusMessage(message));
+			} catch (error) {
+				handle.internalErrors++;
+				if (handle.internalErrors <= 5) log('warn', `status relay hook error: ${String(error)}`);
+			}
+		});
+		return true;
+	} catch (error) {
+		log('debug', `n8n event bus not reachable: ${String(error)}`);
+		return false;
+	}
+}
+
+/** Event bus messages carry no node status, timing or item counts: we report what they have. */
+export function createBusMapper(): (message: unknown) => EventDraft[] {
+	const starts = new Map<string, number>();
+	return (message: unknown) => {
+		const msg = message as {
+			eventName?: string;
+			payload?: Record<string, unknown>;
+			ts?: { toISO?: () => string } | string;
+		};
+		const payload = msg?.payload ?? {};
+		const executionId = payload.executionId ? String(payload.executionId) : '';
+		if (!executionId || !msg.eventName) return [];
+		const occurredAt =
+			(typeof msg.ts === 'object' && msg.ts?.toISO?.()) || new Date().toISOString();
+		const base = {
+			v: 1,
+			workflowId: String(payload.workflowId ?? ''),
+			workflowName: String(payload.workflowName ?? ''),
+			executionId,
+			mode: 'unknown',
+			occurredAt,
+		};
+		const node = String(payload.nodeName ?? '');
+		const nodeType = String(payload.nodeType ?? '');
+		const key = `${executionId}\u0000${node}`;
+		switch (msg.eventName) {
+			case 'n8n.workflow.started':
+				return [
+					{
+						...base,
+						id: `${executionId}:started`,
+						type: 'execution.started',
+						data: { nodes: [], startedAt: occurredAt },
+					},
+				];
+			case 'n8n.node.started': {
+				const runIndex = starts.get(key) ?? 0;
+				starts.set(key, runIndex + 1);
+				return [
+					{
+						...base,
+						id: `${executionId}:node.started:${node}:${runIndex}`,
+						type: 'node.started',
+						data: { node, nodeType, runIndex, startedAt: occurredAt },
+					},
+				];
+			}
+			case 'n8n.node.finished': {
+				const runIndex = Math.max((starts.get(key) ?? 1) - 1, 0);
+				return [
+					{
+						...base,
+						id: `${executionId}:node.finished:${node}:${runIndex}:success`,
+						type: 'node.finished',
+						data: {
+							node,
+							nodeType,
+							runIndex,
+							status: 'success',
+							finishedAt: occurredAt,
+							itemsOut: [],
+						},
+					},
+				];
+			}
+			case 'n8n.workflow.success':
+			case 'n8n.workflow.failed':
+			case 'n8n.workflow.cancelled': {
+				for (const k of [...starts.keys()])
+					if (k.startsWith(`${executionId}\u0000`)) starts.delete(k);
+				const status =
+					msg.eventName === 'n8n.workflow.success'
+						? 'success'
+						: msg.eventName === 'n8n.workflow.failed'
+							? 'error'
+							: 'canceled';
+				const message = payload.errorMessage ? String(payload.errorMessage) : undefined;
+				return [
+					{
+						...base,
+						id: `${executionId}:finished`,
+						type: 'execution.finished',
+						data: {
+							status,
+							finishedAt: occurredAt,
+							...(message
+								? {
+										error: {
+											message,
+											...(payload.lastNodeExecuted
+												? { node: String(payload.lastNodeExecuted) }
+												: {}),
+										},
+									}
+								: {}),
+						},
+					},
+				];
+			}
+			default:
+				return [];
+		}
+	};
+}

@@ -1,0 +1,235 @@
+/**
+ * The relay: composes config, store, state, ingest, stream, routes and metrics into one HTTP server,
+ * with readiness and a graceful shutdown.
+ */
+import { createServer } from 'node:http';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { RelayConfig } from './config';
+import type { Logger } from './logger';
+import { createLogger } from './logger';
+import { Access } from './auth';
+import { MemoryStore } from './store';
+import type { EventStore } from './store';
+import { ExecutionStates } from './state';
+import { Ingest } from './ingest';
+import { RelayMetrics } from './metrics';
+import { StreamHub } from './stream';
+import { route, workflowVisible, executionVisible } from './routes';
+import type { RouteContext } from './routes';
+import { Control } from './control';
+import type { StreamScope } from '../protocol/types';
+
+export interface RelayOptions {
+	logger?: Logger;
+	/** Use this store instead of the one the config names (tests, Redis). */
+	store?: EventStore;
+}
+
+export class Relay {
+	readonly id = `relay-${randomBytes(4).toString('hex')}`;
+	readonly logger: Logger;
+	readonly metrics = new RelayMetrics();
+	readonly store: EventStore;
+	readonly states: ExecutionStates;
+	readonly control: Control | undefined;
+	private readonly access: Access;
+	private readonly ingest: Ingest;
+	private readonly hub: StreamHub;
+	private readonly server: Server;
+	private ready = false;
+	private stopping: Promise<void> | undefined;
+	private readonly startedAt = Date.now();
+	private rebuiltExecutions = 0;
+
+	constructor(
+		readonly config: RelayConfig,
+		options: RelayOptions = {},
+	) {
+		this.logger = options.logger ?? createLogger(config.logLevel);
+		this.store =
+			options.store ?? new MemoryStore(config.retentionEvents, config.retentionExecutions);
+		if (config.redisUrl && !options.store) {
+			this.logger.warn(
+				'RELAY_REDIS_URL is set, but this version has only the in-memory store: events are not shared between relay instances',
+			);
+		}
+		this.states = new ExecutionStates(config.retentionExecutions);
+		this.store.onEvents((events) => {
+			for (const event of events) this.states.apply(event);
+		});
+		this.access = new Access(config.tokens);
+		this.ingest = new Ingest(
+			config.ingestSecret,
+			config.ingestMaxBytes,
+			this.store,
+			this.metrics,
+			this.logger,
+		);
+		this.control = config.n8n ? new Control(config.n8n, this.logger) : undefined;
+		this.hub = new StreamHub(this.store, this.states, this.metrics, this.logger, {
+			relayId: this.id,
+			heartbeatMs: config.heartbeatMs,
+			clientBufferBytes: config.clientBufferBytes,
+			maxPayloadBytes: config.maxPayloadBytes,
+		});
+		const ctx: RouteContext = {
+			access: this.access,
+			store: this.store,
+			states: this.states,
+			ingest: this.ingest,
+			metrics: this.metrics,
+			...(this.control ? { control: this.control } : {}),
+			isReady: () => this.ready,
+			details: () => this.details(),
+			dashboard: () => loadDashboard(),
+		};
+		this.server = createServer((req, res) => {
+			const url = new URL(req.url ?? '/', 'http://relay.invalid');
+			route(ctx, req, url)
+				.then(({ name, reply }) => {
+					this.metrics.httpRequests.inc({ route: name, status: String(reply.status) });
+					const body =
+						typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body ?? null);
+					res.writeHead(reply.status, {
+						'content-type': reply.contentType ?? 'application/json; charset=utf-8',
+						'cache-control': 'no-store',
+						'x-content-type-options': 'nosniff',
+						...(reply.headers ?? {}),
+					});
+					res.end(body);
+				})
+				.catch((error: unknown) => {
+					this.logger.error({ err: error, path: url.pathname }, 'request failed');
+					if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
+					res.end(JSON.stringify({ error: 'internal_error' }));
+				});
+		});
+		this.server.on('upgrade', (req, socket, head) => {
+			const url = new URL(req.url ?? '/', 'http://relay.invalid');
+			const refuse = (status: number, error: string) => {
+				this.metrics.wsRejected.inc();
+				const body = JSON.stringify({ error, message: error.replace('_', ' ') });
+				socket.end(
+					`HTTP/1.1 ${status} ${status === 404 ? 'Not Found' : status === 401 ? 'Unauthorized' : 'Service Unavailable'}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+				);
+			};
+			if (!this.ready) return refuse(503, 'not_ready');
+			const match = /^\/api\/v1\/(workflows|executions)\/([^/]+)\/stream$/.exec(url.pathname);
+			if (!match) return refuse(404, 'not_found');
+			const scopeToken = this.access.scopeOf(req);
+			if (!scopeToken) return refuse(401, 'unauthorized');
+			const id = decodeURIComponent(match[2]);
+			const scope: StreamScope =
+				match[1] === 'workflows' ? { kind: 'workflow', id } : { kind: 'execution', id };
+			const visible =
+				scope.kind === 'workflow'
+					? workflowVisible(ctx, scopeToken, id)
+					: executionVisible(ctx, scopeToken, id) !== undefined;
+			if (!visible) return refuse(404, 'not_found');
+			const cursor = url.searchParams.get('cursor') ?? undefined;
+			this.hub.upgrade(req, socket, head, scope, cursor || undefined);
+		});
+	}
+
+	get url(): string {
+		const address = this.server.address() as AddressInfo | null;
+		return `http://127.0.0.1:${address?.port ?? this.config.port}`;
+	}
+
+	get port(): number {
+		return (this.server.address() as AddressInfo).port;
+	}
+
+	async start(): Promise<this> {
+		await this.store.start();
+		if (this.control) await this.rebuild();
+		await new Promise<void>((resolve, reject) => {
+			this.server.once('error', reject);
+			this.server.listen(this.config.port, this.config.host, () => {
+				this.server.off('error', reject);
+				resolve();
+			});
+		});
+		this.hub.start();
+		this.ready = true;
+		this.logger.info(
+			{ url: this.url, store: this.store.kind, epoch: this.store.epoch, relayId: this.id },
+			'status relay listening',
+		);
+		return this;
+	}
+
+	/** State lost in a restart comes back from n8n's public API (running, waiting, recent runs). */
+	private async rebuild(): Promise<void> {
+		try {
+			const snapshots = await this.control!.rebuild();
+			for (const snapshot of snapshots) {
+				if (!this.states.get(snapshot.executionId)) this.states.put(snapshot);
+			}
+			this.rebuiltExecutions = snapshots.length;
+			this.logger.info({ executions: snapshots.length }, 'state rebuilt from n8n');
+		} catch (error) {
+			this.logger.warn({ err: error }, 'could not rebuild state from n8n; starting empty');
+		}
+	}
+
+	private details(): Record<string, unknown> {
+		const store = this.store.stats();
+		this.metrics.storeEvents.set(store.events);
+		this.metrics.trackedExecutions.set(this.states.size);
+		return {
+			status: this.ready ? 'ready' : 'not_ready',
+			relayId: this.id,
+			uptimeSeconds: Math.round((Date.now() - this.startedAt) / 1000),
+			store: { kind: this.store.kind, epoch: this.store.epoch, ...store },
+			executions: this.states.size,
+			rebuiltExecutions: this.rebuiltExecutions,
+			subscribers: this.hub.size,
+			hookDroppedEvents: this.ingest.droppedTotal(),
+			n8nControl: this.control !== undefined,
+		};
+	}
+
+	/** Stops taking requests, tells subscribers to come back (1012), then closes the store. */
+	async stop(): Promise<void> {
+		this.stopping ??= (async () => {
+			this.ready = false;
+			this.logger.info('status relay shutting down');
+			const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+			await this.hub.close();
+			this.server.closeIdleConnections();
+			const timeout = new Promise<void>((resolve) =>
+				setTimeout(resolve, this.config.shutdownTimeoutMs).unref(),
+			);
+			await Promise.race([closed, timeout]);
+			this.server.closeAllConnections();
+			await this.store.stop();
+			this.logger.info('status relay stopped');
+		})();
+		await this.stopping;
+	}
+}
+
+let dashboardCache: { html: string; js: string } | undefined;
+
+function loadDashboard(): { html: string; js: string } | undefined {
+	if (dashboardCache) return dashboardCache;
+	// The page ships as plain files next to the compiled server (dist) or the sources.
+	for (const dir of [
+		join(__dirname, '../dashboard'),
+		join(__dirname, '../../../status-relay/dashboard'),
+	]) {
+		if (existsSync(join(dir, 'index.html'))) {
+			dashboardCache = {
+				html: readFileSync(join(dir, 'index.html'), 'utf8'),
+				js: readFileSync(join(dir, 'dashboard.js'), 'utf8'),
+			};
+			return dashboardCache;
+		}
+	}
+	return undefined;
+}

@@ -1,0 +1,205 @@
+/**
+ * The relay's HTTP API (DESIGN.md section 5). Every lookup that a token may not see is answered
+ * exactly like a lookup of something that does not exist.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { TokenScope } from './config';
+import { Access } from './auth';
+import type { EventStore } from './store';
+import type { ExecutionStates } from './state';
+import type { Ingest } from './ingest';
+import type { RelayMetrics } from './metrics';
+import type { Envelope } from '../protocol/types';
+import type { Control } from './control';
+
+export interface RouteContext {
+	access: Access;
+	store: EventStore;
+	states: ExecutionStates;
+	ingest: Ingest;
+	metrics: RelayMetrics;
+	control?: Control;
+	isReady(): boolean;
+	details(): Record<string, unknown>;
+	dashboard(): { html: string; js: string } | undefined;
+}
+
+export interface Reply {
+	status: number;
+	body: unknown;
+	contentType?: string;
+	headers?: Record<string, string>;
+}
+
+const NOT_FOUND: Reply = { status: 404, body: { error: 'not_found', message: 'not found' } };
+const UNAUTHORIZED: Reply = {
+	status: 401,
+	body: { error: 'unauthorized', message: 'a valid token is required (Authorization: Bearer …)' },
+	headers: { 'www-authenticate': 'Bearer' },
+};
+const MAX_PAGE = 1000;
+
+export function workflowVisible(
+	ctx: RouteContext,
+	scope: TokenScope | undefined,
+	workflowId: string,
+): boolean {
+	if (!Access.canSee(scope, workflowId)) return false;
+	// A wildcard token still cannot conjure workflows the relay has never heard of.
+	return scope!.workflows !== '*' || ctx.states.knowsWorkflow(workflowId);
+}
+
+export function executionVisible(
+	ctx: RouteContext,
+	scope: TokenScope | undefined,
+	executionId: string,
+): string | undefined {
+	const snapshot = ctx.states.get(executionId);
+	if (!snapshot || !Access.canSee(scope, snapshot.workflowId)) return undefined;
+	return snapshot.workflowId;
+}
+
+export async function route(
+	ctx: RouteContext,
+	req: IncomingMessage,
+	url: URL,
+): Promise<{ name: string; reply: Reply }> {
+	const method = req.method ?? 'GET';
+	const path = url.pathname;
+
+	if (method === 'GET' && path === '/health/live')
+		return { name: 'health', reply: { status: 200, body: { status: 'ok' } } };
+	if (method === 'GET' && path === '/health/ready') {
+		const ready = ctx.isReady();
+		return {
+			name: 'health',
+			reply: { status: ready ? 200 : 503, body: { status: ready ? 'ready' : 'not_ready' } },
+		};
+	}
+	if (method === 'GET' && path === '/health/detailed') {
+		return {
+			name: 'health',
+			reply: { status: ctx.isReady() ? 200 : 503, body: ctx.details() },
+		};
+	}
+	if (method === 'GET' && path === '/metrics') {
+		return {
+			name: 'metrics',
+			reply: {
+				status: 200,
+				body: await ctx.metrics.registry.metrics(),
+				contentType: ctx.metrics.registry.contentType,
+			},
+		};
+	}
+	if (method === 'POST' && path === '/ingest') {
+		const { status, body } = await ctx.ingest.handle(req);
+		return { name: 'ingest', reply: { status, body } };
+	}
+	if (method === 'GET' && (path === '/' || path === '/dashboard.js')) {
+		const page = ctx.dashboard();
+		if (!page) return { name: 'dashboard', reply: NOT_FOUND };
+		return {
+			name: 'dashboard',
+			reply:
+				path === '/'
+					? { status: 200, body: page.html, contentType: 'text/html; charset=utf-8' }
+					: { status: 200, body: page.js, contentType: 'text/javascript; charset=utf-8' },
+		};
+	}
+
+	const api = /^\/api\/v1\/(workflows|executions)\/([^/]+)\/([a-z]+)$/.exec(path);
+	if (!api) return { name: 'other', reply: NOT_FOUND };
+	const [, kind, rawId, action] = api;
+	const id = decodeURIComponent(rawId);
+	const scope = ctx.access.scopeOf(req);
+	if (!scope) return { name: `${kind}.${action}`, reply: UNAUTHORIZED };
+	const name = `${kind}.${action}`;
+
+	if (kind === 'workflows') {
+		const visible = workflowVisible(ctx, scope, id);
+		if (method === 'GET' && action === 'status') {
+			if (!visible) return { name, reply: NOT_FOUND };
+			return {
+				name,
+				reply: { status: 200, body: { ...ctx.states.workflow(id), cursor: ctx.store.head() } },
+			};
+		}
+		if (method === 'GET' && action === 'logs') {
+			if (!visible) return { name, reply: NOT_FOUND };
+			return { name, reply: await logs(ctx, url, (e) => e.workflowId === id) };
+		}
+		if (method === 'POST' && ['execute', 'pause', 'resume'].includes(action)) {
+			if (!Access.canSee(scope, id)) return { name, reply: NOT_FOUND };
+			if (!scope.control) return { name, reply: forbidden() };
+			if (!ctx.control) return { name, reply: noControl() };
+			return { name, reply: await ctx.control.workflowAction(action, id, req) };
+		}
+		return { name, reply: NOT_FOUND };
+	}
+
+	const workflowId = executionVisible(ctx, scope, id);
+	if (method === 'GET' && action === 'status') {
+		if (!workflowId) return { name, reply: NOT_FOUND };
+		return { name, reply: { status: 200, body: ctx.states.get(id) } };
+	}
+	if (method === 'GET' && action === 'logs') {
+		if (!workflowId) return { name, reply: NOT_FOUND };
+		return { name, reply: await logs(ctx, url, (e) => e.executionId === id) };
+	}
+	if (method === 'POST' && action === 'cancel') {
+		if (!workflowId && !(ctx.control && scope.workflows === '*')) return { name, reply: NOT_FOUND };
+		if (!scope.control) return { name, reply: forbidden() };
+		if (!ctx.control) return { name, reply: noControl() };
+		return { name, reply: await ctx.control.cancel(id, workflowId, scope) };
+	}
+	return { name, reply: NOT_FOUND };
+}
+
+function forbidden(): Reply {
+	return {
+		status: 403,
+		body: { error: 'forbidden', message: 'this token may watch but not control workflows' },
+	};
+}
+
+function noControl(): Reply {
+	return {
+		status: 501,
+		body: {
+			error: 'not_configured',
+			message: 'control needs RELAY_N8N_URL and RELAY_N8N_API_KEY (an n8n API key)',
+		},
+	};
+}
+
+async function logs(
+	ctx: RouteContext,
+	url: URL,
+	filter: (event: Envelope) => boolean,
+): Promise<Reply> {
+	const cursor = url.searchParams.get('cursor') ?? undefined;
+	const limitRaw = Number(url.searchParams.get('limit') ?? 100);
+	const limit = Number.isInteger(limitRaw) && limitRaw > 0 ? Math.min(limitRaw, MAX_PAGE) : 100;
+	const read = await ctx.store.readAfter(cursor, filter, limit);
+	if (!read.ok) {
+		return {
+			status: 410,
+			body: {
+				error: read.reason,
+				message:
+					'this cursor can no longer be resumed; read the current status and continue from the returned cursor',
+				cursor: read.head,
+			},
+		};
+	}
+	const last = read.events[read.events.length - 1];
+	return {
+		status: 200,
+		body: {
+			events: read.events,
+			nextCursor: read.more && last ? last.cursor : read.head,
+			hasMore: read.more,
+		},
+	};
+}

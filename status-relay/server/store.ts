@@ -1,0 +1,158 @@
+/**
+ * Event storage: assigns each new event its per-execution `seq` and its cursor, drops duplicates
+ * (same `id`), keeps a bounded history to resume from, and tells listeners about new events.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Envelope, EventDraft } from '../protocol/types';
+import { decodeCursor, encodeCursor } from '../protocol/cursor';
+
+export type ReadResult =
+	| { ok: true; events: Envelope[]; head: string; more: boolean }
+	| { ok: false; reason: 'cursor-expired' | 'epoch-changed' | 'cursor-invalid'; head: string };
+
+export interface AppendResult {
+	stored: Envelope[];
+	duplicates: number;
+}
+
+export interface EventStore {
+	readonly kind: 'memory' | 'redis';
+	readonly epoch: string;
+	start(): Promise<void>;
+	stop(): Promise<void>;
+	append(drafts: EventDraft[]): Promise<AppendResult>;
+	/** Events after `cursor` (exclusive) that pass `filter`, oldest first, at most `limit`. */
+	readAfter(
+		cursor: string | undefined,
+		filter: (event: Envelope) => boolean,
+		limit: number,
+	): Promise<ReadResult>;
+	/** The cursor of the newest event (or of the empty store). */
+	head(): string;
+	/** Compares two cursors of this epoch: <0, 0, >0. */
+	compare(a: string, b: string): number;
+	onEvents(listener: (events: Envelope[]) => void): void;
+	stats(): { events: number; executions: number };
+}
+
+interface Stored {
+	position: number;
+	event: Envelope;
+}
+
+export class MemoryStore implements EventStore {
+	readonly kind = 'memory' as const;
+	readonly epoch = `m${randomBytes(6).toString('hex')}`;
+	private readonly log: Stored[] = [];
+	private start0 = 0;
+	private lastPosition = 0;
+	private readonly seqByExecution = new Map<string, number>();
+	private readonly seenIds = new Map<string, number>();
+	private readonly listeners: Array<(events: Envelope[]) => void> = [];
+
+	constructor(
+		private readonly retentionEvents: number,
+		private readonly retentionExecutions: number,
+	) {}
+
+	async start(): Promise<void> {}
+	async stop(): Promise<void> {}
+
+	onEvents(listener: (events: Envelope[]) => void): void {
+		this.listeners.push(listener);
+	}
+
+	head(): string {
+		return encodeCursor(this.epoch, String(this.lastPosition));
+	}
+
+	compare(a: string, b: string): number {
+		return Number(decodeCursor(a)?.position ?? 0) - Number(decodeCursor(b)?.position ?? 0);
+	}
+
+	stats() {
+		return { events: this.log.length - this.start0, executions: this.seqByExecution.size };
+	}
+
+	async append(drafts: EventDraft[]): Promise<AppendResult> {
+		const stored: Envelope[] = [];
+		let duplicates = 0;
+		const ts = new Date().toISOString();
+		for (const draft of drafts) {
+			if (this.seenIds.has(draft.id)) {
+				duplicates++;
+				continue;
+			}
+			const position = ++this.lastPosition;
+			const seq = (this.seqByExecution.get(draft.executionId) ?? 0) + 1;
+			// Re-insert to keep the map in recency order for eviction.
+			this.seqByExecution.delete(draft.executionId);
+			this.seqByExecution.set(draft.executionId, seq);
+			const event: Envelope = {
+				...draft,
+				seq,
+				cursor: encodeCursor(this.epoch, String(position)),
+				ts,
+			};
+			this.log.push({ position, event });
+			this.seenIds.set(draft.id, position);
+			stored.push(event);
+		}
+		this.evict();
+		if (stored.length) for (const listener of this.listeners) listener(stored);
+		return { stored, duplicates };
+	}
+
+	private evict(): void {
+		let live = this.log.length - this.start0;
+		while (live > this.retentionEvents) {
+			const dropped = this.log[this.start0];
+			this.seenIds.delete(dropped.event.id);
+			this.start0++;
+			live--;
+		}
+		// Compact the array now and then rather than shifting on every event.
+		if (this.start0 > 4096 && this.start0 * 2 > this.log.length) {
+			this.log.splice(0, this.start0);
+			this.start0 = 0;
+		}
+		while (this.seqByExecution.size > this.retentionExecutions * 4) {
+			const oldest = this.seqByExecution.keys().next().value;
+			if (oldest === undefined) break;
+			this.seqByExecution.delete(oldest);
+		}
+	}
+
+	async readAfter(
+		cursor: string | undefined,
+		filter: (event: Envelope) => boolean,
+		limit: number,
+	): Promise<ReadResult> {
+		const head = this.head();
+		let after = 0;
+		if (cursor !== undefined) {
+			const parts = decodeCursor(cursor);
+			const position = parts ? Number(parts.position) : NaN;
+			if (!parts || !Number.isInteger(position) || position < 0) {
+				return { ok: false, reason: 'cursor-invalid', head };
+			}
+			if (parts.epoch !== this.epoch) return { ok: false, reason: 'epoch-changed', head };
+			if (position > this.lastPosition) return { ok: false, reason: 'cursor-invalid', head };
+			after = position;
+		}
+		const oldest = this.log[this.start0]?.position ?? this.lastPosition + 1;
+		if (cursor !== undefined && after < oldest - 1) {
+			return { ok: false, reason: 'cursor-expired', head };
+		}
+		const events: Envelope[] = [];
+		// Positions are dense, so the first candidate's index is known.
+		let index = this.start0 + Math.max(0, after - oldest + 1);
+		for (; index < this.log.length; index++) {
+			const { event } = this.log[index];
+			if (!filter(event)) continue;
+			if (events.length === limit) return { ok: true, events, head, more: true };
+			events.push(event);
+		}
+		return { ok: true, events, head, more: false };
+	}
+}

@@ -1,0 +1,294 @@
+/**
+ * Shared pieces of the status relay's real-n8n tests: the relay compiled as it ships, the test
+ * workflows (>= 5 nodes, a failing branch, a Wait for approval, a sub-workflow), and a small HTTP
+ * server that plays the approver who receives the Wait node's resume URL.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { REPO_ROOT } from '../harness/n8n';
+import type { Workflow, WorkflowNode } from '../harness/n8n';
+
+const BUILD_DIR = join(REPO_ROOT, '.cache', 'relay-build');
+
+function newestMtime(dir: string): number {
+	let newest = 0;
+	for (const entry of readdirSync(dir, { withFileTypes: true })) {
+		const path = join(dir, entry.name);
+		if (entry.isDirectory()) newest = Math.max(newest, newestMtime(path));
+		else if (entry.name.endsWith('.ts')) newest = Math.max(newest, statSync(path).mtimeMs);
+	}
+	return newest;
+}
+
+/**
+ * The hook file as n8n loads it: the package's dist/status-relay/hook/index.js. Until the build
+ * includes status-relay/, the same sources are compiled here with the package's compiler options.
+ */
+export function compiledHookFile(installedPackageDir?: string): string {
+	if (installedPackageDir) {
+		const shipped = join(installedPackageDir, 'dist/status-relay/hook/index.js');
+		if (existsSync(shipped)) return shipped;
+	}
+	const out = join(BUILD_DIR, 'status-relay/hook/index.js');
+	const stamp = join(BUILD_DIR, '.stamp');
+	const sourceTime = newestMtime(join(REPO_ROOT, 'status-relay'));
+	if (!existsSync(out) || !existsSync(stamp) || statSync(stamp).mtimeMs < sourceTime) {
+		mkdirSync(BUILD_DIR, { recursive: true });
+		execFileSync(
+			process.execPath,
+			[
+				join(REPO_ROOT, 'node_modules/typescript/bin/tsc'),
+				'--outDir',
+				BUILD_DIR,
+				'--rootDir',
+				REPO_ROOT,
+				'--module',
+				'commonjs',
+				'--target',
+				'es2022',
+				'--moduleResolution',
+				'node',
+				'--esModuleInterop',
+				'--skipLibCheck',
+				'--strict',
+				'--types',
+				'node',
+				...['status-relay/hook/index.ts', 'status-relay/bin/relay.ts']
+					.map((file) => join(REPO_ROOT, file))
+					.filter((file) => existsSync(file)),
+			],
+			{ stdio: 'pipe' },
+		);
+		execFileSync('touch', [stamp]);
+	}
+	return out;
+}
+
+export const RELAY_BUILD_DIR = BUILD_DIR;
+
+export interface Approver {
+	url: string;
+	/** Answers 500: the failing branch's order check. */
+	ordersUrl: string;
+	/** Resolves with the next resume URL the workflow sent. */
+	next(timeoutMs?: number): Promise<{ resumeUrl: string; executionId: string }>;
+	close(): Promise<void>;
+}
+
+export async function startApprover(): Promise<Approver> {
+	const queue: Array<{ resumeUrl: string; executionId: string }> = [];
+	const waiters: Array<(value: { resumeUrl: string; executionId: string }) => void> = [];
+	const server: Server = createServer((req, res) => {
+		if (req.url?.startsWith('/orders/')) {
+			req.resume();
+			res
+				.writeHead(500, { 'content-type': 'application/json' })
+				.end(JSON.stringify({ message: CHECK_ORDER_ERROR }));
+			return;
+		}
+		let body = '';
+		req.on('data', (chunk) => (body += chunk));
+		req.on('end', () => {
+			try {
+				const parsed = JSON.parse(body) as { resumeUrl: string; executionId: string };
+				const waiter = waiters.shift();
+				if (waiter) waiter(parsed);
+				else queue.push(parsed);
+			} catch {
+				// ignored: not from our workflow
+			}
+			res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+		});
+	});
+	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+	const { port } = server.address() as AddressInfo;
+	return {
+		url: `http://127.0.0.1:${port}/approve`,
+		ordersUrl: `http://127.0.0.1:${port}/orders/42`,
+		next: (timeoutMs = 60_000) =>
+			new Promise((resolve, reject) => {
+				const queued = queue.shift();
+				if (queued) return resolve(queued);
+				const timer = setTimeout(
+					() => reject(new Error('no approval request within timeout')),
+					timeoutMs,
+				);
+				waiters.push((value) => {
+					clearTimeout(timer);
+					resolve(value);
+				});
+			}),
+		close: () => new Promise((resolve) => server.close(() => resolve())),
+	};
+}
+
+export function subWorkflow(): Workflow {
+	return {
+		name: `relay sub ${randomUUID().slice(0, 6)}`,
+		nodes: [
+			{
+				name: 'Sub Start',
+				type: 'n8n-nodes-base.executeWorkflowTrigger',
+				typeVersion: 1.1,
+				position: [0, 0],
+				parameters: { inputSource: 'passthrough' },
+			},
+			{
+				name: 'Lookup Customer',
+				type: 'n8n-nodes-base.set',
+				typeVersion: 3.4,
+				position: [220, 0],
+				parameters: {
+					assignments: {
+						assignments: [{ id: 'a1', name: 'tier', value: 'gold', type: 'string' }],
+					},
+					includeOtherFields: true,
+					options: {},
+				},
+			},
+		],
+		connections: {
+			'Sub Start': { main: [[{ node: 'Lookup Customer', type: 'main', index: 0 }]] },
+		},
+	};
+}
+
+export const MAIN_NODES = [
+	'Webhook',
+	'Manual',
+	'Prepare',
+	'Notify Approver',
+	'Approval',
+	'Enrich',
+	'Done',
+	'Check Order',
+	'Handle Failure',
+] as const;
+
+export const CHECK_ORDER_ERROR = 'Order 42 failed validation';
+
+/**
+ * Webhook or Manual Trigger -> Prepare -> (top branch) Notify Approver -> Approval (Wait, resumed
+ * by webhook) -> Enrich (sub-workflow) -> Done; (bottom branch) Check Order (an HTTP 500, error
+ * output) -> Handle Failure. n8n's v1 order runs the top branch first.
+ */
+export function mainWorkflow(options: {
+	subWorkflowId: string;
+	approverUrl: string;
+	ordersUrl: string;
+	webhookPath: string;
+}): Workflow {
+	const nodes: WorkflowNode[] = [
+		{
+			name: 'Webhook',
+			type: 'n8n-nodes-base.webhook',
+			typeVersion: 2,
+			webhookId: randomUUID(),
+			position: [0, 0],
+			parameters: {
+				httpMethod: 'POST',
+				path: options.webhookPath,
+				responseMode: 'onReceived',
+				options: {},
+			},
+		},
+		{
+			name: 'Manual',
+			type: 'n8n-nodes-base.manualTrigger',
+			typeVersion: 1,
+			position: [0, 200],
+			parameters: {},
+		},
+		{
+			name: 'Prepare',
+			type: 'n8n-nodes-base.set',
+			typeVersion: 3.4,
+			position: [220, 100],
+			parameters: {
+				assignments: {
+					assignments: [
+						{ id: 'p1', name: 'orderId', value: '42', type: 'string' },
+						{ id: 'p2', name: 'customer', value: 'ada@example.test', type: 'string' },
+					],
+				},
+				options: {},
+			},
+		},
+		{
+			name: 'Notify Approver',
+			type: 'n8n-nodes-base.httpRequest',
+			typeVersion: 4.2,
+			position: [440, 0],
+			parameters: {
+				method: 'POST',
+				url: options.approverUrl,
+				sendBody: true,
+				specifyBody: 'json',
+				jsonBody:
+					'={{ JSON.stringify({ resumeUrl: $execution.resumeUrl, executionId: $execution.id }) }}',
+				options: {},
+			},
+		},
+		{
+			name: 'Approval',
+			type: 'n8n-nodes-base.wait',
+			typeVersion: 1.1,
+			position: [660, 0],
+			webhookId: randomUUID(),
+			parameters: { resume: 'webhook', httpMethod: 'POST', options: {} },
+		},
+		{
+			name: 'Enrich',
+			type: 'n8n-nodes-base.executeWorkflow',
+			typeVersion: 1.2,
+			position: [880, 0],
+			parameters: {
+				source: 'database',
+				workflowId: { __rl: true, value: options.subWorkflowId, mode: 'id' },
+				mode: 'once',
+				options: { waitForSubWorkflow: true },
+			},
+		},
+		{
+			name: 'Done',
+			type: 'n8n-nodes-base.noOp',
+			typeVersion: 1,
+			position: [1100, 0],
+			parameters: {},
+		},
+		{
+			name: 'Check Order',
+			type: 'n8n-nodes-base.httpRequest',
+			typeVersion: 4.2,
+			position: [440, 300],
+			onError: 'continueErrorOutput',
+			parameters: { method: 'GET', url: options.ordersUrl, options: {} },
+		},
+		{
+			name: 'Handle Failure',
+			type: 'n8n-nodes-base.noOp',
+			typeVersion: 1,
+			position: [660, 300],
+			parameters: {},
+		},
+	];
+	const to = (node: string) => ({ node, type: 'main' as const, index: 0 });
+	return {
+		name: `relay main ${randomUUID().slice(0, 6)}`,
+		nodes,
+		connections: {
+			Webhook: { main: [[to('Prepare')]] },
+			Manual: { main: [[to('Prepare')]] },
+			Prepare: { main: [[to('Notify Approver'), to('Check Order')]] },
+			'Notify Approver': { main: [[to('Approval')]] },
+			Approval: { main: [[to('Enrich')]] },
+			Enrich: { main: [[to('Done')]] },
+			'Check Order': { main: [[], [to('Handle Failure')]] },
+		},
+	};
+}
