@@ -151,8 +151,14 @@ export class ExecutionResult {
 
 export interface StartOptions {
 	version?: string;
-	/** Extra environment for n8n (e.g. EXTERNAL_HOOK_FILES). */
-	env?: Record<string, string>;
+	/**
+	 * Extra environment for n8n (e.g. EXTERNAL_HOOK_FILES). A function is called once the package is
+	 * installed, with the user folder and the installed package's folder, for settings that name
+	 * files inside it.
+	 */
+	env?:
+		| Record<string, string>
+		| ((where: { userFolder: string; packageDir: string }) => Record<string, string>);
 	/** The packed package to install; default: pack this repository (built first). */
 	tarball?: string;
 	/** Install the package at all (false: bare n8n, e.g. to prove a test fails without it). */
@@ -204,7 +210,11 @@ export class N8n {
 			await installPackageInto(userFolder, tarball, version);
 		}
 		const port = options.port ?? (await freePort());
-		const env = n8nEnv(version, userFolder, port, await freePort(), options.env);
+		const extraEnv =
+			typeof options.env === 'function'
+				? options.env({ userFolder, packageDir: installedPackageDir(userFolder) })
+				: options.env;
+		const env = n8nEnv(version, userFolder, port, await freePort(), extraEnv);
 		const child = spawn(
 			nodeBinary(version),
 			[join(installDir, 'node_modules/n8n/bin/n8n'), 'start'],
@@ -418,6 +428,18 @@ export class N8n {
 			created = unwrap(await response.json()) as { id: string; name: string };
 		}
 		return { id: created.id, name: created.name };
+	}
+
+	/** Runs a credential type's `test` as the editor's "Test" button does: { status: 'OK' | 'Error', message }. */
+	async testCredential(
+		type: string,
+		data: Record<string, unknown>,
+	): Promise<{ status: string; message: string }> {
+		const { id, name } = await this.createCredential(type, data);
+		const response = await this.rest('POST', '/rest/credentials/test', {
+			credentials: { id, name, type, data },
+		});
+		return unwrap(await response.json()) as { status: string; message: string };
 	}
 
 	async activate(workflowId: string): Promise<void> {
@@ -646,6 +668,11 @@ export async function packPackage(): Promise<string> {
 		return join(out, info.filename);
 	})();
 	return await packed;
+}
+
+/** Where `installPackageInto` puts this package: `<user folder>/.n8n/nodes/node_modules/<name>`. */
+export function installedPackageDir(userFolder: string): string {
+	return join(userFolder, '.n8n', 'nodes', 'node_modules', PACKAGE_NAME);
 }
 
 /** Installs the tarball as n8n installs community packages: `<user folder>/.n8n/nodes`. */
