@@ -115,7 +115,10 @@ export async function compose(
 }
 
 /** Applies a `max_tokens`-style limit: the text is cut to the limit and `truncated` is set. */
-export function limitText(text: string, limit: number | undefined): { text: string; truncated: boolean } {
+export function limitText(
+	text: string,
+	limit: number | undefined,
+): { text: string; truncated: boolean } {
 	if (!limit || limit <= 0 || estimateTokens(text) <= limit) return { text, truncated: false };
 	return { text: text.slice(0, limit * 4), truncated: true };
 }

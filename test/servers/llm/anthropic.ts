@@ -94,7 +94,10 @@ export async function handleAnthropic(ctx: Ctx): Promise<void> {
 	const path = url.pathname.replace(/^\/anthropic/, '').replace(/\/+$/, '');
 	const method = req.method ?? 'GET';
 
-	const key = req.headers['x-api-key'];
+	// The SDK (1.x) sends the API key as `Authorization: Bearer`; curl, n8n's credential and older
+	// SDKs send `x-api-key`. Both are accepted.
+	const bearer = String(req.headers.authorization ?? '').replace(/^Bearer\s+/i, '');
+	const key = req.headers['x-api-key'] || bearer;
 	if (!key) return sendError(ctx, 401, 'authentication_error', 'x-api-key header is required');
 	if (key !== ctx.options.apiKeys.anthropic) {
 		return sendError(ctx, 401, 'authentication_error', 'invalid x-api-key');
@@ -137,7 +140,13 @@ function modelInfo(id: string): Obj {
 		capabilities: null,
 		deprecated_at: null,
 		lifecycle: 'active',
-		line: /haiku/.test(id) ? 'haiku' : /opus/.test(id) ? 'opus' : /sonnet/.test(id) ? 'sonnet' : null,
+		line: /haiku/.test(id)
+			? 'haiku'
+			: /opus/.test(id)
+				? 'opus'
+				: /sonnet/.test(id)
+					? 'sonnet'
+					: null,
 		max_input_tokens: 200000,
 		max_tokens: 64000,
 		retires_at: null,
@@ -171,7 +180,12 @@ function getModel(ctx: Ctx, id: string): void {
 function parse(ctx: Ctx, needsMaxTokens: boolean): LlmRequest | undefined {
 	const b = ctx.record.body as Obj;
 	if (!b || typeof b !== 'object' || Array.isArray(b)) {
-		sendError(ctx, 400, 'invalid_request_error', 'There was an error parsing the body of your request: it is not valid JSON.');
+		sendError(
+			ctx,
+			400,
+			'invalid_request_error',
+			'There was an error parsing the body of your request: it is not valid JSON.',
+		);
 		return undefined;
 	}
 	if (typeof b.model !== 'string' || !b.model) {
@@ -207,11 +221,22 @@ function parse(ctx: Ctx, needsMaxTokens: boolean): LlmRequest | undefined {
 	}
 
 	const tools = (Array.isArray(b.tools) ? b.tools : [])
-		.filter((t: Obj) => t && typeof t.name === 'string' && (t.type === undefined || t.type === 'custom'))
-		.map((t: Obj) => ({ name: t.name as string, description: t.description, schema: t.input_schema }));
+		.filter(
+			(t: Obj) => t && typeof t.name === 'string' && (t.type === undefined || t.type === 'custom'),
+		)
+		.map((t: Obj) => ({
+			name: t.name as string,
+			description: t.description,
+			schema: t.input_schema,
+		}));
 	const missingSchema = tools.findIndex((t: Obj) => !t.schema || typeof t.schema !== 'object');
 	if (missingSchema !== -1) {
-		sendError(ctx, 400, 'invalid_request_error', `tools.${missingSchema}.custom.input_schema: Field required`);
+		sendError(
+			ctx,
+			400,
+			'invalid_request_error',
+			`tools.${missingSchema}.custom.input_schema: Field required`,
+		);
 		return undefined;
 	}
 
@@ -222,16 +247,33 @@ function parse(ctx: Ctx, needsMaxTokens: boolean): LlmRequest | undefined {
 		else if (tc.type === 'any' || tc.type === 'auto' || tc.type === 'none') toolChoice = tc.type;
 	}
 	if (tc && !tools.length && toolChoice !== 'none') {
-		sendError(ctx, 400, 'invalid_request_error', 'tool_choice may only be specified while providing tools.');
+		sendError(
+			ctx,
+			400,
+			'invalid_request_error',
+			'tool_choice may only be specified while providing tools.',
+		);
 		return undefined;
 	}
 	if (tc?.type === 'tool' && !tools.some((t: Obj) => t.name === toolChoice)) {
-		sendError(ctx, 400, 'invalid_request_error', `Tool '${toolChoice}' not found in provided tools`);
+		sendError(
+			ctx,
+			400,
+			'invalid_request_error',
+			`Tool '${toolChoice}' not found in provided tools`,
+		);
 		return undefined;
 	}
 
-	const system = Array.isArray(b.system) ? contentText(b.system) : typeof b.system === 'string' ? b.system : '';
-	const messages = (b.messages as Obj[]).map((m) => ({ role: m.role, content: contentText(m.content) }));
+	const system = Array.isArray(b.system)
+		? contentText(b.system)
+		: typeof b.system === 'string'
+			? b.system
+			: '';
+	const messages = (b.messages as Obj[]).map((m) => ({
+		role: m.role,
+		content: contentText(m.content),
+	}));
 	const userText = messages
 		.filter((m) => m.role === 'user')
 		.map((m) => m.content)
@@ -240,7 +282,9 @@ function parse(ctx: Ctx, needsMaxTokens: boolean): LlmRequest | undefined {
 	const format = b.output_config?.format;
 	let structured: StructuredRequest | undefined;
 	if (tools.length && toolChoice !== 'none' && toolChoice !== undefined && toolChoice !== 'auto') {
-		const tool = (toolChoice === 'any' ? tools[0] : tools.find((t: Obj) => t.name === toolChoice)) as Obj;
+		const tool = (
+			toolChoice === 'any' ? tools[0] : tools.find((t: Obj) => t.name === toolChoice)
+		) as Obj;
 		structured = { kind: 'tool', name: tool.name, schema: tool.schema };
 	} else if (format && typeof format === 'object' && format.type === 'json_schema') {
 		structured = { kind: 'json_schema', schema: format.schema ?? {} };
@@ -281,7 +325,8 @@ function countTokens(ctx: Ctx): void {
 
 function faultError(ctx: Ctx, fault: Fault): void {
 	const status = fault.status as number;
-	const [type, standard] = ERROR_TYPES[status] ?? (status >= 500 ? ERROR_TYPES[500] : ERROR_TYPES[400]);
+	const [type, standard] =
+		ERROR_TYPES[status] ?? (status >= 500 ? ERROR_TYPES[500] : ERROR_TYPES[400]);
 	const extra: Record<string, string> = {};
 	let retryAfter = fault.retryAfter;
 	if (status === 429 && retryAfter === undefined) retryAfter = 1;
@@ -388,7 +433,9 @@ function stream(ctx: Ctx, message: Obj, h: Record<string, string>, breakBody: bo
 	const { res } = ctx;
 	const event = (name: string, data: Obj | string) => {
 		if (res.destroyed) return;
-		res.write(`event: ${name}\ndata: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`);
+		res.write(
+			`event: ${name}\ndata: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`,
+		);
 	};
 	const start = {
 		...message,

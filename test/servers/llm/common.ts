@@ -59,7 +59,8 @@ export function promptTokenText(request: LlmRequest): string {
 	return pieces.join('\n');
 }
 
-const LANGCHAIN_FORMAT = /JSON Schema instance your output must adhere to[^`]*```json\s*([\s\S]*?)```/;
+const LANGCHAIN_FORMAT =
+	/JSON Schema instance your output must adhere to[^`]*```json\s*([\s\S]*?)```/;
 
 /** The schema in LangChain's StructuredOutputParser format instructions, when the prompt has them. */
 export function formatInstructionsSchema(text: string): Record<string, unknown> | undefined {
@@ -102,7 +103,9 @@ export function send(
 	const { res, record } = ctx;
 	if (res.destroyed || res.writableEnded) return;
 	const payload = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
-	res.writeHead(status, { ...headers, 'content-length': String(payload.length) });
+	const head = { ...headers, 'content-length': String(payload.length) };
+	if (status === 529) res.writeHead(status, 'Overloaded', head);
+	else res.writeHead(status, head);
 	res.end(payload);
 	record.status = status;
 	record.answeredAt = now();

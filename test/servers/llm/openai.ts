@@ -303,7 +303,10 @@ function badRequest(ctx: Ctx, provider: Provider, error: Obj): void {
 }
 
 /** OpenAI's strict structured-output rules; returns the "In context=..." complaint, if any. */
-export function strictSchemaProblem(schema: unknown, context: (string | number)[] = []): string | undefined {
+export function strictSchemaProblem(
+	schema: unknown,
+	context: (string | number)[] = [],
+): string | undefined {
 	if (!schema || typeof schema !== 'object' || Array.isArray(schema)) return undefined;
 	const s = schema as Obj;
 	const ctxText = `In context=(${context.map((c) => (typeof c === 'number' ? String(c) : `'${c}'`)).join(', ')}${context.length === 1 ? ',' : ''})`;
@@ -366,6 +369,11 @@ function parseChatRequest(
 ): Parsed | undefined {
 	const { record } = ctx;
 	const body = record.body;
+	// Azure resolves the deployment before it looks at the body.
+	if (provider === 'azure' && deployment && !ctx.options.azureDeployments[deployment]) {
+		deploymentNotFound(ctx);
+		return undefined;
+	}
 	if (body === undefined || body === null || typeof body !== 'object' || Array.isArray(body)) {
 		badRequest(
 			ctx,
@@ -379,7 +387,11 @@ function parseChatRequest(
 	}
 	const b = body as Obj;
 	if (!deployment && (typeof b.model !== 'string' || !b.model)) {
-		badRequest(ctx, provider, openAiError('you must provide a model parameter', 'invalid_request_error'));
+		badRequest(
+			ctx,
+			provider,
+			openAiError('you must provide a model parameter', 'invalid_request_error'),
+		);
 		return undefined;
 	}
 	if (!Array.isArray(b.messages)) {
@@ -574,9 +586,19 @@ function parseChatRequest(
 			? tools.find((t: Obj) => t.name === toolChoice)
 			: undefined;
 	if (forcedTool) {
-		structured = { kind: 'tool', name: forcedTool.name, schema: forcedTool.schema, strict: forcedTool.strict };
+		structured = {
+			kind: 'tool',
+			name: forcedTool.name,
+			schema: forcedTool.schema,
+			strict: forcedTool.strict,
+		};
 	} else if (tools.length && toolChoice === 'required') {
-		structured = { kind: 'tool', name: tools[0].name, schema: tools[0].schema, strict: tools[0].strict };
+		structured = {
+			kind: 'tool',
+			name: tools[0].name,
+			schema: tools[0].schema,
+			strict: tools[0].strict,
+		};
 	} else if (rf?.type === 'json_schema') {
 		structured = {
 			kind: 'json_schema',
@@ -585,7 +607,12 @@ function parseChatRequest(
 			strict: rf.json_schema.strict === true,
 		};
 	} else if (tools.length && toolChoice !== 'none') {
-		structured = { kind: 'tool', name: tools[0].name, schema: tools[0].schema, strict: tools[0].strict };
+		structured = {
+			kind: 'tool',
+			name: tools[0].name,
+			schema: tools[0].schema,
+			strict: tools[0].strict,
+		};
 	} else if (rf?.type === 'json_object') {
 		structured = { kind: 'json_object' };
 	} else {
@@ -641,7 +668,11 @@ function faultError(ctx: Ctx, provider: Provider, fault: Fault, request: LlmRequ
 					'Access denied due to invalid subscription key or wrong API endpoint. Make sure to provide a valid key for an active subscription and use a correct regional API endpoint for your resource.',
 			);
 		} else if (status === 404) {
-			body = azureError('DeploymentNotFound', fault.message ?? 'The API deployment for this resource does not exist. If you created the deployment within the last 5 minutes, please wait a moment and try again.');
+			body = azureError(
+				'DeploymentNotFound',
+				fault.message ??
+					'The API deployment for this resource does not exist. If you created the deployment within the last 5 minutes, please wait a moment and try again.',
+			);
 		} else if (status >= 500) {
 			body = openAiError(
 				fault.message ??
@@ -659,7 +690,7 @@ function faultError(ctx: Ctx, provider: Provider, fault: Fault, request: LlmRequ
 			fault.message ??
 				`Rate limit reached for ${request.model} in organization org-llm-test-server on requests per min (RPM): Limit 3, Used 3, Requested 1. Please try again in ${seconds}s. Visit https://platform.openai.com/account/rate-limits to learn more.`,
 			'requests',
-			'requests',
+			null,
 			'rate_limit_exceeded',
 		);
 	} else if (status === 401) {
@@ -677,8 +708,7 @@ function faultError(ctx: Ctx, provider: Provider, fault: Fault, request: LlmRequ
 		);
 	} else if (status >= 500) {
 		body = openAiError(
-			fault.message ??
-				'The server had an error while processing your request. Sorry about that!',
+			fault.message ?? 'The server had an error while processing your request. Sorry about that!',
 			'server_error',
 		);
 	} else if (status === 404) {
@@ -755,8 +785,7 @@ async function chat(ctx: Ctx, provider: Provider, deployment: string | undefined
 	}
 
 	const promptTokens = estimateTokens(promptTokenText(request));
-	const completionTokens =
-		finish === 'length' && limit ? limit : estimateTokens(completionText);
+	const completionTokens = finish === 'length' && limit ? limit : estimateTokens(completionText);
 	const usage = {
 		prompt_tokens: promptTokens,
 		completion_tokens: completionTokens,
@@ -806,7 +835,12 @@ async function chat(ctx: Ctx, provider: Provider, deployment: string | undefined
 	}
 
 	const text = JSON.stringify(completion);
-	send(ctx, 200, { 'content-type': 'application/json', ...headers }, breakBody ? breakJson(text) : text);
+	send(
+		ctx,
+		200,
+		{ 'content-type': 'application/json', ...headers },
+		breakBody ? breakJson(text) : text,
+	);
 }
 
 interface StreamParts {
@@ -857,15 +891,22 @@ function streamChat(ctx: Ctx, provider: Provider, p: StreamParts): void {
 		return;
 	}
 	write(chunk([choice({ role: 'assistant', content: p.toolCalls ? null : '', refusal: null })]));
-	if (p.content !== null) for (const piece of chunks(p.content)) write(chunk([choice({ content: piece })]));
-	if (p.refusal !== null) for (const piece of chunks(p.refusal)) write(chunk([choice({ refusal: piece })]));
+	if (p.content !== null)
+		for (const piece of chunks(p.content)) write(chunk([choice({ content: piece })]));
+	if (p.refusal !== null)
+		for (const piece of chunks(p.refusal)) write(chunk([choice({ refusal: piece })]));
 	if (p.toolCalls) {
 		const call = p.toolCalls[0];
 		write(
 			chunk([
 				choice({
 					tool_calls: [
-						{ index: 0, id: call.id, type: 'function', function: { name: call.function.name, arguments: '' } },
+						{
+							index: 0,
+							id: call.id,
+							type: 'function',
+							function: { name: call.function.name, arguments: '' },
+						},
 					],
 				}),
 			]),

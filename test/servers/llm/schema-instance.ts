@@ -119,6 +119,12 @@ function firstType(schema: Obj, current?: unknown): string | undefined {
 	return typeof current;
 }
 
+/** The property a value belongs to (array items take their array's name). */
+function keyOf(path: string[]): string {
+	for (let i = path.length - 1; i >= 0; i--) if (!/^\d+$/.test(path[i])) return path[i];
+	return '';
+}
+
 function isObj(v: unknown): v is Obj {
 	return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
@@ -312,7 +318,7 @@ class Generator {
 	}
 
 	private numberFor(schema: Obj, path: string[], integer: boolean): number {
-		const key = path[path.length - 1] ?? '';
+		const key = keyOf(path);
 		let lo = typeof schema.minimum === 'number' ? schema.minimum : undefined;
 		let hi = typeof schema.maximum === 'number' ? schema.maximum : undefined;
 		const exLo = typeof schema.exclusiveMinimum === 'number' ? schema.exclusiveMinimum : undefined;
@@ -358,7 +364,7 @@ class Generator {
 	}
 
 	private booleanFor(schema: Obj, path: string[]): boolean {
-		const key = path[path.length - 1] ?? '';
+		const key = keyOf(path);
 		const readable = key.replace(/([a-z])([A-Z])/g, '$1 $2').replace(/[_-]+/g, ' ');
 		if (countMentions(this.normalizedText, readable) > 0) return true;
 		if (typeof schema.description === 'string' && schema.description.length < 80) {
@@ -368,7 +374,7 @@ class Generator {
 	}
 
 	private stringFor(schema: Obj, path: string[]): string {
-		const key = path[path.length - 1] ?? '';
+		const key = keyOf(path);
 		const snippet = this.snippet();
 		const format = typeof schema.format === 'string' ? schema.format : '';
 		let s: string;
@@ -435,7 +441,17 @@ class Generator {
 				re = undefined;
 			}
 			if (re && !re.test(out)) {
-				const candidates = [out.replace(/\s+/g, '-'), 'a', 'A', '0', 'abc', 'ABC', '123', 'a-1', ''];
+				const candidates = [
+					out.replace(/\s+/g, '-'),
+					'a',
+					'A',
+					'0',
+					'abc',
+					'ABC',
+					'123',
+					'a-1',
+					'',
+				];
 				out = candidates.find((c) => re!.test(c)) ?? out;
 			}
 		}
@@ -453,7 +469,10 @@ class Generator {
 
 	private uuid(path: string[]): string {
 		let hex = '';
-		for (let i = 0; hex.length < 32; i++) hex += hash32(`${this.seed}:${path.join('.')}:${i}`).toString(16).padStart(8, '0');
+		for (let i = 0; hex.length < 32; i++)
+			hex += hash32(`${this.seed}:${path.join('.')}:${i}`)
+				.toString(16)
+				.padStart(8, '0');
 		return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 	}
 }

@@ -33,7 +33,7 @@ export function providerFor(req: IncomingMessage, path: string): Provider | unde
 	if (path === '/v1/messages' || path.startsWith('/v1/messages/')) return 'anthropic';
 	if (path === '/v1/models' || path.startsWith('/v1/models/')) {
 		const h = req.headers;
-		if (!h.authorization && (h['x-api-key'] || h['anthropic-version'])) return 'anthropic';
+		if (h['anthropic-version'] || h['x-api-key']) return 'anthropic';
 		return 'openai';
 	}
 	if (path.startsWith('/v1/')) return 'openai';
@@ -94,6 +94,7 @@ export async function startLlmServer(options: LlmServerOptions = {}): Promise<Ll
 				body = undefined;
 			}
 		}
+		if (url.pathname.startsWith('/__llm/')) return control(req, res, url.pathname, body);
 		const provider = providerFor(req, url.pathname);
 		const record: RecordedRequest = {
 			provider,
@@ -139,31 +140,70 @@ export async function startLlmServer(options: LlmServerOptions = {}): Promise<Ll
 			else if (provider === 'azure') await handleAzure(ctx);
 			else if (provider === 'anthropic') await handleAnthropic(ctx);
 			else {
-				sendJson(ctx, 404, {}, {
-					error: {
-						message: `Invalid URL (${record.method} ${url.pathname})`,
-						type: 'invalid_request_error',
-						param: null,
-						code: null,
+				sendJson(
+					ctx,
+					404,
+					{},
+					{
+						error: {
+							message: `Invalid URL (${record.method} ${url.pathname})`,
+							type: 'invalid_request_error',
+							param: null,
+							code: null,
+						},
 					},
-				});
+				);
 			}
 		} catch (error) {
 			// A bug here or in a responder: say so loudly rather than hang the client.
 			console.error('[llm test server]', error);
-			sendJson(ctx, 500, {}, {
-				error: {
-					message: `llm test server: ${(error as Error)?.message ?? String(error)}`,
-					type: 'server_error',
-					param: null,
-					code: null,
+			sendJson(
+				ctx,
+				500,
+				{},
+				{
+					error: {
+						message: `llm test server: ${(error as Error)?.message ?? String(error)}`,
+						type: 'server_error',
+						param: null,
+						code: null,
+					},
 				},
-			});
+			);
 		}
 	};
 
+	/**
+	 * Control routes for a server running in another process (cli.ts): the same knobs as the
+	 * object API. Not recorded in `requests`.
+	 */
+	const control = (req: IncomingMessage, res: ServerResponse, path: string, body: any): void => {
+		const reply = (status: number, value: unknown) => {
+			const text = JSON.stringify(value);
+			res.writeHead(status, { 'content-type': 'application/json' });
+			res.end(text);
+		};
+		const provider = body?.provider as Provider;
+		if (req.method === 'GET' && path === '/__llm/requests') return reply(200, requests);
+		if (req.method === 'POST' && path === '/__llm/fail' && provider in queues) {
+			const { provider: _p, ...fault } = body;
+			api.fail(provider, fault as Fault);
+			return reply(200, { provider, pending: api.pendingFaults(provider) });
+		}
+		if (req.method === 'POST' && path === '/__llm/latency' && typeof body?.ms === 'number') {
+			api.setLatency(body.ms);
+			return reply(200, { latencyMs: latency });
+		}
+		if (req.method === 'POST' && path === '/__llm/reset') {
+			api.reset();
+			return reply(200, { ok: true });
+		}
+		return reply(404, { error: `unknown control request ${req.method} ${path}` });
+	};
+
 	const server = createServer((req, res) => {
-		void handle(req, res);
+		// A client that goes away while sending its body: nothing to answer.
+		handle(req, res).catch(() => res.destroy());
 	});
 	server.on('connection', (socket) => {
 		sockets.add(socket);

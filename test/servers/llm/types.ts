@@ -3,7 +3,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 /** The three wire formats the server speaks. */
 export type Provider = 'openai' | 'azure' | 'anthropic';
 
-export type JsonSchema = { [key: string]: unknown } | boolean;
+export type JsonSchema = object | boolean;
 
 /**
  * One scripted fault, taken from the provider's FIFO queue by the next generation request
@@ -121,12 +121,7 @@ export interface LlmRequest {
  * falls back to the default responder.
  */
 export type LlmAnswer =
-	| string
-	| { json: unknown }
-	| { text: string }
-	| { refusal: string }
-	| undefined
-	| null;
+	string | { json: unknown } | { text: string } | { refusal: string } | undefined | null;
 
 export type Responder = (request: LlmRequest) => LlmAnswer | Promise<LlmAnswer>;
 
