@@ -16,9 +16,11 @@ export class CallLimiter {
 	constructor(options: LimitOptions) {
 		this.pool = bulkhead(Math.max(1, Math.floor(options.concurrency)), Number.MAX_SAFE_INTEGER);
 		if (options.requestsPerMinute && options.requestsPerMinute > 0) {
+			// One token every 60000/RPM ms, bucket of one: calls are spaced evenly, so no window of a minute
+			// ever holds more than the cap (a minute-sized bucket would allow a whole minute's burst at once).
 			this.rate = new RateLimiter({
-				tokensPerInterval: options.requestsPerMinute,
-				interval: 'minute',
+				tokensPerInterval: 1,
+				interval: 60_000 / options.requestsPerMinute,
 			});
 		}
 	}

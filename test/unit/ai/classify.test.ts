@@ -175,6 +175,15 @@ describe('classifyEmail with an AI provider', () => {
 		expect(result.sentiment.label).toBe('neutral');
 	});
 
+	it('multi-label: every category that applies, best first, without repeats', async () => {
+		server.setResponder(() => ({ json: { ...answer, categories: ['delivery', 'refund'] } }));
+		const result = await classifyEmail(EMAIL, config({ multiLabel: true }));
+		expect(result.categories).toEqual(['refund', 'delivery']);
+		expect(server.requests[0].body.response_format.json_schema.schema.required).toContain(
+			'categories',
+		);
+	});
+
 	it('every provider down: the offline model answers, and the item says why', async () => {
 		server.fail('openai', { status: 500, times: 10 });
 		const result = await classifyEmail(EMAIL, config());
