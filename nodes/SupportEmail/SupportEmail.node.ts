@@ -1,12 +1,26 @@
 import type {
+	ICredentialsDecrypted,
+	ICredentialTestFunctions,
+	IDataObject,
 	IExecuteFunctions,
+	INodeCredentialTestResult,
 	INodeExecutionData,
 	INodeType,
 	INodeTypeDescription,
 } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
+import { testImapSmtp } from '../../lib/mail/credential-test';
+import { readImapSmtpCredentials, readServiceAccountCredentials } from '../../lib/mail/credentials';
+import { testServiceAccount } from '../../lib/mail/providers/gmail';
 import * as normalize from './actions/normalize/normalize.operation';
+import * as organize from './actions/organize/organize.operation';
 import { router } from './actions/router';
+import * as createDraft from './actions/send/createDraft.operation';
+import { providerFields } from './actions/send/fields';
+import * as sendNew from './actions/send/sendNew.operation';
+import * as sendReply from './actions/send/sendReply.operation';
+
+const MAIL_OPERATIONS = ['sendReply', 'sendNew', 'createDraft', 'organize'];
 
 export class SupportEmail implements INodeType {
 	description: INodeTypeDescription = {
@@ -17,11 +31,52 @@ export class SupportEmail implements INodeType {
 		version: 1,
 		subtitle: '={{ $parameter["operation"] }}',
 		description:
-			'Turn support mail from any source into one clean shape, ready to classify and answer',
+			'Normalise support mail from any source; send threaded replies, drafts and moves via SMTP/IMAP, SendGrid, Brevo or Gmail',
 		defaults: { name: 'Support Email' },
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
+		credentials: [
+			{
+				name: 'supportImapSmtpApi',
+				required: true,
+				testedBy: 'supportImapSmtpConnectionTest',
+				displayOptions: { show: { operation: MAIL_OPERATIONS, provider: ['smtp'] } },
+			},
+			{
+				name: 'supportSendGridApi',
+				required: true,
+				displayOptions: { show: { operation: ['sendReply', 'sendNew'], provider: ['sendgrid'] } },
+			},
+			{
+				name: 'supportBrevoApi',
+				required: true,
+				displayOptions: { show: { operation: ['sendReply', 'sendNew'], provider: ['brevo'] } },
+			},
+			{
+				name: 'supportGmailOAuth2Api',
+				required: true,
+				displayOptions: {
+					show: {
+						operation: MAIL_OPERATIONS,
+						provider: ['gmail'],
+						gmailAuthentication: ['oAuth2'],
+					},
+				},
+			},
+			{
+				name: 'supportGoogleServiceAccountApi',
+				required: true,
+				testedBy: 'supportGoogleServiceAccountTest',
+				displayOptions: {
+					show: {
+						operation: MAIL_OPERATIONS,
+						provider: ['gmail'],
+						gmailAuthentication: ['serviceAccount'],
+					},
+				},
+			},
+		],
 		properties: [
 			{
 				displayName: 'Operation',
@@ -30,17 +85,65 @@ export class SupportEmail implements INodeType {
 				noDataExpression: true,
 				options: [
 					{
+						name: 'Create Draft',
+						value: 'createDraft',
+						description: 'Save a threaded reply as a draft for a person to send',
+						action: 'Create a reply draft',
+					},
+					{
+						name: 'Move, Label or Mark',
+						value: 'organize',
+						description: 'Move the inbound message, label it, or mark it read / flagged',
+						action: 'Move label or mark an email',
+					},
+					{
 						name: 'Normalize',
 						value: 'normalize',
 						description:
 							'Parse raw MIME or the output of n8n Gmail / Email Trigger nodes into support.email',
 						action: 'Normalize an email',
 					},
+					{
+						name: 'Send New',
+						value: 'sendNew',
+						description: 'Send a new message (not a reply)',
+						action: 'Send a new email',
+					},
+					{
+						name: 'Send Reply',
+						value: 'sendReply',
+						description: 'Answer the inbound message in its thread (once per message)',
+						action: 'Send a threaded reply',
+					},
 				],
 				default: 'normalize',
 			},
+			...providerFields,
 			...normalize.description,
+			...sendReply.description,
+			...sendNew.description,
+			...createDraft.description,
+			...organize.description,
 		],
+	};
+
+	methods = {
+		credentialTest: {
+			async supportImapSmtpConnectionTest(
+				this: ICredentialTestFunctions,
+				credential: ICredentialsDecrypted,
+			): Promise<INodeCredentialTestResult> {
+				return await testImapSmtp(readImapSmtpCredentials((credential.data ?? {}) as IDataObject));
+			},
+			async supportGoogleServiceAccountTest(
+				this: ICredentialTestFunctions,
+				credential: ICredentialsDecrypted,
+			): Promise<INodeCredentialTestResult> {
+				return await testServiceAccount(
+					readServiceAccountCredentials((credential.data ?? {}) as IDataObject),
+				);
+			},
+		},
 	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {

@@ -1,7 +1,12 @@
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 import { InputError, errorMessage } from '../../../lib/errors';
+import { MailError } from '../../../lib/mail/errors';
 import * as normalize from './normalize/normalize.operation';
+import * as organize from './organize/organize.operation';
+import * as createDraft from './send/createDraft.operation';
+import * as sendNew from './send/sendNew.operation';
+import * as sendReply from './send/sendReply.operation';
 
 type OperationHandler = (
 	this: IExecuteFunctions,
@@ -11,6 +16,10 @@ type OperationHandler = (
 
 const operations: Record<string, OperationHandler> = {
 	normalize: normalize.execute,
+	sendReply: sendReply.execute,
+	sendNew: sendNew.execute,
+	createDraft: createDraft.execute,
+	organize: organize.execute,
 };
 
 /**
@@ -38,7 +47,8 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 					? error
 					: new NodeOperationError(this.getNode(), errorMessage(error), {
 							itemIndex,
-							description: error instanceof InputError ? error.hint : undefined,
+							description:
+								error instanceof InputError || error instanceof MailError ? error.hint : undefined,
 						});
 			if (this.continueOnFail()) {
 				returnData.push({

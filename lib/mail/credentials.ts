@@ -1,0 +1,60 @@
+/** The decrypted data of this package's mail credential types, as the nodes read them. */
+
+export type TlsMode = 'tls' | 'starttls' | 'none';
+
+export interface ImapSmtpCredentials {
+	user: string;
+	password: string;
+	imapHost: string;
+	imapPort: number;
+	imapSecurity: TlsMode;
+	smtpHost: string;
+	smtpPort: number;
+	smtpSecurity: TlsMode;
+	allowUnauthorizedCerts?: boolean;
+}
+
+export interface SendGridCredentials {
+	apiKey: string;
+	baseUrl?: string;
+}
+
+export interface BrevoCredentials {
+	apiKey: string;
+	baseUrl?: string;
+}
+
+export interface GoogleServiceAccountCredentials {
+	email: string;
+	privateKey: string;
+	delegatedEmail: string;
+	tokenUrl?: string;
+	gmailApiUrl?: string;
+}
+
+export function readImapSmtpCredentials(data: Record<string, unknown>): ImapSmtpCredentials {
+	return {
+		user: String(data.user ?? ''),
+		password: String(data.password ?? ''),
+		imapHost: String(data.imapHost ?? '').trim(),
+		imapPort: Number(data.imapPort ?? 993),
+		imapSecurity: (data.imapSecurity as TlsMode) ?? 'tls',
+		smtpHost: String(data.smtpHost ?? '').trim(),
+		smtpPort: Number(data.smtpPort ?? 465),
+		smtpSecurity: (data.smtpSecurity as TlsMode) ?? 'tls',
+		allowUnauthorizedCerts: data.ignoreTlsErrors === true,
+	};
+}
+
+export function readServiceAccountCredentials(
+	data: Record<string, unknown>,
+): GoogleServiceAccountCredentials {
+	return {
+		email: String(data.email ?? '').trim(),
+		// Keys pasted from the JSON file keep "\n" as two characters.
+		privateKey: String(data.privateKey ?? '').replace(/\\n/g, '\n'),
+		delegatedEmail: String(data.delegatedEmail ?? '').trim(),
+		tokenUrl: String(data.tokenUrl || 'https://oauth2.googleapis.com/token'),
+		gmailApiUrl: String(data.gmailApiUrl || 'https://gmail.googleapis.com/'),
+	};
+}

@@ -1,0 +1,77 @@
+import { BrevoClient, BrevoError } from '@getbrevo/brevo';
+import type { OutgoingMessage } from '../compose';
+import { extraHeaders } from '../compose';
+import type { BrevoCredentials } from '../credentials';
+import { MailError, httpProviderError } from '../errors';
+import type { SendResult } from './types';
+
+/** Sends through Brevo's transactional email API (`POST /v3/smtp/email`) with the official SDK. */
+export async function sendBrevo(
+	credentials: BrevoCredentials,
+	message: OutgoingMessage,
+): Promise<SendResult> {
+	const client = new BrevoClient({
+		apiKey: credentials.apiKey,
+		baseUrl: (credentials.baseUrl || 'https://api.brevo.com/v3').replace(/\/+$/, ''),
+		// Our own retry honours Retry-After and the node's idempotency; the SDK's would not.
+		maxRetries: 0,
+		timeoutInSeconds: 30,
+	});
+	const headers: Record<string, string> = extraHeaders(message);
+	headers['Message-Id'] = message.messageId;
+	if (message.inReplyTo) headers['In-Reply-To'] = message.inReplyTo;
+	if (message.references?.length) headers.References = message.references.join(' ');
+	// Brevo's own idempotency: the same key within 24 h is sent once.
+	headers['Idempotency-Key'] = message.messageId;
+	try {
+		const response = await client.transactionalEmails.sendTransacEmail({
+			sender: { email: message.from.address, name: message.from.name || undefined },
+			to: message.to.map((a) => ({ email: a.address, name: a.name || undefined })),
+			cc: message.cc?.length
+				? message.cc.map((a) => ({ email: a.address, name: a.name || undefined }))
+				: undefined,
+			bcc: message.bcc?.length
+				? message.bcc.map((a) => ({ email: a.address, name: a.name || undefined }))
+				: undefined,
+			replyTo: message.replyTo
+				? { email: message.replyTo.address, name: message.replyTo.name || undefined }
+				: undefined,
+			subject: message.subject,
+			textContent: message.text || undefined,
+			htmlContent: message.html || (message.text ? undefined : '<p></p>'),
+			headers,
+			attachment: message.attachments?.map((a) => ({
+				name: a.filename,
+				content: a.content.toString('base64'),
+			})),
+		});
+		return {
+			provider: 'brevo',
+			messageId: message.messageId,
+			providerMessageId: response.messageId ?? response.messageIds?.[0] ?? '',
+			sentAt: new Date().toISOString(),
+		};
+	} catch (error) {
+		throw describeBrevoError(error);
+	}
+}
+
+export function describeBrevoError(error: unknown): MailError {
+	if (error instanceof BrevoError && typeof error.statusCode === 'number') {
+		const body = error.body as { code?: string; message?: string } | undefined;
+		const detail = [body?.code, body?.message].filter(Boolean).join(': ');
+		const headers = error.rawResponse?.headers;
+		const retryAfter =
+			headers?.get('retry-after') ?? headers?.get('x-sib-ratelimit-reset') ?? undefined;
+		return httpProviderError('Brevo', error.statusCode, detail, retryAfter);
+	}
+	return new MailError(
+		'connection',
+		`Could not reach Brevo: ${(error as Error)?.message ?? String(error)}`,
+		'Check the network and the "API Base URL" of the credential.',
+		{
+			retryable: true,
+			cause: error,
+		},
+	);
+}

@@ -1,0 +1,74 @@
+import type { INodeProperties } from 'n8n-workflow';
+
+export const SENDING_OPERATIONS = ['sendReply', 'sendNew'];
+export const MAILBOX_OPERATIONS = ['createDraft', 'organize'];
+
+/** Provider and Gmail authentication, shown for every operation that talks to a mail service. */
+export const providerFields: INodeProperties[] = [
+	{
+		displayName: 'Provider',
+		name: 'provider',
+		type: 'options',
+		options: [
+			{
+				name: 'SMTP / IMAP',
+				value: 'smtp',
+				description: 'Any mail server (drafts and moves over IMAP)',
+			},
+			{ name: 'SendGrid', value: 'sendgrid' },
+			{ name: 'Brevo', value: 'brevo' },
+			{ name: 'Gmail', value: 'gmail' },
+		],
+		default: 'smtp',
+		displayOptions: { show: { operation: SENDING_OPERATIONS } },
+	},
+	{
+		displayName: 'Provider',
+		name: 'provider',
+		type: 'options',
+		options: [
+			{ name: 'IMAP', value: 'smtp', description: 'The mailbox of an IMAP/SMTP credential' },
+			{ name: 'Gmail', value: 'gmail' },
+		],
+		default: 'smtp',
+		displayOptions: { show: { operation: MAILBOX_OPERATIONS } },
+	},
+	{
+		displayName: 'Gmail Authentication',
+		name: 'gmailAuthentication',
+		type: 'options',
+		options: [
+			{ name: 'OAuth2', value: 'oAuth2' },
+			{
+				name: 'Service Account (Google Workspace)',
+				value: 'serviceAccount',
+				description: 'Domain-wide delegation, acting as one mailbox',
+			},
+		],
+		default: 'oAuth2',
+		displayOptions: {
+			show: { provider: ['gmail'], operation: [...SENDING_OPERATIONS, ...MAILBOX_OPERATIONS] },
+		},
+	},
+];
+
+export const senderFields = (operations: string[]): INodeProperties[] => [
+	{
+		displayName: 'From Email',
+		name: 'fromEmail',
+		type: 'string',
+		default: '',
+		placeholder: 'support@example.com',
+		description:
+			'Sender address. Empty: the IMAP/SMTP user or the Gmail mailbox. SendGrid and Brevo need a verified sender here.',
+		displayOptions: { show: { operation: operations } },
+	},
+	{
+		displayName: 'From Name',
+		name: 'fromName',
+		type: 'string',
+		default: '',
+		placeholder: 'Acme Support',
+		displayOptions: { show: { operation: operations } },
+	},
+];

@@ -1,0 +1,150 @@
+/** Small helpers for the mail tests that run inside real n8n (test/n8n/inbox*.test.ts, send*.test.ts). */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ExecutionRecord, N8n, WorkflowNode } from '../harness/n8n';
+import { REPO_ROOT, readJson, sleep } from '../harness/n8n';
+import { NODE_PREFIX } from '../harness/shared';
+
+export async function createCredential(
+	n8n: N8n,
+	type: string,
+	data: Record<string, unknown>,
+	name = `${type} ${Date.now()}`,
+): Promise<{ id: string; name: string }> {
+	const create = async (body: Record<string, unknown>) =>
+		await n8n.api<{ id: string; name: string }>('POST', '/credentials', { name, type, data: body });
+	try {
+		const created = await create(data);
+		return { id: created.id, name: created.name };
+	} catch (error) {
+		// n8n 1.123 adds "Allowed HTTP Request Domains" to credentials with generic auth, and its
+		// public API schema then wants allowedDomains unless the choice is stated.
+		if (!/allowedDomains/.test(String(error))) throw error;
+		const created = await create({ ...data, allowedHttpRequestDomains: 'all' });
+		return { id: created.id, name: created.name };
+	}
+}
+
+export function triggerNode(
+	credential: { id: string; name: string },
+	parameters: Record<string, unknown> = {},
+	name = 'Support Inbox Trigger',
+): WorkflowNode {
+	return {
+		name,
+		type: `${NODE_PREFIX}.supportInboxTrigger`,
+		typeVersion: 1,
+		parameters: { mailbox: 'INBOX', ...parameters },
+		credentials: { supportImapSmtpApi: credential },
+	};
+}
+
+/** The trigger and a No Op after it, so every execution stores the trigger's items. */
+export function inboxWorkflow(trigger: WorkflowNode, name?: string) {
+	return {
+		name,
+		nodes: [
+			trigger,
+			{ name: 'Received', type: 'n8n-nodes-base.noOp', typeVersion: 1, parameters: {} },
+		],
+		connections: {
+			[trigger.name]: { main: [[{ node: 'Received', type: 'main' as const, index: 0 }]] },
+		},
+	};
+}
+
+/** The workflow's static data, as n8n stored it (the trigger's UIDVALIDITY / last UID). */
+export async function staticData(n8n: N8n, workflowId: string): Promise<Record<string, any>> {
+	const workflow = await n8n.api<{ staticData?: Record<string, any> | string | null }>(
+		'GET',
+		`/workflows/${workflowId}`,
+	);
+	const data = workflow.staticData;
+	if (!data) return {};
+	return typeof data === 'string' ? (JSON.parse(data) as Record<string, any>) : data;
+}
+
+/** Activates and waits until the trigger has recorded its starting point (trigger() returned). */
+export async function activateTrigger(
+	n8n: N8n,
+	workflowId: string,
+	nodeName = 'Support Inbox Trigger',
+	timeoutMs = 30_000,
+): Promise<void> {
+	await n8n.activate(workflowId);
+	const deadline = Date.now() + timeoutMs;
+	while (Date.now() < deadline) {
+		const data = await staticData(n8n, workflowId);
+		if (data[`node:${nodeName}`]?.uidValidity) return;
+		await sleep(100);
+	}
+	throw new Error(
+		`the trigger of workflow ${workflowId} recorded no starting point in ${timeoutMs} ms`,
+	);
+}
+
+/** Every finished execution of a workflow (public API pages of up to 250). */
+export async function allExecutions(n8n: N8n, workflowId: string): Promise<ExecutionRecord[]> {
+	const records: ExecutionRecord[] = [];
+	let cursor: string | undefined;
+	for (;;) {
+		const page = await n8n.api<{ data: ExecutionRecord[]; nextCursor?: string | null }>(
+			'GET',
+			`/executions?workflowId=${workflowId}&includeData=true&limit=250${cursor ? `&cursor=${cursor}` : ''}`,
+		);
+		records.push(...page.data);
+		if (!page.nextCursor) break;
+		cursor = page.nextCursor;
+	}
+	return records.filter((e) => e.status !== 'running' && e.status !== 'new');
+}
+
+/** The items the trigger emitted, over all executions, oldest first. */
+export function emittedEmails(
+	executions: ExecutionRecord[],
+	nodeName = 'Support Inbox Trigger',
+): Array<Record<string, any>> {
+	return [...executions]
+		.sort((a, b) => Number(a.id) - Number(b.id))
+		.flatMap((e) => e.data?.resultData.runData[nodeName]?.[0]?.data?.main[0] ?? [])
+		.map((item) => item.json.support.email as Record<string, any>);
+}
+
+export async function waitForEmails(
+	n8n: N8n,
+	workflowId: string,
+	count: number,
+	timeoutMs = 30_000,
+): Promise<Array<Record<string, any>>> {
+	const deadline = Date.now() + timeoutMs;
+	let emails: Array<Record<string, any>> = [];
+	while (Date.now() < deadline) {
+		emails = emittedEmails(await allExecutions(n8n, workflowId));
+		if (emails.length >= count) return emails;
+		await sleep(150);
+	}
+	throw new Error(
+		`workflow ${workflowId} emitted ${emails.length} email(s), expected ${count}, in ${timeoutMs} ms`,
+	);
+}
+
+/** The tarball the jest global setup packed, so a second n8n can install the same build. */
+export function packedTarball(): string | undefined {
+	const { version } = readJson<{ version: string }>(join(REPO_ROOT, 'package.json'));
+	const path = join(REPO_ROOT, '.cache/pack', `n8n-nodes-support-email-${version}.tgz`);
+	return process.env.N8N_TEST_TARBALL ?? (existsSync(path) ? path : undefined);
+}
+
+let counter = 0;
+export function customerMail(tag: string, extra = ''): string {
+	counter++;
+	const headers = [
+		`From: Customer ${counter} <customer${counter}@customer.test>`,
+		'To: support@acme.test',
+		`Subject: ${tag}`,
+		`Message-ID: <${tag.replace(/[^A-Za-z0-9]+/g, '-')}.${counter}.${Date.now()}@customer.test>`,
+		`Date: ${new Date().toUTCString()}`,
+	];
+	if (extra) headers.push(extra.replace(/\r?\n$/, ''));
+	return `${headers.join('\r\n')}\r\n\r\nHello, this is ${tag}.\r\n`;
+}
