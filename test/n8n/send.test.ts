@@ -417,7 +417,14 @@ describe('Support Email: sending in real n8n', () => {
 			if (want === 'OK') expect(result).toMatchObject({ status: 'OK' });
 			else {
 				expect(result.status).toBe('Error');
-				expect(result.message).toMatch(want);
+				// n8n 1.x does not apply a request-based credential test's rules to a 401: it shows its own
+				// message. Function-based tests (the service account) keep theirs on both versions.
+				const requestBased = type === 'supportSendGridApi' || type === 'supportBrevoApi';
+				expect(result.message).toMatch(
+					n8n.major < 2 && requestBased
+						? /Authorization failed - please check your credentials/
+						: want,
+				);
 			}
 		}
 	});
