@@ -3,8 +3,9 @@ import { NodeConnectionTypes, NodeOperationError, jsonParse } from 'n8n-workflow
 import { CallLimiter, mapLimited } from '../../lib/ai';
 import type { Classification, ClassifyConfig, ExtractableField } from '../../lib/classify';
 import { ALL_FIELDS, classifyEmail, effectiveCategories } from '../../lib/classify';
-import { InputError, errorMessage } from '../../lib/errors';
-import { buildProviders } from './providers';
+import { InputError } from '../../lib/errors';
+import { continueOnFailItem, toNodeError } from '../shared/errors';
+import { buildProviders } from '../shared/providers';
 
 interface Options {
 	concurrency?: number;
@@ -98,20 +99,9 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 	for (const [itemIndex, result] of results.entries()) {
 		const item = items[itemIndex];
 		if ('error' in result) {
-			const nodeError = new NodeOperationError(this.getNode(), errorMessage(result.error), {
-				itemIndex,
-				description: result.error instanceof InputError ? result.error.hint : undefined,
-			});
+			const nodeError = toNodeError(this.getNode(), result.error, itemIndex);
 			if (!this.continueOnFail()) throw nodeError;
-			const errorItem: INodeExecutionData = {
-				json: {
-					...item.json,
-					error: nodeError.message,
-					...(nodeError.description ? { errorDescription: nodeError.description } : {}),
-				},
-				binary: item.binary,
-				pairedItem: { item: itemIndex },
-			};
+			const errorItem = continueOnFailItem(item, itemIndex, nodeError);
 			// A human should look at an item the classifier could not read: the Unsure output when there is one.
 			outputs[unsureOutput ? outputCount - 1 : 0].push(errorItem);
 			continue;

@@ -659,13 +659,17 @@ export async function packPackage(): Promise<string> {
 	packed ??= (async () => {
 		const out = join(cacheDir(), 'pack');
 		mkdirSync(out, { recursive: true });
-		await execFileAsync('npm', ['run', 'build'], { cwd: REPO_ROOT, maxBuffer: 64 * 1024 * 1024 });
-		const { stdout } = await execFileAsync('npm', ['pack', '--json', '--pack-destination', out], {
-			cwd: REPO_ROOT,
-			maxBuffer: 64 * 1024 * 1024,
-		});
+		// Build and pack under a lock, into a folder of our own: several test runs may share this
+		// work tree, and a build starts by clearing dist/.
+		const own = mkdtempSync(join(out, 'run-'));
+		const lock = join(out, '.lock');
+		const { stdout } = await execFileAsync(
+			'flock',
+			[lock, 'sh', '-c', `npm run build >&2 && npm pack --json --pack-destination "${own}"`],
+			{ cwd: REPO_ROOT, maxBuffer: 64 * 1024 * 1024 },
+		);
 		const [info] = JSON.parse(stdout) as Array<{ filename: string }>;
-		return join(out, info.filename);
+		return join(own, info.filename);
 	})();
 	return await packed;
 }

@@ -1,7 +1,6 @@
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
-import { InputError, errorMessage } from '../../../lib/errors';
-import { MailError } from '../../../lib/mail/errors';
+import { continueOnFailItem, toNodeError } from '../../shared/errors';
 import * as normalize from './normalize/normalize.operation';
 import * as organize from './organize/organize.operation';
 import * as createDraft from './send/createDraft.operation';
@@ -42,24 +41,9 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 			const result = await handler.call(this, itemIndex, items[itemIndex]);
 			returnData.push({ ...result, pairedItem: { item: itemIndex } });
 		} catch (error) {
-			const nodeError =
-				error instanceof NodeOperationError
-					? error
-					: new NodeOperationError(this.getNode(), errorMessage(error), {
-							itemIndex,
-							description:
-								error instanceof InputError || error instanceof MailError ? error.hint : undefined,
-						});
+			const nodeError = toNodeError(this.getNode(), error, itemIndex);
 			if (this.continueOnFail()) {
-				returnData.push({
-					json: {
-						...items[itemIndex].json,
-						error: nodeError.message,
-						...(nodeError.description ? { errorDescription: nodeError.description } : {}),
-					},
-					binary: items[itemIndex].binary,
-					pairedItem: { item: itemIndex },
-				});
+				returnData.push(continueOnFailItem(items[itemIndex], itemIndex, nodeError));
 				continue;
 			}
 			throw nodeError;
