@@ -247,10 +247,13 @@ export async function classifyEmail(
 			);
 			const answer = restorePersonalData(result.value, redaction.map);
 			const local = extractEntities(email.text);
-			const offlineSignals = classifyOffline(email.text, {
-				subject: email.subject,
-				model: getDefaultClassifier(),
-			});
+			// The offline analysis only fills fields the model left out (it is not free on long mail).
+			let offlineCache: ReturnType<typeof classifyOffline> | undefined;
+			const offline = () =>
+				(offlineCache ??= classifyOffline(email.text, {
+					subject: email.subject,
+					model: getDefaultClassifier(),
+				}));
 			const injection: InjectionReport = answer.promptInjection
 				? { suspected: true, signals: [...localInjection.signals, 'model-flagged'] }
 				: localInjection;
@@ -259,11 +262,11 @@ export async function classifyEmail(
 				intent: answer.intent,
 				sentiment: answer.sentiment
 					? { label: answer.sentiment, score: clamp(answer.sentimentScore ?? 0, -1, 1) }
-					: offlineSignals.sentiment,
-				urgency: answer.urgency ?? offlineSignals.urgency,
-				language: answer.language ?? offlineSignals.language,
+					: offline().sentiment,
+				urgency: answer.urgency ?? offline().urgency,
+				language: answer.language ?? offline().language,
 				entities: mergeEntities(local, answer.entities),
-				summary: answer.summary ?? offlineSignals.summary,
+				summary: answer.summary ?? offline().summary,
 				confidence: clamp(answer.confidence, 0, 1),
 				unsure: answer.confidence < config.threshold,
 				provider: result.provider.kind,
