@@ -76,10 +76,17 @@ export async function normalizeInput(
 	}
 }
 
+/** What the node passes down to reading: HTML kept, quotes stripped, the mailbox it came from. */
+interface ReadContext {
+	includeHtml?: boolean;
+	stripQuotes?: boolean;
+	mailbox?: string;
+}
+
 async function autoDetect(
 	input: NormalizeInput,
 	options: NormalizeOptions,
-	context: { includeHtml?: boolean; stripQuotes?: boolean; mailbox?: string },
+	context: ReadContext,
 ): Promise<SupportEmail> {
 	if (looksLikeN8nEmail(input.json)) return await fromN8n(input, context);
 
@@ -104,10 +111,7 @@ async function autoDetect(
 	);
 }
 
-async function fromN8n(
-	input: NormalizeInput,
-	context: { includeHtml?: boolean; stripQuotes?: boolean; mailbox?: string },
-): Promise<SupportEmail> {
+async function fromN8n(input: NormalizeInput, context: ReadContext): Promise<SupportEmail> {
 	const mapped = fromN8nEmailJson(
 		input.json,
 		input.binaryNames.map((name) => ({ name, ...input.binaryInfo(name) })),
@@ -123,9 +127,7 @@ async function fromRaw(
 	raw: Buffer,
 	provider: EmailProvider,
 	options: NormalizeOptions,
-	context:
-		| Parameters<typeof buildSupportEmail>[1]
-		| { includeHtml?: boolean; stripQuotes?: boolean; mailbox?: string },
+	context: ReadContext,
 ): Promise<SupportEmail> {
 	const parsed = await parseMime(raw, { maxBytes: options.maxBytes });
 	return buildSupportEmail(parsed, { provider, ...context });
