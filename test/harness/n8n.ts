@@ -350,7 +350,7 @@ export class N8n {
 
 	/** n8n's internal REST API, as the editor calls it (cookie auth). */
 	async rest(method: string, path: string, body?: unknown, throwOnError = true): Promise<Response> {
-		const response = await fetch(`${this.baseUrl}${path}`, {
+		const response = await fetchOnce(`${this.baseUrl}${path}`, {
 			method,
 			headers: {
 				cookie: this.cookie,
@@ -367,7 +367,7 @@ export class N8n {
 
 	/** n8n's public API (X-N8N-API-KEY). */
 	async api<T = any>(method: string, path: string, body?: unknown): Promise<T> {
-		const response = await fetch(`${this.baseUrl}/api/v1${path}`, {
+		const response = await fetchOnce(`${this.baseUrl}/api/v1${path}`, {
 			method,
 			headers: {
 				'X-N8N-API-KEY': this.apiKey,
@@ -649,6 +649,25 @@ export async function ensureN8nInstalled(version: string): Promise<string> {
 		},
 	);
 	return stdout.trim().split('\n').pop()!;
+}
+
+/**
+ * fetch, with one more try for a read whose kept-alive connection the server had just closed
+ * ("other side closed"), which happens on a loaded machine. Writes are never repeated.
+ */
+async function fetchOnce(url: string, init: RequestInit): Promise<Response> {
+	try {
+		return await fetch(url, init);
+	} catch (error) {
+		const method = (init.method ?? 'GET').toUpperCase();
+		const code = ((error as { cause?: { code?: string } }).cause ?? {}).code;
+		if (
+			(method === 'GET' || method === 'HEAD') &&
+			(code === 'UND_ERR_SOCKET' || code === 'ECONNRESET')
+		)
+			return await fetch(url, init);
+		throw error;
+	}
 }
 
 let packed: Promise<string> | undefined;
