@@ -4,7 +4,7 @@ import type {
 	INodeType,
 	INodeTypeDescription,
 } from 'n8n-workflow';
-import { NodeConnectionTypes } from 'n8n-workflow';
+import { AI_CREDENTIALS, AI_INPUTS } from '../shared/ai-fields';
 import { properties } from './description';
 import { execute } from './execute';
 import { OUTPUTS_EXPRESSION } from './outputs';
@@ -21,38 +21,9 @@ export class SupportClassifier implements INodeType {
 		description:
 			'Category, intent, sentiment, urgency, language, entities and summary of a support email in one call, and routing by category',
 		defaults: { name: 'Support Classifier' },
-		inputs: [
-			{ type: NodeConnectionTypes.Main },
-			{
-				type: NodeConnectionTypes.AiLanguageModel,
-				displayName: 'Model',
-				required: false,
-				maxConnections: 1,
-			},
-		],
+		inputs: AI_INPUTS,
 		outputs: OUTPUTS_EXPRESSION,
-		credentials: [
-			{
-				name: 'supportEmailOpenAiApi',
-				required: true,
-				displayOptions: { show: { providers: ['openAi'] } },
-			},
-			{
-				name: 'supportEmailAnthropicApi',
-				required: true,
-				displayOptions: { show: { providers: ['anthropic'] } },
-			},
-			{
-				name: 'supportEmailAzureOpenAiApi',
-				required: true,
-				displayOptions: { show: { providers: ['azureOpenAi'] } },
-			},
-			{
-				name: 'supportEmailLocalModelApi',
-				required: true,
-				displayOptions: { show: { providers: ['localModel'] } },
-			},
-		],
+		credentials: AI_CREDENTIALS,
 		properties,
 	};
 

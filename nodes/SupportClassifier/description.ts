@@ -1,19 +1,14 @@
 import type { INodeProperties } from 'n8n-workflow';
+import { AI_PROVIDER_OPTIONS, aiOptions, providerFields } from '../shared/ai-fields';
 
+/** The classifier's providers: its built-in offline model, then the AI services. */
 export const PROVIDER_OPTIONS = [
 	{
 		name: 'Built-In Offline Model',
 		value: 'offline',
 		description: 'No network, no key: runs inside n8n',
 	},
-	{ name: 'OpenAI', value: 'openAi' },
-	{ name: 'Anthropic', value: 'anthropic' },
-	{ name: 'Azure OpenAI', value: 'azureOpenAi' },
-	{
-		name: 'Local Model Server',
-		value: 'localModel',
-		description: 'Ollama, vLLM, LM Studio (OpenAI-compatible)',
-	},
+	...AI_PROVIDER_OPTIONS,
 ];
 
 export const properties: INodeProperties[] = [
@@ -48,48 +43,11 @@ export const properties: INodeProperties[] = [
 		required: true,
 		displayOptions: { show: { textSource: ['custom'] } },
 	},
-	{
-		displayName: 'Providers',
-		name: 'providers',
-		type: 'multiOptions',
-		options: PROVIDER_OPTIONS,
-		default: ['offline'],
+	...providerFields(PROVIDER_OPTIONS[0], {
 		description:
 			'Tried in the order selected; if one fails (after retries and one repair try) the next answers',
 		hint: 'Each email costs one call to the first provider that answers',
-	},
-	{
-		displayName: 'OpenAI Model',
-		name: 'openAiModel',
-		type: 'string',
-		default: 'gpt-4o-mini',
-		displayOptions: { show: { providers: ['openAi'] } },
-	},
-	{
-		displayName: 'Anthropic Model',
-		name: 'anthropicModel',
-		type: 'string',
-		default: 'claude-haiku-4-5',
-		displayOptions: { show: { providers: ['anthropic'] } },
-	},
-	{
-		displayName: 'Azure Deployment',
-		name: 'azureDeployment',
-		type: 'string',
-		default: '',
-		required: true,
-		description:
-			'The deployment name in Azure OpenAI (of a model that supports structured outputs)',
-		displayOptions: { show: { providers: ['azureOpenAi'] } },
-	},
-	{
-		displayName: 'Local Model',
-		name: 'localModel',
-		type: 'string',
-		default: 'llama3.1',
-		description: 'Model name as the server knows it (e.g. llama3.1, qwen2.5:7b)',
-		displayOptions: { show: { providers: ['localModel'] } },
-	},
+	}),
 	{
 		displayName: 'Categories',
 		name: 'categories',
@@ -150,14 +108,7 @@ export const properties: INodeProperties[] = [
 		placeholder: 'Add Option',
 		default: {},
 		options: [
-			{
-				displayName: 'Concurrency',
-				name: 'concurrency',
-				type: 'number',
-				typeOptions: { minValue: 1, maxValue: 64 },
-				default: 5,
-				description: 'Emails classified at the same time',
-			},
+			aiOptions.concurrency('Emails classified at the same time'),
 			{
 				displayName: 'Confidence Threshold',
 				name: 'threshold',
@@ -181,24 +132,10 @@ export const properties: INodeProperties[] = [
 				default: ['intent', 'sentiment', 'urgency', 'language', 'entities', 'summary'],
 				description: 'Fewer fields: fewer output tokens. All come from the same single call.',
 			},
-			{
-				displayName: 'Max Input Size (Characters)',
-				name: 'maxInputChars',
-				type: 'number',
-				typeOptions: { minValue: 500 },
-				default: 8000,
-				description:
-					'Longer email text is cut (beginning and end kept) before it is sent to a provider',
-			},
-			{
-				displayName: 'Max Retries',
-				name: 'maxRetries',
-				type: 'number',
-				typeOptions: { minValue: 0, maxValue: 10 },
-				default: 3,
-				description:
-					'Per provider, on rate limits (honouring Retry-After), server errors and timeouts',
-			},
+			aiOptions.maxInputChars(
+				'Longer email text is cut (beginning and end kept) before it is sent to a provider',
+			),
+			aiOptions.maxRetries(),
 			{
 				displayName: 'Multi-Label',
 				name: 'multiLabel',
@@ -207,30 +144,11 @@ export const properties: INodeProperties[] = [
 				description:
 					'Whether an email may belong to several categories (it then goes to each of their outputs)',
 			},
-			{
-				displayName: 'Offline Fallback',
-				name: 'offlineFallback',
-				type: 'boolean',
-				default: true,
-				description:
-					'Whether the built-in offline model answers when every provider fails, so mail keeps flowing',
-			},
-			{
-				displayName: 'Redact Personal Data',
-				name: 'redactPersonalData',
-				type: 'boolean',
-				default: false,
-				description:
-					'Whether email addresses, phone, card and IBAN numbers are replaced by placeholders before text leaves this machine (and restored in the result)',
-			},
-			{
-				displayName: 'Requests per Minute',
-				name: 'requestsPerMinute',
-				type: 'number',
-				typeOptions: { minValue: 0 },
-				default: 0,
-				description: 'Cap on provider calls started per minute by this node (0: no cap)',
-			},
+			aiOptions.offlineFallback(
+				'Whether the built-in offline model answers when every provider fails, so mail keeps flowing',
+			),
+			aiOptions.redactPersonalData(),
+			aiOptions.requestsPerMinute(),
 			{
 				displayName: 'Send Unsure to Its Own Output',
 				name: 'unsureOutput',
@@ -249,14 +167,7 @@ export const properties: INodeProperties[] = [
 				description:
 					'Replaces the opening of the built-in prompt. Categories, the answer format and the rule that the email is data are always added.',
 			},
-			{
-				displayName: 'Timeout (Seconds)',
-				name: 'timeoutSeconds',
-				type: 'number',
-				typeOptions: { minValue: 1 },
-				default: 60,
-				description: 'Per provider call',
-			},
+			aiOptions.timeoutSeconds(),
 			{
 				displayName: 'Training Examples',
 				name: 'trainingExamples',

@@ -264,11 +264,13 @@ describe("learning on the spot from a team's examples", () => {
 		expect(() => trainClassifier(examples.filter((e) => e.label === 'bug'))).toThrow(/at least 2/);
 	});
 
-	it('trains 1,000 examples of 77 intents in under 5 seconds', () => {
+	// Training speed is measured side by side in bench/classifier, not timed here.
+	it('learns 1,000 examples of 77 intents from a team on the spot', () => {
 		const banking = loadBanking77Examples(ROOT).filter((_, i) => i % 10 === 0);
-		const started = Date.now();
-		trainClassifier(banking);
-		expect(Date.now() - started).toBeLessThan(5000);
+		const model = trainClassifier(banking);
+		const hits = banking.filter((e) => model.predict(e.text).label === e.label).length;
+		expect(new Set(banking.map((e) => e.label)).size).toBe(77);
+		expect(hits / banking.length).toBeGreaterThan(0.8);
 	});
 
 	it('rejects a model file of another format', () => {

@@ -1,0 +1,4 @@
+export * from './topics';
+export * from './input';
+export * from './rules';
+export * from './approval';

@@ -1,0 +1,236 @@
+import { detectPromptInjection } from '../ai/injection';
+import type { EscalationInput } from './input';
+import type { SensitiveTopic } from './topics';
+import {
+	SENSITIVE_TOPICS,
+	TOPIC_LABELS,
+	detectHumanRequest,
+	detectRepeatContactPhrase,
+	detectSensitiveTopics,
+} from './topics';
+
+export type EscalationAction = 'auto_send' | 'human_review' | 'escalate';
+type RuleAction = Exclude<EscalationAction, 'auto_send'>;
+
+export interface EscalationConfig {
+	/** Auto-send happens only when this is on AND every check passes. */
+	allowAutoSend: boolean;
+	/** Below this classification confidence: human review. */
+	minClassificationConfidence: number;
+	/** Below this draft confidence: human review. */
+	minDraftConfidence: number;
+	/** Sentiment score (-1..1) at or below which a person reads the mail. */
+	negativeSentimentAt: number;
+	/** Topics that escalate; the others found still go to human review. */
+	escalateTopics: SensitiveTopic[];
+	/** Addresses (`ceo@client.com`) or domains (`@client.com`, `client.com`) of VIP customers. */
+	vipSenders: string[];
+	vipAction: RuleAction;
+	/** This many earlier contacts (or messages in the thread) or more: human review. */
+	repeatContactThreshold: number;
+	/** First response due within this many minutes (or overdue): escalate. */
+	slaRiskMinutes: number;
+	injectionAction: RuleAction;
+	/** Classification urgency `critical` and priority `urgent` escalate. */
+	escalateCritical: boolean;
+	reviewCategories: string[];
+	escalateCategories: string[];
+}
+
+export const DEFAULT_CONFIG: EscalationConfig = {
+	allowAutoSend: false,
+	minClassificationConfidence: 0.8,
+	minDraftConfidence: 0.8,
+	negativeSentimentAt: -0.6,
+	escalateTopics: [...SENSITIVE_TOPICS],
+	vipSenders: [],
+	vipAction: 'human_review',
+	repeatContactThreshold: 3,
+	slaRiskMinutes: 60,
+	injectionAction: 'human_review',
+	escalateCritical: true,
+	reviewCategories: [],
+	escalateCategories: [],
+};
+
+export interface RuleHit {
+	/** Stable rule name, e.g. `sensitive-topic:legal-threat`. */
+	rule: string;
+	action: RuleAction;
+	detail: string;
+}
+
+export interface Decision {
+	action: EscalationAction;
+	/** One line per rule that fired: `rule: detail`. */
+	reasons: string[];
+	rules: RuleHit[];
+	decidedAt: string;
+}
+
+/**
+ * Decides what happens to a drafted reply. Every check runs and every hit is a reason; the strongest
+ * action wins (escalate > human review). Auto-send is never the default: it needs `allowAutoSend`
+ * and no hit at all.
+ */
+export function decide(
+	input: EscalationInput,
+	config: EscalationConfig,
+	now = new Date(),
+): Decision {
+	const hits: RuleHit[] = [];
+	const hit = (rule: string, action: RuleAction, detail: string) =>
+		hits.push({ rule, action, detail });
+	const body = `${input.email.subject}\n${input.email.text}`;
+
+	// Prompt injection: the classifier's report, the draft's flags, hidden HTML text and our own detector.
+	const injection = new Set<string>(
+		input.classification.injectionSignals.map((s) => `classifier:${s}`),
+	);
+	for (const reason of input.draft?.reasons ?? [])
+		if (/inject/i.test(reason)) injection.add(`draft:${reason}`);
+	for (const signal of detectPromptInjection(body, input.email.hiddenText).signals)
+		injection.add(signal);
+	if (injection.size)
+		hit('prompt-injection', config.injectionAction, [...injection].slice(0, 8).join(', '));
+
+	if (input.email.autoSubmitted)
+		hit(
+			'auto-submitted',
+			'human_review',
+			`sent by a machine (${input.email.autoSubmittedReason ?? 'auto-submitted'}): never answered automatically`,
+		);
+
+	for (const topic of detectSensitiveTopics(`${body}\n${input.email.hiddenText ?? ''}`)) {
+		hit(
+			`sensitive-topic:${topic.topic}`,
+			config.escalateTopics.includes(topic.topic) ? 'escalate' : 'human_review',
+			`${TOPIC_LABELS[topic.topic]} ("${topic.evidence}")`,
+		);
+	}
+
+	const human = detectHumanRequest(body);
+	if (human) hit('human-requested', 'human_review', `the customer asks for a person ("${human}")`);
+
+	if (isVip(input, config.vipSenders))
+		hit(
+			'vip',
+			config.vipAction,
+			input.vip ? 'VIP customer (support.customer.vip)' : `VIP sender ${input.email.from}`,
+		);
+
+	const threadDepth = input.email.references.length;
+	const contacts = Math.max(input.previousContacts ?? 0, threadDepth);
+	const phrase = detectRepeatContactPhrase(body);
+	if (contacts >= config.repeatContactThreshold)
+		hit(
+			'repeat-contact',
+			'human_review',
+			`${contacts} earlier contacts (threshold ${config.repeatContactThreshold})`,
+		);
+	else if (phrase) hit('repeat-contact', 'human_review', `the customer says so ("${phrase}")`);
+
+	const due = input.priority?.firstResponseDue;
+	if (due) {
+		const minutes = Math.round((due.getTime() - now.getTime()) / 60_000);
+		if (minutes < 0)
+			hit(
+				'sla-breach',
+				'escalate',
+				`first response was due ${-minutes} min ago (${due.toISOString()})`,
+			);
+		else if (minutes <= config.slaRiskMinutes)
+			hit(
+				'sla-breach-risk',
+				'escalate',
+				`first response due in ${minutes} min (limit ${config.slaRiskMinutes} min)`,
+			);
+	}
+
+	if (config.escalateCritical && input.classification.urgency === 'critical')
+		hit('urgency-critical', 'escalate', 'the classifier rated the urgency critical');
+	if (config.escalateCritical && input.priority?.level === 'urgent')
+		hit('priority-urgent', 'escalate', 'the Priority Router rated it urgent');
+
+	const category = input.classification.category;
+	if (config.escalateCategories.includes(category))
+		hit('category', 'escalate', `category "${category}" always escalates`);
+	else if (config.reviewCategories.includes(category))
+		hit('category', 'human_review', `category "${category}" always gets a review`);
+
+	const confidence = input.classification.confidence;
+	if (confidence < config.minClassificationConfidence || input.classification.unsure)
+		hit(
+			'low-classification-confidence',
+			'human_review',
+			`classification confidence ${round(confidence)} < ${config.minClassificationConfidence}`,
+		);
+
+	const score = input.classification.sentimentScore;
+	if (score !== undefined && score <= config.negativeSentimentAt)
+		hit(
+			'negative-sentiment',
+			'human_review',
+			`sentiment ${round(score)} <= ${config.negativeSentimentAt}`,
+		);
+
+	if (!input.draft) hit('no-draft', 'human_review', 'there is no support.draft to send');
+	else {
+		if (!input.draft.text.trim()) hit('empty-draft', 'human_review', 'the draft is empty');
+		if (input.draft.needsReview)
+			hit(
+				'draft-needs-review',
+				'human_review',
+				input.draft.reasons.length
+					? input.draft.reasons.join('; ')
+					: 'the drafter asked for a review',
+			);
+		if (input.draft.confidence === undefined)
+			hit('low-draft-confidence', 'human_review', 'the draft has no confidence');
+		else if (input.draft.confidence < config.minDraftConfidence)
+			hit(
+				'low-draft-confidence',
+				'human_review',
+				`draft confidence ${round(input.draft.confidence)} < ${config.minDraftConfidence}`,
+			);
+	}
+
+	if (!config.allowAutoSend && hits.length === 0)
+		hit('auto-send-off', 'human_review', '"Allow Auto Send" is off: every reply is reviewed');
+
+	const action: EscalationAction = hits.some((h) => h.action === 'escalate')
+		? 'escalate'
+		: hits.length
+			? 'human_review'
+			: 'auto_send';
+	const reasons = hits.length
+		? hits.map((h) => `${h.rule}: ${h.detail}`)
+		: ['all-checks-passed: every rule passed and "Allow Auto Send" is on'];
+	return { action, reasons, rules: hits, decidedAt: now.toISOString() };
+}
+
+function isVip(input: EscalationInput, senders: string[]): boolean {
+	if (input.vip) return true;
+	const from = input.email.from;
+	if (!from) return false;
+	const domain = from.split('@')[1] ?? '';
+	return senders.some((entry) => {
+		const value = entry.trim().toLowerCase();
+		if (!value) return false;
+		if (value.includes('@') && !value.startsWith('@')) return value === from;
+		const wanted = value.replace(/^@/, '');
+		return domain === wanted || domain.endsWith(`.${wanted}`);
+	});
+}
+
+function round(value: number): number {
+	return Math.round(value * 100) / 100;
+}
+
+/** A comma / newline separated list as trimmed entries. */
+export function parseList(value: string | undefined): string[] {
+	return (value ?? '')
+		.split(/[,;\n]/)
+		.map((v) => v.trim())
+		.filter(Boolean);
+}

@@ -1,0 +1,97 @@
+import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
+import type { ApprovalUrls, PendingReview } from '../../lib/escalation';
+import { approvalEmail } from '../../lib/escalation';
+import { newMessageId } from '../../lib/mail/compose';
+import { MailError } from '../../lib/mail/errors';
+import {
+	parseAddressList,
+	senderAddress,
+	sendWithProvider,
+} from '../SupportEmail/actions/send/transport';
+
+/**
+ * Sends the approval request: an email through the package's provider layer (SMTP, SendGrid, Brevo,
+ * Gmail), or a JSON POST for any other channel. Returns where it went (recorded on the items).
+ */
+export async function notifyReviewers(
+	context: IExecuteFunctions,
+	reviews: PendingReview[],
+	urls: ApprovalUrls,
+	expires: string | undefined,
+): Promise<string | undefined> {
+	const channel = context.getNodeParameter('approvalChannel', 0, 'email') as string;
+	const message = approvalEmail(reviews, urls, expires);
+	if (channel === 'email') {
+		const to = parseAddressList(context.getNodeParameter('approverEmail', 0, '') as string);
+		if (!to.length || to.some((address) => !/^[^@\s]+@[^@\s]+$/.test(address.address)))
+			throw new NodeOperationError(
+				context.getNode(),
+				'Approver Email is missing or not an address',
+				{
+					description:
+						'Put the reviewer\'s address in "Approver Email" (several: separated by commas).',
+				},
+			);
+		try {
+			const from = await senderAddress(context, 0);
+			await sendWithProvider(context, 0, {
+				from,
+				to,
+				subject: message.subject,
+				text: message.text,
+				html: message.html,
+				messageId: newMessageId(from.address || to[0].address),
+				headers: { 'Auto-Submitted': 'auto-generated' },
+			});
+		} catch (error) {
+			throw new NodeOperationError(
+				context.getNode(),
+				`Could not send the approval request: ${error instanceof Error ? error.message : String(error)}`,
+				{
+					description:
+						error instanceof MailError && error.hint
+							? error.hint
+							: 'Check the email credential and "Approver Email". The workflow did not wait.',
+				},
+			);
+		}
+		return `email:${to.map((a) => a.address).join(',')}`;
+	}
+	if (channel === 'http') {
+		const url = (context.getNodeParameter('notifyUrl', 0, '') as string).trim();
+		if (!/^https?:\/\//i.test(url))
+			throw new NodeOperationError(
+				context.getNode(),
+				'Notify URL must start with http:// or https://',
+				{
+					description: 'Put the address that should receive the approval request in "Notify URL".',
+				},
+			);
+		try {
+			await context.helpers.httpRequest({
+				method: 'POST',
+				url,
+				json: true,
+				body: {
+					text: `${message.subject}\n\n${message.text}`,
+					subject: message.subject,
+					urls,
+					expiresAt: expires ?? null,
+					executionId: context.getExecutionId(),
+					reviews: reviews as unknown as IDataObject[],
+				},
+			});
+		} catch (error) {
+			throw new NodeOperationError(
+				context.getNode(),
+				`Could not send the approval request to ${url}: ${error instanceof Error ? error.message : String(error)}`,
+				{
+					description: 'Check "Notify URL"; it must accept a JSON POST. The workflow did not wait.',
+				},
+			);
+		}
+		return `http:${url}`;
+	}
+	return undefined;
+}

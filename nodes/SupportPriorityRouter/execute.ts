@@ -1,0 +1,201 @@
+import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+import type { Level, OpeningHours, Rule, SlaPolicy } from '../../lib/priority';
+import { BusinessCalendar, LEVELS, isLevel, prioritize, splitList } from '../../lib/priority';
+import { continueOnFailItem, toNodeError } from '../shared/errors';
+
+/** Outputs in the order Urgent, High, Normal, Low. */
+export const OUTPUT_LEVELS: Level[] = [...LEVELS].reverse();
+/**
+ * Under Continue on Fail, an item that could not be prioritised goes on at Normal, with `error` (a person
+ * sees it in the everyday queue; nobody is paged for it).
+ */
+const ERROR_OUTPUT = OUTPUT_LEVELS.indexOf('normal');
+
+interface RulesParameter {
+	urgency?: Array<Record<'critical' | 'high' | 'normal' | 'low', string>>;
+	sender?: Array<{ senders?: unknown; level?: string }>;
+	keywords?: Array<{ keywords?: unknown; lookIn?: string; level?: string }>;
+	category?: Array<{ categories?: unknown; level?: string }>;
+	sentiment?: Array<{ threshold?: number; level?: string }>;
+	tier?: Array<{ tiers?: unknown; level?: string }>;
+	repeatContact?: Array<{ minContacts?: number; countThreadReplies?: boolean; level?: string }>;
+}
+
+type PolicyParameter = Record<string, unknown>;
+
+export async function execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+	const items = this.getInputData();
+	const outputs: INodeExecutionData[][] = OUTPUT_LEVELS.map(() => []);
+	const calendars = new Map<string, BusinessCalendar>();
+
+	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
+		const item = items[itemIndex];
+		try {
+			const options = this.getNodeParameter('options', itemIndex, {}) as IDataObject;
+			const calendar = calendarFor(this, itemIndex, calendars);
+			const priority = prioritize((item.json.support ?? undefined) as unknown, {
+				priority: {
+					rules: readRules(this.getNodeParameter('rules', itemIndex, {}) as RulesParameter),
+					defaultLevel: level(this.getNodeParameter('defaultLevel', itemIndex, 'normal'), 'normal'),
+					autoSubmittedCap:
+						options.autoSubmittedCap === 'none' ? 'none' : level(options.autoSubmittedCap, 'low'),
+				},
+				policies: readPolicies(
+					((this.getNodeParameter('slaPolicies', itemIndex, {}) as IDataObject).policy ??
+						[]) as PolicyParameter[],
+				),
+				calendar,
+				customerTier: this.getNodeParameter('customerTier', itemIndex, '') as unknown,
+				previousContacts: this.getNodeParameter('previousContacts', itemIndex, 0) as unknown,
+				clockStart: options.clockStart,
+			});
+			const support = (item.json.support ?? {}) as IDataObject;
+			outputs[OUTPUT_LEVELS.indexOf(priority.level)].push({
+				json: {
+					...item.json,
+					support: { ...support, priority: priority as unknown as IDataObject },
+				},
+				binary: item.binary,
+				pairedItem: { item: itemIndex },
+			});
+		} catch (error) {
+			const nodeError = toNodeError(this.getNode(), error, itemIndex);
+			if (!this.continueOnFail()) throw nodeError;
+			const errorItem = continueOnFailItem(item, itemIndex, nodeError);
+			// "Continue (using error output)": n8n moves items that carry `error` to the error output.
+			if (this.getNode().onError === 'continueErrorOutput') errorItem.error = nodeError;
+			outputs[ERROR_OUTPUT].push(errorItem);
+		}
+	}
+	return outputs;
+}
+
+function calendarFor(
+	context: IExecuteFunctions,
+	itemIndex: number,
+	cache: Map<string, BusinessCalendar>,
+): BusinessCalendar {
+	const configured = String(context.getNodeParameter('timeZone', itemIndex, '') ?? '').trim();
+	const hours = ((context.getNodeParameter('weeklyHours', itemIndex, {}) as IDataObject).hours ??
+		[]) as OpeningHours[];
+	const holidays = String(context.getNodeParameter('holidays', itemIndex, '') ?? '');
+	const holidayTypes = holidays.trim()
+		? (context.getNodeParameter('holidayTypes', itemIndex, ['public']) as string[])
+		: [];
+	const customHolidays = ((context.getNodeParameter('customHolidays', itemIndex, {}) as IDataObject)
+		.day ?? []) as Array<{ date: string; name?: string }>;
+	const config = {
+		timeZone: configured || context.getTimezone(),
+		hours,
+		holidays,
+		holidayTypes,
+		customHolidays,
+		fieldNames: configured
+			? undefined
+			: {
+					timeZone:
+						'Business Hours: Time Zone (it is empty, so the workflow’s time zone was used: fix it in Workflow Settings or set the field)',
+				},
+	};
+	const key = JSON.stringify(config);
+	let calendar = cache.get(key);
+	if (!calendar) {
+		calendar = new BusinessCalendar({
+			...config,
+			fieldNames: {
+				timeZone: 'Business Hours: Time Zone',
+				hours: 'Business Hours: Weekly Hours',
+				holidays: 'Business Hours: Holidays (Country)',
+				customHolidays: 'Business Hours: Extra Closed Days',
+				...config.fieldNames,
+			},
+		});
+		cache.set(key, calendar);
+	}
+	return calendar;
+}
+
+function level(value: unknown, fallback: Level): Level {
+	return isLevel(value) ? value : fallback;
+}
+
+function readRules(parameter: RulesParameter): Rule[] {
+	const rules: Rule[] = [];
+	for (const r of parameter.urgency ?? []) {
+		const mapping: Partial<Record<'critical' | 'high' | 'normal' | 'low', Level | 'none'>> = {};
+		for (const urgency of ['critical', 'high', 'normal', 'low'] as const) {
+			const value = r[urgency];
+			mapping[urgency] = isLevel(value) ? value : 'none';
+		}
+		rules.push({ type: 'urgency', mapping });
+	}
+	for (const r of parameter.sender ?? []) {
+		const senders = splitList(r.senders);
+		if (senders.length) rules.push({ type: 'sender', senders, level: level(r.level, 'high') });
+	}
+	for (const r of parameter.keywords ?? []) {
+		const keywords = splitList(r.keywords);
+		const lookIn = r.lookIn === 'subject' || r.lookIn === 'text' ? r.lookIn : 'subjectAndText';
+		if (keywords.length)
+			rules.push({ type: 'keywords', keywords, lookIn, level: level(r.level, 'high') });
+	}
+	for (const r of parameter.category ?? []) {
+		const categories = splitList(r.categories);
+		if (categories.length)
+			rules.push({ type: 'category', categories, level: level(r.level, 'normal') });
+	}
+	for (const r of parameter.sentiment ?? []) {
+		rules.push({
+			type: 'sentiment',
+			threshold: typeof r.threshold === 'number' ? r.threshold : -0.6,
+			level: level(r.level, 'high'),
+		});
+	}
+	for (const r of parameter.tier ?? []) {
+		const tiers = splitList(r.tiers);
+		if (tiers.length) rules.push({ type: 'tier', tiers, level: level(r.level, 'high') });
+	}
+	for (const r of parameter.repeatContact ?? []) {
+		rules.push({
+			type: 'repeatContact',
+			minContacts: typeof r.minContacts === 'number' ? r.minContacts : 3,
+			countThreadReplies: r.countThreadReplies !== false,
+			level: level(r.level, 'high'),
+		});
+	}
+	return rules;
+}
+
+function readPolicies(parameters: PolicyParameter[]): SlaPolicy[] {
+	const hours = (p: PolicyParameter, key: string, fallback: number) => {
+		const value = p[key];
+		return (typeof value === 'number' ? value : fallback) * 60;
+	};
+	return parameters.map((p, index) => ({
+		name: String(p.name ?? '').trim() || `Policy ${index + 1}`,
+		hours: p.hours === 'calendar' ? 'calendar' : 'business',
+		categories: splitList(p.categories),
+		customerTiers: splitList(p.customerTiers),
+		senders: splitList(p.senders),
+		levels: (Array.isArray(p.levels) ? p.levels : []).filter(isLevel),
+		condition: p.condition === undefined ? undefined : p.condition !== false,
+		targets: {
+			urgent: {
+				firstResponse: hours(p, 'urgentFirstResponse', 1),
+				resolution: hours(p, 'urgentResolution', 4),
+			},
+			high: {
+				firstResponse: hours(p, 'highFirstResponse', 4),
+				resolution: hours(p, 'highResolution', 24),
+			},
+			normal: {
+				firstResponse: hours(p, 'normalFirstResponse', 8),
+				resolution: hours(p, 'normalResolution', 48),
+			},
+			low: {
+				firstResponse: hours(p, 'lowFirstResponse', 24),
+				resolution: hours(p, 'lowResolution', 120),
+			},
+		},
+	}));
+}

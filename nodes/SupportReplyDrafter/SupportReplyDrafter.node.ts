@@ -1,0 +1,33 @@
+import type {
+	IExecuteFunctions,
+	INodeExecutionData,
+	INodeType,
+	INodeTypeDescription,
+} from 'n8n-workflow';
+import { NodeConnectionTypes } from 'n8n-workflow';
+import { AI_CREDENTIALS, AI_INPUTS } from '../shared/ai-fields';
+import { properties } from './description';
+import { execute } from './execute';
+
+export class SupportReplyDrafter implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'Support Reply Drafter',
+		name: 'supportReplyDrafter',
+		icon: { light: 'file:supportReplyDrafter.svg', dark: 'file:supportReplyDrafter.dark.svg' },
+		group: ['transform'],
+		version: 1,
+		subtitle: '={{ ($parameter["providers"] || []).join(" → ") }}',
+		usableAsTool: true,
+		description:
+			"A reply draft in the customer's language, grounded in the knowledge on the item, with confidence and review flags",
+		defaults: { name: 'Support Reply Drafter' },
+		inputs: AI_INPUTS,
+		outputs: [NodeConnectionTypes.Main],
+		credentials: AI_CREDENTIALS,
+		properties,
+	};
+
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		return await execute.call(this);
+	}
+}

@@ -1,0 +1,204 @@
+import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
+import { CallLimiter, mapLimited } from '../../lib/ai';
+import type { CustomTemplate, DraftConfig, DraftInput, Tone } from '../../lib/draft';
+import {
+	DEFAULT_KNOWLEDGE_FIELD,
+	TONES,
+	draftReply,
+	parseKnowledge,
+	readPath,
+} from '../../lib/draft';
+import { InputError } from '../../lib/errors';
+import { continueOnFailItem, toNodeError } from '../shared/errors';
+import { buildProviders } from '../shared/providers';
+
+interface Options {
+	concurrency?: number;
+	instructions?: string;
+	maxKnowledgeChars?: number;
+	maxInputChars?: number;
+	maxOutputTokens?: number;
+	maxRetries?: number;
+	minClassificationConfidence?: number;
+	offlineFallback?: boolean;
+	redactPersonalData?: boolean;
+	requestsPerMinute?: number;
+	reviewThreshold?: number;
+	timeoutSeconds?: number;
+}
+
+export async function execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+	const items = this.getInputData();
+	const options = this.getNodeParameter('options', 0, {}) as Options;
+	const timeoutMs = (options.timeoutSeconds ?? 60) * 1000;
+
+	const connectedModel = await this.getInputConnectionData(
+		NodeConnectionTypes.AiLanguageModel,
+		0,
+	).catch(() => undefined);
+	const providers = await buildProviders(this, connectedModel, timeoutMs);
+	if (!providers.offlineListed && providers.ai.length === 0) {
+		throw new NodeOperationError(this.getNode(), 'No provider selected', {
+			description:
+				'Select at least one provider under Providers (the Built-In Templates need no credentials).',
+		});
+	}
+
+	const replyLanguage = this.getNodeParameter('replyLanguage', 0, 'customer') as string;
+	let language = 'customer';
+	if (replyLanguage === 'fixed') {
+		language = String(this.getNodeParameter('language', 0, ''))
+			.trim()
+			.toLowerCase();
+		if (!/^[a-z]{2}$/.test(language)) {
+			throw new NodeOperationError(this.getNode(), `"${language}" is not a language code`, {
+				description:
+					'Set Language to a two-letter ISO 639-1 code such as en, de, fr or es, or choose "Customer\'s Language".',
+			});
+		}
+	}
+	const tone = this.getNodeParameter('tone', 0, 'friendly') as Tone;
+	if (!(tone in TONES)) {
+		throw new NodeOperationError(this.getNode(), `Unknown tone "${String(tone)}"`, {
+			description: `Choose one of: ${Object.keys(TONES).join(', ')}.`,
+		});
+	}
+	const templates = (
+		((this.getNodeParameter('templates', 0, {}) as IDataObject).template ?? []) as Array<
+			Partial<CustomTemplate>
+		>
+	)
+		.filter((t) => t.category?.trim() && t.text?.trim())
+		.map((t) => ({
+			category: t.category!.trim(),
+			language: t.language?.trim().toLowerCase() || undefined,
+			text: t.text!,
+		}));
+
+	const config: DraftConfig = {
+		providers: providers.ai,
+		templateFallback: providers.offlineListed || options.offlineFallback !== false,
+		language,
+		tone,
+		companyName: this.getNodeParameter('companyName', 0, '') as string,
+		agentName: this.getNodeParameter('agentName', 0, '') as string,
+		signature: this.getNodeParameter('signature', 0, '') as string,
+		policies: String(this.getNodeParameter('policies', 0, '') ?? '')
+			.split('\n')
+			.map((line) => line.trim())
+			.filter(Boolean),
+		templates,
+		instructions: options.instructions,
+		reviewThreshold: options.reviewThreshold ?? 0.7,
+		minClassificationConfidence: options.minClassificationConfidence ?? 0.7,
+		maxInputChars: options.maxInputChars ?? 8000,
+		maxKnowledgeChars: options.maxKnowledgeChars ?? 12000,
+		maxOutputTokens: options.maxOutputTokens ?? 1000,
+		redactPersonalData: options.redactPersonalData ?? false,
+		resilience: { maxRetries: options.maxRetries ?? 3, timeoutMs },
+	};
+
+	const limiter = new CallLimiter({
+		concurrency: options.concurrency ?? 5,
+		requestsPerMinute: options.requestsPerMinute,
+	});
+	const results = await mapLimited(items.length, limiter, async (itemIndex) => {
+		try {
+			const input = inputOf(this, itemIndex, items[itemIndex]);
+			return { draft: await draftReply(input, config) };
+		} catch (error) {
+			return { error };
+		}
+	});
+
+	const out: INodeExecutionData[] = [];
+	for (const [itemIndex, result] of results.entries()) {
+		const item = items[itemIndex];
+		if ('error' in result) {
+			const nodeError = toNodeError(this.getNode(), result.error, itemIndex);
+			if (!this.continueOnFail()) throw nodeError;
+			out.push(continueOnFailItem(item, itemIndex, nodeError));
+			continue;
+		}
+		const support = (item.json.support ?? {}) as IDataObject;
+		out.push({
+			json: {
+				...item.json,
+				support: { ...support, draft: result.draft as unknown as IDataObject },
+			},
+			binary: item.binary,
+			pairedItem: { item: itemIndex },
+		});
+	}
+	return [out];
+}
+
+const BEFORE_THIS_NODE =
+	'Put "Support Email → Normalize" (or the Support Inbox Trigger) and then the Support Classifier before this node.';
+
+function inputOf(
+	context: IExecuteFunctions,
+	itemIndex: number,
+	item: INodeExecutionData,
+): DraftInput {
+	const support = item.json.support as IDataObject | undefined;
+	const email = support?.email as IDataObject | undefined;
+	if (!email || typeof email !== 'object') {
+		throw new InputError('The item has no support.email to reply to', BEFORE_THIS_NODE);
+	}
+	const classification = support?.classification as IDataObject | undefined;
+	if (!classification || typeof classification !== 'object') {
+		throw new InputError(
+			'The item has no support.classification',
+			`The drafter needs the category and language the Support Classifier finds. ${BEFORE_THIS_NODE}`,
+		);
+	}
+	if (typeof classification.category !== 'string' || !classification.category.trim()) {
+		throw new InputError(
+			'support.classification has no category',
+			`Run the Support Classifier before this node (with "Continue on Fail", route its error items away from the drafter). ${BEFORE_THIS_NODE}`,
+		);
+	}
+	const text = String(email.text ?? '').trim() || String(email.fullText ?? '').trim();
+	const subject = String(email.subject ?? '');
+	if (!text && !subject.trim()) {
+		throw new InputError(
+			'The email has neither text nor subject',
+			'There is nothing to reply to: filter empty mail out before this node.',
+		);
+	}
+	const field =
+		String(context.getNodeParameter('knowledgeField', itemIndex, DEFAULT_KNOWLEDGE_FIELD)).trim() ||
+		DEFAULT_KNOWLEDGE_FIELD;
+	const knowledge = parseKnowledge(readPath(item.json, field), field, {
+		explicitField: field !== DEFAULT_KNOWLEDGE_FIELD,
+	});
+	const from = email.from as { name?: string; address?: string } | undefined;
+	const injection = classification.promptInjection as
+		{ suspected?: boolean; signals?: string[] } | undefined;
+	return {
+		email: {
+			subject,
+			text,
+			from: from && typeof from === 'object' ? from : undefined,
+			messageId: typeof email.messageId === 'string' ? email.messageId : undefined,
+			language: typeof email.language === 'string' ? email.language : undefined,
+			hiddenText: typeof email.hiddenText === 'string' ? email.hiddenText : undefined,
+			autoSubmitted: email.autoSubmitted === true,
+		},
+		classification: {
+			category: classification.category.trim(),
+			language: typeof classification.language === 'string' ? classification.language : undefined,
+			confidence:
+				typeof classification.confidence === 'number' ? classification.confidence : undefined,
+			unsure: classification.unsure === true,
+			entities:
+				classification.entities && typeof classification.entities === 'object'
+					? (classification.entities as Record<string, unknown>)
+					: undefined,
+			promptInjection: injection && typeof injection === 'object' ? injection : undefined,
+		},
+		knowledge,
+	};
+}

@@ -1,0 +1,165 @@
+import {
+	applyOutcome,
+	approvalEmail,
+	decisionPage,
+	parseApprovalRequest,
+	readEscalationInput,
+} from '../../../lib/escalation';
+import { InputError } from '../../../lib/errors';
+import { supportItem } from './fixtures';
+
+function inputError(json: Record<string, any>, requireDraft = true): InputError {
+	try {
+		readEscalationInput(json, requireDraft);
+	} catch (error) {
+		expect(error).toBeInstanceOf(InputError);
+		return error as InputError;
+	}
+	throw new Error('no error thrown');
+}
+
+describe('readEscalationInput: bad upstream items name the fix', () => {
+	it('no support at all, no email, no classification, no draft', () => {
+		expect(inputError({ text: 'hi' }).message).toBe('The item has no "support" field');
+		const noEmail = supportItem();
+		delete noEmail.support.email;
+		expect(inputError(noEmail).hint).toMatch(/Support Inbox Trigger|Normalize/);
+		const noClassification = supportItem();
+		delete noClassification.support.classification;
+		const e = inputError(noClassification);
+		expect(e.message).toBe('The item has no support.classification');
+		expect(e.hint).toMatch(/Support Classifier before this node/);
+		const d = inputError(supportItem({ draft: null }));
+		expect(d.message).toBe('The item has no support.draft');
+		expect(d.hint).toMatch(/Support Reply Drafter .*"Require Draft"/);
+		expect(() => readEscalationInput(supportItem({ draft: null }), false)).not.toThrow();
+	});
+
+	it('malformed fields', () => {
+		expect(inputError(supportItem({ classification: { confidence: '0.9' } })).message).toMatch(
+			/classification.confidence must be a number from 0 to 1 \(it is "0.9"\)/,
+		);
+		expect(inputError(supportItem({ draft: { text: 42 } })).message).toBe(
+			'support.draft has no text',
+		);
+		expect(inputError(supportItem({ draft: { confidence: 3 } })).message).toMatch(
+			/draft.confidence/,
+		);
+		expect(
+			inputError(
+				supportItem({ priority: { level: 'high', sla: { firstResponseDue: 'tomorrow' } } }),
+			).message,
+		).toMatch(/firstResponseDue is not a date/);
+	});
+});
+
+describe('approval requests', () => {
+	it('GET only shows a page; an unknown action is refused', () => {
+		expect(parseApprovalRequest('GET', { action: 'approve' }, {}, [0])).toEqual({
+			kind: 'page',
+			action: 'approve',
+		});
+		expect(parseApprovalRequest('POST', { action: 'delete' }, {}, [0])).toMatchObject({
+			kind: 'invalid',
+			status: 400,
+		});
+	});
+
+	it('POST approve / reject / edit', () => {
+		expect(parseApprovalRequest('POST', { action: 'approve' }, { reviewer: 'Ann' }, [0])).toEqual({
+			kind: 'resume',
+			response: { outcome: 'approved', drafts: {}, reviewer: 'Ann', note: undefined },
+		});
+		expect(
+			parseApprovalRequest('POST', { action: 'reject' }, { note: 'wrong tone' }, [0]),
+		).toMatchObject({
+			response: { outcome: 'rejected', note: 'wrong tone' },
+		});
+		expect(
+			parseApprovalRequest('POST', { action: 'edit' }, { draft: 'New text' }, [2]),
+		).toMatchObject({
+			response: { outcome: 'edited', drafts: { 2: 'New text' } },
+		});
+		expect(
+			parseApprovalRequest('POST', { action: 'edit' }, { draft_1: 'B' }, [0, 1]),
+		).toMatchObject({
+			response: { drafts: { 1: 'B' } },
+		});
+		expect(
+			parseApprovalRequest('POST', { action: 'edit' }, { drafts: { '0': 'A' } }, [0, 1]),
+		).toMatchObject({
+			response: { drafts: { 0: 'A' } },
+		});
+	});
+
+	it('an edit without text, with empty text, or one draft for several replies is refused', () => {
+		expect(parseApprovalRequest('POST', { action: 'edit' }, {}, [0])).toMatchObject({
+			kind: 'invalid',
+			message: expect.stringMatching(/"draft" field/),
+		});
+		expect(parseApprovalRequest('POST', { action: 'edit' }, { draft: '  ' }, [0])).toMatchObject({
+			kind: 'invalid',
+			message: expect.stringMatching(/empty/),
+		});
+		expect(parseApprovalRequest('POST', { action: 'edit' }, { draft: 'x' }, [0, 1])).toMatchObject({
+			kind: 'invalid',
+			message: expect.stringMatching(/draft_<index>/),
+		});
+	});
+
+	it('outcomes: approve and edit go to auto_send (edit keeps the original), reject to review, no answer escalates', () => {
+		const support = {
+			draft: { text: 'Old', html: '<p>Old</p>', confidence: 0.5 },
+			decision: { action: 'human_review', reasons: ['low-draft-confidence: 0.5 < 0.8'] },
+		};
+		const at = '2026-01-01T10:00:00.000Z';
+		const approved = applyOutcome(support, 'approved', { at, by: 'ann@acme.test' });
+		expect(approved.decision).toMatchObject({
+			action: 'auto_send',
+			approvedBy: 'ann@acme.test',
+			approvedAt: at,
+		});
+		expect(approved.decision.reasons).toHaveLength(2);
+		expect(approved.draft.text).toBe('Old');
+		const edited = applyOutcome(support, 'edited', { at, editedText: 'New <b>text</b>\n\nBye' });
+		expect(edited.draft).toMatchObject({
+			text: 'New <b>text</b>\n\nBye',
+			html: '<p>New &lt;b&gt;text&lt;/b&gt;</p>\n<p>Bye</p>',
+			original: { text: 'Old', html: '<p>Old</p>' },
+		});
+		expect(edited.decision.action).toBe('auto_send');
+		const rejected = applyOutcome(support, 'rejected', { at, by: 'Bob', note: 'wrong tone' });
+		expect(rejected.decision).toMatchObject({
+			action: 'human_review',
+			rejectedBy: 'Bob',
+			rejectionReason: 'wrong tone',
+		});
+		expect(rejected.approval).toMatchObject({ status: 'rejected', respondedBy: 'Bob' });
+		const timedOut = applyOutcome(support, 'no_answer', { at, waitedFor: '4 hours' });
+		expect(timedOut.decision.action).toBe('escalate');
+		expect(timedOut.decision.reasons.at(-1)).toBe('approval-timeout: no answer within 4 hours');
+		expect(support.decision.action).toBe('human_review');
+	});
+
+	it('pages and the email escape what the customer wrote and carry the three links', () => {
+		const review = {
+			index: 0,
+			from: 'x <x@y.z>',
+			subject: '<script>alert(1)</script>',
+			customerText: 'a & b',
+			draftText: 'Reply',
+			reasons: ['r'],
+		};
+		expect(decisionPage('edit', [review])).toContain('&lt;script&gt;');
+		expect(decisionPage('edit', [review])).toContain('name="draft_0"');
+		expect(decisionPage('approve', [review])).not.toContain('<textarea');
+		const mail = approvalEmail([review], {
+			approve: 'http://h/a?x=1&y=2',
+			edit: 'http://h/e',
+			reject: 'http://h/r',
+		});
+		expect(mail.text).toContain('Approve: http://h/a?x=1&y=2');
+		expect(mail.html).toContain('href="http://h/a?x=1&amp;y=2"');
+		expect(mail.html).not.toContain('<script>');
+	});
+});
