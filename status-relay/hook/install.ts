@@ -3,6 +3,7 @@
  * `n8n execute`). Everything here is feature-detected: n8n's internals are not a public API, so a
  * missing piece means a fallback or a warning, never an exception into n8n.
  */
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { hostname } from 'node:os';
@@ -81,6 +82,25 @@ export function readHookConfig(): HookConfig | { error: string } {
 	};
 }
 
+/** The version of the n8n that loaded us (the relay decides from it what n8n's API can do). */
+function n8nVersion(): string | undefined {
+	const main = require.main?.filename;
+	if (!main) return undefined;
+	try {
+		const manifest = JSON.parse(
+			readFileSync(join(dirname(main), '..', 'package.json'), 'utf8'),
+		) as {
+			name?: string;
+			version?: string;
+		};
+		return manifest.name === 'n8n' && typeof manifest.version === 'string'
+			? manifest.version
+			: undefined;
+	} catch {
+		return undefined;
+	}
+}
+
 /** n8n's own copy of a module: the one its running code uses, not one next to this package. */
 function n8nRequire(): NodeJS.Require | undefined {
 	const main = require.main?.filename;
@@ -104,10 +124,18 @@ export function installHook(config: HookConfig): HookHandle {
 		maxBatch: config.maxBatch,
 		flushIntervalMs: config.flushIntervalMs,
 		requestTimeoutMs: config.requestTimeoutMs,
-		source: { host: hostname(), pid: process.pid, role, hookVersion: HOOK_VERSION },
+		source: {
+			host: hostname(),
+			pid: process.pid,
+			role,
+			hookVersion: HOOK_VERSION,
+			...(n8nVersion() ? { n8nVersion: n8nVersion() } : {}),
+		},
 		log: (level, message) => log(level, message),
 	});
-	const mapper = new EventMapper();
+	// Queue mode: a main (or webhook processor) enqueues; workers run the nodes and report.
+	const queueMain = process.env.EXECUTIONS_MODE === 'queue' && role !== 'worker';
+	const mapper = new EventMapper(2000, Date.now, queueMain);
 	const handle: HookHandle = {
 		source: 'none',
 		stats: sender.stats,

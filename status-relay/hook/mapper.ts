@@ -53,10 +53,24 @@ const FINISHED_STATUSES = new Set(['success', 'error', 'canceled', 'crashed']);
 
 export class EventMapper {
 	private readonly executions = new Map<string, Tracked>();
+	/**
+	 * Executions this process saw end. A node can still report after that (a Wait node that a cancel
+	 * released returns its items after n8n ran workflowExecuteAfter): such stragglers are no resume
+	 * and must not undo the end a dashboard already shows.
+	 */
+	private readonly ended = new Set<string>();
+	/** Queue-mode main: executions whose nodes run in this process, and reports held until then. */
+	private readonly runsHere = new Set<string>();
+	private readonly held = new Map<string, EventDraft[]>();
 
 	constructor(
 		private readonly maxTracked = 2000,
 		private readonly now: () => number = Date.now,
+		/**
+		 * This process is a queue-mode main (or webhook processor): executions it hands to workers
+		 * run there, and the worker's hook reports them.
+		 */
+		private readonly queueMain = false,
 	) {}
 
 	get trackedExecutions(): number {
@@ -67,6 +81,54 @@ export class EventMapper {
 	map(context: HookContext, hookName: string, parameters: unknown[]): EventDraft[] {
 		const executionId = str(context.executionId);
 		if (!executionId) return [];
+		const events = this.mapExecution(context, executionId, hookName, parameters);
+		return this.queueMain ? this.onQueueMain(executionId, hookName, events) : events;
+	}
+
+	/**
+	 * A queue-mode main enqueues executions and learns their outcome from the worker that ran them,
+	 * whose hook reports them in full; the main's own report of the end could arrive before the
+	 * worker's last batch. So the main reports an execution only once it runs one of its nodes
+	 * itself (manual runs n8n 1.x keeps on the main), and otherwise only what no worker reports: an
+	 * execution canceled in the queue, or crashed.
+	 */
+	private onQueueMain(executionId: string, hookName: string, events: EventDraft[]): EventDraft[] {
+		const local = this.runsHere.has(executionId);
+		if (hookName === 'workflowExecuteBefore' || hookName === 'workflowExecuteResume') {
+			if (local) return events;
+			this.held.set(executionId, [...(this.held.get(executionId) ?? []), ...events]);
+			if (this.held.size > this.maxTracked) this.held.delete(this.held.keys().next().value!);
+			return [];
+		}
+		if (hookName === 'nodeExecuteBefore' || hookName === 'nodeExecuteAfter') {
+			this.runsHere.add(executionId);
+			if (this.runsHere.size > this.maxTracked) {
+				this.runsHere.delete(this.runsHere.values().next().value!);
+			}
+			const held = this.held.get(executionId) ?? [];
+			this.held.delete(executionId);
+			return [...held, ...events];
+		}
+		if (hookName === 'workflowExecuteAfter') {
+			this.held.delete(executionId);
+			const ended = events.some((e) => e.type === 'execution.finished');
+			if (ended) this.runsHere.delete(executionId);
+			if (local) return events;
+			return events.filter(
+				(e) =>
+					e.type === 'execution.finished' &&
+					['canceled', 'crashed'].includes((e as EventDraft<'execution.finished'>).data.status),
+			);
+		}
+		return events;
+	}
+
+	private mapExecution(
+		context: HookContext,
+		executionId: string,
+		hookName: string,
+		parameters: unknown[],
+	): EventDraft[] {
 		const params = Array.isArray(parameters) ? parameters : [];
 		switch (hookName) {
 			case 'workflowExecuteBefore':
@@ -127,6 +189,7 @@ export class EventMapper {
 		runExecutionData: unknown,
 		isResume: boolean,
 	): EventDraft[] {
+		this.ended.delete(executionId);
 		const tracked = this.track(executionId);
 		tracked.waiting = false;
 		if (isObj(runExecutionData)) tracked.runExecutionData = runExecutionData;
@@ -161,8 +224,10 @@ export class EventMapper {
 		taskStarted: unknown,
 	): EventDraft[] {
 		const node = str(nodeName);
-		if (!node) return [];
+		if (!node || this.ended.has(executionId)) return [];
 		const resumed = this.resumedImplicitly(context, executionId, undefined);
+		// n8n 1.x resumes by running the node that held the execution again: no new start.
+		if (resumed.length) return resumed;
 		const tracked = this.track(executionId);
 		if (tracked.resumedNode !== undefined) {
 			const resumed = tracked.resumedNode === node;
@@ -199,7 +264,7 @@ export class EventMapper {
 		runExecutionData: unknown,
 	): EventDraft[] {
 		const node = str(nodeName);
-		if (!node || !isObj(taskData)) return [];
+		if (!node || !isObj(taskData) || this.ended.has(executionId)) return [];
 		const resumed = this.resumedImplicitly(context, executionId, runExecutionData);
 		const tracked = this.track(executionId);
 		if (isObj(runExecutionData)) tracked.runExecutionData = runExecutionData;
@@ -294,13 +359,20 @@ export class EventMapper {
 		const waitTill = toIso(run.waitTill ?? runExecutionData?.waitTill);
 		if (status === 'waiting' || (!status && waitTill)) {
 			const runs = totalRuns(runExecutionData);
-			this.track(executionId).waiting = true;
+			const waiting = this.track(executionId);
+			waiting.waiting = true;
+			if (isObj(runExecutionData)) waiting.runExecutionData = runExecutionData;
 			return [
 				this.draft(context, executionId, 'execution.waiting', `${executionId}:waiting:${runs}`, {
 					...(waitTill && !waitTill.startsWith('3000-') ? { waitTill } : {}),
 					node: lastNode(runExecutionData),
 				}),
 			];
+		}
+		this.ended.add(executionId);
+		if (this.ended.size > this.maxTracked) {
+			const oldest = this.ended.values().next().value;
+			if (oldest !== undefined) this.ended.delete(oldest);
 		}
 		const finalStatus: ExecutionFinishedData['status'] =
 			status && FINISHED_STATUSES.has(status)
@@ -370,7 +442,7 @@ function nodeTypeOf(workflowData: unknown, name: string): string {
 	return String(nodeOf(workflowData, name)?.type ?? '');
 }
 
-function continuesOnError(node: Obj | undefined): boolean {
+export function continuesOnError(node: Obj | undefined): boolean {
 	if (!node) return false;
 	return (
 		node.continueOnFail === true ||
@@ -395,7 +467,7 @@ function errorOf(error: unknown): { message: string; description?: string } | un
 	return { message, ...(description ? { description } : {}) };
 }
 
-function firstItemError(outputs: unknown[]): string | undefined {
+export function firstItemError(outputs: unknown[]): string | undefined {
 	for (let index = outputs.length - 1; index >= 0; index--) {
 		const output = outputs[index];
 		if (!Array.isArray(output)) continue;

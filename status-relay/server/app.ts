@@ -14,6 +14,7 @@ import { createLogger } from './logger';
 import { Access } from './auth';
 import { MemoryStore } from './store';
 import type { EventStore } from './store';
+import { RedisStore } from './redis-store';
 import { ExecutionStates } from './state';
 import { Ingest } from './ingest';
 import { RelayMetrics } from './metrics';
@@ -51,12 +52,16 @@ export class Relay {
 	) {
 		this.logger = options.logger ?? createLogger(config.logLevel);
 		this.store =
-			options.store ?? new MemoryStore(config.retentionEvents, config.retentionExecutions);
-		if (config.redisUrl && !options.store) {
-			this.logger.warn(
-				'RELAY_REDIS_URL is set, but this version has only the in-memory store: events are not shared between relay instances',
-			);
-		}
+			options.store ??
+			(config.redisUrl
+				? new RedisStore({
+						url: config.redisUrl,
+						name: config.redisStream,
+						retentionEvents: config.retentionEvents,
+						dedupeSeconds: config.redisDedupeSeconds,
+						logger: this.logger,
+					})
+				: new MemoryStore(config.retentionEvents, config.retentionExecutions));
 		this.states = new ExecutionStates(config.retentionExecutions);
 		this.store.onEvents((events) => {
 			for (const event of events) this.states.apply(event);
@@ -69,7 +74,9 @@ export class Relay {
 			this.metrics,
 			this.logger,
 		);
-		this.control = config.n8n ? new Control(config.n8n, this.logger) : undefined;
+		this.control = config.n8n
+			? new Control(config.n8n, this.logger, () => this.ingest.n8nVersion())
+			: undefined;
 		this.hub = new StreamHub(this.store, this.states, this.metrics, this.logger, {
 			relayId: this.id,
 			heartbeatMs: config.heartbeatMs,
@@ -83,7 +90,7 @@ export class Relay {
 			ingest: this.ingest,
 			metrics: this.metrics,
 			...(this.control ? { control: this.control } : {}),
-			isReady: () => this.ready,
+			isReady: () => this.ready && (this.store.ready?.() ?? true),
 			details: () => this.details(),
 			dashboard: () => loadDashboard(),
 		};
@@ -128,10 +135,18 @@ export class Relay {
 			const visible =
 				scope.kind === 'workflow'
 					? workflowVisible(ctx, scopeToken, id)
-					: executionVisible(ctx, scopeToken, id) !== undefined;
-			if (!visible) return refuse(404, 'not_found');
+					: Promise.resolve(executionVisible(ctx, scopeToken, id) !== undefined);
 			const cursor = url.searchParams.get('cursor') ?? undefined;
-			this.hub.upgrade(req, socket, head, scope, cursor || undefined);
+			visible
+				.then((ok) => {
+					if (!ok) return refuse(404, 'not_found');
+					if (!this.ready) return refuse(503, 'not_ready');
+					this.hub.upgrade(req, socket, head, scope, cursor || undefined);
+				})
+				.catch((error: unknown) => {
+					this.logger.error({ err: error }, 'stream upgrade failed');
+					socket.destroy();
+				});
 		});
 	}
 
@@ -182,7 +197,7 @@ export class Relay {
 		this.metrics.storeEvents.set(store.events);
 		this.metrics.trackedExecutions.set(this.states.size);
 		return {
-			status: this.ready ? 'ready' : 'not_ready',
+			status: this.ready && (this.store.ready?.() ?? true) ? 'ready' : 'not_ready',
 			relayId: this.id,
 			uptimeSeconds: Math.round((Date.now() - this.startedAt) / 1000),
 			store: { kind: this.store.kind, epoch: this.store.epoch, ...store },
@@ -190,6 +205,7 @@ export class Relay {
 			rebuiltExecutions: this.rebuiltExecutions,
 			subscribers: this.hub.size,
 			hookDroppedEvents: this.ingest.droppedTotal(),
+			n8nVersion: this.ingest.n8nVersion() ?? null,
 			n8nControl: this.control !== undefined,
 		};
 	}

@@ -27,6 +27,9 @@ export interface RelayConfig {
 	logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 	n8n?: { url: string; apiKey: string };
 	redisUrl?: string;
+	/** Relays with the same stream name share events. */
+	redisStream: string;
+	redisDedupeSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -96,7 +99,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 		logLevel,
 		...(n8n ? { n8n } : {}),
 		...(redisUrl ? { redisUrl } : {}),
+		redisStream: env.RELAY_REDIS_STREAM || 'n8n-support-relay',
+		redisDedupeSeconds: int('RELAY_REDIS_DEDUPE_SECONDS', 3600, 10, 30 * 24 * 3600),
 	};
+	if (!/^[A-Za-z0-9._-]{1,64}$/.test(config.redisStream)) {
+		problems.push(
+			`RELAY_REDIS_STREAM="${config.redisStream}" must be 1-64 letters, digits, dots, dashes or underscores`,
+		);
+	}
 	if (problems.length) throw new ConfigError(problems);
 	return config;
 }

@@ -9,6 +9,9 @@ import { readBody } from './ingest';
 import type { Reply } from './routes';
 import type { Logger } from './logger';
 import { Access } from './auth';
+import { continuesOnError, firstItemError } from '../hook/mapper';
+
+const NOT_FOUND: Reply = { status: 404, body: { error: 'not_found', message: 'not found' } };
 
 // n8n's public API answers are read defensively, field by field.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -16,10 +19,13 @@ type Obj = Record<string, any>;
 
 export class Control {
 	private n8nMajor: number | undefined;
+	private readonly existing = new Map<string, number>();
 
 	constructor(
 		private readonly n8n: { url: string; apiKey: string },
 		private readonly logger: Logger,
+		/** The n8n version the hooks last reported, if any. */
+		private readonly versionHint: () => string | undefined = () => undefined,
 	) {}
 
 	async api(
@@ -47,8 +53,29 @@ export class Control {
 		return { status: response.status, body: parsed as Obj | string | undefined };
 	}
 
-	/** n8n's major version, from its settings endpoint (cached). */
+	/** Whether n8n has this workflow (for wildcard tokens); a yes is remembered for a minute. */
+	async workflowExists(workflowId: string): Promise<boolean> {
+		const seen = this.existing.get(workflowId);
+		if (seen !== undefined && Date.now() - seen < 60_000) return true;
+		try {
+			const found = await this.api('GET', `/workflows/${encodeURIComponent(workflowId)}`);
+			if (found.status !== 200) return false;
+			if (this.existing.size > 10_000) this.existing.clear();
+			this.existing.set(workflowId, Date.now());
+			return true;
+		} catch (error) {
+			this.logger.warn({ err: error }, 'could not ask n8n whether a workflow exists');
+			return false;
+		}
+	}
+
+	/**
+	 * n8n's major version. The hooks report it (they run inside n8n); n8n answers unauthenticated
+	 * settings requests without it, so that is only the fallback for a signed-in setup.
+	 */
 	async major(): Promise<number | undefined> {
+		const reported = this.versionHint();
+		if (reported) return Number(reported.split('.')[0]);
 		if (this.n8nMajor !== undefined) return this.n8nMajor;
 		try {
 			const response = await fetch(`${this.n8n.url}/rest/settings`, {
@@ -65,17 +92,26 @@ export class Control {
 
 	async workflowAction(action: string, workflowId: string, req: IncomingMessage): Promise<Reply> {
 		if (action === 'execute') return await this.execute(workflowId, req);
-		const paths = action === 'pause' ? ['deactivate'] : ['activate', 'publish'];
-		for (const verb of paths) {
-			const result = await this.api(
-				'POST',
-				`/workflows/${encodeURIComponent(workflowId)}/${verb}`,
-				verb === 'publish' ? {} : undefined,
-			);
-			if (result.status === 404 && verb !== paths[paths.length - 1]) continue;
-			if (result.status === 404)
-				return { status: 404, body: { error: 'not_found', message: 'not found' } };
+		// 2.x calls it publish / unpublish (activate / deactivate are deprecated aliases); 1.x has only
+		// activate / deactivate. Try the current name first, the other on a 404 for the route.
+		const modern = ((await this.major()) ?? 2) >= 2;
+		const verbs =
+			action === 'pause'
+				? modern
+					? ['unpublish', 'deactivate']
+					: ['deactivate', 'unpublish']
+				: modern
+					? ['publish', 'activate']
+					: ['activate', 'publish'];
+		const path = `/workflows/${encodeURIComponent(workflowId)}`;
+		const exists = await this.api('GET', path);
+		if (exists.status === 404) return NOT_FOUND;
+		if (exists.status >= 400) return upstream(exists);
+		for (const verb of verbs) {
+			const result = await this.api('POST', `${path}/${verb}`, verb === 'publish' ? {} : undefined);
+			if (result.status === 404 || result.status === 405) continue;
 			if (result.status >= 400) return upstream(result);
+			this.logger.info({ workflowId, action, via: verb }, 'workflow intake changed');
 			return {
 				status: 200,
 				body: {
@@ -85,14 +121,13 @@ export class Control {
 				},
 			};
 		}
-		return { status: 404, body: { error: 'not_found', message: 'not found' } };
+		return upstream({ status: 404, body: `n8n has no ${verbs.join(' / ')} route` });
 	}
 
 	/** Starts a run the way production traffic does: through the workflow's Webhook trigger. */
 	private async execute(workflowId: string, req: IncomingMessage): Promise<Reply> {
 		const workflow = await this.api('GET', `/workflows/${encodeURIComponent(workflowId)}`);
-		if (workflow.status === 404)
-			return { status: 404, body: { error: 'not_found', message: 'not found' } };
+		if (workflow.status === 404) return NOT_FOUND;
 		if (workflow.status >= 400) return upstream(workflow);
 		const webhook = ((workflow.body as Obj).nodes as Obj[] | undefined)?.find(
 			(node) => node.type === 'n8n-nodes-base.webhook' && !node.disabled,
@@ -106,7 +141,7 @@ export class Control {
 				},
 			};
 		}
-		if (!(workflow.body as Obj).active) {
+		if (!isActive(workflow.body as Obj)) {
 			return {
 				status: 409,
 				body: {
@@ -116,13 +151,24 @@ export class Control {
 			};
 		}
 		const body = await readBody(req, 1_048_576);
-		const method = String(webhook.parameters?.httpMethod ?? 'GET');
-		const response = await fetch(`${this.n8n.url}/webhook/${webhook.parameters?.path}`, {
-			method,
-			headers: { 'content-type': 'application/json' },
-			body: method === 'GET' || method === 'HEAD' ? undefined : body || '{}',
-			signal: AbortSignal.timeout(30_000),
-		});
+		const configured = webhook.parameters?.httpMethod;
+		const method = String((Array.isArray(configured) ? configured[0] : configured) ?? 'GET');
+		const path = String(webhook.parameters?.path ?? webhook.webhookId ?? '').replace(/^\/+/, '');
+		// n8n 2.x registers a just-published trigger a moment later, through an outbox: a 404 there
+		// means nothing ran, so it is safe to ask again for a few seconds.
+		const deadline = Date.now() + 10_000;
+		let response: Response;
+		for (;;) {
+			response = await fetch(`${this.n8n.url}/webhook/${path}`, {
+				method,
+				headers: { 'content-type': 'application/json' },
+				body: method === 'GET' || method === 'HEAD' ? undefined : body || '{}',
+				signal: AbortSignal.timeout(30_000),
+			});
+			if (response.status !== 404 || Date.now() > deadline) break;
+			await response.arrayBuffer();
+			await new Promise((resolve) => setTimeout(resolve, 250));
+		}
 		const text = await response.text();
 		return {
 			status: response.ok ? 202 : 502,
@@ -141,29 +187,44 @@ export class Control {
 		scope: TokenScope,
 	): Promise<Reply> {
 		const major = await this.major();
-		if (major !== undefined && major < 2) {
-			return {
-				status: 501,
-				body: {
-					error: 'not_supported',
-					message: `cancel is not supported by this n8n version (${major}.x): n8n's public API can stop executions from 2.0 on`,
-				},
-			};
-		}
+		if (major !== undefined && major < 2) return notSupported(major);
 		if (!workflowId) {
 			const found = await this.api('GET', `/executions/${encodeURIComponent(executionId)}`);
 			if (
 				found.status >= 400 ||
 				!Access.canSee(scope, String((found.body as Obj)?.workflowId ?? ''))
 			) {
-				return { status: 404, body: { error: 'not_found', message: 'not found' } };
+				return NOT_FOUND;
 			}
 		}
 		const result = await this.api('POST', `/executions/${encodeURIComponent(executionId)}/stop`);
-		if (result.status === 404)
-			return { status: 404, body: { error: 'not_found', message: 'not found' } };
+		if (result.status === 404) {
+			// Version unknown (no hook has reported yet): an execution n8n has, whose stop route it
+			// lacks, is an n8n without the route.
+			const found = await this.api('GET', `/executions/${encodeURIComponent(executionId)}`);
+			return found.status === 200 ? notSupported(undefined) : NOT_FOUND;
+		}
+		if (result.status === 409) {
+			return {
+				status: 409,
+				body: {
+					error: 'not_running',
+					message: 'the execution is not running or waiting any more',
+					n8n: result.body,
+				},
+			};
+		}
 		if (result.status >= 400) return upstream(result);
-		return { status: 200, body: { executionId, canceled: true } };
+		this.logger.info({ executionId }, 'execution canceled through n8n');
+		const stopped = (result.body ?? {}) as Obj;
+		return {
+			status: 200,
+			body: {
+				executionId,
+				canceled: true,
+				...(typeof stopped.status === 'string' ? { status: stopped.status } : {}),
+			},
+		};
 	}
 
 	/**
@@ -171,8 +232,17 @@ export class Control {
 	 * per workflow, as snapshots marked `rebuilt`.
 	 */
 	async rebuild(limit = 50): Promise<ExecutionSnapshot[]> {
-		const snapshots: ExecutionSnapshot[] = [];
+		const snapshots = new Map<string, ExecutionSnapshot>();
 		const workflows = new Map<string, Obj | undefined>();
+		const add = async (execution: Obj) => {
+			const workflowId = String(execution.workflowId ?? '');
+			if (!workflows.has(workflowId)) {
+				const wf = await this.api('GET', `/workflows/${encodeURIComponent(workflowId)}`);
+				workflows.set(workflowId, wf.status < 400 ? (wf.body as Obj) : undefined);
+			}
+			const snapshot = snapshotFromN8n(execution, workflows.get(workflowId));
+			snapshots.set(snapshot.executionId, snapshot);
+		};
 		for (const status of ['running', 'waiting', 'success', 'error', 'canceled']) {
 			const page = await this.api(
 				'GET',
@@ -182,16 +252,39 @@ export class Control {
 				this.logger.warn({ status: page.status }, 'rebuild: n8n refused to list executions');
 				continue;
 			}
-			for (const execution of ((page.body as Obj)?.data ?? []) as Obj[]) {
-				const workflowId = String(execution.workflowId ?? '');
-				if (!workflows.has(workflowId)) {
-					const wf = await this.api('GET', `/workflows/${encodeURIComponent(workflowId)}`);
-					workflows.set(workflowId, wf.status < 400 ? (wf.body as Obj) : undefined);
-				}
-				snapshots.push(snapshotFromN8n(execution, workflows.get(workflowId)));
-			}
+			for (const execution of ((page.body as Obj)?.data ?? []) as Obj[]) await add(execution);
 		}
-		return snapshots;
+		await this.findHiddenActive(snapshots, add);
+		return [...snapshots.values()];
+	}
+
+	/**
+	 * n8n 1.x leaves out of every list but `status=running` the executions its process still holds,
+	 * and it holds waiting ones: they never show up as `status=waiting`. Execution ids are sequential,
+	 * so the ids missing around the newest listed ones are looked up one by one (bounded).
+	 */
+	private async findHiddenActive(
+		found: Map<string, ExecutionSnapshot>,
+		add: (execution: Obj) => Promise<void>,
+	): Promise<void> {
+		const ids = [...found.keys()].map(Number).filter((id) => Number.isSafeInteger(id) && id > 0);
+		if (!ids.length) return;
+		const newest = Math.max(...ids);
+		let lookups = 0;
+		const lookUp = async (id: number): Promise<boolean> => {
+			lookups++;
+			const one = await this.api('GET', `/executions/${id}?includeData=true`);
+			if (one.status !== 200) return false;
+			const execution = one.body as Obj;
+			if (['running', 'waiting', 'new'].includes(String(execution?.status))) await add(execution);
+			return true;
+		};
+		for (let id = newest; id > Math.max(0, newest - 100) && lookups < 60; id--) {
+			if (!found.has(String(id))) await lookUp(id);
+		}
+		for (let id = newest + 1, misses = 0; misses < 3 && lookups < 80; id++) {
+			misses = (await lookUp(id)) ? 0 : misses + 1;
+		}
 	}
 }
 
@@ -209,21 +302,31 @@ export function snapshotFromN8n(execution: Obj, workflow: Obj | undefined): Exec
 	for (const name of names) {
 		const runs = (runData[name] ?? []) as Obj[];
 		const last = runs[runs.length - 1];
-		const type = String(
-			((workflow?.nodes ?? []) as Obj[]).find((n) => n.name === name)?.type ?? '',
-		);
+		const node = ((workflow?.nodes ?? []) as Obj[]).find((n) => n.name === name);
+		const type = String(node?.type ?? '');
 		if (!last) {
-			nodes.push({ name, type, state: finished ? 'skipped' : 'pending', runs: 0 });
+			const holds = status === 'waiting' && name === execution.data?.resultData?.lastNodeExecuted;
+			nodes.push({
+				name,
+				type,
+				state: holds ? 'waiting' : finished ? 'skipped' : 'pending',
+				runs: 0,
+			});
 			continue;
 		}
-		const state: NodeSnapshot['state'] = last.error
-			? 'error'
-			: last.executionStatus === 'waiting' ||
-				  (status === 'waiting' && name === execution.data?.resultData?.lastNodeExecuted)
-				? 'waiting'
-				: last.executionStatus === 'canceled'
-					? 'canceled'
-					: 'success';
+		const outputs = (last.data?.main ?? []) as unknown[];
+		// As the live stream reports it: a node that continued on error failed, even if n8n says success.
+		const itemError = !last.error && continuesOnError(node) ? firstItemError(outputs) : undefined;
+		const state: NodeSnapshot['state'] =
+			last.error || itemError
+				? 'error'
+				: last.executionStatus === 'waiting' ||
+					  (status === 'waiting' && name === execution.data?.resultData?.lastNodeExecuted)
+					? 'waiting'
+					: last.executionStatus === 'canceled'
+						? 'canceled'
+						: 'success';
+		const message = last.error?.message ? String(last.error.message) : itemError;
 		nodes.push({
 			name,
 			type,
@@ -232,11 +335,13 @@ export function snapshotFromN8n(execution: Obj, workflow: Obj | undefined): Exec
 			...(typeof last.startTime === 'number'
 				? { startedAt: new Date(last.startTime).toISOString() }
 				: {}),
+			...(typeof last.startTime === 'number' && typeof last.executionTime === 'number'
+				? { finishedAt: new Date(last.startTime + last.executionTime).toISOString() }
+				: {}),
 			...(typeof last.executionTime === 'number' ? { durationMs: last.executionTime } : {}),
-			itemsOut: ((last.data?.main ?? []) as unknown[]).map((o) =>
-				Array.isArray(o) ? o.length : 0,
-			),
-			...(last.error?.message ? { error: { message: String(last.error.message) } } : {}),
+			itemsOut: outputs.map((o) => (Array.isArray(o) ? o.length : 0)),
+			...(message ? { error: { message } } : {}),
+			...(itemError ? { continuedOnError: true } : {}),
 		});
 	}
 	const error = execution.data?.resultData?.error;
@@ -252,7 +357,11 @@ export function snapshotFromN8n(execution: Obj, workflow: Obj | undefined): Exec
 		...(execution.stoppedAt && finished
 			? { finishedAt: new Date(execution.stoppedAt).toISOString() }
 			: {}),
-		...(execution.waitTill ? { waitTill: new Date(execution.waitTill).toISOString() } : {}),
+		// n8n parks "wait until resumed" executions at the year 3000: that is no deadline.
+		...(execution.waitTill &&
+		!String(new Date(execution.waitTill).toISOString()).startsWith('3000-')
+			? { waitTill: new Date(execution.waitTill).toISOString() }
+			: {}),
 		...(error?.message
 			? {
 					error: {
@@ -265,6 +374,21 @@ export function snapshotFromN8n(execution: Obj, workflow: Obj | undefined): Exec
 		nodes,
 		rebuilt: true,
 	};
+}
+
+function notSupported(major: number | undefined): Reply {
+	return {
+		status: 501,
+		body: {
+			error: 'not_supported',
+			message: `cancel is not supported by this n8n version${major !== undefined ? ` (${major}.x)` : ''}: n8n's public API can stop executions from 2.0 on`,
+		},
+	};
+}
+
+/** n8n 1.x has `active`; 2.x also names the published version (`activeVersionId`). */
+function isActive(workflow: Obj): boolean {
+	return workflow.active === true || (workflow.active === undefined && !!workflow.activeVersionId);
 }
 
 function upstream(result: { status: number; body: unknown }): Reply {

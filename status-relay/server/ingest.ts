@@ -52,6 +52,8 @@ export function validateDraft(value: unknown): EventDraft | undefined {
 export class Ingest {
 	/** Latest drop count per hook process (host/pid/role), to report the sum. */
 	private readonly dropsBySource = new Map<string, { dropped: number; seenAt: number }>();
+	/** The n8n version the hooks reported last (they run inside n8n, so they know it). */
+	private lastN8nVersion: string | undefined;
 
 	constructor(
 		private readonly secret: string,
@@ -116,6 +118,9 @@ export class Ingest {
 				'hook dropped events while the relay was unreachable',
 			);
 		}
+		if (typeof source.n8nVersion === 'string' && /^\d+\.\d+/.test(source.n8nVersion)) {
+			this.lastN8nVersion = source.n8nVersion;
+		}
 		const now = Date.now();
 		this.dropsBySource.set(key, { dropped, seenAt: now });
 		let total = 0;
@@ -127,6 +132,10 @@ export class Ingest {
 		}
 		this.metrics.hookDropped.set(total);
 		this.metrics.hookSources.set(recent);
+	}
+
+	n8nVersion(): string | undefined {
+		return this.lastN8nVersion;
 	}
 
 	droppedTotal(): number {

@@ -38,15 +38,23 @@ const UNAUTHORIZED: Reply = {
 	headers: { 'www-authenticate': 'Bearer' },
 };
 const MAX_PAGE = 1000;
+/** The page loads only its own script and talks only to this relay. */
+const DASHBOARD_HEADERS = {
+	'content-security-policy':
+		"default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+	'referrer-policy': 'no-referrer',
+};
 
-export function workflowVisible(
+export async function workflowVisible(
 	ctx: RouteContext,
 	scope: TokenScope | undefined,
 	workflowId: string,
-): boolean {
+): Promise<boolean> {
 	if (!Access.canSee(scope, workflowId)) return false;
-	// A wildcard token still cannot conjure workflows the relay has never heard of.
-	return scope!.workflows !== '*' || ctx.states.knowsWorkflow(workflowId);
+	if (scope!.workflows !== '*' || ctx.states.knowsWorkflow(workflowId)) return true;
+	// A wildcard token sees the workflows that exist: those the relay has events for, and, when it
+	// can ask n8n, those n8n has (so a dashboard can watch a workflow before its first run).
+	return ctx.control ? await ctx.control.workflowExists(workflowId) : false;
 }
 
 export function executionVisible(
@@ -96,6 +104,9 @@ export async function route(
 		const { status, body } = await ctx.ingest.handle(req);
 		return { name: 'ingest', reply: { status, body } };
 	}
+	if (method === 'GET' && path === '/favicon.ico') {
+		return { name: 'dashboard', reply: { status: 204, body: '', contentType: 'image/x-icon' } };
+	}
 	if (method === 'GET' && (path === '/' || path === '/dashboard.js')) {
 		const page = ctx.dashboard();
 		if (!page) return { name: 'dashboard', reply: NOT_FOUND };
@@ -103,9 +114,38 @@ export async function route(
 			name: 'dashboard',
 			reply:
 				path === '/'
-					? { status: 200, body: page.html, contentType: 'text/html; charset=utf-8' }
+					? {
+							status: 200,
+							body: page.html,
+							contentType: 'text/html; charset=utf-8',
+							headers: DASHBOARD_HEADERS,
+						}
 					: { status: 200, body: page.js, contentType: 'text/javascript; charset=utf-8' },
 		};
+	}
+
+	if (method === 'GET' && (path === '/api/v1/token' || path === '/api/v1/workflows')) {
+		const scope = ctx.access.scopeOf(req);
+		if (!scope) return { name: path.slice(8), reply: UNAUTHORIZED };
+		if (path === '/api/v1/token') {
+			return {
+				name: 'token',
+				reply: {
+					status: 200,
+					body: {
+						name: scope.name,
+						control: scope.control && ctx.control !== undefined,
+						workflows: scope.workflows === '*' ? '*' : [...scope.workflows],
+					},
+				},
+			};
+		}
+		// The workflows this token may see that the relay has events (or rebuilt state) for.
+		const workflows = ctx.states
+			.workflows()
+			.filter((w) => Access.canSee(scope, w.workflowId))
+			.map((w) => ({ workflowId: w.workflowId, workflowName: w.workflowName ?? '' }));
+		return { name: 'workflows', reply: { status: 200, body: { workflows } } };
 	}
 
 	const api = /^\/api\/v1\/(workflows|executions)\/([^/]+)\/([a-z]+)$/.exec(path);
@@ -117,7 +157,7 @@ export async function route(
 	const name = `${kind}.${action}`;
 
 	if (kind === 'workflows') {
-		const visible = workflowVisible(ctx, scope, id);
+		const visible = await workflowVisible(ctx, scope, id);
 		if (method === 'GET' && action === 'status') {
 			if (!visible) return { name, reply: NOT_FOUND };
 			return {

@@ -147,6 +147,18 @@ export class ExecutionStates {
 		return this.byId.get(executionId);
 	}
 
+	/** Every workflow with state here, by name. */
+	workflows(): Array<{ workflowId: string; workflowName?: string }> {
+		return [...this.byWorkflow.keys()]
+			.map((workflowId) => {
+				const workflowName = this.workflowNames.get(workflowId);
+				return { workflowId, ...(workflowName ? { workflowName } : {}) };
+			})
+			.sort((a, b) =>
+				(a.workflowName ?? a.workflowId).localeCompare(b.workflowName ?? b.workflowId),
+			);
+	}
+
 	knowsWorkflow(workflowId: string): boolean {
 		return this.byWorkflow.has(workflowId);
 	}

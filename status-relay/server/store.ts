@@ -33,6 +33,13 @@ export interface EventStore {
 	compare(a: string, b: string): number;
 	onEvents(listener: (events: Envelope[]) => void): void;
 	stats(): { events: number; executions: number };
+	/** False while the store cannot take events (e.g. Redis is unreachable). */
+	ready?(): boolean;
+	/**
+	 * Waits until this instance's live state has caught up with `cursor` (one another relay
+	 * instance may have handed out), so a snapshot is never older than the client's cursor.
+	 */
+	sync?(cursor: string): Promise<void>;
 }
 
 interface Stored {

@@ -39,6 +39,8 @@ const REPLAY_PAGE = 1000;
 export class StreamHub {
 	private readonly wss: WebSocketServer;
 	private readonly clients = new Set<Client>();
+	/** Subscribers by scope (`workflow:<id>` / `execution:<id>`): fan-out touches only those. */
+	private readonly byScope = new Map<string, Set<Client>>();
 	private heartbeat: NodeJS.Timeout | undefined;
 
 	constructor(
@@ -86,6 +88,10 @@ export class StreamHub {
 				closed: false,
 			};
 			this.clients.add(client);
+			const key = scopeKey(scope);
+			let group = this.byScope.get(key);
+			if (!group) this.byScope.set(key, (group = new Set()));
+			group.add(client);
 			this.metrics.wsClients.set(this.clients.size);
 			ws.on('pong', () => (client.missedPongs = 0));
 			ws.on('message', (data) => this.onMessage(client, data.toString()));
@@ -126,6 +132,7 @@ export class StreamHub {
 		if (cursor === undefined) {
 			this.sendSnapshot(client);
 		} else {
+			await this.store.sync?.(cursor);
 			let read = await this.store.readAfter(cursor, filter, REPLAY_PAGE);
 			if (!read.ok) {
 				this.send(client, { type: 'reset', reason: read.reason, cursor: read.head });
@@ -185,30 +192,64 @@ export class StreamHub {
 	}
 
 	private fanOut(events: Envelope[]): void {
-		for (const client of this.clients) {
-			if (client.closed) continue;
+		let sent = 0;
+		// A subscriber that gets several events of one batch gets them in one write: its socket is
+		// corked for the length of this call (an ingest batch), then flushed.
+		const corked = new Set<CorkableSocket>();
+		try {
 			for (const event of events) {
-				if (!this.matches(client.scope, event)) continue;
-				if (!client.live) {
-					client.queue.push(event);
-					if (client.queue.length > (this.options.maxQueue ?? 10_000)) this.lag(client);
-					continue;
+				const byWorkflow = this.byScope.get(`workflow:${event.workflowId}`);
+				const byExecution = this.byScope.get(`execution:${event.executionId}`);
+				if (!byWorkflow && !byExecution) continue;
+				// One serialisation per event, whatever the number of subscribers.
+				let text: string | undefined;
+				let delivered = false;
+				for (const group of [byWorkflow, byExecution]) {
+					if (!group) continue;
+					for (const client of group) {
+						if (client.closed) continue;
+						if (!client.live) {
+							client.queue.push(event);
+							if (client.queue.length > (this.options.maxQueue ?? 10_000)) this.lag(client);
+							continue;
+						}
+						const socket = socketOf(client.ws);
+						if (socket && !corked.has(socket)) {
+							socket.cork();
+							corked.add(socket);
+						}
+						text ??= JSON.stringify({ type: 'event', event } satisfies ServerMessage);
+						if (this.sendEvent(client, event, text)) {
+							sent++;
+							delivered = true;
+						}
+					}
 				}
-				this.sendEvent(client, event);
-				if (client.closed) break;
+				if (delivered) {
+					this.metrics.ingestToSend.observe((Date.now() - Date.parse(event.ts)) / 1000);
+				}
 			}
+		} finally {
+			for (const socket of corked) socket.uncork();
 		}
+		if (sent) this.metrics.wsMessages.inc({ type: 'event' }, sent);
 	}
 
-	private sendEvent(client: Client, event: Envelope): void {
-		if (client.closed) return;
+	/** Sends one event (pre-serialised when fanned out); false when the client lagged instead. */
+	private sendEvent(client: Client, event: Envelope, text?: string): boolean {
+		if (client.closed || client.ws.readyState !== WebSocket.OPEN) return false;
 		if (client.ws.bufferedAmount > this.options.clientBufferBytes) {
 			this.lag(client);
-			return;
+			return false;
 		}
-		this.send(client, { type: 'event', event });
+		if (text === undefined) {
+			this.send(client, { type: 'event', event });
+			this.metrics.ingestToSend.observe((Date.now() - Date.parse(event.ts)) / 1000);
+		} else {
+			client.ws.send(text);
+		}
 		client.lastCursor = event.cursor;
-		this.metrics.ingestToSend.observe((Date.now() - Date.parse(event.ts)) / 1000);
+		return true;
 	}
 
 	/** The subscriber resumes from `cursor` (the last event it was sent) on a new connection. */
@@ -266,5 +307,25 @@ export class StreamHub {
 	private drop(client: Client): void {
 		client.closed = true;
 		if (this.clients.delete(client)) this.metrics.wsClients.set(this.clients.size);
+		const key = scopeKey(client.scope);
+		const group = this.byScope.get(key);
+		if (group?.delete(client) && !group.size) this.byScope.delete(key);
 	}
+}
+
+function scopeKey(scope: StreamScope): string {
+	return `${scope.kind}:${scope.id}`;
+}
+
+interface CorkableSocket {
+	cork(): void;
+	uncork(): void;
+}
+
+/** ws keeps its socket private; corking is an optimisation, so it is skipped when absent. */
+function socketOf(ws: WebSocket): CorkableSocket | undefined {
+	const socket = (ws as unknown as { _socket?: Partial<CorkableSocket> })._socket;
+	return socket && typeof socket.cork === 'function' && typeof socket.uncork === 'function'
+		? (socket as CorkableSocket)
+		: undefined;
 }

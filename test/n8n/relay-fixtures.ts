@@ -1,75 +1,22 @@
 /**
- * Shared pieces of the status relay's real-n8n tests: the relay compiled as it ships, the test
- * workflows (>= 5 nodes, a failing branch, a Wait for approval, a sub-workflow), and a small HTTP
+ * Shared pieces of the status relay's real-n8n tests: where the installed package keeps the hook, the
+ * test workflows (>= 5 nodes, a failing branch, a Wait for approval, a sub-workflow), and a small HTTP
  * server that plays the approver who receives the Wait node's resume URL.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { REPO_ROOT } from '../harness/n8n';
 import type { Workflow, WorkflowNode } from '../harness/n8n';
 
-const BUILD_DIR = join(REPO_ROOT, '.cache', 'relay-build');
-
-function newestMtime(dir: string): number {
-	let newest = 0;
-	for (const entry of readdirSync(dir, { withFileTypes: true })) {
-		const path = join(dir, entry.name);
-		if (entry.isDirectory()) newest = Math.max(newest, newestMtime(path));
-		else if (entry.name.endsWith('.ts')) newest = Math.max(newest, statSync(path).mtimeMs);
-	}
-	return newest;
-}
-
 /**
- * The hook file as n8n loads it: the package's dist/status-relay/hook/index.js. Until the build
- * includes status-relay/, the same sources are compiled here with the package's compiler options.
+ * The hook file as admins point n8n at it: inside the installed community package,
+ * `<user folder>/.n8n/nodes/node_modules/n8n-nodes-support-email/dist/status-relay/hook/index.js`.
  */
-export function compiledHookFile(installedPackageDir?: string): string {
-	if (installedPackageDir) {
-		const shipped = join(installedPackageDir, 'dist/status-relay/hook/index.js');
-		if (existsSync(shipped)) return shipped;
-	}
-	const out = join(BUILD_DIR, 'status-relay/hook/index.js');
-	const stamp = join(BUILD_DIR, '.stamp');
-	const sourceTime = newestMtime(join(REPO_ROOT, 'status-relay'));
-	if (!existsSync(out) || !existsSync(stamp) || statSync(stamp).mtimeMs < sourceTime) {
-		mkdirSync(BUILD_DIR, { recursive: true });
-		execFileSync(
-			process.execPath,
-			[
-				join(REPO_ROOT, 'node_modules/typescript/bin/tsc'),
-				'--outDir',
-				BUILD_DIR,
-				'--rootDir',
-				REPO_ROOT,
-				'--module',
-				'commonjs',
-				'--target',
-				'es2022',
-				'--moduleResolution',
-				'node',
-				'--esModuleInterop',
-				'--skipLibCheck',
-				'--strict',
-				'--types',
-				'node',
-				...['status-relay/hook/index.ts', 'status-relay/bin/relay.ts']
-					.map((file) => join(REPO_ROOT, file))
-					.filter((file) => existsSync(file)),
-			],
-			{ stdio: 'pipe' },
-		);
-		execFileSync('touch', [stamp]);
-	}
-	return out;
+export function installedHookFile(packageDir: string): string {
+	return join(packageDir, 'dist/status-relay/hook/index.js');
 }
-
-export const RELAY_BUILD_DIR = BUILD_DIR;
 
 export interface Approver {
 	url: string;
@@ -157,6 +104,8 @@ export function subWorkflow(): Workflow {
 		},
 	};
 }
+
+const to = (node: string) => ({ node, type: 'main' as const, index: 0 });
 
 export const MAIN_NODES = [
 	'Webhook',
@@ -277,7 +226,6 @@ export function mainWorkflow(options: {
 			parameters: {},
 		},
 	];
-	const to = (node: string) => ({ node, type: 'main' as const, index: 0 });
 	return {
 		name: `relay main ${randomUUID().slice(0, 6)}`,
 		nodes,
@@ -290,5 +238,66 @@ export function mainWorkflow(options: {
 			Enrich: { main: [[to('Done')]] },
 			'Check Order': { main: [[], [to('Handle Failure')]] },
 		},
+	};
+}
+
+function webhookNode(path: string): WorkflowNode {
+	return {
+		name: 'Webhook',
+		type: 'n8n-nodes-base.webhook',
+		typeVersion: 2,
+		webhookId: randomUUID(),
+		position: [0, 0],
+		parameters: { httpMethod: 'POST', path, responseMode: 'onReceived', options: {} },
+	};
+}
+
+/** Webhook -> Step 1 ... Step 5 (No Operation nodes): a short run with a known trail. */
+export function quietWorkflow(path: string, steps = 5): Workflow {
+	const names = Array.from({ length: steps }, (_, i) => `Step ${i + 1}`);
+	return {
+		name: `relay quiet ${randomUUID().slice(0, 6)}`,
+		nodes: [
+			webhookNode(path),
+			...names.map((name, i) => ({
+				name,
+				type: 'n8n-nodes-base.noOp',
+				typeVersion: 1,
+				position: [220 * (i + 1), 0] as [number, number],
+				parameters: {},
+			})),
+		],
+		connections: Object.fromEntries(
+			['Webhook', ...names.slice(0, -1)].map((from, i) => [from, { main: [[to(names[i])]] }]),
+		),
+	};
+}
+
+/**
+ * Webhook -> Hold (Wait for `seconds`, under 65 s so n8n keeps the execution running in-process
+ * rather than parking it as waiting) -> After Hold: a run that is still running when a test cancels it.
+ */
+export function slowWorkflow(path: string, seconds: number): Workflow {
+	return {
+		name: `relay slow ${randomUUID().slice(0, 6)}`,
+		nodes: [
+			webhookNode(path),
+			{
+				name: 'Hold',
+				type: 'n8n-nodes-base.wait',
+				typeVersion: 1.1,
+				webhookId: randomUUID(),
+				position: [220, 0],
+				parameters: { resume: 'timeInterval', amount: seconds, unit: 'seconds' },
+			},
+			{
+				name: 'After Hold',
+				type: 'n8n-nodes-base.noOp',
+				typeVersion: 1,
+				position: [440, 0],
+				parameters: {},
+			},
+		],
+		connections: { Webhook: { main: [[to('Hold')]] }, Hold: { main: [[to('After Hold')]] } },
 	};
 }

@@ -1,20 +1,31 @@
 /**
- * The status relay against real n8n: the hook file loaded through EXTERNAL_HOOK_FILES, the relay
- * server in this process, real WebSocket subscribers. Runs on 2.41.1 (default) and on 1.123.x
+ * The status relay against real n8n: the hook file loaded through EXTERNAL_HOOK_FILES from the
+ * installed community package (as admins set it up), the relay server in this process, real
+ * WebSocket subscribers, control through n8n's public API. Runs on 2.41.1 (default) and on 1.123.x
  * (N8N_TEST_VERSION=1.123.x).
  */
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { N8n, freePort, sleep } from '../harness/n8n';
-import type { Workflow } from '../harness/n8n';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { N8n, freePort, requestedVersion, sleep } from '../harness/n8n';
 import { Relay } from '../../status-relay/server/app';
 import { loadConfig } from '../../status-relay/server/config';
 import { createLogger } from '../../status-relay/server/logger';
 import { RelayApi, RelayStream, StreamError } from '../../status-relay/client/client';
-import type { Envelope, WorkflowSnapshot } from '../../status-relay/protocol/types';
+import type {
+	Envelope,
+	ExecutionSnapshot,
+	ServerMessage,
+	WorkflowSnapshot,
+} from '../../status-relay/protocol/types';
 import {
 	CHECK_ORDER_ERROR,
-	compiledHookFile,
+	installedHookFile,
 	mainWorkflow,
+	quietWorkflow,
+	slowWorkflow,
 	startApprover,
 	subWorkflow,
 } from './relay-fixtures';
@@ -24,8 +35,12 @@ const SECRET = `ingest-${randomUUID()}`;
 const TOKEN_A = `token-a-${randomUUID()}`;
 const TOKEN_ALL = `token-all-${randomUUID()}`;
 const HOOK_BUFFER = 30;
+/** Long enough to cancel the run while it holds, short enough for n8n to keep it in-process. */
+const HOLD_SECONDS = 12;
+const MAJOR = Number(requestedVersion().split('.')[0]);
 
 let n8n: N8n;
+let userFolder: string;
 let relay: Relay;
 let relayPort: number;
 let approver: Approver;
@@ -33,55 +48,45 @@ let mainId: string;
 let subId: string;
 let otherId: string;
 let quietId: string;
+let slowId: string;
 let webhookPath: string;
 let quietPath: string;
+let slowPath: string;
 
-function relayConfig(workflowsForA: string[]) {
-	return loadConfig({
+/** The relay; once n8n is up, with control and state rebuild through n8n's public API. */
+async function startRelay(): Promise<Relay> {
+	const scoped = [mainId, subId].filter(Boolean);
+	const config = loadConfig({
 		RELAY_HOST: '127.0.0.1',
 		RELAY_PORT: String(relayPort),
 		RELAY_INGEST_SECRET: SECRET,
 		RELAY_TOKENS: JSON.stringify({
-			[TOKEN_A]: { workflows: workflowsForA, name: 'tenant A' },
+			[TOKEN_A]: { workflows: scoped.length ? scoped : ['not-imported-yet'], name: 'tenant A' },
 			[TOKEN_ALL]: { workflows: '*', control: true },
 		}),
 		RELAY_HEARTBEAT_MS: '500',
 		RELAY_LOG_LEVEL: 'silent',
+		...(n8n?.apiKey ? { RELAY_N8N_URL: n8n.baseUrl, RELAY_N8N_API_KEY: n8n.apiKey } : {}),
 	});
+	return await new Relay(config, { logger: createLogger('silent') }).start();
 }
 
-async function startRelay(): Promise<Relay> {
-	const scoped = [mainId, subId].filter(Boolean);
-	const started = new Relay(relayConfig(scoped.length ? scoped : ['not-imported-yet']), {
-		logger: createLogger('silent'),
+async function startN8n(extra: Record<string, string> = {}, installPackage = true): Promise<N8n> {
+	return await N8n.start({
+		userFolder,
+		installPackage,
+		// The hook as admins load it: from the community package n8n installed.
+		env: ({ packageDir }) => ({
+			EXTERNAL_HOOK_FILES: installedHookFile(packageDir),
+			SUPPORT_RELAY_URL: `http://127.0.0.1:${relayPort}`,
+			SUPPORT_RELAY_SECRET: SECRET,
+			SUPPORT_RELAY_BUFFER_MAX: String(HOOK_BUFFER),
+			...extra,
+		}),
+		log: process.env.N8N_TEST_VERBOSE
+			? (line) => process.stderr.write(`[n8n relay] ${line}\n`)
+			: undefined,
 	});
-	return await started.start();
-}
-
-function quietWorkflow(path: string): Workflow {
-	const to = (node: string) => ({ node, type: 'main' as const, index: 0 });
-	const steps = ['Step 1', 'Step 2', 'Step 3', 'Step 4', 'Step 5'];
-	return {
-		name: `relay quiet ${randomUUID().slice(0, 6)}`,
-		nodes: [
-			{
-				name: 'Webhook',
-				type: 'n8n-nodes-base.webhook',
-				typeVersion: 2,
-				webhookId: randomUUID(),
-				parameters: { httpMethod: 'POST', path, responseMode: 'onReceived', options: {} },
-			},
-			...steps.map((name) => ({
-				name,
-				type: 'n8n-nodes-base.noOp',
-				typeVersion: 1,
-				parameters: {},
-			})),
-		],
-		connections: Object.fromEntries(
-			['Webhook', ...steps.slice(0, -1)].map((from, i) => [from, { main: [[to(steps[i])]] }]),
-		),
-	};
 }
 
 /** The (type, node, status) trail of one execution, as a subscriber received it. */
@@ -96,6 +101,15 @@ function trail(events: Envelope[], executionId: string): string[] {
 			return e.type;
 		});
 }
+
+const QUIET_TRAIL = [
+	'execution.started',
+	...['Webhook', 'Step 1', 'Step 2', 'Step 3', 'Step 4', 'Step 5'].flatMap((node) => [
+		`started ${node}`,
+		`finished ${node} success`,
+	]),
+	'execution.finished success',
+];
 
 const EXPECTED_TRAIL = (trigger: 'Webhook' | 'Manual') => [
 	'execution.started',
@@ -136,8 +150,13 @@ function expectGaplessSeq(events: Envelope[], executionId: string): void {
 	expect(seqs).toEqual(seqs.map((_, i) => i + 1));
 }
 
-async function approveNext(): Promise<string> {
-	const ask = await approver.next(90_000);
+interface Ask {
+	resumeUrl: string;
+	executionId: string;
+}
+
+/** Resumes a waiting execution as the approver would. */
+async function approve(ask: Ask): Promise<string> {
 	// The approver may answer before n8n has saved the execution as waiting (409 on a running
 	// execution; 500 while `n8n execute` has not yet written its data): a person would click a
 	// moment later, so try again briefly.
@@ -157,25 +176,56 @@ async function approveNext(): Promise<string> {
 	return ask.executionId;
 }
 
+async function approveNext(): Promise<string> {
+	return await approve(await approver.next(90_000));
+}
+
+function isFinished(executionId: string) {
+	return (s: RelayStream) =>
+		s.events().some((e) => e.type === 'execution.finished' && e.executionId === executionId);
+}
+
+function nodeStates(execution: ExecutionSnapshot | undefined): Record<string, string> {
+	return Object.fromEntries((execution?.nodes ?? []).map((n) => [n.name, n.state]));
+}
+
+const FULL_RUN_STATES = {
+	Webhook: 'success',
+	Manual: 'skipped',
+	Prepare: 'success',
+	'Notify Approver': 'success',
+	Approval: 'success',
+	Enrich: 'success',
+	Done: 'success',
+	'Check Order': 'error',
+	'Handle Failure': 'success',
+};
+
+/** Polls until `read` returns something other than undefined. */
+async function eventually<T>(
+	read: () => Promise<T | undefined>,
+	what: string,
+	timeoutMs = 30_000,
+): Promise<T> {
+	const deadline = Date.now() + timeoutMs;
+	for (;;) {
+		const value = await read();
+		if (value !== undefined) return value;
+		if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
+		await sleep(200);
+	}
+}
+
 beforeAll(async () => {
 	relayPort = await freePort();
 	approver = await startApprover();
+	userFolder = mkdtempSync(join(tmpdir(), 'n8n-relay-'));
 	webhookPath = `relay-main-${randomUUID()}`;
 	quietPath = `relay-quiet-${randomUUID()}`;
+	slowPath = `relay-slow-${randomUUID()}`;
 	// The relay starts before n8n so the hook finds it from the first event.
 	relay = await startRelay();
-	n8n = await N8n.start({
-		installPackage: false,
-		env: {
-			EXTERNAL_HOOK_FILES: compiledHookFile(),
-			SUPPORT_RELAY_URL: `http://127.0.0.1:${relayPort}`,
-			SUPPORT_RELAY_SECRET: SECRET,
-			SUPPORT_RELAY_BUFFER_MAX: String(HOOK_BUFFER),
-		},
-		log: process.env.N8N_TEST_VERBOSE
-			? (line) => process.stderr.write(`[n8n relay] ${line}\n`)
-			: undefined,
-	});
+	n8n = await startN8n();
 	subId = await n8n.importWorkflow(subWorkflow());
 	if (n8n.major >= 2) await n8n.activate(subId);
 	mainId = await n8n.importWorkflow(
@@ -190,7 +240,9 @@ beforeAll(async () => {
 	otherId = await n8n.importWorkflow(quietWorkflow(`relay-other-${randomUUID()}`));
 	quietId = await n8n.importWorkflow(quietWorkflow(quietPath));
 	await n8n.activate(quietId);
-	// Token A's workflow list is fixed at relay start: restart it now that the ids are known.
+	slowId = await n8n.importWorkflow(slowWorkflow(slowPath, HOLD_SECONDS));
+	await n8n.activate(slowId);
+	// Token A's workflow list is fixed at relay start, and control needs n8n's API key: restart it.
 	await relay.stop();
 	relay = await startRelay();
 });
@@ -199,11 +251,100 @@ afterAll(async () => {
 	await relay?.stop();
 	await n8n?.stop();
 	await approver?.close();
+	if (userFolder) rmSync(userFolder, { recursive: true, force: true });
 });
 
 describe(`status relay in real n8n ${process.env.N8N_TEST_VERSION ?? 'default'}`, () => {
 	let webhookExecutionId: string;
-	let fullStream: Envelope[] = [];
+
+	it('loads the hook from the installed community package', () => {
+		const hookFile = n8n.env.EXTERNAL_HOOK_FILES;
+		expect(hookFile).toBe(
+			join(
+				userFolder,
+				'.n8n/nodes/node_modules/n8n-nodes-support-email/dist/status-relay/hook/index.js',
+			),
+		);
+		expect(existsSync(hookFile)).toBe(true);
+		expect(n8n.logs.join('\n')).toMatch(/status relay hook installed \(lifecycle\) for start/);
+	});
+
+	it('starts with one command from the installed package (npx n8n-support-relay): config checked, dashboard served, clean stop', async () => {
+		// As an admin would, in the folder where n8n installed the package.
+		const nodesDir = join(userFolder, '.n8n/nodes');
+		const run = (env: Record<string, string>, command: string[]) => {
+			const child = spawn(command[0], command.slice(1), {
+				cwd: nodesDir,
+				env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? tmpdir(), ...env },
+				stdio: ['ignore', 'pipe', 'pipe'],
+			});
+			const out: string[] = [];
+			child.stdout.on('data', (chunk: Buffer) => out.push(chunk.toString()));
+			child.stderr.on('data', (chunk: Buffer) => out.push(chunk.toString()));
+			const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+			return { child, out, exited };
+		};
+		const bad = run({ RELAY_PORT: 'eighty', RELAY_TOKENS: '{"t": {"workflows": 5}}' }, [
+			'npx',
+			'--no-install',
+			'n8n-support-relay',
+		]);
+		expect(await bad.exited).toBe(2);
+		const problems = bad.out.join('');
+		expect(problems).toContain('invalid status relay configuration');
+		expect(problems).toContain('RELAY_INGEST_SECRET must be set');
+		expect(problems).toContain('RELAY_PORT="eighty" must be a whole number');
+		expect(problems).toMatch(/RELAY_TOKENS/);
+
+		const port = await freePort();
+		// The program npx runs, started directly so that SIGTERM reaches the relay itself.
+		const good = run(
+			{
+				RELAY_HOST: '127.0.0.1',
+				RELAY_PORT: String(port),
+				RELAY_INGEST_SECRET: SECRET,
+				RELAY_TOKENS: JSON.stringify({ [TOKEN_A]: { workflows: [mainId] } }),
+			},
+			[join(nodesDir, 'node_modules/.bin/n8n-support-relay')],
+		);
+		try {
+			const base = `http://127.0.0.1:${port}`;
+			await eventually(
+				async () =>
+					(await fetch(`${base}/health/ready`).then(
+						(r) => r.status,
+						() => 0,
+					)) === 200
+						? true
+						: undefined,
+				'installed relay ready',
+			);
+			const page = await fetch(`${base}/`);
+			expect(page.status).toBe(200);
+			expect(page.headers.get('content-type')).toContain('text/html');
+			expect(await page.text()).toContain('dashboard.js');
+			const script = await fetch(`${base}/dashboard.js`);
+			expect(script.status).toBe(200);
+			await script.arrayBuffer();
+			const status = await new RelayApi(base, TOKEN_A).request(
+				'GET',
+				`/api/v1/workflows/${quietId}/status`,
+			);
+			expect(status.status).toBe(404);
+		} finally {
+			good.child.kill('SIGTERM');
+		}
+		expect(await good.exited).toBe(0);
+		// Structured logs: JSON lines on stdout, through to the graceful stop.
+		const logged = good.out
+			.join('')
+			.split('\n')
+			.filter((line) => line.startsWith('{'))
+			.map((line) => (JSON.parse(line) as { msg?: string }).msg);
+		expect(logged).toEqual(
+			expect.arrayContaining(['status relay shutting down', 'status relay stopped']),
+		);
+	});
 
 	it('streams a webhook run node by node: order, status, durations, items, error, wait and resume, sub-workflow', async () => {
 		const watcher = await RelayStream.connect(
@@ -238,7 +379,6 @@ describe(`status relay in real n8n ${process.env.N8N_TEST_VERSION ?? 'default'}`
 			'execution.finished',
 		);
 		const events = watcher.events();
-		fullStream = events;
 		expect(trail(events, webhookExecutionId)).toEqual(EXPECTED_TRAIL('Webhook'));
 		expectGaplessSeq(events, webhookExecutionId);
 		expect(new Set(events.map((e) => e.id)).size).toBe(events.length);
@@ -369,6 +509,38 @@ describe(`status relay in real n8n ${process.env.N8N_TEST_VERSION ?? 'default'}`
 		await watcher.close();
 	});
 
+	it('streams an editor run (Execute workflow from the Manual trigger, mode manual) with the same trail', async () => {
+		const watcher = await RelayStream.connect(
+			relay.url,
+			{ kind: 'workflow', id: mainId },
+			{ token: TOKEN_A },
+		);
+		await watcher.waitFor((s) => s.messages.some((m) => m.type === 'caught-up'));
+		// What the editor sends when someone presses "Execute workflow" (n8n 1.x also wants the
+		// workflow itself; 2.x reads it from the database and ignores the extra field).
+		const { data: workflowData } = (await (
+			await n8n.rest('GET', `/rest/workflows/${mainId}`)
+		).json()) as { data: unknown };
+		const started = await n8n.rest('POST', `/rest/workflows/${mainId}/run`, {
+			workflowData,
+			triggerToStartFrom: { name: 'Manual' },
+		});
+		const { data: run } = (await started.json()) as { data: { executionId?: string } };
+		expect(run.executionId).toMatch(/^\d+$/);
+		const executionId = await approveNext();
+		expect(executionId).toBe(run.executionId);
+		await watcher.waitFor(isFinished(executionId), 60_000, 'editor run execution.finished');
+		const events = watcher.events();
+		expect(trail(events, executionId)).toEqual(EXPECTED_TRAIL('Manual'));
+		expectGaplessSeq(events, executionId);
+		expect(events.find((e) => e.executionId === executionId)?.mode).toBe('manual');
+		const check = finishedOf(events, executionId, 'Check Order');
+		expect(check).toMatchObject({ status: 'error', continuedOnError: true, itemsOut: [0, 1] });
+		expect(check.error.message).toContain(MAJOR >= 2 ? CHECK_ORDER_ERROR : '500');
+		expect(finishedOf(events, executionId, 'Enrich').subExecutionId).toMatch(/^\d+$/);
+		await watcher.close();
+	});
+
 	it('a token for workflow A sees workflow B exactly as a workflow that does not exist', async () => {
 		const api = new RelayApi(relay.url, TOKEN_A);
 		const admin = new RelayApi(relay.url, TOKEN_ALL);
@@ -414,18 +586,198 @@ describe(`status relay in real n8n ${process.env.N8N_TEST_VERSION ?? 'default'}`
 		expect((await api.request('GET', `/api/v1/workflows/${otherId}/status`)).status).toBe(404);
 	});
 
-	it('a relay restart gives reset + a fresh snapshot for an old cursor, never a silent gap', async () => {
+	it('execute starts a run through the workflow webhook; pause and resume close and reopen intake', async () => {
+		const admin = new RelayApi(relay.url, TOKEN_ALL);
+		const tenant = new RelayApi(relay.url, TOKEN_A);
+		// Watching is not controlling; another tenant's workflow looks like a missing one.
+		for (const action of ['execute', 'pause', 'resume']) {
+			const refused = await tenant.request('POST', `/api/v1/workflows/${mainId}/${action}`, {});
+			expect(refused.status).toBe(403);
+			const hidden = await tenant.request('POST', `/api/v1/workflows/${quietId}/${action}`, {});
+			const missing = await tenant.request('POST', `/api/v1/workflows/NoSuchWf/${action}`, {});
+			expect(hidden).toEqual(missing);
+			expect(hidden.status).toBe(404);
+		}
+
+		const watcher = await RelayStream.connect(
+			relay.url,
+			{ kind: 'workflow', id: quietId },
+			{ token: TOKEN_ALL },
+		);
+		await watcher.waitFor((s) => s.messages.some((m) => m.type === 'caught-up'));
+		let known = new Set((await n8n.executions(quietId, 100)).map((e) => String(e.id)));
+		const started = await admin.request('POST', `/api/v1/workflows/${quietId}/execute`, {
+			ticket: 'T-1',
+		});
+		expect(started).toMatchObject({
+			status: 202,
+			body: { workflowId: quietId, started: true, webhookStatus: 200 },
+		});
+		const run = await n8n.waitForExecution(quietId, known);
+		expect(run.status).toBe('success');
+		expect(run.output('Webhook')[0].json.body).toEqual({ ticket: 'T-1' });
+		await watcher.waitFor(isFinished(run.id), 30_000, 'executed run finished');
+		expect(trail(watcher.events(), run.id)).toEqual(QUIET_TRAIL);
+		expect(watcher.events().find((e) => e.executionId === run.id)?.mode).toBe('webhook');
+
+		const paused = await admin.request('POST', `/api/v1/workflows/${quietId}/pause`);
+		expect(paused).toEqual({
+			status: 200,
+			body: { workflowId: quietId, active: false, intake: 'paused' },
+		});
+		expect((await n8n.api('GET', `/workflows/${quietId}`)).active).toBe(false);
+		// n8n stops listening on the trigger (2.x unpublishes through an outbox: a moment later).
+		await eventually(async () => {
+			const response = await n8n.webhook(quietPath, { probe: true });
+			await response.arrayBuffer();
+			return response.status === 404 ? true : undefined;
+		}, 'webhook unregistered after pause');
+		const refused = await admin.request('POST', `/api/v1/workflows/${quietId}/execute`, {});
+		expect(refused).toMatchObject({ status: 409, body: { error: 'workflow_inactive' } });
+
+		const resumed = await admin.request('POST', `/api/v1/workflows/${quietId}/resume`);
+		expect(resumed).toEqual({
+			status: 200,
+			body: { workflowId: quietId, active: true, intake: 'open' },
+		});
+		expect((await n8n.api('GET', `/workflows/${quietId}`)).active).toBe(true);
+		await sleep(500);
+		known = new Set((await n8n.executions(quietId, 100)).map((e) => String(e.id)));
+		const again = await admin.request('POST', `/api/v1/workflows/${quietId}/execute`, {
+			ticket: 'T-2',
+		});
+		expect(again).toMatchObject({ status: 202, body: { started: true } });
+		const second = await n8n.waitForExecution(quietId, known);
+		expect(second.output('Webhook')[0].json.body).toEqual({ ticket: 'T-2' });
+		await watcher.waitFor(isFinished(second.id), 30_000, 'run after resume finished');
+		await watcher.close();
+	});
+
+	it(
+		MAJOR >= 2
+			? 'cancel stops a running execution through n8n 2.x public API'
+			: 'cancel answers "not supported by this n8n version" on n8n 1.x and leaves the run alone',
+		async () => {
+			const admin = new RelayApi(relay.url, TOKEN_ALL);
+			const tenant = new RelayApi(relay.url, TOKEN_A);
+			const watcher = await RelayStream.connect(
+				relay.url,
+				{ kind: 'workflow', id: slowId },
+				{ token: TOKEN_ALL },
+			);
+			await watcher.waitFor((s) => s.messages.some((m) => m.type === 'caught-up'));
+			const started = await admin.request('POST', `/api/v1/workflows/${slowId}/execute`, {});
+			expect(started.status).toBe(202);
+			await watcher.waitFor(
+				(s) =>
+					s
+						.events()
+						.some((e) => e.type === 'node.started' && (e.data as { node: string }).node === 'Hold'),
+				30_000,
+				'Hold started',
+			);
+			const holdStarted = watcher
+				.events()
+				.find((e) => e.type === 'node.started' && (e.data as { node: string }).node === 'Hold')!;
+			const executionId = holdStarted.executionId;
+			const hidden = await tenant.request('POST', `/api/v1/executions/${executionId}/cancel`);
+			const missing = await tenant.request('POST', '/api/v1/executions/999999999/cancel');
+			expect(hidden).toEqual(missing);
+			expect(hidden.status).toBe(404);
+
+			const cancel = await admin.request('POST', `/api/v1/executions/${executionId}/cancel`);
+			if (MAJOR >= 2) {
+				expect(cancel).toMatchObject({ status: 200, body: { executionId, canceled: true } });
+				await watcher.waitFor(isFinished(executionId), 10_000, 'canceled run finished');
+				const finished = watcher
+					.events()
+					.find((e) => e.type === 'execution.finished' && e.executionId === executionId)!;
+				expect(finished.data).toMatchObject({ status: 'canceled' });
+				// Nothing after the end: the Wait node that the cancel released reports no success.
+				await sleep(1000);
+				expect(trail(watcher.events(), executionId)).toEqual([
+					'execution.started',
+					'started Webhook',
+					'finished Webhook success',
+					'started Hold',
+					'execution.finished canceled',
+				]);
+				// Stopped while it held, not when the hold ran out.
+				expect(Date.parse(finished.occurredAt) - Date.parse(holdStarted.occurredAt)).toBeLessThan(
+					(HOLD_SECONDS - 4) * 1000,
+				);
+				const stored = await eventually(async () => {
+					const execution = await n8n.execution(executionId);
+					return ['running', 'new'].includes(execution.status) ? undefined : execution;
+				}, 'n8n stored the canceled run');
+				expect(stored.status).toBe('canceled');
+				const status = await admin.request<ExecutionSnapshot>(
+					'GET',
+					`/api/v1/executions/${executionId}/status`,
+				);
+				expect(status.body.status).toBe('canceled');
+				expect(nodeStates(status.body)).toEqual({
+					Webhook: 'success',
+					Hold: 'canceled',
+					'After Hold': 'skipped',
+				});
+				const again = await admin.request('POST', `/api/v1/executions/${executionId}/cancel`);
+				expect([404, 409]).toContain(again.status);
+			} else {
+				expect(cancel).toMatchObject({
+					status: 501,
+					body: {
+						error: 'not_supported',
+						message: expect.stringContaining('not supported by this n8n version'),
+					},
+				});
+				// n8n was not asked to do anything: the run holds, then finishes.
+				await watcher.waitFor(
+					isFinished(executionId),
+					(HOLD_SECONDS + 30) * 1000,
+					'uncanceled run finished',
+				);
+				expect(
+					watcher
+						.events()
+						.find((e) => e.type === 'execution.finished' && e.executionId === executionId)?.data,
+				).toMatchObject({ status: 'success' });
+			}
+			await watcher.close();
+		},
+	);
+
+	it("a relay restart rebuilds state from n8n's public API: reset + a fresh snapshot with waiting and finished runs", async () => {
 		const before = await RelayStream.connect(
 			relay.url,
 			{ kind: 'workflow', id: mainId },
 			{ token: TOKEN_A },
 		);
 		await before.waitFor((s) => s.messages.some((m) => m.type === 'caught-up'));
-		const oldCursor = fullStream[fullStream.length - 1].cursor;
+		const response = await n8n.callWebhookWhenRegistered(webhookPath, { orderId: 7 });
+		expect(response.status).toBe(200);
+		await response.arrayBuffer();
+		const ask = await approver.next(90_000);
+		await before.waitFor(
+			(s) =>
+				s.events().some((e) => e.type === 'execution.waiting' && e.executionId === ask.executionId),
+			60_000,
+			'execution.waiting',
+		);
+		// n8n writes the waiting state right after its hooks ran: a restart comes later than that.
+		await eventually(async () => {
+			const stored = await n8n.execution(ask.executionId);
+			return stored.status === 'waiting' ? true : undefined;
+		}, 'n8n stored the execution as waiting');
+		const oldCursor = before.cursor!;
 		await relay.stop();
-		const closed = await before.closed;
-		expect(closed.code).toBe(1012);
+		expect((await before.closed).code).toBe(1012);
+
 		relay = await startRelay();
+		const detailed = (await fetch(`${relay.url}/health/detailed`).then((r) => r.json())) as {
+			rebuiltExecutions: number;
+		};
+		expect(detailed.rebuiltExecutions).toBeGreaterThanOrEqual(3);
 		const after = await RelayStream.connect(
 			relay.url,
 			{ kind: 'workflow', id: mainId },
@@ -434,12 +786,58 @@ describe(`status relay in real n8n ${process.env.N8N_TEST_VERSION ?? 'default'}`
 		await after.waitFor((s) => s.messages.some((m) => m.type === 'caught-up'));
 		expect(after.messages.map((m) => m.type)).toEqual(['hello', 'reset', 'snapshot', 'caught-up']);
 		expect(after.messages[1]).toMatchObject({ type: 'reset', reason: 'epoch-changed' });
+		const snapshot = (after.messages[2] as Extract<ServerMessage, { type: 'snapshot' }>).workflow!;
+		// Running and waiting executions first.
+		expect(snapshot.executions[0]).toMatchObject({
+			executionId: ask.executionId,
+			workflowId: mainId,
+			status: 'waiting',
+			mode: 'webhook',
+			rebuilt: true,
+		});
+		expect(nodeStates(snapshot.executions[0])).toEqual({
+			Webhook: 'success',
+			Manual: 'pending',
+			Prepare: 'success',
+			'Notify Approver': 'success',
+			Approval: 'waiting',
+			Enrich: 'pending',
+			Done: 'pending',
+			'Check Order': 'pending',
+			'Handle Failure': 'pending',
+		});
+		const earlier = snapshot.executions.find((e) => e.executionId === webhookExecutionId);
+		expect(earlier).toMatchObject({ status: 'success', rebuilt: true });
+		expect(nodeStates(earlier)).toEqual(FULL_RUN_STATES);
+		const check = earlier!.nodes.find((n) => n.name === 'Check Order')!;
+		expect(check).toMatchObject({ continuedOnError: true, itemsOut: [0, 1] });
+		expect(check.error?.message).toContain(MAJOR >= 2 ? CHECK_ORDER_ERROR : '500');
+		expect(earlier!.nodes.find((n) => n.name === 'Prepare')).toMatchObject({
+			runs: 1,
+			itemsOut: [1],
+			durationMs: expect.any(Number),
+		});
+
+		// The waiting run goes on, live, from the rebuilt state.
+		await approve(ask);
+		await after.waitFor(isFinished(ask.executionId), 60_000, 'resumed run finished');
+		const full = EXPECTED_TRAIL('Webhook');
+		expect(trail(after.events(), ask.executionId)).toEqual(
+			full.slice(full.indexOf('execution.resumed')),
+		);
+		expectGaplessSeq(after.events(), ask.executionId);
+		const status = await new RelayApi(relay.url, TOKEN_A).request<ExecutionSnapshot>(
+			'GET',
+			`/api/v1/executions/${ask.executionId}/status`,
+		);
+		expect(status.body).toMatchObject({ status: 'success' });
+		expect(nodeStates(status.body)).toEqual(FULL_RUN_STATES);
 		await after.close();
 	});
 
 	it('with the relay down, n8n runs still succeed and the hook counts what it dropped', async () => {
 		await relay.stop();
-		const known = new Set<string>();
+		const known = new Set((await n8n.executions(quietId, 100)).map((e) => String(e.id)));
 		// 5 runs x 14 events > the hook's buffer of 30 events.
 		for (let run = 0; run < 5; run++) {
 			const response = await n8n.callWebhookWhenRegistered(quietPath, { run });
@@ -462,13 +860,39 @@ describe(`status relay in real n8n ${process.env.N8N_TEST_VERSION ?? 'default'}`
 			hookDroppedEvents: number;
 		};
 		expect(detailed.hookDroppedEvents).toBe(dropped);
-		// What the buffer kept arrives once the relay is back: the newest runs.
+		// What the buffer kept arrives once the relay is back: the newest run's end (the relay's
+		// rebuild from n8n's API knows the run too, so look at the events, not the status).
 		const last = [...known].pop()!;
-		let status = 0;
-		for (let i = 0; i < 100 && status !== 200; i++) {
-			status = (await admin.request('GET', `/api/v1/executions/${last}/status`)).status;
-			if (status !== 200) await sleep(100);
-		}
-		expect(status).toBe(200);
+		const arrived = await eventually(async () => {
+			const logs = await admin.logs('executions', last);
+			return logs.status === 200 && logs.body.events.some((e) => e.type === 'execution.finished')
+				? logs.body.events
+				: undefined;
+		}, "the newest run's buffered events");
+		expect(arrived.map((e) => e.executionId)).toEqual(arrived.map(() => last));
+	});
+
+	it("event-bus fallback (SUPPORT_RELAY_SOURCE=eventbus): every node of a run from n8n's MessageEventBus", async () => {
+		// Same user folder and package; the hook told to skip the runHook wrapper.
+		await n8n.stop();
+		n8n = await startN8n({ SUPPORT_RELAY_SOURCE: 'eventbus' }, false);
+		expect(n8n.logs.join('\n')).toMatch(/status relay hook installed \(eventbus\) for start/);
+		const watcher = await RelayStream.connect(
+			relay.url,
+			{ kind: 'workflow', id: quietId },
+			{ token: TOKEN_ALL },
+		);
+		await watcher.waitFor((s) => s.messages.some((m) => m.type === 'caught-up'));
+		const known = new Set((await n8n.executions(quietId, 100)).map((e) => String(e.id)));
+		const response = await n8n.callWebhookWhenRegistered(quietPath, { via: 'eventbus' });
+		expect(response.status).toBe(200);
+		await response.arrayBuffer();
+		const run = await n8n.waitForExecution(quietId, known);
+		await watcher.waitFor(isFinished(run.id), 30_000, 'event-bus run finished');
+		const events = watcher.events().filter((e) => e.executionId === run.id);
+		expect(trail(events, run.id)).toEqual(QUIET_TRAIL);
+		expectGaplessSeq(events, run.id);
+		expect(events.every((e) => e.workflowId === quietId)).toBe(true);
+		await watcher.close();
 	});
 });

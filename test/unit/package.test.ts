@@ -29,6 +29,7 @@ describe('the published package', () => {
 			/^LICENSE(\.md)?$/,
 			/^dist\/(nodes|credentials|lib)\/.+\.(js|json|svg)$/,
 			/^dist\/status-relay\/.+\.js$/,
+			/^dist\/status-relay\/dashboard\/index\.html$/,
 			/^dist\/lib\/.+\/(LICENSE|LICENSE\.txt|SOURCE\.md)$/,
 			/^workflows\/[^/]+\.json$/,
 		];
@@ -52,5 +53,17 @@ describe('the published package', () => {
 			expect(icons.some((f) => f.endsWith('.dark.svg'))).toBe(true);
 			expect(icons.some((f) => !f.endsWith('.dark.svg'))).toBe(true);
 		}
+	});
+
+	it('ships the status relay: its start command and its dashboard page', () => {
+		expect(pkg.bin).toEqual({ 'n8n-support-relay': 'dist/status-relay/bin/relay.js' });
+		expect(files).toEqual(
+			expect.arrayContaining([
+				'dist/status-relay/bin/relay.js',
+				'dist/status-relay/hook/index.js',
+				'dist/status-relay/dashboard/index.html',
+				'dist/status-relay/dashboard/dashboard.js',
+			]),
+		);
 	});
 });

@@ -48,6 +48,62 @@ describe('hook event mapper', () => {
 			expect(() => mapper.map({}, 'workflowExecuteAfter', args)).not.toThrow();
 		}
 	});
+	it('on a queue-mode main, reports only executions it runs itself, and what no worker reports', () => {
+		const mapper = new EventMapper(2000, Date.now, true);
+		const enqueued = { ...context, executionId: '20' };
+		const data = { resultData: { runData: {} } };
+		// Enqueued for a worker: the worker's hook reports it; the main's end could overtake it.
+		expect(mapper.map(enqueued, 'workflowExecuteBefore', [{}, data])).toEqual([]);
+		expect(mapper.map(enqueued, 'workflowExecuteAfter', [{ status: 'success', data }])).toEqual([]);
+		const canceled = { ...context, executionId: '21' };
+		expect(mapper.map(canceled, 'workflowExecuteBefore', [{}, data])).toEqual([]);
+		const stopped = mapper.map(canceled, 'workflowExecuteAfter', [{ status: 'canceled', data }]);
+		expect(stopped.map((e) => e.type)).toEqual(['execution.finished']);
+		// A manual run n8n 1.x keeps on the main process: reported in full, the start held until
+		// its first node shows it runs here.
+		const onMain = { ...context, executionId: '22' };
+		expect(mapper.map(onMain, 'workflowExecuteBefore', [{}, data])).toEqual([]);
+		expect(
+			mapper.map(onMain, 'nodeExecuteBefore', ['Hook', { startTime: 1 }]).map((e) => e.type),
+		).toEqual(['execution.started', 'node.started']);
+		expect(
+			mapper.map(onMain, 'workflowExecuteAfter', [{ status: 'success', data }]).map((e) => e.type),
+		).toEqual(['execution.finished']);
+	});
+
+	it('ignores node reports that come after the execution ended (a Wait node released by a cancel)', () => {
+		const mapper = new EventMapper();
+		const runExecutionData = { resultData: { runData: {} as Record<string, unknown[]> } };
+		mapper.map(context, 'workflowExecuteBefore', [{}, runExecutionData]);
+		mapper.map(context, 'nodeExecuteBefore', ['Hook', { startTime: 1 }]);
+		const [finished] = mapper.map(context, 'workflowExecuteAfter', [
+			{ status: 'canceled', data: runExecutionData },
+		]);
+		expect(finished).toMatchObject({ type: 'execution.finished', data: { status: 'canceled' } });
+		const late = { startTime: 1, executionTime: 5, data: { main: [[{ json: {} }]] } };
+		expect(mapper.map(context, 'nodeExecuteAfter', ['Hook', late, runExecutionData])).toEqual([]);
+		expect(mapper.map(context, 'nodeExecuteBefore', ['Call', { startTime: 2 }])).toEqual([]);
+		// A waiting execution is no end: n8n 1.x resumes it with node events alone.
+		const waiting = { ...context, executionId: '13' };
+		mapper.map(waiting, 'workflowExecuteBefore', [{}, runExecutionData]);
+		mapper.map(waiting, 'workflowExecuteAfter', [
+			{ status: 'waiting', waitTill: new Date('3000-01-01'), data: runExecutionData },
+		]);
+		// n8n 1.x runs the node that held the execution again: resumed, and no second start.
+		expect(
+			mapper.map(waiting, 'nodeExecuteBefore', ['Call', { startTime: 3 }]).map((e) => e.type),
+		).toEqual(['execution.resumed']);
+		const after = { startTime: 3, executionTime: 1, data: { main: [[{ json: {} }]] } };
+		expect(
+			mapper
+				.map(waiting, 'nodeExecuteAfter', ['Call', after, runExecutionData])
+				.map((e) => [e.type, (e.data as { status?: string }).status]),
+		).toEqual([['node.finished', 'success']]);
+		expect(mapper.map(waiting, 'nodeExecuteBefore', ['Next', { startTime: 4 }])[0]).toMatchObject({
+			type: 'node.started',
+			data: { node: 'Next' },
+		});
+	});
 });
 
 describe('hook sender', () => {

@@ -1,0 +1,132 @@
+/**
+ * `npm run bench:relay`: the status relay's two benchmarks, each measured side by side in one run.
+ *
+ *   1. hook overhead in real n8n: a 20-node workflow run 200 times with and without the hook
+ *      (target: at most 1.05 times slower with it);
+ *   2. fan-out: 1,000 WebSocket subscribers fed 5,000 events/s for 30 s through the relay and
+ *      through a bare `ws` broadcast (the floor): p50 / p99, lost events, relay memory
+ *      (targets: p99 within 2x the floor and under 50 ms, nothing lost).
+ *
+ * Options (environment): BENCH_ONLY=n8n|fanout, BENCH_RUNS (200), BENCH_SUBSCRIBERS (1000),
+ * BENCH_WORKFLOWS (100), BENCH_RATE (5000), BENCH_SECONDS (30), BENCH_SUBSCRIBER_PROCESSES (2),
+ * BENCH_BATCH (200) and BENCH_FLUSH_MS (50) (ingest batching, the hook's defaults),
+ * N8N_TEST_VERSION (n8n version, as for the tests). Results also go to
+ * test-results/bench-relay.json.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { cpus } from 'node:os';
+import { REPO_ROOT } from '../../test/harness/n8n';
+import { runOverhead } from './n8n-overhead';
+import type { OverheadResult } from './n8n-overhead';
+import { runFanout } from './fanout';
+import type { FanoutResult } from './fanout';
+
+const int = (name: string, fallback: number) => {
+	const value = Number(process.env[name] ?? fallback);
+	if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer`);
+	return value;
+};
+
+const log = (line: string) => process.stdout.write(`${line}\n`);
+const fmt = (n: number, digits = 2) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
+const verdict = (ok: boolean) => (ok ? 'PASS' : 'FAIL');
+
+async function main(): Promise<void> {
+	const only = process.env.BENCH_ONLY;
+	const results: {
+		overhead?: OverheadResult;
+		fanout?: { floor: FanoutResult; relay: FanoutResult };
+	} = {};
+	let failed = false;
+	log(`status relay benchmarks on ${cpus().length} CPU(s), Node ${process.version}`);
+
+	if (!only || only === 'n8n') {
+		const runs = int('BENCH_RUNS', 200);
+		log(
+			`\n== 1. hook overhead in real n8n: 20-node workflow x ${runs} runs, with and without the hook`,
+		);
+		const o = await runOverhead(runs, log);
+		results.overhead = o;
+		const ok = o.ratioMean <= 1.05 && o.eventsAtRelay >= o.expectedEvents;
+		failed ||= !ok;
+		log(
+			`n8n ${o.version}, ${o.nodes} nodes, ${o.runs} runs each (per run: webhook call to last node's answer)`,
+		);
+		log(`                 mean ms   median ms   p95 ms   total s`);
+		for (const [label, s] of [
+			['without hook', o.plain],
+			['with hook   ', o.hooked],
+		] as const) {
+			log(
+				`  ${label}  ${fmt(s.meanMs).padStart(8)}  ${fmt(s.medianMs).padStart(10)}  ${fmt(s.p95Ms).padStart(7)}  ${fmt(s.totalMs / 1000).padStart(8)}`,
+			);
+		}
+		log(
+			`  ratio with/without: mean ${fmt(o.ratioMean, 3)}, median ${fmt(o.ratioMedian, 3)} (target <= 1.05)  ${verdict(o.ratioMean <= 1.05)}`,
+		);
+		log(
+			`  events at the relay: ${o.eventsAtRelay} of ${o.expectedEvents} expected  ${verdict(o.eventsAtRelay >= o.expectedEvents)}`,
+		);
+	}
+
+	if (!only || only === 'fanout') {
+		const options = {
+			subscribers: int('BENCH_SUBSCRIBERS', 1000),
+			workflows: int('BENCH_WORKFLOWS', 100),
+			eventsPerSecond: int('BENCH_RATE', 5000),
+			seconds: int('BENCH_SECONDS', 30),
+			subscriberProcesses: int('BENCH_SUBSCRIBER_PROCESSES', 2),
+			batch: int('BENCH_BATCH', 200),
+			flushMs: int('BENCH_FLUSH_MS', 50),
+		};
+		const perSubscriber = options.eventsPerSecond / options.workflows;
+		log(
+			`\n== 2. fan-out: ${options.subscribers} subscribers on ${options.workflows} workflows, ${options.eventsPerSecond} events/s for ${options.seconds} s` +
+				` (${fmt(perSubscriber, 0)} events/s per subscriber, ${fmt((options.subscribers * options.eventsPerSecond) / options.workflows, 0)} deliveries/s;` +
+				` ingest batches of up to ${options.batch} events, at least every ${options.flushMs} ms)`,
+		);
+		const floor = await runFanout('floor', options, log);
+		const relay = await runFanout('relay', options, log);
+		results.fanout = { floor, relay };
+		log(
+			`                     sent   delivered   lost  dup  lagged  p50 ms  p99 ms  max ms  peak RSS MB  CPU s`,
+		);
+		for (const r of [floor, relay]) {
+			log(
+				`  ${r.target === 'floor' ? 'bare ws floor' : 'relay        '}  ${String(r.sent).padStart(7)}  ${String(r.delivered).padStart(10)}  ${String(r.lost).padStart(5)}  ${String(r.duplicates).padStart(3)}  ${String(r.lagged).padStart(6)}  ${fmt(r.p50Ms).padStart(6)}  ${fmt(r.p99Ms).padStart(6)}  ${fmt(r.maxMs).padStart(6)}  ${fmt(r.peakRssMb, 1).padStart(11)}  ${fmt(r.serverCpuSeconds, 1).padStart(5)}`,
+			);
+			if (r.errors.length) log(`    errors: ${r.errors.slice(0, 5).join('; ')}`);
+		}
+		const ratioP99 = relay.p99Ms / floor.p99Ms;
+		const okRatio = ratioP99 <= 2;
+		const okAbsolute = relay.p99Ms < 50;
+		const okLost = relay.lost === 0;
+		failed ||= !(okRatio && okAbsolute && okLost);
+		log(
+			`  achieved feed rate: floor ${fmt(floor.achievedEventsPerSecond, 0)} events/s, relay ${fmt(relay.achievedEventsPerSecond, 0)} events/s`,
+		);
+		log(
+			`  relay/floor: p50 ${fmt(relay.p50Ms / floor.p50Ms)}x, p99 ${fmt(ratioP99)}x (target <= 2)  ${verdict(okRatio)}`,
+		);
+		log(`  relay p99 ${fmt(relay.p99Ms)} ms (target < 50 ms)  ${verdict(okAbsolute)}`);
+		log(`  relay lost events: ${relay.lost} (target 0)  ${verdict(okLost)}`);
+		log(
+			`  relay memory: peak RSS ${fmt(relay.peakRssMb, 1)} MB (floor ${fmt(floor.peakRssMb, 1)} MB)`,
+		);
+	}
+
+	const out = join(REPO_ROOT, 'test-results');
+	mkdirSync(out, { recursive: true });
+	writeFileSync(
+		join(out, 'bench-relay.json'),
+		JSON.stringify({ at: new Date().toISOString(), ...results }, null, 2),
+	);
+	log(`\nresults: test-results/bench-relay.json`);
+	process.exitCode = failed ? 1 : 0;
+}
+
+main().catch((error: unknown) => {
+	process.stderr.write(`bench failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+	process.exit(2);
+});

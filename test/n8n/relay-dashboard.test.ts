@@ -1,0 +1,323 @@
+/**
+ * The relay's dashboard page in headless Chromium (Debian's `chromium`, driven by playwright-core)
+ * during live runs in real n8n: node states asserted on the page, controls, a relay restart seen as
+ * a stale banner and then a self-reconnect. Screenshots go to
+ * test-results/relay-dashboard/n8n-<version>/ (gitignored).
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
+import { N8n, REPO_ROOT, freePort, requestedVersion, sleep } from '../harness/n8n';
+import { Relay } from '../../status-relay/server/app';
+import { loadConfig } from '../../status-relay/server/config';
+import { createLogger } from '../../status-relay/server/logger';
+import {
+	CHECK_ORDER_ERROR,
+	installedHookFile,
+	mainWorkflow,
+	slowWorkflow,
+	startApprover,
+	subWorkflow,
+} from './relay-fixtures';
+import type { Approver } from './relay-fixtures';
+import { ensureSystemPackages } from './relay-servers';
+
+const SECRET = `ingest-${randomUUID()}`;
+const TOKEN_OPS = `token-ops-${randomUUID()}`;
+const TOKEN_VIEW = `token-view-${randomUUID()}`;
+const MAJOR = Number(requestedVersion().split('.')[0]);
+/** One folder per n8n version, so that the 2.x and 1.x runs keep their screenshots side by side. */
+const SHOTS = join(REPO_ROOT, 'test-results', 'relay-dashboard', `n8n-${requestedVersion()}`);
+const HOLD_SECONDS = 15;
+
+let n8n: N8n;
+let relay: Relay;
+let relayPort: number;
+let approver: Approver;
+let userFolder: string;
+let profile: string;
+let browser: BrowserContext;
+let page: Page;
+let mainId: string;
+let slowId: string;
+let mainPath: string;
+
+async function startRelay(): Promise<Relay> {
+	const config = loadConfig({
+		RELAY_HOST: '127.0.0.1',
+		RELAY_PORT: String(relayPort),
+		RELAY_INGEST_SECRET: SECRET,
+		RELAY_TOKENS: JSON.stringify({
+			[TOKEN_OPS]: {
+				workflows: [mainId ?? 'none-yet', slowId ?? 'none-yet'],
+				control: true,
+				name: 'ops',
+			},
+			[TOKEN_VIEW]: { workflows: [mainId ?? 'none-yet'], name: 'wallboard' },
+		}),
+		RELAY_HEARTBEAT_MS: '1000',
+		RELAY_LOG_LEVEL: 'silent',
+		...(n8n?.apiKey ? { RELAY_N8N_URL: n8n.baseUrl, RELAY_N8N_API_KEY: n8n.apiKey } : {}),
+	});
+	return await new Relay(config, { logger: createLogger('silent') }).start();
+}
+
+const nodeState = (name: string) => page.locator(`li.node[data-node="${name}"]`);
+
+/** Waits until the page shows these node states (read from the DOM, not from the screenshot). */
+async function expectStates(expected: Record<string, string>, timeoutMs = 30_000): Promise<void> {
+	const deadline = Date.now() + timeoutMs;
+	let shown: Record<string, string> = {};
+	while (Date.now() < deadline) {
+		shown = await page.$$eval('li.node', (items) =>
+			Object.fromEntries(
+				items.map((item) => [item.getAttribute('data-node'), item.getAttribute('data-state')]),
+			),
+		);
+		if (JSON.stringify(shown) === JSON.stringify(expected)) return;
+		await sleep(100);
+	}
+	expect(shown).toEqual(expected);
+}
+
+async function shot(name: string): Promise<void> {
+	await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+}
+
+beforeAll(async () => {
+	await ensureSystemPackages('chromium');
+	mkdirSync(SHOTS, { recursive: true });
+	relayPort = await freePort();
+	approver = await startApprover();
+	userFolder = mkdtempSync(join(tmpdir(), 'n8n-relay-dash-'));
+	relay = await startRelay();
+	n8n = await N8n.start({
+		userFolder,
+		env: ({ packageDir }) => ({
+			EXTERNAL_HOOK_FILES: installedHookFile(packageDir),
+			SUPPORT_RELAY_URL: `http://127.0.0.1:${relayPort}`,
+			SUPPORT_RELAY_SECRET: SECRET,
+		}),
+	});
+	const subId = await n8n.importWorkflow(subWorkflow());
+	if (n8n.major >= 2) await n8n.activate(subId);
+	mainPath = `relay-dash-${randomUUID()}`;
+	mainId = await n8n.importWorkflow(
+		mainWorkflow({
+			subWorkflowId: subId,
+			approverUrl: approver.url,
+			ordersUrl: approver.ordersUrl,
+			webhookPath: mainPath,
+		}),
+	);
+	await n8n.activate(mainId);
+	slowId = await n8n.importWorkflow(slowWorkflow(`relay-dash-slow-${randomUUID()}`, HOLD_SECONDS));
+	await n8n.activate(slowId);
+	// The tokens name the workflows, and control needs n8n's API key: start the relay again.
+	await relay.stop();
+	relay = await startRelay();
+
+	profile = mkdtempSync(join(tmpdir(), 'relay-chromium-'));
+	browser = await chromium.launchPersistentContext(profile, {
+		executablePath: '/usr/bin/chromium',
+		headless: true,
+		viewport: { width: 1280, height: 860 },
+		args: [
+			'--headless',
+			'--no-sandbox',
+			'--disable-gpu',
+			'--disable-quic',
+			'--no-first-run',
+			'--disable-background-networking',
+			'--disable-component-update',
+			'--disable-sync',
+		],
+	});
+	page = browser.pages()[0] ?? (await browser.newPage());
+});
+
+afterAll(async () => {
+	await browser?.close();
+	await relay?.stop();
+	await n8n?.stop();
+	await approver?.close();
+	for (const dir of [userFolder, profile]) if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe(`relay dashboard in headless Chromium, n8n ${process.env.N8N_TEST_VERSION ?? 'default'}`, () => {
+	it('shows a live run node by node: running, waiting, success, error, skipped, durations, items, errors', async () => {
+		const problems: string[] = [];
+		page.on('pageerror', (error) => problems.push(String(error)));
+		page.on('console', (message) => {
+			if (message.type() === 'error') problems.push(message.text());
+		});
+		await page.goto(`${relay.url}/#workflow=${mainId}`);
+		await page.locator('#token').fill(TOKEN_OPS);
+		await page.locator('#login-form button[type=submit]').click();
+		await page.locator('#connection[data-state="live"]').waitFor({ timeout: 15_000 });
+		expect(page.url()).not.toContain(TOKEN_OPS);
+		await expect(page.locator('#no-execution').isVisible()).resolves.toBe(true);
+
+		const response = await n8n.callWebhookWhenRegistered(mainPath, { orderId: 42 });
+		expect(response.status).toBe(200);
+		await response.arrayBuffer();
+		const ask = await approver.next(60_000);
+		await expectStates({
+			Webhook: 'success',
+			Manual: 'pending',
+			Prepare: 'success',
+			'Notify Approver': 'success',
+			Approval: 'waiting',
+			Enrich: 'pending',
+			Done: 'pending',
+			'Check Order': 'pending',
+			'Handle Failure': 'pending',
+		});
+		expect(await page.locator('#execution-status').textContent()).toBe('waiting');
+		expect(await page.locator('#execution-title').textContent()).toBe(`Run #${ask.executionId}`);
+		// The heading names the workflow and does not claim to be live: the badge says that.
+		expect(await page.locator('#title').textContent()).toMatch(/^relay main /);
+		expect(
+			await page
+				.locator(`tr.execution[data-execution="${ask.executionId}"]`)
+				.getAttribute('data-status'),
+		).toBe('waiting');
+		const prepare = await nodeState('Prepare').locator('.meta').textContent();
+		expect(prepare).toMatch(/\d+(\.\d)? (ms|s)/);
+		expect(prepare).toContain('items 1');
+		expect(await page.locator('#stale-banner').isVisible()).toBe(false);
+		await shot('1-waiting-for-approval');
+
+		for (let attempt = 0; ; attempt++) {
+			const resumed = await fetch(ask.resumeUrl, {
+				method: 'POST',
+				headers: { 'content-type': 'application/json' },
+				body: '{"approved":true}',
+			});
+			await resumed.arrayBuffer();
+			if (resumed.status === 200) break;
+			if (attempt > 50) throw new Error(`resume failed: HTTP ${resumed.status}`);
+			await sleep(200);
+		}
+		await expectStates({
+			Webhook: 'success',
+			Manual: 'skipped',
+			Prepare: 'success',
+			'Notify Approver': 'success',
+			Approval: 'success',
+			Enrich: 'success',
+			Done: 'success',
+			'Check Order': 'error',
+			'Handle Failure': 'success',
+		});
+		expect(await page.locator('#execution-status').textContent()).toBe('success');
+		expect(await nodeState('Check Order').locator('.error').textContent()).toContain(
+			MAJOR >= 2 ? CHECK_ORDER_ERROR : '500',
+		);
+		expect(await nodeState('Check Order').locator('.meta').textContent()).toContain(
+			'items per output 0 / 1',
+		);
+		expect(await nodeState('Enrich').locator('.meta').textContent()).toMatch(
+			/sub-workflow run #\d+/,
+		);
+		await shot('2-finished');
+		expect(problems).toEqual([]);
+	});
+
+	it('shows a running node, and cancels it when the token allows (2.x) or says why not (1.x)', async () => {
+		await page.goto(`${relay.url}/#workflow=${slowId}`);
+		await page.locator('#connection[data-state="live"]').waitFor({ timeout: 15_000 });
+		const started = await fetch(`${relay.url}/api/v1/workflows/${slowId}/execute`, {
+			method: 'POST',
+			headers: { authorization: `Bearer ${TOKEN_OPS}` },
+		});
+		expect(started.status).toBe(202);
+		await expectStates({ Webhook: 'success', Hold: 'running', 'After Hold': 'pending' });
+		// The running node counts up while the page is live.
+		const first = await nodeState('Hold').locator('.meta').textContent();
+		await sleep(1500);
+		const later = await nodeState('Hold').locator('.meta').textContent();
+		expect(first).toMatch(/^running /);
+		expect(later).not.toBe(first);
+		await shot('3-running');
+		await page.locator('#cancel').click();
+		if (MAJOR >= 2) {
+			await expectStates({ Webhook: 'success', Hold: 'canceled', 'After Hold': 'skipped' }, 10_000);
+			expect(await page.locator('#execution-status').textContent()).toBe('canceled');
+			await page.locator('#message', { hasText: 'canceled' }).waitFor();
+			await shot('4-canceled');
+		} else {
+			await page.locator('#message', { hasText: 'not supported by this n8n version' }).waitFor();
+			await expectStates(
+				{ Webhook: 'success', Hold: 'success', 'After Hold': 'success' },
+				(HOLD_SECONDS + 20) * 1000,
+			);
+		}
+	});
+
+	it('pause and resume change intake in n8n', async () => {
+		await page.goto(`${relay.url}/#workflow=${mainId}`);
+		await page.locator('#connection[data-state="live"]').waitFor({ timeout: 15_000 });
+		await page.locator('#pause').click();
+		await page.locator('#message', { hasText: 'Intake paused.' }).waitFor();
+		expect((await n8n.api('GET', `/workflows/${mainId}`)).active).toBe(false);
+		await page.locator('#resume').click();
+		await page.locator('#message', { hasText: 'Intake open.' }).waitFor();
+		expect((await n8n.api('GET', `/workflows/${mainId}`)).active).toBe(true);
+	});
+
+	it('never shows a stale state as live: a banner while the relay is gone, then it reconnects by itself', async () => {
+		await page.locator('#connection[data-state="live"]').waitFor({ timeout: 15_000 });
+		await relay.stop();
+		await page.locator('#stale-banner').waitFor({ state: 'visible', timeout: 10_000 });
+		expect(['stale', 'connecting']).toContain(
+			await page.locator('#connection').getAttribute('data-state'),
+		);
+		expect(await page.locator('#app').getAttribute('data-stale')).toBe('true');
+		expect(await page.locator('#stale-banner').textContent()).toContain('Not live');
+		expect(await page.locator('header').textContent()).not.toMatch(/\blive\b/);
+		await shot('5-disconnected');
+		// Still not live a few seconds (and reconnect attempts) later: nothing pretends to be live
+		// while the relay is away.
+		await sleep(3000);
+		expect(['stale', 'connecting']).toContain(
+			await page.locator('#connection').getAttribute('data-state'),
+		);
+		expect(await page.locator('#stale-banner').isVisible()).toBe(true);
+		expect(await page.locator('#app').getAttribute('data-stale')).toBe('true');
+
+		relay = await startRelay();
+		await page.locator('#connection[data-state="live"]').waitFor({ timeout: 30_000 });
+		expect(await page.locator('#stale-banner').isVisible()).toBe(false);
+		expect(await page.locator('#app').getAttribute('data-stale')).toBe('false');
+		// The restarted relay rebuilt the finished run from n8n: the page shows it again.
+		await expectStates({
+			Webhook: 'success',
+			Manual: 'skipped',
+			Prepare: 'success',
+			'Notify Approver': 'success',
+			Approval: 'success',
+			Enrich: 'success',
+			Done: 'success',
+			'Check Order': 'error',
+			'Handle Failure': 'success',
+		});
+		expect(await page.locator('#execution-meta').textContent()).toContain('state rebuilt from n8n');
+		await shot('6-reconnected');
+	});
+
+	it('a watch-only token gets no controls', async () => {
+		await page.locator('#logout').click();
+		await page.locator('#token').fill(TOKEN_VIEW);
+		await page.locator('#login-form button[type=submit]').click();
+		await page.locator('#connection[data-state="live"]').waitFor({ timeout: 15_000 });
+		expect(await page.locator('#pause').isVisible()).toBe(false);
+		expect(await page.locator('#resume').isVisible()).toBe(false);
+		expect(await page.locator('#cancel').isVisible()).toBe(false);
+		await page.locator('li.node').nth(8).waitFor({ timeout: 10_000 });
+		expect(await page.locator('li.node').count()).toBe(9);
+	});
+});

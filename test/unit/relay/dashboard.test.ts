@@ -1,0 +1,195 @@
+/**
+ * The dashboard folds events into node states with its own copy of the server's logic (it is plain
+ * JavaScript with no build step). These tests hold the two to the same answers, and check how the
+ * relay serves the page.
+ */
+import { applyEvent as serverApply } from '../../../status-relay/server/state';
+import { Relay } from '../../../status-relay/server/app';
+import { loadConfig } from '../../../status-relay/server/config';
+import { createLogger } from '../../../status-relay/server/logger';
+import type { Envelope, ExecutionSnapshot, EventType } from '../../../status-relay/protocol/types';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const dashboard = require('../../../status-relay/dashboard/dashboard.js') as {
+	applyEvent(snapshot: unknown, event: unknown): ExecutionSnapshot;
+};
+
+const NODES = ['Webhook', 'Prepare', 'Approval', 'Check Order', 'Done'];
+
+function envelope(type: EventType, seq: number, data: Record<string, unknown>): Envelope {
+	return {
+		v: 1,
+		id: `x:${seq}`,
+		type,
+		workflowId: 'wf',
+		workflowName: seq % 7 === 0 ? `Support ${seq}` : '',
+		executionId: 'e1',
+		mode: 'webhook',
+		seq,
+		cursor: `c${seq}`,
+		occurredAt: new Date(1_700_000_000_000 + seq * 1000).toISOString(),
+		ts: new Date(1_700_000_000_000 + seq * 1000).toISOString(),
+		data: data as never,
+	};
+}
+
+/** A small deterministic generator, so a failure reproduces. */
+function random(seed: number): () => number {
+	let state = seed;
+	return () => {
+		state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
+		return state / 2 ** 31;
+	};
+}
+
+function randomEvent(next: () => number, seq: number): Envelope {
+	const pick = <T>(values: readonly T[]): T => values[Math.floor(next() * values.length)];
+	const node = pick(NODES);
+	const at = new Date(1_700_000_000_000 + seq * 1000).toISOString();
+	switch (
+		pick([
+			'execution.started',
+			'node.started',
+			'node.finished',
+			'node.finished',
+			'execution.waiting',
+			'execution.resumed',
+			'execution.finished',
+		] as const)
+	) {
+		case 'execution.started':
+			return envelope('execution.started', seq, {
+				nodes: NODES.map((name) => ({ name, type: `t.${name}` })),
+				startedAt: at,
+				...(next() < 0.3 ? { parentExecutionId: '7' } : {}),
+			});
+		case 'node.started':
+			return envelope('node.started', seq, {
+				node,
+				nodeType: `t.${node}`,
+				runIndex: 0,
+				startedAt: at,
+			});
+		case 'node.finished':
+			return envelope('node.finished', seq, {
+				node,
+				nodeType: next() < 0.5 ? `t.${node}` : '',
+				runIndex: Math.floor(next() * 3),
+				status: pick(['success', 'error', 'canceled', 'waiting'] as const),
+				...(next() < 0.5 ? { startedAt: at } : {}),
+				finishedAt: at,
+				...(next() < 0.7 ? { durationMs: Math.floor(next() * 500) } : {}),
+				itemsOut: next() < 0.5 ? [1] : [0, 2],
+				...(next() < 0.3 ? { error: { message: 'boom' } } : {}),
+				...(next() < 0.2 ? { continuedOnError: true } : {}),
+				...(next() < 0.2 ? { subExecutionId: '99' } : {}),
+			});
+		case 'execution.waiting':
+			return envelope('execution.waiting', seq, {
+				node,
+				...(next() < 0.5 ? { waitTill: at } : {}),
+			});
+		case 'execution.resumed':
+			return envelope('execution.resumed', seq, { node });
+		default:
+			return envelope('execution.finished', seq, {
+				status: pick(['success', 'error', 'canceled', 'crashed'] as const),
+				...(next() < 0.5 ? { startedAt: at } : {}),
+				finishedAt: at,
+				...(next() < 0.5 ? { error: { message: 'failed', node } } : {}),
+			});
+	}
+}
+
+describe('dashboard state folding', () => {
+	it('matches the server on 300 random event sequences, step by step', () => {
+		for (let seed = 1; seed <= 300; seed++) {
+			const next = random(seed);
+			let server: ExecutionSnapshot | undefined;
+			let page: ExecutionSnapshot | undefined;
+			const length = 1 + Math.floor(next() * 25);
+			for (let seq = 1; seq <= length; seq++) {
+				const event = randomEvent(next, seq);
+				server = serverApply(server, event);
+				page = dashboard.applyEvent(page, JSON.parse(JSON.stringify(event)));
+				expect({ seed, seq, state: JSON.parse(JSON.stringify(page)) }).toEqual({
+					seed,
+					seq,
+					state: JSON.parse(JSON.stringify(server)),
+				});
+			}
+		}
+	});
+
+	it('continues from a snapshot the relay sent (rebuilt, seq 0)', () => {
+		const rebuilt: ExecutionSnapshot = {
+			executionId: 'e1',
+			workflowId: 'wf',
+			workflowName: 'Support',
+			mode: 'webhook',
+			status: 'waiting',
+			seq: 0,
+			rebuilt: true,
+			nodes: [
+				{ name: 'Prepare', type: 't', state: 'success', runs: 1 },
+				{ name: 'Approval', type: 't', state: 'waiting', runs: 0 },
+				{ name: 'Done', type: 't', state: 'pending', runs: 0 },
+			],
+		};
+		const events = [
+			envelope('execution.resumed', 1, { node: 'Approval' }),
+			envelope('node.finished', 2, {
+				node: 'Approval',
+				nodeType: 't',
+				runIndex: 0,
+				status: 'success',
+				finishedAt: new Date().toISOString(),
+				itemsOut: [1],
+			}),
+			envelope('execution.finished', 3, {
+				status: 'success',
+				finishedAt: new Date().toISOString(),
+			}),
+		];
+		let page: ExecutionSnapshot = JSON.parse(JSON.stringify(rebuilt));
+		let server: ExecutionSnapshot = JSON.parse(JSON.stringify(rebuilt));
+		for (const event of events) {
+			page = dashboard.applyEvent(page, event);
+			server = serverApply(server, event);
+		}
+		expect(page).toEqual(server);
+		expect(page.nodes.map((n) => n.state)).toEqual(['success', 'success', 'skipped']);
+	});
+});
+
+describe('dashboard page', () => {
+	it('is served at / with a strict content security policy, its script at /dashboard.js', async () => {
+		const relay = await new Relay(
+			loadConfig({
+				RELAY_HOST: '127.0.0.1',
+				RELAY_PORT: '0',
+				RELAY_INGEST_SECRET: 'unit-test-ingest-secret',
+				RELAY_TOKENS: JSON.stringify({ 'unit-test-token-0123456789': { workflows: '*' } }),
+			}),
+			{ logger: createLogger('silent') },
+		).start();
+		try {
+			const page = await fetch(`${relay.url}/`);
+			expect(page.status).toBe(200);
+			expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+			expect(page.headers.get('content-security-policy')).toMatch(/script-src 'self'/);
+			const html = await page.text();
+			expect(html).toContain('<script src="/dashboard.js"></script>');
+			const script = await fetch(`${relay.url}/dashboard.js`);
+			expect(script.headers.get('content-type')).toMatch(/^text\/javascript/);
+			expect(await script.text()).toContain('n8n-support-relay.v1');
+			// The page asks the relay who the token is; nothing about it rides in the URL.
+			const who = await fetch(`${relay.url}/api/v1/token`, {
+				headers: { authorization: 'Bearer unit-test-token-0123456789' },
+			});
+			expect(await who.json()).toEqual({ name: 'token 1', control: false, workflows: '*' });
+		} finally {
+			await relay.stop();
+		}
+	});
+});
