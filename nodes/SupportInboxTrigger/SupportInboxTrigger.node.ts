@@ -15,10 +15,9 @@ import { NodeApiError, NodeConnectionTypes, NodeOperationError } from 'n8n-workf
 import { createHash } from 'node:crypto';
 import { readImapSmtpCredentials } from '../../lib/mail/credentials';
 import { testImapSmtp } from '../../lib/mail/credential-test';
-import { MailError } from '../../lib/mail/errors';
 import { connectImap } from '../../lib/mail/imap';
-import type { DedupeStore, ProcessedItemsHelper } from '../../lib/mail/inbox/dedupe';
-import { CombinedStore, ProcessedItemsStore, RecentIdsStore } from '../../lib/mail/inbox/dedupe';
+import type { DedupeStore } from '../../lib/mail/inbox/dedupe';
+import { RecentIdsStore } from '../../lib/mail/inbox/dedupe';
 import type {
 	AfterProcessing,
 	InboxFilter,
@@ -26,6 +25,10 @@ import type {
 	InboxState,
 } from '../../lib/mail/inbox/imap-inbox';
 import { ImapInbox } from '../../lib/mail/inbox/imap-inbox';
+import { readServiceAccountCredentials } from '../../lib/mail/credentials';
+import { testServiceAccount } from '../../lib/mail/providers/gmail';
+import { getGmailLabels, gmailProperties, triggerGmail } from './gmail';
+import { toNodeError, withProcessedItemsHelper } from './helpers';
 
 interface TriggerOptions {
 	mode?: 'auto' | 'poll';
@@ -49,19 +52,56 @@ export class SupportInboxTrigger implements INodeType {
 		icon: { light: 'file:supportInboxTrigger.svg', dark: 'file:supportInboxTrigger.dark.svg' },
 		group: ['trigger'],
 		version: 1,
-		subtitle: '={{ $parameter["mailbox"] }}',
+		subtitle: '={{ $parameter["source"] === "gmail" ? "Gmail" : $parameter["mailbox"] }}',
 		description:
-			'Starts the workflow for each new support email (IMAP IDLE or polling), once per message, normalised',
+			'Starts the workflow for each new support email (IMAP IDLE or polling, or Gmail), once per message, normalised',
 		defaults: { name: 'Support Inbox Trigger' },
 		inputs: [],
 		outputs: [NodeConnectionTypes.Main],
 		credentials: [
-			{ name: 'supportImapSmtpApi', required: true, testedBy: 'supportImapSmtpConnectionTest' },
+			{
+				name: 'supportImapSmtpApi',
+				required: true,
+				testedBy: 'supportImapSmtpConnectionTest',
+				displayOptions: { show: { source: ['imap'] } },
+			},
+			{
+				name: 'supportGmailOAuth2Api',
+				required: true,
+				displayOptions: { show: { source: ['gmail'], gmailAuthentication: ['oAuth2'] } },
+			},
+			{
+				name: 'supportGoogleServiceAccountApi',
+				required: true,
+				testedBy: 'supportGoogleServiceAccountTest',
+				displayOptions: { show: { source: ['gmail'], gmailAuthentication: ['serviceAccount'] } },
+			},
 		],
 		properties: [
 			{
+				displayName: 'Source',
+				name: 'source',
+				type: 'options',
+				noDataExpression: true,
+				options: [
+					{
+						name: 'IMAP',
+						value: 'imap',
+						description: 'Any mail server: IDLE, or polling where the server has no IDLE',
+					},
+					{
+						name: 'Gmail',
+						value: 'gmail',
+						description: 'The Gmail API (polls): new mail by label and search query',
+					},
+				],
+				default: 'imap',
+			},
+			...gmailProperties,
+			{
 				displayName: 'Mailbox Name or ID',
 				name: 'mailbox',
+				displayOptions: { show: { source: ['imap'] } },
 				type: 'options',
 				typeOptions: { loadOptionsMethod: 'getMailboxes' },
 				default: 'INBOX',
@@ -87,6 +127,7 @@ export class SupportInboxTrigger implements INodeType {
 			{
 				displayName: 'After Processing',
 				name: 'afterProcessing',
+				displayOptions: { show: { source: ['imap'] } },
 				type: 'options',
 				options: [
 					{
@@ -112,12 +153,13 @@ export class SupportInboxTrigger implements INodeType {
 				type: 'string',
 				default: 'Processed',
 				required: true,
-				displayOptions: { show: { afterProcessing: ['move'] } },
+				displayOptions: { show: { source: ['imap'], afterProcessing: ['move'] } },
 				description: 'The folder to move processed mail to (it must exist)',
 			},
 			{
 				displayName: 'Filters',
 				name: 'filters',
+				displayOptions: { show: { source: ['imap'] } },
 				type: 'collection',
 				placeholder: 'Add Filter',
 				default: {},
@@ -159,6 +201,7 @@ export class SupportInboxTrigger implements INodeType {
 			{
 				displayName: 'Options',
 				name: 'options',
+				displayOptions: { show: { source: ['imap'] } },
 				type: 'collection',
 				placeholder: 'Add Option',
 				default: {},
@@ -258,6 +301,7 @@ export class SupportInboxTrigger implements INodeType {
 
 	methods = {
 		loadOptions: {
+			getGmailLabels,
 			async getMailboxes(this: ILoadOptionsFunctions): Promise<INodePropertyOptions[]> {
 				const credentials = readImapSmtpCredentials(
 					(await this.getCredentials('supportImapSmtpApi')) as IDataObject,
@@ -287,10 +331,19 @@ export class SupportInboxTrigger implements INodeType {
 			): Promise<INodeCredentialTestResult> {
 				return await testImapSmtp(readImapSmtpCredentials((credential.data ?? {}) as IDataObject));
 			},
+			async supportGoogleServiceAccountTest(
+				this: ICredentialTestFunctions,
+				credential: ICredentialsDecrypted,
+			): Promise<INodeCredentialTestResult> {
+				return await testServiceAccount(
+					readServiceAccountCredentials((credential.data ?? {}) as IDataObject),
+				);
+			},
 		},
 	};
 
 	async trigger(this: ITriggerFunctions): Promise<ITriggerResponse> {
+		if (this.getNodeParameter('source', 'imap') === 'gmail') return await triggerGmail(this);
 		const credentials = readImapSmtpCredentials(
 			(await this.getCredentials('supportImapSmtpApi')) as IDataObject,
 		);
@@ -435,26 +488,4 @@ export class SupportInboxTrigger implements INodeType {
 		inbox.run();
 		return { closeFunction };
 	}
-}
-
-/** n8n's processed-items helper is used too where the trigger context offers it (feature-detected). */
-function withProcessedItemsHelper(context: ITriggerFunctions, fallback: DedupeStore): DedupeStore {
-	const helper = (context.helpers as unknown as Partial<ProcessedItemsHelper>)
-		.checkProcessedAndRecord;
-	if (typeof helper !== 'function') return fallback;
-	return new CombinedStore([
-		fallback,
-		new ProcessedItemsStore(context.helpers as unknown as ProcessedItemsHelper, 'support-inbox:'),
-	]);
-}
-
-function toNodeError(context: ITriggerFunctions, error: unknown): Error {
-	if (error instanceof MailError) {
-		return new NodeApiError(
-			context.getNode(),
-			{ message: error.message },
-			{ message: error.message, description: error.hint },
-		);
-	}
-	return error instanceof Error ? error : new Error(String(error));
 }

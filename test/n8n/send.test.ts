@@ -4,7 +4,7 @@ import { wrapWithWebhook } from '../harness/n8n';
 import { NODE_PREFIX, sharedN8n } from '../harness/shared';
 import { Dovecot } from '../servers/dovecot';
 import { BrevoServer, GmailServer, SendGridServer } from '../servers/mail-apis';
-import { createCredential } from '../servers/n8n-mail';
+import { createCredential, importCredential } from '../servers/n8n-mail';
 import { SmtpCapture } from '../servers/smtp';
 
 const INBOUND_REFERENCES = '<root.1@customer.test> <prev.2@acme.test>';
@@ -366,6 +366,145 @@ describe('Support Email: sending in real n8n', () => {
 		});
 		expect(draft.request.message.threadId).toBe('thread-4521');
 		expectThreaded(draft, mail.id);
+	});
+
+	it('send-once is kept per workflow: two workflows each reply once to the same message, neither twice', async () => {
+		const mail = inbound();
+		const workflows = await Promise.all(
+			['A', 'B'].map(async () => {
+				const { workflow, path } = wrapWithWebhook(
+					normalizeThen(replyNode('smtp', { supportImapSmtpApi: smtpCredential })),
+				);
+				const id = await n8n.importWorkflow(workflow);
+				await n8n.activate(id);
+				return { id, path };
+			}),
+		);
+		const run = async ({ id, path }: { id: string; path: string }) => {
+			const known = new Set((await n8n.executions(id, 50)).map((e) => String(e.id)));
+			const response = await n8n.callWebhookWhenRegistered(path, { items: [{ raw: mail.raw }] });
+			await response.arrayBuffer();
+			return (await n8n.waitForExecution(id, known)).output('Reply')[0].json;
+		};
+		try {
+			const [a, b] = workflows;
+			expect((await run(a)).error).toBeUndefined();
+			expect((await run(b)).error).toBeUndefined();
+			expect((await run(a)).error).toMatch(
+				/already sent by this workflow; a second reply is refused/,
+			);
+			expect((await run(b)).error).toMatch(
+				/already sent by this workflow; a second reply is refused/,
+			);
+		} finally {
+			for (const { id } of workflows) await n8n.deactivate(id).catch(() => undefined);
+		}
+		await new Promise((r) => setTimeout(r, 500));
+		expect(smtp.messages).toHaveLength(2);
+		for (const received of smtp.messages) expectThreaded(received, mail.id);
+		smtp.clear();
+	});
+
+	it('send-once holds when executions of one workflow claim at the same moment', async () => {
+		const mails = Array.from({ length: 6 }, () => inbound());
+		const { workflow, path } = wrapWithWebhook(
+			normalizeThen(replyNode('smtp', { supportImapSmtpApi: smtpCredential })),
+		);
+		const id = await n8n.importWorkflow(workflow);
+		await n8n.activate(id);
+		const round = async () => {
+			const known = new Set((await n8n.executions(id, 100)).map((e) => String(e.id)));
+			await Promise.all(
+				mails.map(async (mail) => {
+					const response = await n8n.callWebhookWhenRegistered(path, {
+						items: [{ raw: mail.raw }],
+					});
+					await response.arrayBuffer();
+				}),
+			);
+			const deadline = Date.now() + 60_000;
+			for (;;) {
+				const done = (await n8n.executions(id, 100)).filter(
+					(e) => !known.has(String(e.id)) && e.status !== 'running' && e.status !== 'new' && e.data,
+				);
+				if (done.length >= mails.length)
+					return done.map((e) => e.data!.resultData.runData.Reply[0].data!.main[0]![0].json);
+				if (Date.now() > deadline) throw new Error(`only ${done.length} executions finished`);
+				await new Promise((r) => setTimeout(r, 200));
+			}
+		};
+		try {
+			const first = await round();
+			expect(first.map((j) => j.error)).toEqual(mails.map(() => undefined));
+			const second = await round();
+			for (const json of second)
+				expect(json.error).toMatch(/already sent by this workflow; a second reply is refused/);
+		} finally {
+			await n8n.deactivate(id).catch(() => undefined);
+		}
+		await new Promise((r) => setTimeout(r, 500));
+		expect(smtp.messages).toHaveLength(mails.length);
+		expect(new Set(smtp.messages.map((m) => m.header('in-reply-to')))).toEqual(
+			new Set(mails.map((m) => m.id)),
+		);
+		smtp.clear();
+	});
+
+	it('Gmail (OAuth2): a reply in the Gmail thread through the OAuth2 credential n8n keeps', async () => {
+		const refreshToken = `1//refresh-${Date.now()}`;
+		gmail.refreshTokens.set(refreshToken, 'client-1.apps.googleusercontent.com');
+		const accessToken = gmail.issueToken();
+		// As n8n stores the credential after "Sign in with Google": client and token data.
+		const credential = await importCredential(n8n, 'supportGmailOAuth2Api', {
+			clientId: 'client-1.apps.googleusercontent.com',
+			clientSecret: 'client-secret',
+			gmailApiUrl: `${gmail.baseUrl}/`,
+			oauthTokenData: {
+				access_token: accessToken,
+				refresh_token: refreshToken,
+				token_type: 'Bearer',
+				expires_in: 3599,
+				scope: 'https://www.googleapis.com/auth/gmail.modify',
+			},
+		});
+		const mail = inbound();
+		const stored = gmail.addInbound(mail.raw, 'thread-oauth-7');
+		const email = {
+			messageId: mail.id,
+			threadId: 'thread-oauth-7',
+			providerMessageId: stored.id,
+			references: INBOUND_REFERENCES.split(' '),
+			inReplyTo: '<prev.2@acme.test>',
+			from: { name: 'Carla Customer', address: 'carla@customer.test' },
+			to: [{ name: '', address: 'support@acme.test' }],
+			cc: [],
+			subject: 'Re: Where is my order #4521?',
+			text: 'It has not arrived yet.',
+			fullText: 'It has not arrived yet.',
+			receivedAt: new Date().toISOString(),
+			attachments: [],
+			autoSubmitted: false,
+			provider: 'gmail',
+		};
+		const before = gmail.delivered.length;
+		const reply = replyNode(
+			'gmail',
+			{ supportGmailOAuth2Api: credential },
+			{ gmailAuthentication: 'oAuth2' },
+		);
+		const run = await n8n.execute({ nodes: [reply], connections: {} }, [{ support: { email } }]);
+		const [item] = run.output('Reply');
+		expect(item.json.error).toBeUndefined();
+		expect(item.json.support.sent).toMatchObject({ provider: 'gmail', threadId: 'thread-oauth-7' });
+		const sends = gmail.requests.filter((r) => r.path === '/gmail/v1/users/me/messages/send');
+		expect(sends[sends.length - 1].headers.authorization).toBe(`Bearer ${accessToken}`);
+		expect(gmail.delivered).toHaveLength(before + 1);
+		const sent = gmail.delivered[before];
+		expect(sent.threadId).toBe('thread-oauth-7');
+		expect(sent.request.threadId).toBe('thread-oauth-7');
+		expectThreaded(sent, mail.id);
+		expect(sent.header('auto-submitted')).toBe('auto-replied');
+		expect(sent.header('message-id')).toBe(item.json.support.sent.messageId);
 	});
 
 	it('credential tests: SendGrid, Brevo and the Google service account say what is wrong', async () => {

@@ -1,8 +1,12 @@
 /** Small helpers for the mail tests that run inside real n8n (test/n8n/inbox*.test.ts, send*.test.ts). */
-import { existsSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import type { ExecutionRecord, N8n, WorkflowNode } from '../harness/n8n';
-import { REPO_ROOT, readJson, sleep } from '../harness/n8n';
+import { REPO_ROOT, freePort, nodeBinary, readJson, sleep } from '../harness/n8n';
 import { NODE_PREFIX } from '../harness/shared';
 
 export async function createCredential(
@@ -75,7 +79,9 @@ export async function activateTrigger(
 	const deadline = Date.now() + timeoutMs;
 	while (Date.now() < deadline) {
 		const data = await staticData(n8n, workflowId);
-		if (data[`node:${nodeName}`]?.uidValidity) return;
+		const state = data[`node:${nodeName}`];
+		// IMAP records UIDVALIDITY, Gmail the mailbox history id.
+		if (state?.uidValidity || state?.historyId) return;
 		await sleep(100);
 	}
 	throw new Error(
@@ -128,11 +134,22 @@ export async function waitForEmails(
 	);
 }
 
-/** The tarball the jest global setup packed, so a second n8n can install the same build. */
+/**
+ * The tarball the jest global setup packed, so a second n8n can install the same build: the newest
+ * one under .cache/pack (the harness packs into a folder per run).
+ */
 export function packedTarball(): string | undefined {
+	if (process.env.N8N_TEST_TARBALL) return process.env.N8N_TEST_TARBALL;
 	const { version } = readJson<{ version: string }>(join(REPO_ROOT, 'package.json'));
-	const path = join(REPO_ROOT, '.cache/pack', `n8n-nodes-support-email-${version}.tgz`);
-	return process.env.N8N_TEST_TARBALL ?? (existsSync(path) ? path : undefined);
+	const name = `n8n-nodes-support-email-${version}.tgz`;
+	const root = join(REPO_ROOT, '.cache/pack');
+	if (!existsSync(root)) return undefined;
+	const candidates = [
+		join(root, name),
+		...readdirSync(root).map((dir) => join(root, dir, name)),
+	].filter((path) => existsSync(path));
+	candidates.sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
+	return candidates[0];
 }
 
 let counter = 0;
@@ -147,4 +164,64 @@ export function customerMail(tag: string, extra = ''): string {
 	];
 	if (extra) headers.push(extra.replace(/\r?\n$/, ''));
 	return `${headers.join('\r\n')}\r\n\r\nHello, this is ${tag}.\r\n`;
+}
+
+/**
+ * Stores a credential with data the public API does not take (an OAuth2 credential's
+ * `oauthTokenData`, as n8n keeps it after "Sign in with Google"): through `n8n import:credentials`,
+ * which encrypts plain data with the instance's key, into the owner's project.
+ */
+export async function importCredential(
+	n8n: N8n,
+	type: string,
+	data: Record<string, unknown>,
+	name = `${type} ${Date.now()}`,
+): Promise<{ id: string; name: string }> {
+	const id = randomBytes(12).toString('base64url').replace(/[-_]/g, 'x').slice(0, 16);
+	const dir = mkdtempSync(join(tmpdir(), 'n8n-credential-'));
+	const file = join(dir, 'credentials.json');
+	writeFileSync(file, JSON.stringify([{ id, name, type, data }]));
+	const env = {
+		...n8n.env,
+		N8N_RUNNERS_BROKER_PORT: String(await freePort()),
+		N8N_PORT: String(await freePort()),
+		// It reports success at info level.
+		N8N_LOG_LEVEL: 'info',
+	};
+	try {
+		const { stdout, stderr } = await promisify(execFile)(
+			nodeBinary(n8n.version),
+			[join(n8n.installDir, 'node_modules/n8n/bin/n8n'), 'import:credentials', `--input=${file}`],
+			{ env, maxBuffer: 16 * 1024 * 1024, timeout: 180_000 },
+		);
+		if (!/Successfully imported 1 credential/.test(stdout + stderr))
+			throw new Error(`n8n import:credentials did not import: ${stdout}\n${stderr}`);
+	} finally {
+		rmSync(dir, { recursive: true, force: true });
+	}
+	return { id, name };
+}
+
+export function gmailTriggerNode(
+	credential: { id: string; name: string },
+	parameters: Record<string, unknown> = {},
+	authentication: 'oAuth2' | 'serviceAccount' = 'serviceAccount',
+	name = 'Support Inbox Trigger',
+): WorkflowNode {
+	return {
+		name,
+		type: `${NODE_PREFIX}.supportInboxTrigger`,
+		typeVersion: 1,
+		parameters: {
+			source: 'gmail',
+			gmailAuthentication: authentication,
+			labelIds: ['INBOX'],
+			gmailOptions: { pollInterval: 1 },
+			...parameters,
+		},
+		credentials: {
+			[authentication === 'oAuth2' ? 'supportGmailOAuth2Api' : 'supportGoogleServiceAccountApi']:
+				credential,
+		},
+	};
 }

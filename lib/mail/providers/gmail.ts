@@ -129,7 +129,14 @@ export async function serviceAccountAccess(
 	};
 }
 
-export function gmailClient(access: GmailAccess): gmail_v1.Gmail {
+/** `fetchImplementation`: for callers whose runtime cannot load gaxios' default (jest's VM). */
+export function gmailClient(
+	access: GmailAccess,
+	options: { fetchImplementation?: typeof fetch } = {},
+): gmail_v1.Gmail {
+	const transporterOptions = options.fetchImplementation
+		? { transporterOptions: { fetchImplementation: options.fetchImplementation } }
+		: {};
 	const client = access.refresh
 		? new auth.OAuth2({
 				clientId: access.refresh.clientId,
@@ -137,8 +144,9 @@ export function gmailClient(access: GmailAccess): gmail_v1.Gmail {
 				...(access.refresh.tokenUrl
 					? { endpoints: { oauth2TokenUrl: access.refresh.tokenUrl } }
 					: {}),
-			})
-		: new auth.OAuth2();
+				...transporterOptions,
+			} as never)
+		: new auth.OAuth2(transporterOptions as never);
 	client.setCredentials({
 		access_token: access.accessToken,
 		refresh_token: access.refresh?.refreshToken,
@@ -148,6 +156,7 @@ export function gmailClient(access: GmailAccess): gmail_v1.Gmail {
 		auth: client,
 		rootUrl: access.rootUrl.replace(/\/*$/, '/'),
 		retry: false,
+		...(options.fetchImplementation ? { fetchImplementation: options.fetchImplementation } : {}),
 	} as never);
 }
 
@@ -249,6 +258,16 @@ export function describeGmailError(error: unknown): MailError {
 				retryable: true,
 				cause: error,
 			},
+		);
+	const tokenError = e.response?.data as
+		{ error?: unknown; error_description?: string } | undefined;
+	if (typeof tokenError?.error === 'string')
+		// An OAuth2 token endpoint's answer (RFC 6749 5.2): the access token could not be renewed.
+		return new MailError(
+			'auth',
+			`Google refused to renew the Gmail access token (${[tokenError.error, tokenError.error_description].filter(Boolean).join(': ')})`,
+			'Open the Gmail credential and sign in with Google again (the grant was revoked or has expired).',
+			{ status },
 		);
 	const data = e.response?.data as { error?: { message?: string; status?: string } } | undefined;
 	const detail =

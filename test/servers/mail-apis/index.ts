@@ -42,6 +42,8 @@ abstract class ApiServer {
 	readonly requests: Array<{
 		method: string;
 		path: string;
+		/** The query string, parsed (repeated parameters as arrays). */
+		query: Record<string, string | string[]>;
 		headers: IncomingMessage['headers'];
 		body: any;
 		at: number;
@@ -86,6 +88,12 @@ abstract class ApiServer {
 				this.requests.push({
 					method: req.method ?? 'GET',
 					path: url.pathname,
+					query: Object.fromEntries(
+						[...new Set(url.searchParams.keys())].map((key) => {
+							const values = url.searchParams.getAll(key);
+							return [key, values.length > 1 ? values : values[0]];
+						}),
+					),
 					headers: req.headers,
 					body,
 					at: Date.now(),
@@ -274,8 +282,55 @@ interface GmailMessage {
 	labelIds: string[];
 	raw: string;
 	historyId: string;
+	/** Epoch milliseconds as a string, as Gmail sends it. */
+	internalDate: string;
+	sizeEstimate: number;
+	snippet: string;
 }
 
+interface HistoryRecord {
+	id: string;
+	type: 'messagesAdded' | 'messagesDeleted' | 'labelsAdded' | 'labelsRemoved';
+	message: GmailMessage;
+	labelIds?: string[];
+}
+
+const HISTORY_TYPES: Record<string, HistoryRecord['type']> = {
+	messageAdded: 'messagesAdded',
+	messageDeleted: 'messagesDeleted',
+	labelAdded: 'labelsAdded',
+	labelRemoved: 'labelsRemoved',
+};
+
+const notFound = {
+	error: { code: 404, message: 'Requested entity was not found.', status: 'NOT_FOUND' },
+};
+
+function invalid(message: string) {
+	return { error: { code: 400, message, status: 'INVALID_ARGUMENT' } };
+}
+
+/** A page of `list` from `pageToken` (an offset, opaque to clients). */
+function page<T>(list: T[], url: URL, byDefault: number): { items: T[]; next?: string } {
+	const max = Math.min(500, Number(url.searchParams.get('maxResults') ?? byDefault) || byDefault);
+	const offset = Number(
+		Buffer.from(url.searchParams.get('pageToken') ?? '', 'base64url').toString() || 0,
+	);
+	const items = list.slice(offset, offset + max);
+	const next =
+		offset + max < list.length
+			? Buffer.from(String(offset + max)).toString('base64url')
+			: undefined;
+	return { items, next };
+}
+
+/**
+ * Gmail API v1 (https://developers.google.com/gmail/api/reference/rest): users.getProfile,
+ * messages send / list / get (format raw | metadata | minimal) / modify, history.list
+ * (startHistoryId, historyTypes, labelId, paging; 404 for an expired startHistoryId), drafts.create,
+ * labels list / create; the OAuth2 token endpoint (authorization_code, refresh_token and the JWT
+ * bearer grant of service accounts). Ids and history ids are strings; internalDate is epoch ms.
+ */
 export class GmailServer extends ApiServer {
 	readonly messages: GmailMessage[] = [];
 	readonly drafts: Array<{ id: string; message: GmailMessage }> = [];
@@ -285,9 +340,16 @@ export class GmailServer extends ApiServer {
 		{ id: 'DRAFT', name: 'DRAFT', type: 'system' },
 		{ id: 'UNREAD', name: 'UNREAD', type: 'system' },
 		{ id: 'STARRED', name: 'STARRED', type: 'system' },
+		{ id: 'SPAM', name: 'SPAM', type: 'system' },
+		{ id: 'TRASH', name: 'TRASH', type: 'system' },
 	];
 	private history = 1000;
+	/** startHistoryId below this answers 404 (the history was purged). */
+	private historyFloor = 1000;
+	private readonly records: HistoryRecord[] = [];
 	readonly tokens = new Set<string>();
+	/** OAuth2 refresh tokens this server accepts, and the client each belongs to. */
+	readonly refreshTokens = new Map<string, string>();
 	/** The `sub` (mailbox) of every token issued. */
 	readonly subjects: string[] = [];
 
@@ -295,18 +357,190 @@ export class GmailServer extends ApiServer {
 		super();
 	}
 
-	/** Puts a message into the mailbox as if it had arrived (returns its Gmail id). */
-	addInbound(raw: string | Buffer, threadId?: string): GmailMessage {
+	/** An access token the API accepts (as if obtained earlier through OAuth2). */
+	issueToken(): string {
+		const token = `ya29.${randomBytes(12).toString('hex')}`;
+		this.tokens.add(token);
+		return token;
+	}
+
+	/** Makes every access token issued so far invalid (they "expired"). */
+	expireTokens(): void {
+		this.tokens.clear();
+	}
+
+	/** Purges the history: every history id handed out so far answers 404 in history.list. */
+	expireHistory(): void {
+		this.historyFloor = this.history + 1;
+	}
+
+	get currentHistoryId(): string {
+		return String(this.history);
+	}
+
+	private record(type: HistoryRecord['type'], message: GmailMessage, labelIds?: string[]): void {
+		const id = String(++this.history);
+		message.historyId = id;
+		this.records.push({ id, type, message, labelIds });
+	}
+
+	private store(
+		raw: string,
+		labelIds: string[],
+		threadId?: string,
+		internalDate = Date.now(),
+	): GmailMessage {
 		const id = randomBytes(8).toString('hex');
+		const text = Buffer.from(raw, 'base64url').toString('utf8');
+		const body = text
+			.split(/\r?\n\r?\n/)
+			.slice(1)
+			.join(' ')
+			.replace(/\s+/g, ' ')
+			.trim();
 		const message: GmailMessage = {
 			id,
 			threadId: threadId ?? id,
-			labelIds: ['INBOX', 'UNREAD'],
-			raw: Buffer.from(raw).toString('base64url'),
-			historyId: String(++this.history),
+			labelIds,
+			raw,
+			historyId: '',
+			internalDate: String(internalDate),
+			sizeEstimate: Buffer.from(raw, 'base64url').length,
+			snippet: body.slice(0, 200),
 		};
 		this.messages.push(message);
+		this.record('messagesAdded', message);
 		return message;
+	}
+
+	/** Puts a message into the mailbox as if it had arrived (labels INBOX + UNREAD by default). */
+	addInbound(
+		raw: string | Buffer,
+		threadId?: string,
+		options: { labelIds?: string[]; internalDate?: number } = {},
+	): GmailMessage {
+		return this.store(
+			Buffer.from(raw).toString('base64url'),
+			options.labelIds ?? ['INBOX', 'UNREAD'],
+			threadId,
+			options.internalDate,
+		);
+	}
+
+	private header(message: GmailMessage, name: string): string | undefined {
+		return rawHeader(Buffer.from(message.raw, 'base64url'))(name);
+	}
+
+	/** The subset of Gmail's search syntax the tests use: after:, before:, from:, to:, subject:, rfc822msgid:, label:, -label:, words. */
+	private matches(message: GmailMessage, q: string): boolean {
+		const terms = q.match(/-?\w+:("[^"]*"|\S+)|"[^"]*"|\S+/g) ?? [];
+		const text = Buffer.from(message.raw, 'base64url').toString('utf8').toLowerCase();
+		for (const term of terms) {
+			const negate = term.startsWith('-');
+			const [key, ...rest] = (negate ? term.slice(1) : term).split(':');
+			const value = rest.join(':').replace(/^"|"$/g, '').toLowerCase();
+			let hit: boolean;
+			if (!rest.length) hit = text.includes(key.replace(/^"|"$/g, '').toLowerCase());
+			else if (key === 'after' || key === 'before') {
+				const seconds = /^\d+$/.test(value)
+					? Number(value)
+					: Date.parse(value.replace(/\//g, '-')) / 1000;
+				const at = Number(message.internalDate) / 1000;
+				hit = key === 'after' ? at > seconds : at < seconds;
+			} else if (key === 'from' || key === 'to' || key === 'subject')
+				hit = (this.header(message, key) ?? '').toLowerCase().includes(value);
+			else if (key === 'rfc822msgid')
+				hit =
+					(this.header(message, 'message-id') ?? '').toLowerCase().replace(/[<>]/g, '') ===
+					value.replace(/[<>]/g, '');
+			else if (key === 'label' || key === 'in')
+				hit = message.labelIds.some((l) => l.toLowerCase() === value);
+			else hit = text.includes(value);
+			if (hit === negate) return false;
+		}
+		return true;
+	}
+
+	private view(message: GmailMessage, format: string, metadataHeaders: string[]) {
+		const base = {
+			id: message.id,
+			threadId: message.threadId,
+			labelIds: message.labelIds,
+			historyId: message.historyId,
+			internalDate: message.internalDate,
+			sizeEstimate: message.sizeEstimate,
+		};
+		if (format === 'minimal') return base;
+		if (format === 'raw') return { ...base, snippet: message.snippet, raw: message.raw };
+		const names = metadataHeaders.map((h) => h.toLowerCase());
+		const lines = Buffer.from(message.raw, 'base64url')
+			.toString('utf8')
+			.split(/\r?\n\r?\n/)[0]
+			.replace(/\r?\n[ \t]+/g, ' ')
+			.split(/\r?\n/);
+		const headers = lines
+			.map((line) => {
+				const colon = line.indexOf(':');
+				return { name: line.slice(0, colon), value: line.slice(colon + 1).trim() };
+			})
+			.filter(
+				(h) => format !== 'metadata' || !names.length || names.includes(h.name.toLowerCase()),
+			);
+		return { ...base, snippet: message.snippet, payload: { mimeType: 'message/rfc822', headers } };
+	}
+
+	private async token(body: any, res: ServerResponse): Promise<void> {
+		const grant = body.grant_type;
+		if (grant === 'urn:ietf:params:oauth:grant-type:jwt-bearer') {
+			if (!body.assertion)
+				return send(res, 400, { error: 'invalid_grant', error_description: 'Invalid assertion' });
+			const claims = JSON.parse(
+				Buffer.from(String(body.assertion).split('.')[1], 'base64url').toString(),
+			);
+			if (claims.sub !== this.mailbox)
+				return send(res, 401, {
+					error: 'unauthorized_client',
+					error_description:
+						'Client is unauthorized to retrieve access tokens using this method, or client not authorized for any of the scopes requested.',
+				});
+			this.subjects.push(claims.sub);
+			return send(res, 200, {
+				access_token: this.issueToken(),
+				token_type: 'Bearer',
+				expires_in: 3599,
+			});
+		}
+		if (grant === 'refresh_token') {
+			const client = this.refreshTokens.get(String(body.refresh_token));
+			if (!client || client !== body.client_id)
+				return send(res, 400, {
+					error: 'invalid_grant',
+					error_description: 'Token has been expired or revoked.',
+				});
+			return send(res, 200, {
+				access_token: this.issueToken(),
+				expires_in: 3599,
+				scope: 'https://www.googleapis.com/auth/gmail.modify',
+				token_type: 'Bearer',
+			});
+		}
+		if (grant === 'authorization_code') {
+			if (!body.code || !body.client_id)
+				return send(res, 400, { error: 'invalid_request', error_description: 'Missing code' });
+			const refresh = `1//${randomBytes(16).toString('hex')}`;
+			this.refreshTokens.set(refresh, String(body.client_id));
+			return send(res, 200, {
+				access_token: this.issueToken(),
+				expires_in: 3599,
+				refresh_token: refresh,
+				scope: 'https://www.googleapis.com/auth/gmail.modify',
+				token_type: 'Bearer',
+			});
+		}
+		return send(res, 400, {
+			error: 'unsupported_grant_type',
+			error_description: `Invalid grant_type: ${grant}`,
+		});
 	}
 
 	protected async handle(
@@ -317,26 +551,7 @@ export class GmailServer extends ApiServer {
 		res: ServerResponse,
 	) {
 		const path = url.pathname;
-		if (method === 'POST' && path === '/token') {
-			if (body.grant_type !== 'urn:ietf:params:oauth:grant-type:jwt-bearer' || !body.assertion)
-				return send(res, 400, {
-					error: 'invalid_grant',
-					error_description: 'Invalid grant type or assertion',
-				});
-			const claims = JSON.parse(
-				Buffer.from(String(body.assertion).split('.')[1], 'base64url').toString(),
-			);
-			if (claims.sub !== this.mailbox)
-				return send(res, 401, {
-					error: 'unauthorized_client',
-					error_description:
-						'Client is unauthorized to retrieve access tokens using this method, or client not authorized for any of the scopes requested.',
-				});
-			const token = `ya29.${randomBytes(12).toString('hex')}`;
-			this.tokens.add(token);
-			this.subjects.push(claims.sub);
-			return send(res, 200, { access_token: token, token_type: 'Bearer', expires_in: 3599 });
-		}
+		if (method === 'POST' && path === '/token') return await this.token(body, res);
 		const token = (headers.authorization ?? '').replace(/^Bearer /, '');
 		if (!this.tokens.has(token))
 			return send(res, 401, {
@@ -350,10 +565,21 @@ export class GmailServer extends ApiServer {
 		if (!match)
 			return send(res, 404, { error: { code: 404, message: 'Not Found', status: 'NOT_FOUND' } });
 		const route = `${method} ${match[1]}`;
+		if (method === 'GET' && route !== 'GET profile') {
+			const fault = this.takeReadFault();
+			if (fault)
+				return send(
+					res,
+					fault.status,
+					fault.body ?? { error: { code: fault.status, message: 'fault', status: 'UNAVAILABLE' } },
+					fault.headers,
+				);
+		}
 		if (route === 'GET profile')
 			return send(res, 200, {
 				emailAddress: this.mailbox,
 				messagesTotal: this.messages.length,
+				threadsTotal: new Set(this.messages.map((m) => m.threadId)).size,
 				historyId: String(this.history),
 			});
 		if (route === 'POST messages/send') {
@@ -365,85 +591,111 @@ export class GmailServer extends ApiServer {
 					fault.body ?? { error: { code: fault.status, message: 'fault', status: 'UNAVAILABLE' } },
 					fault.headers,
 				);
-			if (!body.raw)
-				return send(res, 400, {
-					error: {
-						code: 400,
-						message: "Invalid value for ByteString: ''",
-						status: 'INVALID_ARGUMENT',
-					},
-				});
+			if (!body.raw) return send(res, 400, invalid("Invalid value for ByteString: ''"));
 			if (body.threadId && !this.messages.some((m) => m.threadId === body.threadId))
-				return send(res, 404, {
-					error: { code: 404, message: 'Requested entity was not found.', status: 'NOT_FOUND' },
-				});
-			const id = randomBytes(8).toString('hex');
-			const message: GmailMessage = {
-				id,
-				threadId: body.threadId ?? id,
-				labelIds: ['SENT'],
-				raw: body.raw,
-				historyId: String(++this.history),
-			};
-			this.messages.push(message);
+				return send(res, 404, notFound);
+			const message = this.store(body.raw, ['SENT'], body.threadId);
 			await this.deliver(Buffer.from(body.raw, 'base64url'), body, message.threadId);
-			return send(res, 200, { id, threadId: message.threadId, labelIds: message.labelIds });
+			return send(res, 200, {
+				id: message.id,
+				threadId: message.threadId,
+				labelIds: message.labelIds,
+			});
 		}
 		if (route === 'POST drafts') {
 			const raw = body.message?.raw;
-			if (!raw)
-				return send(res, 400, {
-					error: { code: 400, message: 'Missing draft message', status: 'INVALID_ARGUMENT' },
-				});
-			const id = randomBytes(8).toString('hex');
-			const message: GmailMessage = {
-				id,
-				threadId: body.message.threadId ?? id,
-				labelIds: ['DRAFT'],
-				raw,
-				historyId: String(++this.history),
-			};
-			this.messages.push(message);
+			if (!raw) return send(res, 400, invalid('Missing draft message'));
+			const message = this.store(raw, ['DRAFT'], body.message.threadId);
 			const draft = { id: `r${randomBytes(6).toString('hex')}`, message };
 			this.drafts.push(draft);
 			await this.deliver(Buffer.from(raw, 'base64url'), body, message.threadId);
 			return send(res, 200, {
 				id: draft.id,
-				message: { id, threadId: message.threadId, labelIds: ['DRAFT'] },
+				message: { id: message.id, threadId: message.threadId, labelIds: ['DRAFT'] },
 			});
 		}
 		if (route === 'GET messages') {
-			const label = url.searchParams.get('labelIds');
-			const list = this.messages.filter((m) => !label || m.labelIds.includes(label));
+			const labels = url.searchParams.getAll('labelIds');
+			const q = url.searchParams.get('q') ?? '';
+			const spamTrash = url.searchParams.get('includeSpamTrash') === 'true';
+			const list = this.messages
+				.filter((m) => labels.every((l) => m.labelIds.includes(l)))
+				.filter((m) => spamTrash || !m.labelIds.some((l) => l === 'SPAM' || l === 'TRASH'))
+				.filter((m) => this.matches(m, q))
+				.sort(
+					(a, b) =>
+						Number(b.internalDate) - Number(a.internalDate) ||
+						Number(b.historyId) - Number(a.historyId),
+				);
+			const { items, next } = page(list, url, 100);
 			return send(res, 200, {
-				messages: list.map((m) => ({ id: m.id, threadId: m.threadId })),
+				...(items.length
+					? { messages: items.map((m) => ({ id: m.id, threadId: m.threadId })) }
+					: {}),
+				...(next ? { nextPageToken: next } : {}),
 				resultSizeEstimate: list.length,
 			});
 		}
 		const get = /^GET messages\/([^/]+)$/.exec(route);
 		if (get) {
 			const message = this.messages.find((m) => m.id === get[1]);
-			if (!message)
-				return send(res, 404, {
-					error: { code: 404, message: 'Requested entity was not found.', status: 'NOT_FOUND' },
-				});
-			return send(res, 200, {
-				...message,
-				raw: url.searchParams.get('format') === 'raw' ? message.raw : undefined,
-			});
+			if (!message) return send(res, 404, notFound);
+			const format = url.searchParams.get('format') ?? 'full';
+			if (!['raw', 'full', 'metadata', 'minimal'].includes(format))
+				return send(
+					res,
+					400,
+					invalid(
+						`Invalid value at 'format' (type.googleapis.com/google.apps.gmail.v1.Format), "${format}"`,
+					),
+				);
+			return send(res, 200, this.view(message, format, url.searchParams.getAll('metadataHeaders')));
 		}
 		if (route === 'GET history') {
-			const start = Number(url.searchParams.get('startHistoryId'));
-			if (start < 1000)
-				return send(res, 404, {
-					error: { code: 404, message: 'Requested entity was not found.', status: 'NOT_FOUND' },
-				});
-			const added = this.messages.filter((m) => Number(m.historyId) > start);
+			const startParam = url.searchParams.get('startHistoryId');
+			if (!startParam) return send(res, 400, invalid('Missing required parameter startHistoryId'));
+			const start = Number(startParam);
+			if (!Number.isFinite(start)) return send(res, 400, invalid('Invalid startHistoryId'));
+			if (start < this.historyFloor) return send(res, 404, notFound);
+			const types = url.searchParams.getAll('historyTypes');
+			for (const type of types)
+				if (!HISTORY_TYPES[type])
+					return send(
+						res,
+						400,
+						invalid(
+							`Invalid value at 'history_types' (type.googleapis.com/google.apps.gmail.v1.ListHistoryRequest.HistoryType), "${type}"`,
+						),
+					);
+			const wanted = new Set(types.map((t) => HISTORY_TYPES[t]));
+			const label = url.searchParams.get('labelId');
+			const list = this.records.filter(
+				(r) =>
+					Number(r.id) > start &&
+					(!wanted.size || wanted.has(r.type)) &&
+					(!label || r.message.labelIds.includes(label)),
+			);
+			const { items, next } = page(list, url, 100);
+			const summary = (m: GmailMessage) => ({
+				id: m.id,
+				threadId: m.threadId,
+				labelIds: m.labelIds,
+			});
 			return send(res, 200, {
-				history: added.map((m) => ({
-					id: m.historyId,
-					messagesAdded: [{ message: { id: m.id, threadId: m.threadId, labelIds: m.labelIds } }],
-				})),
+				...(items.length
+					? {
+							history: items.map((r) => ({
+								id: r.id,
+								messages: [{ id: r.message.id, threadId: r.message.threadId }],
+								[r.type]: [
+									r.type === 'labelsAdded' || r.type === 'labelsRemoved'
+										? { message: summary(r.message), labelIds: r.labelIds }
+										: { message: summary(r.message) },
+								],
+							})),
+						}
+					: {}),
+				...(next ? { nextPageToken: next } : {}),
 				historyId: String(this.history),
 			});
 		}
@@ -456,13 +708,16 @@ export class GmailServer extends ApiServer {
 		const modify = /^POST messages\/([^/]+)\/modify$/.exec(route);
 		if (modify) {
 			const message = this.messages.find((m) => m.id === modify[1]);
-			if (!message)
-				return send(res, 404, {
-					error: { code: 404, message: 'Requested entity was not found.', status: 'NOT_FOUND' },
-				});
-			message.labelIds = [...new Set([...message.labelIds, ...(body.addLabelIds ?? [])])].filter(
-				(l) => !(body.removeLabelIds ?? []).includes(l),
+			if (!message) return send(res, 404, notFound);
+			const added = (body.addLabelIds ?? []).filter((l: string) => !message.labelIds.includes(l));
+			const removed = (body.removeLabelIds ?? []).filter((l: string) =>
+				message.labelIds.includes(l),
 			);
+			message.labelIds = [...new Set([...message.labelIds, ...added])].filter(
+				(l) => !removed.includes(l),
+			);
+			if (added.length) this.record('labelsAdded', message, added);
+			if (removed.length) this.record('labelsRemoved', message, removed);
 			return send(res, 200, {
 				id: message.id,
 				threadId: message.threadId,
@@ -470,5 +725,20 @@ export class GmailServer extends ApiServer {
 			});
 		}
 		return send(res, 404, { error: { code: 404, message: 'Not Found', status: 'NOT_FOUND' } });
+	}
+
+	private readFaults: Fault[] = [];
+
+	/** Answers the next read requests (list, get, history) with this fault. */
+	failNextRead(fault: Fault): void {
+		this.readFaults.push({ count: 1, ...fault });
+	}
+
+	private takeReadFault(): Fault | undefined {
+		const fault = this.readFaults[0];
+		if (!fault) return undefined;
+		fault.count = (fault.count ?? 1) - 1;
+		if (fault.count <= 0) this.readFaults.shift();
+		return fault;
 	}
 }
