@@ -1,12 +1,12 @@
 /** Small helpers for the mail tests that run inside real n8n (test/n8n/inbox*.test.ts, send*.test.ts). */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { ExecutionRecord, N8n, WorkflowNode } from '../harness/n8n';
-import { REPO_ROOT, freePort, nodeBinary, readJson, sleep } from '../harness/n8n';
+import { freePort, nodeBinary, sleep } from '../harness/n8n';
 import { NODE_PREFIX } from '../harness/shared';
 
 export async function createCredential(
@@ -134,22 +134,9 @@ export async function waitForEmails(
 	);
 }
 
-/**
- * The tarball the jest global setup packed, so a second n8n can install the same build: the newest
- * one under .cache/pack (the harness packs into a folder per run).
- */
+/** The tarball the jest global setup packed, so a second n8n installs the same build. */
 export function packedTarball(): string | undefined {
-	if (process.env.N8N_TEST_TARBALL) return process.env.N8N_TEST_TARBALL;
-	const { version } = readJson<{ version: string }>(join(REPO_ROOT, 'package.json'));
-	const name = `n8n-nodes-support-email-${version}.tgz`;
-	const root = join(REPO_ROOT, '.cache/pack');
-	if (!existsSync(root)) return undefined;
-	const candidates = [
-		join(root, name),
-		...readdirSync(root).map((dir) => join(root, dir, name)),
-	].filter((path) => existsSync(path));
-	candidates.sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
-	return candidates[0];
+	return process.env.N8N_TEST_TARBALL;
 }
 
 let counter = 0;
