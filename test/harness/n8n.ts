@@ -302,7 +302,7 @@ export class N8n {
 	}
 
 	private async setupOwnerAndApiKey(): Promise<void> {
-		const setup = await fetch(`${this.baseUrl}/rest/owner/setup`, {
+		const setup = await fetchOnce(`${this.baseUrl}/rest/owner/setup`, {
 			method: 'POST',
 			headers: { 'content-type': 'application/json', 'browser-id': BROWSER_ID },
 			body: JSON.stringify(OWNER),
@@ -310,7 +310,7 @@ export class N8n {
 		let authResponse = setup;
 		if (setup.status === 400 && /already/i.test(await setup.clone().text())) {
 			// A kept user folder (npm start) already has its owner: log in instead.
-			authResponse = await fetch(`${this.baseUrl}/rest/login`, {
+			authResponse = await fetchOnce(`${this.baseUrl}/rest/login`, {
 				method: 'POST',
 				headers: { 'content-type': 'application/json', 'browser-id': BROWSER_ID },
 				body: JSON.stringify({ emailOrLdapLoginId: OWNER.email, password: OWNER.password }),
@@ -532,7 +532,7 @@ export class N8n {
 	}
 
 	async webhook(path: string, body: unknown, method = 'POST'): Promise<Response> {
-		return await fetch(`${this.baseUrl}/webhook/${path}`, {
+		return await fetchOnce(`${this.baseUrl}/webhook/${path}`, {
 			method,
 			headers: { 'content-type': 'application/json' },
 			body: JSON.stringify(body),
@@ -652,20 +652,23 @@ export async function ensureN8nInstalled(version: string): Promise<string> {
 }
 
 /**
- * fetch, with one more try for a read whose kept-alive connection the server had just closed
- * ("other side closed"), which happens on a loaded machine. Writes are never repeated.
+ * fetch for the harness. n8n closes idle kept-alive connections after a few seconds, and on a loaded
+ * machine a request can meet a connection that is just being closed ("other side closed"). A write
+ * therefore always goes on a fresh connection (never repeated: it may have been acted on); a read
+ * gets one more try.
  */
-async function fetchOnce(url: string, init: RequestInit): Promise<Response> {
+export async function fetchOnce(url: string, init: RequestInit = {}): Promise<Response> {
+	const method = (init.method ?? 'GET').toUpperCase();
+	if (method !== 'GET' && method !== 'HEAD') {
+		const headers = new Headers(init.headers);
+		headers.set('connection', 'close');
+		return await fetch(url, { ...init, headers });
+	}
 	try {
 		return await fetch(url, init);
 	} catch (error) {
-		const method = (init.method ?? 'GET').toUpperCase();
 		const code = ((error as { cause?: { code?: string } }).cause ?? {}).code;
-		if (
-			(method === 'GET' || method === 'HEAD') &&
-			(code === 'UND_ERR_SOCKET' || code === 'ECONNRESET')
-		)
-			return await fetch(url, init);
+		if (code === 'UND_ERR_SOCKET' || code === 'ECONNRESET') return await fetch(url, init);
 		throw error;
 	}
 }
