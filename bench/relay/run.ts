@@ -9,7 +9,10 @@
  *
  * Options (environment): BENCH_ONLY=n8n|fanout, BENCH_RUNS (200), BENCH_SUBSCRIBERS (1000),
  * BENCH_WORKFLOWS (100), BENCH_RATE (5000), BENCH_SECONDS (30), BENCH_SUBSCRIBER_PROCESSES (2),
- * BENCH_BATCH (200) and BENCH_FLUSH_MS (50) (ingest batching, the hook's defaults),
+ * BENCH_BATCH (200) and BENCH_FLUSH_MS (50) (ingest batching, the hook's defaults), BENCH_SLICE_MS
+ * (1000: the fan-out feed alternates between the floor and the relay in slices this long, both
+ * servers and their subscribers up all along, so other load on the host falls on both alike),
+ * BENCH_SERVER_NODE_ARGS (extra Node flags for the two servers, e.g. --cpu-prof),
  * N8N_TEST_VERSION (n8n version, as for the tests). Results also go to
  * test-results/bench-relay.json.
  */
@@ -21,6 +24,7 @@ import { runOverhead } from './n8n-overhead';
 import type { OverheadResult } from './n8n-overhead';
 import { runFanout } from './fanout';
 import type { FanoutResult } from './fanout';
+import { LATENCY_CAP_MS } from './subscribers';
 
 const int = (name: string, fallback: number) => {
 	const value = Number(process.env[name] ?? fallback);
@@ -86,20 +90,24 @@ async function main(): Promise<void> {
 				` (${fmt(perSubscriber, 0)} events/s per subscriber, ${fmt((options.subscribers * options.eventsPerSecond) / options.workflows, 0)} deliveries/s;` +
 				` ingest batches of up to ${options.batch} events, at least every ${options.flushMs} ms)`,
 		);
-		const floor = await runFanout('floor', options, log);
-		const relay = await runFanout('relay', options, log);
+		const { floor, relay } = await runFanout(
+			{ ...options, sliceMs: int('BENCH_SLICE_MS', 1000) },
+			log,
+		);
 		results.fanout = { floor, relay };
 		log(
-			`                     sent   delivered   lost  dup  lagged  p50 ms  p99 ms  max ms  peak RSS MB  CPU s`,
+			`                     sent   delivered   lost  dup  lagged  p50 ms  p99 ms  max ms  peak RSS MB  CPU s: server  subscribers  feeder`,
 		);
 		for (const r of [floor, relay]) {
 			log(
-				`  ${r.target === 'floor' ? 'bare ws floor' : 'relay        '}  ${String(r.sent).padStart(7)}  ${String(r.delivered).padStart(10)}  ${String(r.lost).padStart(5)}  ${String(r.duplicates).padStart(3)}  ${String(r.lagged).padStart(6)}  ${fmt(r.p50Ms).padStart(6)}  ${fmt(r.p99Ms).padStart(6)}  ${fmt(r.maxMs).padStart(6)}  ${fmt(r.peakRssMb, 1).padStart(11)}  ${fmt(r.serverCpuSeconds, 1).padStart(5)}`,
+				`  ${r.target === 'floor' ? 'bare ws floor' : 'relay        '}  ${String(r.sent).padStart(7)}  ${String(r.delivered).padStart(10)}  ${String(r.lost).padStart(5)}  ${String(r.duplicates).padStart(3)}  ${String(r.lagged).padStart(6)}  ${fmt(r.p50Ms).padStart(6)}  ${fmt(r.p99Ms).padStart(6)}  ${fmt(r.maxMs).padStart(6)}  ${fmt(r.peakRssMb, 1).padStart(11)}  ${fmt(r.serverCpuSeconds, 1).padStart(13)}  ${fmt(r.subscriberCpuSeconds, 1).padStart(11)}  ${fmt(r.feederCpuSeconds, 1).padStart(6)}`,
 			);
 			if (r.errors.length) log(`    errors: ${r.errors.slice(0, 5).join('; ')}`);
 		}
 		const ratioP99 = relay.p99Ms / floor.p99Ms;
-		const okRatio = ratioP99 <= 2;
+		// A p99 at the histogram's ceiling is only a lower bound: the ratio of two is not a result.
+		const capped = floor.p99Ms >= LATENCY_CAP_MS || relay.p99Ms >= LATENCY_CAP_MS;
+		const okRatio = !capped && ratioP99 <= 2;
 		const okAbsolute = relay.p99Ms < 50;
 		const okLost = relay.lost === 0;
 		failed ||= !(okRatio && okAbsolute && okLost);
@@ -107,7 +115,10 @@ async function main(): Promise<void> {
 			`  achieved feed rate: floor ${fmt(floor.achievedEventsPerSecond, 0)} events/s, relay ${fmt(relay.achievedEventsPerSecond, 0)} events/s`,
 		);
 		log(
-			`  relay/floor: p50 ${fmt(relay.p50Ms / floor.p50Ms)}x, p99 ${fmt(ratioP99)}x (target <= 2)  ${verdict(okRatio)}`,
+			`  relay/floor: p50 ${fmt(relay.p50Ms / floor.p50Ms)}x, p99 ${fmt(ratioP99)}x (target <= 2)  ${verdict(okRatio)}` +
+				(capped
+					? ` (not measured: a p99 reached the ${fmt(LATENCY_CAP_MS / 1000, 0)} s histogram ceiling, the host is saturated)`
+					: ''),
 		);
 		log(`  relay p99 ${fmt(relay.p99Ms)} ms (target < 50 ms)  ${verdict(okAbsolute)}`);
 		log(`  relay lost events: ${relay.lost} (target 0)  ${verdict(okLost)}`);

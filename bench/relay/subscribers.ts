@@ -29,6 +29,8 @@ export interface SubscriberReport {
 	lagged: number;
 	reconnects: number;
 	errors: string[];
+	/** CPU time (user + system) this subscriber process spent between start and report. */
+	cpuSeconds: number;
 }
 
 const nowUs = () => (performance.timeOrigin + performance.now()) * 1000;
@@ -126,6 +128,7 @@ class Subscriber {
 const subscribers: Subscriber[] = [];
 let report: SubscriberReport;
 let histogram: Uint32Array;
+let cpuAtStart: NodeJS.CpuUsage | undefined;
 
 process.on('message', (message: { cmd: string; job?: SubscriberJob }) => {
 	if (message.cmd === 'start' && message.job) {
@@ -140,7 +143,9 @@ process.on('message', (message: { cmd: string; job?: SubscriberJob }) => {
 			lagged: 0,
 			reconnects: 0,
 			errors: [],
+			cpuSeconds: 0,
 		};
+
 		subscribers.length = 0;
 		for (const topic of job.topics) subscribers.push(new Subscriber(job, topic, report, histogram));
 		// Connect in small waves: a thousand handshakes at once only measures the accept queue.
@@ -149,7 +154,11 @@ process.on('message', (message: { cmd: string; job?: SubscriberJob }) => {
 				await Promise.all(subscribers.slice(i, i + 50).map((s) => s.connect()));
 			}
 		})().then(
-			() => process.send?.({ cmd: 'connected' }),
+			() => {
+				// CPU is counted from here: the feed and the drain, not the handshakes.
+				cpuAtStart = process.cpuUsage();
+				process.send?.({ cmd: 'connected' });
+			},
 			(error: unknown) => process.send?.({ cmd: 'failed', error: String(error) }),
 		);
 	} else if (message.cmd === 'count') {
@@ -170,6 +179,8 @@ process.on('message', (message: { cmd: string; job?: SubscriberJob }) => {
 			if (count) sparse.push(bucket, count);
 		});
 		report.histogram = sparse;
+		const cpu = process.cpuUsage(cpuAtStart);
+		report.cpuSeconds = (cpu.user + cpu.system) / 1e6;
 		process.send?.({ cmd: 'report', report });
 	} else if (message.cmd === 'exit') {
 		process.exit(0);
@@ -177,3 +188,5 @@ process.on('message', (message: { cmd: string; job?: SubscriberJob }) => {
 });
 
 export const LATENCY_BUCKET_US = BUCKET_US;
+/** Deliveries slower than this land in the last bucket: a percentile there is a floor, not a value. */
+export const LATENCY_CAP_MS = ((BUCKETS - 1) * BUCKET_US) / 1000;

@@ -5,7 +5,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { TokenScope } from './config';
 import { Access } from './auth';
-import type { EventStore } from './store';
+import type { EventScope, EventStore } from './store';
 import type { ExecutionStates } from './state';
 import type { Ingest } from './ingest';
 import type { RelayMetrics } from './metrics';
@@ -167,7 +167,7 @@ export async function route(
 		}
 		if (method === 'GET' && action === 'logs') {
 			if (!visible) return { name, reply: NOT_FOUND };
-			return { name, reply: await logs(ctx, url, (e) => e.workflowId === id) };
+			return { name, reply: await logs(ctx, url, (e) => e.workflowId === id, { workflowId: id }) };
 		}
 		if (method === 'POST' && ['execute', 'pause', 'resume'].includes(action)) {
 			if (!Access.canSee(scope, id)) return { name, reply: NOT_FOUND };
@@ -185,7 +185,7 @@ export async function route(
 	}
 	if (method === 'GET' && action === 'logs') {
 		if (!workflowId) return { name, reply: NOT_FOUND };
-		return { name, reply: await logs(ctx, url, (e) => e.executionId === id) };
+		return { name, reply: await logs(ctx, url, (e) => e.executionId === id, { executionId: id }) };
 	}
 	if (method === 'POST' && action === 'cancel') {
 		if (!workflowId && !(ctx.control && scope.workflows === '*')) return { name, reply: NOT_FOUND };
@@ -217,11 +217,12 @@ async function logs(
 	ctx: RouteContext,
 	url: URL,
 	filter: (event: Envelope) => boolean,
+	where: EventScope,
 ): Promise<Reply> {
 	const cursor = url.searchParams.get('cursor') ?? undefined;
 	const limitRaw = Number(url.searchParams.get('limit') ?? 100);
 	const limit = Number.isInteger(limitRaw) && limitRaw > 0 ? Math.min(limitRaw, MAX_PAGE) : 100;
-	const read = await ctx.store.readAfter(cursor, filter, limit);
+	const read = await ctx.store.readAfter(cursor, filter, limit, where);
 	if (!read.ok) {
 		return {
 			status: 410,

@@ -10,6 +10,11 @@ export type ReadResult =
 	| { ok: true; events: Envelope[]; head: string; more: boolean }
 	| { ok: false; reason: 'cursor-expired' | 'epoch-changed' | 'cursor-invalid'; head: string };
 
+export interface EventScope {
+	workflowId?: string;
+	executionId?: string;
+}
+
 export interface AppendResult {
 	stored: Envelope[];
 	duplicates: number;
@@ -21,17 +26,26 @@ export interface EventStore {
 	start(): Promise<void>;
 	stop(): Promise<void>;
 	append(drafts: EventDraft[]): Promise<AppendResult>;
-	/** Events after `cursor` (exclusive) that pass `filter`, oldest first, at most `limit`. */
+	/**
+	 * Events after `cursor` (exclusive) that pass `filter`, oldest first, at most `limit`. `where`
+	 * (optional) narrows the events to one workflow or execution before `filter` sees them, so a
+	 * store can skip the others cheaply.
+	 */
 	readAfter(
 		cursor: string | undefined,
 		filter: (event: Envelope) => boolean,
 		limit: number,
+		where?: EventScope,
 	): Promise<ReadResult>;
 	/** The cursor of the newest event (or of the empty store). */
 	head(): string;
 	/** Compares two cursors of this epoch: <0, 0, >0. */
 	compare(a: string, b: string): number;
-	onEvents(listener: (events: Envelope[]) => void): void;
+	/**
+	 * New events, oldest first. `texts`, when the store has them, are the events serialised
+	 * (`JSON.stringify(event)`, same order), so a listener need not serialise them again.
+	 */
+	onEvents(listener: (events: Envelope[], texts?: string[]) => void): void;
 	stats(): { events: number; executions: number };
 	/** False while the store cannot take events (e.g. Redis is unreachable). */
 	ready?(): boolean;
@@ -42,9 +56,17 @@ export interface EventStore {
 	sync?(cursor: string): Promise<void>;
 }
 
+/**
+ * One retained event: its serialised form plus the fields lookups need. A string per event rather
+ * than the event's object graph keeps the heap small and the garbage collector's work low when a
+ * hundred thousand events are held for resuming.
+ */
 interface Stored {
 	position: number;
-	event: Envelope;
+	id: string;
+	workflowId: string;
+	executionId: string;
+	text: string;
 }
 
 export class MemoryStore implements EventStore {
@@ -55,7 +77,7 @@ export class MemoryStore implements EventStore {
 	private lastPosition = 0;
 	private readonly seqByExecution = new Map<string, number>();
 	private readonly seenIds = new Map<string, number>();
-	private readonly listeners: Array<(events: Envelope[]) => void> = [];
+	private readonly listeners: Array<(events: Envelope[], texts: string[]) => void> = [];
 
 	constructor(
 		private readonly retentionEvents: number,
@@ -65,7 +87,7 @@ export class MemoryStore implements EventStore {
 	async start(): Promise<void> {}
 	async stop(): Promise<void> {}
 
-	onEvents(listener: (events: Envelope[]) => void): void {
+	onEvents(listener: (events: Envelope[], texts?: string[]) => void): void {
 		this.listeners.push(listener);
 	}
 
@@ -83,6 +105,7 @@ export class MemoryStore implements EventStore {
 
 	async append(drafts: EventDraft[]): Promise<AppendResult> {
 		const stored: Envelope[] = [];
+		const texts: string[] = [];
 		let duplicates = 0;
 		const ts = new Date().toISOString();
 		for (const draft of drafts) {
@@ -101,12 +124,20 @@ export class MemoryStore implements EventStore {
 				cursor: encodeCursor(this.epoch, String(position)),
 				ts,
 			};
-			this.log.push({ position, event });
+			const text = JSON.stringify(event);
+			this.log.push({
+				position,
+				id: draft.id,
+				workflowId: draft.workflowId,
+				executionId: draft.executionId,
+				text,
+			});
 			this.seenIds.set(draft.id, position);
 			stored.push(event);
+			texts.push(text);
 		}
 		this.evict();
-		if (stored.length) for (const listener of this.listeners) listener(stored);
+		if (stored.length) for (const listener of this.listeners) listener(stored, texts);
 		return { stored, duplicates };
 	}
 
@@ -114,7 +145,7 @@ export class MemoryStore implements EventStore {
 		let live = this.log.length - this.start0;
 		while (live > this.retentionEvents) {
 			const dropped = this.log[this.start0];
-			this.seenIds.delete(dropped.event.id);
+			this.seenIds.delete(dropped.id);
 			this.start0++;
 			live--;
 		}
@@ -134,6 +165,7 @@ export class MemoryStore implements EventStore {
 		cursor: string | undefined,
 		filter: (event: Envelope) => boolean,
 		limit: number,
+		where?: EventScope,
 	): Promise<ReadResult> {
 		const head = this.head();
 		let after = 0;
@@ -155,7 +187,10 @@ export class MemoryStore implements EventStore {
 		// Positions are dense, so the first candidate's index is known.
 		let index = this.start0 + Math.max(0, after - oldest + 1);
 		for (; index < this.log.length; index++) {
-			const { event } = this.log[index];
+			const record = this.log[index];
+			if (where?.workflowId !== undefined && record.workflowId !== where.workflowId) continue;
+			if (where?.executionId !== undefined && record.executionId !== where.executionId) continue;
+			const event = JSON.parse(record.text) as Envelope;
 			if (!filter(event)) continue;
 			if (events.length === limit) return { ok: true, events, head, more: true };
 			events.push(event);

@@ -58,7 +58,7 @@ export class StreamHub {
 			handleProtocols: (protocols) =>
 				protocols.has(STREAM_SUBPROTOCOL) ? STREAM_SUBPROTOCOL : false,
 		});
-		store.onEvents((events) => this.fanOut(events));
+		store.onEvents((events, texts) => this.fanOut(events, texts));
 	}
 
 	get size(): number {
@@ -129,11 +129,15 @@ export class StreamHub {
 			heartbeatMs: this.options.heartbeatMs,
 		});
 		const filter = (event: Envelope) => this.matches(client.scope, event);
+		const where =
+			client.scope.kind === 'workflow'
+				? { workflowId: client.scope.id }
+				: { executionId: client.scope.id };
 		if (cursor === undefined) {
 			this.sendSnapshot(client);
 		} else {
 			await this.store.sync?.(cursor);
-			let read = await this.store.readAfter(cursor, filter, REPLAY_PAGE);
+			let read = await this.store.readAfter(cursor, filter, REPLAY_PAGE, where);
 			if (!read.ok) {
 				this.send(client, { type: 'reset', reason: read.reason, cursor: read.head });
 				this.sendSnapshot(client);
@@ -147,7 +151,7 @@ export class StreamHub {
 						this.sendEvent(client, event);
 					}
 					if (!read.more || client.closed) break;
-					read = await this.store.readAfter(client.lastCursor, filter, REPLAY_PAGE);
+					read = await this.store.readAfter(client.lastCursor, filter, REPLAY_PAGE, where);
 					if (!read.ok) break;
 				}
 				if (read.ok && this.store.compare(read.head, client.lastCursor) > 0) {
@@ -191,20 +195,23 @@ export class StreamHub {
 		if (advanceCursor) client.lastCursor = head;
 	}
 
-	private fanOut(events: Envelope[]): void {
+	private fanOut(events: Envelope[], texts?: string[]): void {
 		let sent = 0;
 		// A subscriber that gets several events of one batch gets them in one write: its socket is
 		// corked for the length of this call (an ingest batch), then flushed.
 		const corked = new Set<CorkableSocket>();
 		try {
-			for (const event of events) {
+			for (let i = 0; i < events.length; i++) {
+				const event = events[i];
 				const byWorkflow = this.byScope.get(`workflow:${event.workflowId}`);
 				const byExecution = this.byScope.get(`execution:${event.executionId}`);
 				if (!byWorkflow && !byExecution) continue;
-				// One serialisation per event, whatever the number of subscribers.
-				let text: string | undefined;
-				let delivered = false;
-				for (const group of [byWorkflow, byExecution]) {
+				// One serialisation and one UTF-8 encoding per event, whatever the number of
+				// subscribers: every socket is handed the same bytes.
+				let payload: Buffer | undefined;
+				let delivered = 0;
+				for (let g = 0; g < 2; g++) {
+					const group = g === 0 ? byWorkflow : byExecution;
 					if (!group) continue;
 					for (const client of group) {
 						if (client.closed) continue;
@@ -218,14 +225,12 @@ export class StreamHub {
 							socket.cork();
 							corked.add(socket);
 						}
-						text ??= JSON.stringify({ type: 'event', event } satisfies ServerMessage);
-						if (this.sendEvent(client, event, text)) {
-							sent++;
-							delivered = true;
-						}
+						payload ??= Buffer.from(eventMessage(event, texts?.[i]), 'utf8');
+						if (this.sendEvent(client, event, payload)) delivered++;
 					}
 				}
 				if (delivered) {
+					sent += delivered;
 					this.metrics.ingestToSend.observe((Date.now() - Date.parse(event.ts)) / 1000);
 				}
 			}
@@ -236,17 +241,17 @@ export class StreamHub {
 	}
 
 	/** Sends one event (pre-serialised when fanned out); false when the client lagged instead. */
-	private sendEvent(client: Client, event: Envelope, text?: string): boolean {
+	private sendEvent(client: Client, event: Envelope, payload?: Buffer): boolean {
 		if (client.closed || client.ws.readyState !== WebSocket.OPEN) return false;
 		if (client.ws.bufferedAmount > this.options.clientBufferBytes) {
 			this.lag(client);
 			return false;
 		}
-		if (text === undefined) {
+		if (payload === undefined) {
 			this.send(client, { type: 'event', event });
 			this.metrics.ingestToSend.observe((Date.now() - Date.parse(event.ts)) / 1000);
 		} else {
-			client.ws.send(text);
+			client.ws.send(payload, TEXT_FRAME);
 		}
 		client.lastCursor = event.cursor;
 		return true;
@@ -311,6 +316,16 @@ export class StreamHub {
 		const group = this.byScope.get(key);
 		if (group?.delete(client) && !group.size) this.byScope.delete(key);
 	}
+}
+
+/** A pre-encoded message still goes out as a text frame (browsers would get a Blob otherwise). */
+const TEXT_FRAME = { binary: false } as const;
+
+/** `{"type":"event","event":...}` from the store's serialisation of the event when it has one. */
+function eventMessage(event: Envelope, text: string | undefined): string {
+	return text === undefined
+		? JSON.stringify({ type: 'event', event } satisfies ServerMessage)
+		: `{"type":"event","event":${text}}`;
 }
 
 function scopeKey(scope: StreamScope): string {
