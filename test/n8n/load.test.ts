@@ -11,7 +11,8 @@ interface PackageJson {
  * The `name` of every node / credential class the built files of the package's `n8n` section export,
  * read in a plain Node process, as n8n itself requires them.
  */
-function declaredNames(files: string[]): string[] {
+function declaredNames(files: string[], n8nVersion = '0'): string[] {
+	const hitl = Number(n8nVersion.split('.')[0]) >= 2;
 	const script = `
 		const out = [];
 		for (const file of ${JSON.stringify(files)}) {
@@ -22,6 +23,13 @@ function declaredNames(files: string[]): string[] {
 			out.push(instance.description.name);
 			// n8n registers a "<name>Tool" variant of every node that is usable as an AI agent tool.
 			if (instance.description.usableAsTool) out.push(instance.description.name + 'Tool');
+			// n8n 2.x also registers a "<name>HitlTool" (human-in-the-loop tool for AI agents) for every
+			// node with webhooks and a "sendAndWait" operation (n8n/dist/tool-generation/hitl-tools.js).
+			const sendAndWait = (instance.description.properties || []).some(
+				(p) => p.name === 'operation' && (p.options || []).some((o) => o.value === 'sendAndWait'),
+			);
+			if (${hitl} && sendAndWait && (instance.description.webhooks || []).length > 0)
+				out.push(instance.description.name + 'HitlTool');
 		}
 		process.stdout.write(JSON.stringify(out));`;
 	return JSON.parse(
@@ -34,7 +42,9 @@ describe('the package in real n8n', () => {
 	const pkg = readJson<PackageJson>(join(REPO_ROOT, 'package.json'));
 
 	it('n8n lists every node of the package.json n8n section under n8n-nodes-support-email.*', async () => {
-		const expected = declaredNames(pkg.n8n.nodes).map((name) => `${NODE_PREFIX}.${name}`);
+		const expected = declaredNames(pkg.n8n.nodes, n8n.version).map(
+			(name) => `${NODE_PREFIX}.${name}`,
+		);
 		expect(expected).toEqual(
 			expect.arrayContaining([`${NODE_PREFIX}.supportEmail`, `${NODE_PREFIX}.supportEmailTool`]),
 		);
