@@ -93,7 +93,69 @@ function isHidden(element: Element): boolean {
 	)
 		return true;
 	const style = attribs.style;
-	return style !== undefined && HIDDEN_STYLE.test(style);
+	if (style !== undefined && HIDDEN_STYLE.test(style)) return true;
+	return coloredLikeBackground(element);
+}
+
+/**
+ * Text in the colour of its background (white on white is the usual trick to hide instructions
+ * for an AI): its own `color` (style or `<font color>`) against the nearest background set on it
+ * or an ancestor (style `background(-color)` or `bgcolor`), else the white page mail clients show.
+ */
+function coloredLikeBackground(element: Element): boolean {
+	const color = cssColor(styleValue(element.attribs.style, 'color') ?? element.attribs.color);
+	if (!color) return false;
+	for (let node: Element | null = element; node; node = parentElement(node)) {
+		const style = node.attribs.style;
+		const background = cssColor(
+			styleValue(style, 'background-color') ??
+				styleValue(style, 'background')
+					?.split(/\s+/)
+					.find((part) => cssColor(part)) ??
+				node.attribs.bgcolor,
+		);
+		if (background) return background === color;
+	}
+	return color === '#ffffff';
+}
+
+function parentElement(element: Element): Element | null {
+	const parent = element.parent;
+	return parent && isTag(parent) ? parent : null;
+}
+
+function styleValue(style: string | undefined, property: string): string | undefined {
+	if (!style) return undefined;
+	for (const declaration of style.split(';')) {
+		const colon = declaration.indexOf(':');
+		if (colon < 0) continue;
+		if (declaration.slice(0, colon).trim().toLowerCase() === property)
+			return declaration
+				.slice(colon + 1)
+				.replace(/!important/i, '')
+				.trim();
+	}
+	return undefined;
+}
+
+const NAMED_COLORS: Record<string, string> = { white: '#ffffff', black: '#000000' };
+
+/** A colour as #rrggbb, for the forms mail uses (#rgb, #rrggbb, rgb()/rgba() opaque, white/black). */
+function cssColor(value: string | undefined): string | undefined {
+	if (!value) return undefined;
+	const v = value.trim().toLowerCase();
+	if (NAMED_COLORS[v]) return NAMED_COLORS[v];
+	let m = /^#([0-9a-f]{3})$/.exec(v);
+	if (m) return `#${[...m[1]].map((c) => c + c).join('')}`;
+	m = /^#([0-9a-f]{6})$/.exec(v);
+	if (m) return `#${m[1]}`;
+	m = /^rgba?\(\s*(\d+)\s*,\s*(\d+)\s*,\s*(\d+)\s*(?:,\s*(1|1\.0+|100%)\s*)?\)$/.exec(v);
+	if (m)
+		return `#${m
+			.slice(1, 4)
+			.map((n) => Math.min(255, Number(n)).toString(16).padStart(2, '0'))
+			.join('')}`;
+	return undefined;
 }
 
 function isQuoteContainer(element: Element): boolean {

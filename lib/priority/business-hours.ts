@@ -81,6 +81,15 @@ export class BusinessCalendar {
 		name: string;
 	}>;
 	private readonly closuresByYear = new Map<number, Closure[]>();
+	/**
+	 * Per local day (keyed by its start, epoch ms): its open spans and the next day. The node keeps one
+	 * calendar per execution, so a 1,000-email run computes each day once instead of per email (luxon's
+	 * zone arithmetic is the costly part). Bounded; the calendar is immutable, so entries never go stale.
+	 */
+	/** Starts (epoch ms, sorted) of the local days seen, and each day with the day before it. */
+	private readonly dayStarts: number[] = [];
+	private readonly localDays = new Map<number, { day: DateTime; before: DateTime }>();
+	private readonly days = new Map<number, { spans: Array<[number, number]>; next: DateTime }>();
 	private readonly hoursField: string;
 
 	constructor(config: CalendarConfig) {
@@ -127,11 +136,12 @@ export class BusinessCalendar {
 		}
 		let remaining = Math.round(minutes * 60_000);
 		const from = toDateTime(start).toMillis();
-		let day = DateTime.fromMillis(from, { zone: this.timeZone }).startOf('day');
 		// The day before too: an overnight interval that began yesterday may still be open.
-		day = day.minus({ days: 1 });
-		for (let i = 0; i <= MAX_DAYS; i++, day = day.plus({ days: 1 })) {
-			for (const [spanStart, spanEnd] of this.daySpans(day)) {
+		let day = this.dayBefore(from);
+		for (let i = 0; i <= MAX_DAYS; i++) {
+			const { spans, next } = this.day(day);
+			day = next;
+			for (const [spanStart, spanEnd] of spans) {
 				const s = Math.max(spanStart, from);
 				if (spanEnd <= s) continue;
 				if (spanEnd - s >= remaining) {
@@ -177,10 +187,56 @@ export class BusinessCalendar {
 	/** Open spans (epoch ms) of every local day touching [from, to). */
 	private openSpans(from: number, to: number): Array<[number, number]> {
 		const spans: Array<[number, number]> = [];
-		let day = DateTime.fromMillis(from, { zone: this.timeZone }).startOf('day').minus({ days: 1 });
-		for (let i = 0; day.toMillis() < to && i <= MAX_DAYS * 10; i++, day = day.plus({ days: 1 }))
-			spans.push(...this.daySpans(day));
+		let day = this.dayBefore(from);
+		for (let i = 0; day.toMillis() < to && i <= MAX_DAYS * 10; i++) {
+			const info = this.day(day);
+			spans.push(...info.spans);
+			day = info.next;
+		}
 		return spans;
+	}
+
+	/**
+	 * The start of the local day before the one `instant` falls on. Days already seen are found by a
+	 * binary search over their starts (no time-zone arithmetic); a new day costs one luxon lookup.
+	 */
+	private dayBefore(instant: number): DateTime {
+		const starts = this.dayStarts;
+		let lo = 0;
+		let hi = starts.length - 1;
+		while (lo <= hi) {
+			const mid = (lo + hi) >> 1;
+			if (starts[mid] <= instant) lo = mid + 1;
+			else hi = mid - 1;
+		}
+		if (hi >= 0) {
+			const known = this.localDays.get(starts[hi])!;
+			if (instant < this.day(known.day).next.toMillis()) return known.before;
+		}
+		const day = DateTime.fromMillis(instant, { zone: this.timeZone }).startOf('day');
+		if (starts.length >= 50_000) {
+			starts.length = 0;
+			this.localDays.clear();
+		}
+		const start = day.toMillis();
+		const known = { day, before: day.minus({ days: 1 }) };
+		if (!this.localDays.has(start)) {
+			this.localDays.set(start, known);
+			starts.splice(hi + 1, 0, start);
+		}
+		return known.before;
+	}
+
+	/** A local day's open spans and the day after it, computed once per day (see `days`). */
+	private day(day: DateTime): { spans: Array<[number, number]>; next: DateTime } {
+		const key = day.toMillis();
+		let info = this.days.get(key);
+		if (!info) {
+			if (this.days.size >= 50_000) this.days.clear();
+			info = { spans: this.daySpans(day), next: day.plus({ days: 1 }) };
+			this.days.set(key, info);
+		}
+		return info;
 	}
 
 	/** Open spans (epoch ms) of one local day's intervals, minus holidays. */

@@ -27,26 +27,58 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 	const items = this.getInputData();
 	const outputs: INodeExecutionData[][] = OUTPUT_LEVELS.map(() => []);
 	const calendars = new Map<string, BusinessCalendar>();
+	const perRun = perRunCache();
+	// getNode() returns a deep copy in n8n: read the raw parameters once.
+	const rawParameters = this.getNode().parameters;
+	// A parameter without an expression (n8n marks those with a leading "=") is the same for every item.
+	const staticParameters = new Map<string, boolean>();
+	const isStatic = (name: string) => {
+		let result = staticParameters.get(name);
+		if (result === undefined) {
+			result = !JSON.stringify(rawParameters[name] ?? null).includes('"=');
+			staticParameters.set(name, result);
+		}
+		return result;
+	};
+	// Parameters without an expression are the same for every item: read (and parse) them once per
+	// run. Reading every parameter per item cost more than the routing itself on 1,000-email runs.
+	const parameter = (name: string, itemIndex: number, fallback: unknown) =>
+		isStatic(name)
+			? perRun(name, () => this.getNodeParameter(name, itemIndex, fallback))
+			: this.getNodeParameter(name, itemIndex, fallback);
+	const rulesOf = (itemIndex: number) =>
+		isStatic('rules')
+			? perRun('parsed rules', () => readRules(parameter('rules', 0, {}) as RulesParameter))
+			: readRules(parameter('rules', itemIndex, {}) as RulesParameter);
+	const policiesOf = (itemIndex: number) => {
+		const read = () =>
+			readPolicies(
+				((parameter('slaPolicies', itemIndex, {}) as IDataObject).policy ??
+					[]) as PolicyParameter[],
+			);
+		return isStatic('slaPolicies') ? perRun('parsed policies', read) : read();
+	};
+	const calendarOf = (itemIndex: number) =>
+		CALENDAR_PARAMETERS.every((name) => isStatic(name))
+			? perRun('calendar', () => calendarFor(this, 0, calendars))
+			: calendarFor(this, itemIndex, calendars);
 
 	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
 		const item = items[itemIndex];
 		try {
-			const options = this.getNodeParameter('options', itemIndex, {}) as IDataObject;
-			const calendar = calendarFor(this, itemIndex, calendars);
+			const options = parameter('options', itemIndex, {}) as IDataObject;
+			const calendar = calendarOf(itemIndex);
 			const priority = prioritize((item.json.support ?? undefined) as unknown, {
 				priority: {
-					rules: readRules(this.getNodeParameter('rules', itemIndex, {}) as RulesParameter),
-					defaultLevel: level(this.getNodeParameter('defaultLevel', itemIndex, 'normal'), 'normal'),
+					rules: rulesOf(itemIndex),
+					defaultLevel: level(parameter('defaultLevel', itemIndex, 'normal'), 'normal'),
 					autoSubmittedCap:
 						options.autoSubmittedCap === 'none' ? 'none' : level(options.autoSubmittedCap, 'low'),
 				},
-				policies: readPolicies(
-					((this.getNodeParameter('slaPolicies', itemIndex, {}) as IDataObject).policy ??
-						[]) as PolicyParameter[],
-				),
+				policies: policiesOf(itemIndex),
 				calendar,
-				customerTier: this.getNodeParameter('customerTier', itemIndex, '') as unknown,
-				previousContacts: this.getNodeParameter('previousContacts', itemIndex, 0) as unknown,
+				customerTier: parameter('customerTier', itemIndex, '') as unknown,
+				previousContacts: parameter('previousContacts', itemIndex, 0) as unknown,
 				clockStart: options.clockStart,
 			});
 			const support = (item.json.support ?? {}) as IDataObject;
@@ -68,6 +100,32 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 		}
 	}
 	return outputs;
+}
+
+const CALENDAR_PARAMETERS = [
+	'timeZone',
+	'weeklyHours',
+	'holidays',
+	'holidayTypes',
+	'customHolidays',
+];
+
+/** Values computed once per run, by name; a thrown error is thrown again for every item. */
+function perRunCache() {
+	const values = new Map<string, { value?: unknown; error?: unknown }>();
+	return <T>(name: string, compute: () => T): T => {
+		let entry = values.get(name);
+		if (!entry) {
+			try {
+				entry = { value: compute() };
+			} catch (error) {
+				entry = { error };
+			}
+			values.set(name, entry);
+		}
+		if ('error' in entry) throw entry.error;
+		return entry.value as T;
+	};
 }
 
 function calendarFor(

@@ -233,3 +233,37 @@ describe('business hours: holidays', () => {
 		expect(error.hint).toContain('Weekly Hours');
 	});
 });
+
+describe('business hours: one calendar reused for many emails (per-day cache)', () => {
+	it('gives the same due times as a fresh calendar per email, across DST changes and holidays', () => {
+		const config: Partial<CalendarConfig> = {
+			timeZone: 'Europe/Berlin',
+			holidays: 'DE-BE',
+			hours: [
+				{ day: 'weekdays', start: '08:00', end: '12:00' },
+				{ day: 'weekdays', start: '13:00', end: '18:00' },
+				{ day: 'saturday', start: '22:00', end: '02:00' },
+			],
+		};
+		const shared = calendar(config);
+		// Every 7 h 13 min from mid-March to mid-April 2026 (DST starts 29 March; Easter 3–6 April),
+		// in random order so the cache is filled out of order.
+		const starts: number[] = [];
+		for (let t = Date.UTC(2026, 2, 14); t < Date.UTC(2026, 3, 14); t += 433 * 60_000)
+			starts.push(t);
+		starts.sort((a, b) => ((a * 7919) % 1009) - ((b * 7919) % 1009));
+		for (const start of starts) {
+			for (const minutes of [0, 60, 8 * 60, 48 * 60, 120 * 60]) {
+				const expected = calendar(config).addBusinessMinutes(new Date(start), minutes).toISO();
+				expect(shared.addBusinessMinutes(new Date(start), minutes).toISO()).toBe(expected);
+			}
+			const end = new Date(start + 3 * 86_400_000);
+			expect(shared.businessMinutesBetween(new Date(start), end)).toBe(
+				calendar(config).businessMinutesBetween(new Date(start), end),
+			);
+		}
+		// Good Friday 2026 (3 April) is closed in Berlin: 1 h from Thursday 17:30 is 30 min on Thursday,
+		// then the Saturday night shift from 22:00.
+		expect(add(shared, '2026-04-02T17:30', 60)).toBe('2026-04-04T22:30:00+02:00');
+	});
+});
