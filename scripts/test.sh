@@ -7,11 +7,12 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 results=test-results
 rm -rf "$results" && mkdir -p "$results"
 status=0
+lint_failed=0
 
 step() { echo; echo "== $*"; }
 
 step "lint"
-npm run --silent lint || status=1
+npm run --silent lint || { status=1; lint_failed=1; }
 
 step "build"
 npm run --silent build || exit 1
@@ -31,4 +32,5 @@ if [ -z "${N8N_TEST_SKIP_V1:-}" ] && [ -z "${N8N_TEST_VERSION:-}" ]; then
 fi
 
 node scripts/summarize-tests.js "$results" $expected || status=1
+if [ "$lint_failed" = 1 ]; then echo "lint: FAILED (see the lint step above)"; fi
 exit $status

@@ -1,17 +1,11 @@
 import type {
-	ICredentialsDecrypted,
-	ICredentialTestFunctions,
-	IDataObject,
 	IExecuteFunctions,
-	INodeCredentialTestResult,
 	INodeExecutionData,
 	INodeType,
 	INodeTypeDescription,
 } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
-import { testImapSmtp } from '../../lib/mail/credential-test';
-import { readImapSmtpCredentials, readServiceAccountCredentials } from '../../lib/mail/credentials';
-import { testServiceAccount } from '../../lib/mail/providers/gmail';
+import { mailCredentialTests } from '../shared/mail-credential-tests';
 import * as normalize from './actions/normalize/normalize.operation';
 import * as organize from './actions/organize/organize.operation';
 import { router } from './actions/router';
@@ -128,22 +122,7 @@ export class SupportEmail implements INodeType {
 	};
 
 	methods = {
-		credentialTest: {
-			async supportImapSmtpConnectionTest(
-				this: ICredentialTestFunctions,
-				credential: ICredentialsDecrypted,
-			): Promise<INodeCredentialTestResult> {
-				return await testImapSmtp(readImapSmtpCredentials((credential.data ?? {}) as IDataObject));
-			},
-			async supportGoogleServiceAccountTest(
-				this: ICredentialTestFunctions,
-				credential: ICredentialsDecrypted,
-			): Promise<INodeCredentialTestResult> {
-				return await testServiceAccount(
-					readServiceAccountCredentials((credential.data ?? {}) as IDataObject),
-				);
-			},
-		},
+		credentialTest: mailCredentialTests,
 	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {

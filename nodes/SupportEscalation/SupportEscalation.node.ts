@@ -7,6 +7,7 @@ import type {
 	IWebhookResponseData,
 } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
+import { mailCredentialTests } from '../shared/mail-credential-tests';
 import { OUTPUT_NAMES } from './decide';
 import { properties, resumeWebhooks } from './description';
 import { execute } from './execute';
@@ -37,6 +38,7 @@ export class SupportEscalation implements INodeType {
 			{
 				name: 'supportImapSmtpApi',
 				required: true,
+				testedBy: 'supportImapSmtpConnectionTest',
 				displayOptions: {
 					show: { operation: ['sendAndWait'], approvalChannel: ['email'], provider: ['smtp'] },
 				},
@@ -70,6 +72,7 @@ export class SupportEscalation implements INodeType {
 			{
 				name: 'supportGoogleServiceAccountApi',
 				required: true,
+				testedBy: 'supportGoogleServiceAccountTest',
 				displayOptions: {
 					show: {
 						operation: ['sendAndWait'],
@@ -82,6 +85,10 @@ export class SupportEscalation implements INodeType {
 		],
 		webhooks: resumeWebhooks,
 		properties,
+	};
+
+	methods = {
+		credentialTest: mailCredentialTests,
 	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {

@@ -4,11 +4,7 @@ import type { ApprovalUrls, PendingReview } from '../../lib/escalation';
 import { approvalEmail } from '../../lib/escalation';
 import { newMessageId } from '../../lib/mail/compose';
 import { MailError } from '../../lib/mail/errors';
-import {
-	parseAddressList,
-	senderAddress,
-	sendWithProvider,
-} from '../SupportEmail/actions/send/transport';
+import { parseAddressList, senderAddress, sendWithProvider } from '../shared/mail-transport';
 
 /**
  * Sends the approval request: an email through the package's provider layer (SMTP, SendGrid, Brevo,

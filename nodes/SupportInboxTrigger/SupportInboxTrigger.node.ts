@@ -1,10 +1,6 @@
 import type {
-	ICredentialsDecrypted,
-	ICredentialTestFunctions,
 	IDataObject,
 	ILoadOptionsFunctions,
-	INodeCredentialTestResult,
-	INodeExecutionData,
 	INodePropertyOptions,
 	INodeType,
 	INodeTypeDescription,
@@ -12,34 +8,26 @@ import type {
 	ITriggerResponse,
 } from 'n8n-workflow';
 import { NodeApiError, NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
-import { createHash } from 'node:crypto';
+import { mailCredentialTests } from '../shared/mail-credential-tests';
 import { readImapSmtpCredentials } from '../../lib/mail/credentials';
-import { testImapSmtp } from '../../lib/mail/credential-test';
 import { connectImap } from '../../lib/mail/imap';
-import type { DedupeStore } from '../../lib/mail/inbox/dedupe';
-import { RecentIdsStore } from '../../lib/mail/inbox/dedupe';
-import type {
-	AfterProcessing,
-	InboxFilter,
-	InboxMessage,
-	InboxState,
-} from '../../lib/mail/inbox/imap-inbox';
+import type { AfterProcessing, InboxFilter, InboxState } from '../../lib/mail/inbox/imap-inbox';
 import { ImapInbox } from '../../lib/mail/inbox/imap-inbox';
-import { readServiceAccountCredentials } from '../../lib/mail/credentials';
-import { testServiceAccount } from '../../lib/mail/providers/gmail';
 import { getGmailLabels, gmailProperties, triggerGmail } from './gmail';
-import { toNodeError, withProcessedItemsHelper } from './helpers';
+import {
+	dedupeStore,
+	emitMessages,
+	inboxLogger,
+	ownAddressList,
+	scopedStaticData,
+	startWatcher,
+	stateStore,
+} from './helpers';
+import type { WatchOptionValues } from './options';
+import { watchOptionFields, watchSettings } from './options';
 
-interface TriggerOptions {
+interface TriggerOptions extends WatchOptionValues {
 	mode?: 'auto' | 'poll';
-	pollInterval?: number;
-	includeHtml?: boolean;
-	stripQuotes?: boolean;
-	includeRaw?: boolean;
-	maxSizeMb?: number;
-	batchSize?: number;
-	emit?: 'message' | 'batch';
-	ownAddresses?: string;
 }
 
 /** Consecutive failed reconnects after which the workflow is reported as failing (n8n retries it). */
@@ -206,80 +194,14 @@ export class SupportInboxTrigger implements INodeType {
 				placeholder: 'Add Option',
 				default: {},
 				options: [
-					{
-						displayName: 'Batch Size',
-						name: 'batchSize',
-						type: 'number',
-						typeOptions: { minValue: 1 },
-						default: 50,
-						description: 'How many messages are fetched from the server at a time',
-					},
-					{
-						displayName: 'Emit',
-						name: 'emit',
-						type: 'options',
-						options: [
-							{
-								name: 'One Execution per Message',
-								value: 'message',
-								description: 'A failing message does not hold up the others',
-							},
-							{
-								name: 'One Execution per Batch',
-								value: 'batch',
-								description: 'Fewer executions when much mail arrives at once',
-							},
-						],
-						default: 'message',
-					},
-					{
-						displayName: 'Include HTML',
-						name: 'includeHtml',
-						type: 'boolean',
-						default: true,
-						description: 'Whether to keep the HTML body in support.email.html',
-					},
-					{
-						displayName: 'Include Raw Message',
-						name: 'includeRaw',
-						type: 'boolean',
-						default: false,
-						description:
-							'Whether to add the message source as binary property "raw" (message/rfc822)',
-					},
-					{
-						displayName: 'Max Email Size (MB)',
-						name: 'maxSizeMb',
-						type: 'number',
-						typeOptions: { minValue: 1 },
-						default: 50,
-						description: 'Larger messages are skipped (and logged) instead of being downloaded',
-					},
-					{
-						displayName: 'Our Own Addresses',
-						name: 'ownAddresses',
-						type: 'string',
-						default: '',
-						placeholder: 'support@example.com, help@example.com',
-						description:
+					...watchOptionFields({
+						batchSizeDescription: 'How many messages are fetched from the server at a time',
+						ownAddressesDescription:
 							'Mail from these addresses is ours and is skipped (the credential user is always included)',
-					},
-					{
-						displayName: 'Poll Interval (Seconds)',
-						name: 'pollInterval',
-						type: 'number',
-						typeOptions: { minValue: 5 },
-						default: 60,
-						description:
+						pollIntervalMin: 5,
+						pollIntervalDescription:
 							'How often to check for mail when polling; with IDLE, how often to double-check',
-					},
-					{
-						displayName: 'Remove Quoted History and Signature',
-						name: 'stripQuotes',
-						type: 'boolean',
-						default: true,
-						description: 'Whether support.email.text keeps only the new words of the message',
-					},
+					}),
 					{
 						displayName: 'Watch Mode',
 						name: 'mode',
@@ -324,22 +246,7 @@ export class SupportInboxTrigger implements INodeType {
 				}
 			},
 		},
-		credentialTest: {
-			async supportImapSmtpConnectionTest(
-				this: ICredentialTestFunctions,
-				credential: ICredentialsDecrypted,
-			): Promise<INodeCredentialTestResult> {
-				return await testImapSmtp(readImapSmtpCredentials((credential.data ?? {}) as IDataObject));
-			},
-			async supportGoogleServiceAccountTest(
-				this: ICredentialTestFunctions,
-				credential: ICredentialsDecrypted,
-			): Promise<INodeCredentialTestResult> {
-				return await testServiceAccount(
-					readServiceAccountCredentials((credential.data ?? {}) as IDataObject),
-				);
-			},
-		},
+		credentialTest: mailCredentialTests,
 	};
 
 	async trigger(this: ITriggerFunctions): Promise<ITriggerResponse> {
@@ -354,59 +261,30 @@ export class SupportInboxTrigger implements INodeType {
 			afterProcessing === 'move' ? (this.getNodeParameter('moveTo', '') as string) : undefined;
 		const filters = this.getNodeParameter('filters', {}) as InboxFilter;
 		const options = this.getNodeParameter('options', {}) as TriggerOptions;
-		const ownAddresses = [
-			credentials.user,
-			...(options.ownAddresses ?? '')
-				.split(/[,;\s]+/)
-				.map((a) => a.trim())
-				.filter(Boolean),
-		].filter((a) => a.includes('@'));
+		const ownAddresses = [credentials.user, ...ownAddressList(options.ownAddresses)].filter((a) =>
+			a.includes('@'),
+		);
 
 		const manual = this.getMode() === 'manual';
-		const staticData = this.getWorkflowStaticData('node');
 		// State belongs to one account and mailbox: another one starts afresh.
-		const scope = createHash('sha256')
-			.update(
-				[credentials.imapHost, credentials.imapPort, credentials.user, mailbox].join('\u0000'),
-			)
-			.digest('base64url')
-			.slice(0, 16);
-		if (!manual && staticData.scope !== scope) {
-			for (const key of Object.keys(staticData)) delete staticData[key];
-			staticData.scope = scope;
-		}
-		let memoryState: InboxState = {};
-		const memoryIds: { seenIds?: string[] } = {};
-		const state = manual
-			? { load: () => memoryState, save: (next: InboxState) => (memoryState = next) }
-			: {
-					load: (): InboxState => ({
-						uidValidity: staticData.uidValidity as string | undefined,
-						lastUid: staticData.lastUid as number | undefined,
-						checkedAt: staticData.checkedAt as string | undefined,
-					}),
-					save: (next: InboxState) => {
-						staticData.uidValidity = next.uidValidity;
-						staticData.lastUid = next.lastUid;
-						staticData.checkedAt = next.checkedAt;
-					},
-				};
-
-		const dedupe: DedupeStore = manual
-			? new RecentIdsStore(memoryIds)
-			: withProcessedItemsHelper(this, new RecentIdsStore(staticData as { seenIds?: string[] }));
-
-		const toItem = async (message: InboxMessage): Promise<INodeExecutionData> => {
-			const item: INodeExecutionData = {
-				json: { support: { email: message.email as unknown as IDataObject } },
-			};
-			if (message.raw) {
-				item.binary = {
-					raw: await this.helpers.prepareBinaryData(message.raw, 'message.eml', 'message/rfc822'),
-				};
-			}
-			return item;
-		};
+		const staticData = scopedStaticData(this, manual, [
+			credentials.imapHost,
+			credentials.imapPort,
+			credentials.user,
+			mailbox,
+		]);
+		const state = stateStore<InboxState>(manual, {
+			load: () => ({
+				uidValidity: staticData.uidValidity as string | undefined,
+				lastUid: staticData.lastUid as number | undefined,
+				checkedAt: staticData.checkedAt as string | undefined,
+			}),
+			save: (next) => {
+				staticData.uidValidity = next.uidValidity;
+				staticData.lastUid = next.lastUid;
+				staticData.checkedAt = next.checkedAt;
+			},
+		});
 
 		let reported = false;
 		const inbox = new ImapInbox({
@@ -417,34 +295,12 @@ export class SupportInboxTrigger implements INodeType {
 			moveTo,
 			takeExisting,
 			mode: options.mode ?? 'auto',
-			pollIntervalMs: (options.pollInterval ?? 60) * 1000,
-			batchSize: options.batchSize ?? 50,
-			includeHtml: options.includeHtml,
-			stripQuotes: options.stripQuotes,
-			includeRaw: options.includeRaw,
-			maxBytes: Math.round((options.maxSizeMb ?? 50) * 1024 * 1024),
+			...watchSettings(options),
 			ownAddresses,
 			state,
-			dedupe,
-			logger: {
-				debug: (message, meta) => this.logger.debug(message, meta),
-				info: (message, meta) => this.logger.info(message, meta),
-				warn: (message, meta) => this.logger.warn(message, meta),
-				error: (message, meta) => this.logger.error(message, meta),
-			},
-			onMessages: async (messages) => {
-				if (manual) {
-					this.emit([await Promise.all(messages.slice(0, 1).map(toItem))]);
-					return;
-				}
-				if (options.emit === 'batch') {
-					this.emit([await Promise.all(messages.map(toItem))]);
-					return;
-				}
-				// No execution deduplication key: on n8n 2.41 with SQLite, keyed executions emitted back to
-				// back lost all but the first. The trigger's own UID state and Message-ID dedupe suffice.
-				for (const message of messages) this.emit([[await toItem(message)]]);
-			},
+			dedupe: dedupeStore(this, manual, staticData),
+			logger: inboxLogger(this),
+			onMessages: emitMessages(this, manual, options.emit),
 			onConnectionError: (error, attempt) => {
 				if (manual || reported || attempt < REPORT_AFTER_FAILED_RECONNECTS) return;
 				reported = true;
@@ -461,31 +317,6 @@ export class SupportInboxTrigger implements INodeType {
 			},
 		});
 
-		try {
-			await inbox.open();
-		} catch (error) {
-			await inbox.stop();
-			throw toNodeError(this, error);
-		}
-
-		const closeFunction = async () => {
-			await inbox.stop();
-		};
-
-		if (manual) {
-			const manualTriggerFunction = async () => {
-				const [latest] = await inbox.latest(1);
-				if (latest) {
-					this.emit([[await toItem(latest)]]);
-					return;
-				}
-				// An empty mailbox: wait for the next message.
-				inbox.run();
-			};
-			return { closeFunction, manualTriggerFunction };
-		}
-
-		inbox.run();
-		return { closeFunction };
+		return await startWatcher(this, inbox, manual);
 	}
 }

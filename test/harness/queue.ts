@@ -145,7 +145,7 @@ async function waitForWorker(worker: QueueWorker, index: number): Promise<void> 
 }
 
 /** SIGTERM to the worker's process group (it finishes running jobs), SIGKILL after 20 s. */
-async function stopChild(child: ChildProcess | undefined): Promise<void> {
+export async function stopChild(child: ChildProcess | undefined): Promise<void> {
 	if (!child?.pid || child.exitCode !== null || child.signalCode !== null) return;
 	const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
 	try {

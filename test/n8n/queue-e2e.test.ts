@@ -13,7 +13,6 @@ import { Relay } from '../../status-relay/server/app';
 import { loadConfig } from '../../status-relay/server/config';
 import { createLogger } from '../../status-relay/server/logger';
 import { RelayStream } from '../../status-relay/client/client';
-import type { Envelope } from '../../status-relay/protocol/types';
 import {
 	ExecutionTracker,
 	loadWorkflowFile,
@@ -28,6 +27,7 @@ import {
 	loadSamples,
 	postSamples,
 } from '../../scripts/demo/samples';
+import { trail } from './relay-fixtures';
 import { startPostgres, startRedis } from './relay-servers';
 import type { PostgresServer, RedisServer } from './relay-servers';
 
@@ -97,18 +97,6 @@ afterAll(async () => {
 	await relay?.stop();
 	await Promise.all([redis?.stop(), postgres?.stop(), mailbox?.stop()]);
 }, 120_000);
-
-function trail(events: Envelope[], executionId: string): string[] {
-	return events
-		.filter((e) => e.executionId === executionId)
-		.map((e) => {
-			const data = e.data as { node?: string; status?: string };
-			if (e.type === 'node.started') return `started ${data.node}`;
-			if (e.type === 'node.finished') return `finished ${data.node} ${data.status}`;
-			if (e.type === 'execution.finished') return `execution.finished ${data.status}`;
-			return e.type;
-		});
-}
 
 describe(`queue mode: main + 2 workers, ${EMAILS} emails (${requestedVersion()})`, () => {
 	it(

@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { Workflow, WorkflowNode } from '../harness/n8n';
+import type { Envelope } from '../../status-relay/protocol/types';
 
 /**
  * The hook file as admins point n8n at it: inside the installed community package,
@@ -16,6 +17,19 @@ import type { Workflow, WorkflowNode } from '../harness/n8n';
  */
 export function installedHookFile(packageDir: string): string {
 	return join(packageDir, 'dist/status-relay/hook/index.js');
+}
+
+/** The (type, node, status) trail of one execution, as a subscriber received it. */
+export function trail(events: Envelope[], executionId: string): string[] {
+	return events
+		.filter((e) => e.executionId === executionId)
+		.map((e) => {
+			const data = e.data as { node?: string; status?: string };
+			if (e.type === 'node.started') return `started ${data.node}`;
+			if (e.type === 'node.finished') return `finished ${data.node} ${data.status}`;
+			if (e.type === 'execution.finished') return `execution.finished ${data.status}`;
+			return e.type;
+		});
 }
 
 export interface Approver {

@@ -13,6 +13,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { N8n, freePort, nodeBinary, sleep } from '../harness/n8n';
+import { stopChild } from '../harness/queue';
 import { Relay } from '../../status-relay/server/app';
 import { loadConfig } from '../../status-relay/server/config';
 import { createLogger } from '../../status-relay/server/logger';
@@ -26,6 +27,7 @@ import {
 	quietWorkflow,
 	startApprover,
 	subWorkflow,
+	trail,
 } from './relay-fixtures';
 import type { Approver } from './relay-fixtures';
 import { startPostgres, startRedis } from './relay-servers';
@@ -114,28 +116,6 @@ async function startWorker(relay: Relay): Promise<{ child: ChildProcess; logs: s
 	return worker;
 }
 
-async function stopWorker(child: ChildProcess): Promise<void> {
-	if (!child.pid || child.exitCode !== null) return;
-	const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-	try {
-		process.kill(-child.pid, 'SIGTERM');
-	} catch {
-		return;
-	}
-	let timer: NodeJS.Timeout | undefined;
-	const late = new Promise<'late'>(
-		(resolve) => (timer = setTimeout(() => resolve('late'), 20_000)),
-	);
-	if ((await Promise.race([exited, late])) === 'late') {
-		try {
-			process.kill(-child.pid, 'SIGKILL');
-		} catch {
-			// gone
-		}
-	}
-	clearTimeout(timer);
-}
-
 beforeAll(async () => {
 	[redis, postgres] = await Promise.all([startRedis(), startPostgres()]);
 	[relayA, relayB] = await Promise.all([startRelay(), startRelay()]);
@@ -186,25 +166,13 @@ afterEach(() => {
 });
 
 afterAll(async () => {
-	await Promise.all(workers.map((w) => stopWorker(w.child)));
+	await Promise.all(workers.map((w) => stopChild(w.child)));
 	await n8n?.stop();
 	await Promise.all([relayA?.stop(), relayB?.stop()]);
 	await Promise.all([redis?.stop(), postgres?.stop()]);
 	await approver?.close();
 	if (userFolder) rmSync(userFolder, { recursive: true, force: true });
 });
-
-function trail(events: Envelope[], executionId: string): string[] {
-	return events
-		.filter((e) => e.executionId === executionId)
-		.map((e) => {
-			const data = e.data as { node?: string; status?: string };
-			if (e.type === 'node.started') return `started ${data.node}`;
-			if (e.type === 'node.finished') return `finished ${data.node} ${data.status}`;
-			if (e.type === 'execution.finished') return `execution.finished ${data.status}`;
-			return e.type;
-		});
-}
 
 const MAIN_TRAIL = [
 	'execution.started',

@@ -28,6 +28,7 @@ import {
 	slowWorkflow,
 	startApprover,
 	subWorkflow,
+	trail,
 } from './relay-fixtures';
 import type { Approver } from './relay-fixtures';
 
@@ -87,19 +88,6 @@ async function startN8n(extra: Record<string, string> = {}, installPackage = tru
 			? (line) => process.stderr.write(`[n8n relay] ${line}\n`)
 			: undefined,
 	});
-}
-
-/** The (type, node, status) trail of one execution, as a subscriber received it. */
-function trail(events: Envelope[], executionId: string): string[] {
-	return events
-		.filter((e) => e.executionId === executionId)
-		.map((e) => {
-			const data = e.data as { node?: string; status?: string };
-			if (e.type === 'node.started') return `started ${data.node}`;
-			if (e.type === 'node.finished') return `finished ${data.node} ${data.status}`;
-			if (e.type === 'execution.finished') return `execution.finished ${data.status}`;
-			return e.type;
-		});
 }
 
 const QUIET_TRAIL = [

@@ -13,8 +13,8 @@ import type { SupportEmail } from '../../email/types';
 import { SENT_BY_US_HEADER } from '../compose';
 import { MailError } from '../errors';
 import { describeGmailError } from '../providers/gmail';
-import type { DedupeStore } from './dedupe';
-import type { InboxLogger } from './imap-inbox';
+import type { InboxLogger, WatchOptions, WatchStateStore } from './watch';
+import { silentLogger } from './watch';
 
 export interface GmailInboxState {
 	/** The mailbox history id up to which every change was handled. */
@@ -27,10 +27,7 @@ export interface GmailInboxState {
 	fullSync?: boolean;
 }
 
-export interface GmailStateStore {
-	load(): GmailInboxState;
-	save(state: GmailInboxState): void;
-}
+export type GmailStateStore = WatchStateStore<GmailInboxState>;
 
 export interface GmailInboxMessage {
 	email: SupportEmail;
@@ -38,40 +35,23 @@ export interface GmailInboxMessage {
 	raw?: Buffer;
 }
 
-export interface GmailInboxOptions {
+export interface GmailInboxOptions extends WatchOptions<GmailInboxMessage, GmailInboxState> {
 	/** A client with a valid token (called before every sync, so a token can be renewed). */
 	client: () => Promise<gmail_v1.Gmail>;
 	/** Label names or ids; a message must carry all of them (default INBOX). */
 	labels?: string[];
 	/** A Gmail search query (the search box syntax), applied on top of the labels. */
 	query?: string;
-	/** On the first start, hand over the mail already in the mailbox (default: only new mail). */
-	takeExisting?: boolean;
-	pollIntervalMs?: number;
-	/** Messages handed over per batch (per `onMessages` call). */
-	batchSize?: number;
-	includeHtml?: boolean;
-	stripQuotes?: boolean;
-	includeRaw?: boolean;
-	maxBytes?: number;
 	/** Mail from these addresses (our own) is skipped; the mailbox's own address is always added. */
 	ownAddresses?: string[];
-	state: GmailStateStore;
-	dedupe: DedupeStore;
-	/** Receives each batch; dedupe records are saved before it is called. */
-	onMessages(messages: GmailInboxMessage[]): Promise<void> | void;
 	/** A sync failed (reported with the number of failures in a row). */
 	onSyncError?(error: MailError, failures: number): void;
-	logger?: InboxLogger;
-	now?: () => Date;
 }
 
 /** How far before the last known message a re-sync starts looking (clock skew, late arrivals). */
 const RESYNC_MARGIN_MS = 5 * 60_000;
 /** Labels never taken for new mail unless watched on purpose: ours (sent, drafts) and junk. */
 const SKIP_LABELS = ['SENT', 'DRAFT', 'SPAM', 'TRASH'];
-
-const silent: InboxLogger = { debug() {}, info() {}, warn() {}, error() {} };
 
 export class GmailInbox {
 	private stopped = false;
@@ -84,7 +64,7 @@ export class GmailInbox {
 	private readonly log: InboxLogger;
 
 	constructor(private readonly options: GmailInboxOptions) {
-		this.log = options.logger ?? silent;
+		this.log = options.logger ?? silentLogger;
 	}
 
 	/** The account's address, once `open()` has run. */

@@ -12,7 +12,8 @@ import type { ImapSmtpCredentials } from '../credentials';
 import { MailError } from '../errors';
 import { connectImap, describeImapError } from '../imap';
 import { SENT_BY_US_HEADER } from '../compose';
-import type { DedupeStore } from './dedupe';
+import type { InboxLogger, WatchOptions, WatchStateStore } from './watch';
+import { silentLogger } from './watch';
 
 export interface InboxState {
 	uidValidity?: string;
@@ -23,10 +24,7 @@ export interface InboxState {
 	lastInternalDate?: string;
 }
 
-export interface StateStore {
-	load(): InboxState;
-	save(state: InboxState): void;
-}
+export type StateStore = WatchStateStore<InboxState>;
 
 export interface InboxFilter {
 	unseenOnly?: boolean;
@@ -44,48 +42,22 @@ export interface InboxMessage {
 	raw?: Buffer;
 }
 
-export interface InboxLogger {
-	debug(message: string, meta?: Record<string, unknown>): void;
-	info(message: string, meta?: Record<string, unknown>): void;
-	warn(message: string, meta?: Record<string, unknown>): void;
-	error(message: string, meta?: Record<string, unknown>): void;
-}
-
-export interface InboxOptions {
+export interface InboxOptions extends WatchOptions<InboxMessage, InboxState> {
 	credentials: ImapSmtpCredentials;
 	mailbox: string;
 	filter?: InboxFilter;
 	afterProcessing?: AfterProcessing;
 	moveTo?: string;
-	/** On the first start, hand over the mail already in the mailbox (default: only new mail). */
-	takeExisting?: boolean;
 	/** 'auto': IDLE when the server announces it, else poll; 'poll': always poll. */
 	mode?: 'auto' | 'poll';
-	pollIntervalMs?: number;
-	/** Messages handed over per batch (per `onMessages` call). */
-	batchSize?: number;
-	includeHtml?: boolean;
-	stripQuotes?: boolean;
-	includeRaw?: boolean;
-	maxBytes?: number;
-	/** Mail from these addresses (our own) is skipped. */
-	ownAddresses?: string[];
-	state: StateStore;
-	dedupe: DedupeStore;
-	/** Receives each batch; state and dedupe records are saved before it is called. */
-	onMessages(messages: InboxMessage[]): Promise<void> | void;
 	/** A connection problem the watcher keeps retrying (reported once per outage). */
 	onConnectionError?(error: MailError, attempt: number): void;
-	logger?: InboxLogger;
 	/** Minimum and maximum reconnect delay. */
 	reconnectDelayMs?: { min: number; max: number };
-	now?: () => Date;
 }
 
 const SYNC_WINDOW_MARGIN_MS = 5 * 60_000;
 const SKIP_MAILBOX_USE = new Set(['\\Drafts', '\\Sent', '\\Trash', '\\Junk']);
-
-const silent: InboxLogger = { debug() {}, info() {}, warn() {}, error() {} };
 
 export class ImapInbox {
 	private client: ImapFlow | undefined;
@@ -101,7 +73,7 @@ export class ImapInbox {
 	private mailboxSpecialUse: string | undefined;
 
 	constructor(private readonly options: InboxOptions) {
-		this.log = options.logger ?? silent;
+		this.log = options.logger ?? silentLogger;
 	}
 
 	get usesIdle(): boolean {

@@ -10,7 +10,8 @@ import type { OrganizeAction } from '../../../../lib/mail/imap-actions';
 import { organizeImapMessage } from '../../../../lib/mail/imap-actions';
 import { modifyGmailLabels } from '../../../../lib/mail/providers/gmail';
 import { withRetry } from '../../../../lib/mail/retry';
-import { gmailAccess, supportEmailOf } from '../send/transport';
+import { gmailAccess } from '../../../shared/mail-transport';
+import { supportEmailOf } from '../send/transport';
 
 const show = { operation: ['organize'] };
 

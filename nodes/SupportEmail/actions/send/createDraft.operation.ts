@@ -11,7 +11,8 @@ import { createGmailDraft } from '../../../../lib/mail/providers/gmail';
 import { withRetry } from '../../../../lib/mail/retry';
 import { buildReply } from './sendReply.operation';
 import { claimOnce } from './idempotency';
-import { gmailAccess, withSent, nodeError } from './transport';
+import { gmailAccess } from '../../../shared/mail-transport';
+import { withSent, nodeError } from './transport';
 
 /** Shares the reply fields of Send Reply (From, Reply Text, Options). */
 export const description: INodeProperties[] = [

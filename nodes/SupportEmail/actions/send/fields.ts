@@ -1,4 +1,5 @@
 import type { INodeProperties } from 'n8n-workflow';
+import { gmailAuthenticationField } from '../../../shared/mail-fields';
 
 export const SENDING_OPERATIONS = ['sendReply', 'sendNew'];
 export const MAILBOX_OPERATIONS = ['createDraft', 'organize'];
@@ -33,23 +34,9 @@ export const providerFields: INodeProperties[] = [
 		default: 'smtp',
 		displayOptions: { show: { operation: MAILBOX_OPERATIONS } },
 	},
-	{
-		displayName: 'Gmail Authentication',
-		name: 'gmailAuthentication',
-		type: 'options',
-		options: [
-			{ name: 'OAuth2', value: 'oAuth2' },
-			{
-				name: 'Service Account (Google Workspace)',
-				value: 'serviceAccount',
-				description: 'Domain-wide delegation, acting as one mailbox',
-			},
-		],
-		default: 'oAuth2',
-		displayOptions: {
-			show: { provider: ['gmail'], operation: [...SENDING_OPERATIONS, ...MAILBOX_OPERATIONS] },
-		},
-	},
+	gmailAuthenticationField({
+		show: { provider: ['gmail'], operation: [...SENDING_OPERATIONS, ...MAILBOX_OPERATIONS] },
+	}),
 ];
 
 export const senderFields = (operations: string[]): INodeProperties[] => [

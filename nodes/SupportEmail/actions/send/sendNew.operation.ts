@@ -3,14 +3,8 @@ import { newMessageId } from '../../../../lib/mail/compose';
 import { MailError } from '../../../../lib/mail/errors';
 import { senderFields } from './fields';
 import { claimOnce } from './idempotency';
-import {
-	attachmentsFrom,
-	parseAddressList,
-	senderAddress,
-	sendWithProvider,
-	withSent,
-	nodeError,
-} from './transport';
+import { parseAddressList, senderAddress, sendWithProvider } from '../../../shared/mail-transport';
+import { attachmentsFrom, withSent, nodeError } from './transport';
 
 const show = { operation: ['sendNew'] };
 

@@ -3,15 +3,8 @@ import { newMessageId, replyThreading } from '../../../../lib/mail/compose';
 import { MailError } from '../../../../lib/mail/errors';
 import { senderFields } from './fields';
 import { claimOnce } from './idempotency';
-import {
-	attachmentsFrom,
-	parseAddressList,
-	senderAddress,
-	sendWithProvider,
-	supportEmailOf,
-	withSent,
-	nodeError,
-} from './transport';
+import { parseAddressList, senderAddress, sendWithProvider } from '../../../shared/mail-transport';
+import { attachmentsFrom, supportEmailOf, withSent, nodeError } from './transport';
 
 const show = { operation: ['sendReply'] };
 
