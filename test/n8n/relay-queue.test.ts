@@ -224,6 +224,20 @@ describe(`status relay with n8n in queue mode ${process.env.N8N_TEST_VERSION ?? 
 			);
 		}
 		const subscribe = async (relay: Relay, workflowId: string) => {
+			// Without an n8n API key a relay knows a workflow from its events only, and events that a
+			// worker sent to the other relay reach this one through Redis a moment later: until then
+			// the stream is a 404 (as the API docs say). Wait for the workflow the way a dashboard would.
+			const deadline = Date.now() + 30_000;
+			for (;;) {
+				const status = await fetch(`${relay.url}/api/v1/workflows/${workflowId}/status`, {
+					headers: { authorization: `Bearer ${TOKEN}` },
+				});
+				await status.arrayBuffer();
+				if (status.status === 200) break;
+				if (Date.now() > deadline)
+					throw new Error(`relay never knew workflow ${workflowId}: HTTP ${status.status}`);
+				await sleep(100);
+			}
 			const stream = await RelayStream.connect(
 				relay.url,
 				{ kind: 'workflow', id: workflowId },
