@@ -176,11 +176,16 @@ export const OWNER = {
 	lastName: 'Owner',
 	password: 'Harness-Passw0rd',
 };
-const BROWSER_ID = 'n8n-test-harness';
+/** The `browser-id` the harness logs in with: n8n ties the auth cookie to it. */
+export const BROWSER_ID = 'n8n-test-harness';
 
 export class N8n {
 	private cookie = '';
 	private keepUserFolder = false;
+	/** The owner's `n8n-auth` cookie (`name=value`), valid with BROWSER_ID, for a browser. */
+	get authCookie(): string {
+		return this.cookie;
+	}
 	apiKey = '';
 	readonly logs: string[] = [];
 
@@ -765,6 +770,8 @@ function n8nEnv(
 		N8N_PERSONALIZATION_ENABLED: 'false',
 		N8N_VERSION_NOTIFICATIONS_ENABLED: 'false',
 		N8N_TEMPLATES_ENABLED: 'false',
+		// The editor would ask api.n8n.io for banners (1.x): there is no internet here.
+		N8N_DYNAMIC_BANNERS_ENABLED: 'false',
 		N8N_SECURE_COOKIE: 'false',
 		N8N_ENCRYPTION_KEY: 'n8n-nodes-support-email-test-harness-key',
 		N8N_RUNNERS_BROKER_PORT: String(brokerPort),

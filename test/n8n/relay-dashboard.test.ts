@@ -8,8 +8,9 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { launchChromium } from '../harness/browser';
+import type { Browser } from '../harness/browser';
 import { N8n, REPO_ROOT, freePort, requestedVersion, sleep } from '../harness/n8n';
 import { Relay } from '../../status-relay/server/app';
 import { loadConfig } from '../../status-relay/server/config';
@@ -23,7 +24,6 @@ import {
 	subWorkflow,
 } from './relay-fixtures';
 import type { Approver } from './relay-fixtures';
-import { ensureSystemPackages } from './relay-servers';
 
 const SECRET = `ingest-${randomUUID()}`;
 const TOKEN_OPS = `token-ops-${randomUUID()}`;
@@ -38,8 +38,7 @@ let relay: Relay;
 let relayPort: number;
 let approver: Approver;
 let userFolder: string;
-let profile: string;
-let browser: BrowserContext;
+let browser: Browser;
 let page: Page;
 let mainId: string;
 let slowId: string;
@@ -88,7 +87,6 @@ async function shot(name: string): Promise<void> {
 }
 
 beforeAll(async () => {
-	await ensureSystemPackages('chromium');
 	mkdirSync(SHOTS, { recursive: true });
 	relayPort = await freePort();
 	approver = await startApprover();
@@ -120,23 +118,8 @@ beforeAll(async () => {
 	await relay.stop();
 	relay = await startRelay();
 
-	profile = mkdtempSync(join(tmpdir(), 'relay-chromium-'));
-	browser = await chromium.launchPersistentContext(profile, {
-		executablePath: '/usr/bin/chromium',
-		headless: true,
-		viewport: { width: 1280, height: 860 },
-		args: [
-			'--headless',
-			'--no-sandbox',
-			'--disable-gpu',
-			'--disable-quic',
-			'--no-first-run',
-			'--disable-background-networking',
-			'--disable-component-update',
-			'--disable-sync',
-		],
-	});
-	page = browser.pages()[0] ?? (await browser.newPage());
+	browser = await launchChromium({ width: 1280, height: 860 });
+	page = browser.page;
 });
 
 afterAll(async () => {
@@ -144,16 +127,12 @@ afterAll(async () => {
 	await relay?.stop();
 	await n8n?.stop();
 	await approver?.close();
-	for (const dir of [userFolder, profile]) if (dir) rmSync(dir, { recursive: true, force: true });
+	if (userFolder) rmSync(userFolder, { recursive: true, force: true });
 });
 
 describe(`relay dashboard in headless Chromium, n8n ${process.env.N8N_TEST_VERSION ?? 'default'}`, () => {
 	it('shows a live run node by node: running, waiting, success, error, skipped, durations, items, errors', async () => {
-		const problems: string[] = [];
-		page.on('pageerror', (error) => problems.push(String(error)));
-		page.on('console', (message) => {
-			if (message.type() === 'error') problems.push(message.text());
-		});
+		const { problems } = browser;
 		await page.goto(`${relay.url}/#workflow=${mainId}`);
 		await page.locator('#token').fill(TOKEN_OPS);
 		await page.locator('#login-form button[type=submit]').click();
