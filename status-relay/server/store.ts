@@ -3,7 +3,7 @@
  * (same `id`), keeps a bounded history to resume from, and tells listeners about new events.
  */
 import { randomBytes } from 'node:crypto';
-import type { Envelope, EventDraft } from '../protocol/types';
+import type { Envelope, EventDraft, ServerMessage } from '../protocol/types';
 import { decodeCursor, encodeCursor } from '../protocol/cursor';
 
 export type ReadResult =
@@ -42,10 +42,10 @@ export interface EventStore {
 	/** Compares two cursors of this epoch: <0, 0, >0. */
 	compare(a: string, b: string): number;
 	/**
-	 * New events, oldest first. `texts`, when the store has them, are the events serialised
-	 * (`JSON.stringify(event)`, same order), so a listener need not serialise them again.
+	 * New events, oldest first. `payloads`, when the store has them, are the events' `event`
+	 * messages as subscribers get them (UTF-8, same order), so a listener need not encode them again.
 	 */
-	onEvents(listener: (events: Envelope[], texts?: string[]) => void): void;
+	onEvents(listener: (events: Envelope[], payloads?: Buffer[]) => void): void;
 	stats(): { events: number; executions: number };
 	/** False while the store cannot take events (e.g. Redis is unreachable). */
 	ready?(): boolean;
@@ -57,16 +57,30 @@ export interface EventStore {
 }
 
 /**
- * One retained event: its serialised form plus the fields lookups need. A string per event rather
- * than the event's object graph keeps the heap small and the garbage collector's work low when a
- * hundred thousand events are held for resuming.
+ * One retained event: its `event` message as sent to subscribers, plus the fields lookups need. The
+ * message's bytes live outside the JavaScript heap (a Buffer): the garbage collector neither copies
+ * nor scans the text of the hundred thousand events held for resuming, and fan-out sends the bytes
+ * as they are.
  */
 interface Stored {
 	position: number;
 	id: string;
 	workflowId: string;
 	executionId: string;
-	text: string;
+	payload: Buffer;
+}
+
+const EVENT_MESSAGE_PREFIX = '{"type":"event","event":';
+const PREFIX_BYTES = Buffer.byteLength(EVENT_MESSAGE_PREFIX);
+
+/** The `event` message for an event, `{"type":"event","event":<event>}`, as UTF-8. */
+export function eventMessageBytes(event: Envelope): Buffer {
+	return Buffer.from(JSON.stringify({ type: 'event', event } satisfies ServerMessage), 'utf8');
+}
+
+/** The event inside an `event` message made by eventMessageBytes. */
+function eventOf(payload: Buffer): Envelope {
+	return JSON.parse(payload.toString('utf8', PREFIX_BYTES, payload.length - 1)) as Envelope;
 }
 
 export class MemoryStore implements EventStore {
@@ -77,7 +91,7 @@ export class MemoryStore implements EventStore {
 	private lastPosition = 0;
 	private readonly seqByExecution = new Map<string, number>();
 	private readonly seenIds = new Map<string, number>();
-	private readonly listeners: Array<(events: Envelope[], texts: string[]) => void> = [];
+	private readonly listeners: Array<(events: Envelope[], payloads: Buffer[]) => void> = [];
 
 	constructor(
 		private readonly retentionEvents: number,
@@ -87,7 +101,7 @@ export class MemoryStore implements EventStore {
 	async start(): Promise<void> {}
 	async stop(): Promise<void> {}
 
-	onEvents(listener: (events: Envelope[], texts?: string[]) => void): void {
+	onEvents(listener: (events: Envelope[], payloads?: Buffer[]) => void): void {
 		this.listeners.push(listener);
 	}
 
@@ -105,7 +119,7 @@ export class MemoryStore implements EventStore {
 
 	async append(drafts: EventDraft[]): Promise<AppendResult> {
 		const stored: Envelope[] = [];
-		const texts: string[] = [];
+		const payloads: Buffer[] = [];
 		let duplicates = 0;
 		const ts = new Date().toISOString();
 		for (const draft of drafts) {
@@ -124,20 +138,20 @@ export class MemoryStore implements EventStore {
 				cursor: encodeCursor(this.epoch, String(position)),
 				ts,
 			};
-			const text = JSON.stringify(event);
+			const payload = eventMessageBytes(event);
 			this.log.push({
 				position,
 				id: draft.id,
 				workflowId: draft.workflowId,
 				executionId: draft.executionId,
-				text,
+				payload,
 			});
 			this.seenIds.set(draft.id, position);
 			stored.push(event);
-			texts.push(text);
+			payloads.push(payload);
 		}
 		this.evict();
-		if (stored.length) for (const listener of this.listeners) listener(stored, texts);
+		if (stored.length) for (const listener of this.listeners) listener(stored, payloads);
 		return { stored, duplicates };
 	}
 
@@ -190,7 +204,7 @@ export class MemoryStore implements EventStore {
 			const record = this.log[index];
 			if (where?.workflowId !== undefined && record.workflowId !== where.workflowId) continue;
 			if (where?.executionId !== undefined && record.executionId !== where.executionId) continue;
-			const event = JSON.parse(record.text) as Envelope;
+			const event = eventOf(record.payload);
 			if (!filter(event)) continue;
 			if (events.length === limit) return { ok: true, events, head, more: true };
 			events.push(event);

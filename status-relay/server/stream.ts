@@ -10,6 +10,7 @@ import { WebSocketServer, WebSocket } from 'ws';
 import type { Envelope, ServerMessage, StreamScope } from '../protocol/types';
 import { PROTOCOL_VERSION, STREAM_SUBPROTOCOL } from '../protocol/types';
 import type { EventStore } from './store';
+import { eventMessageBytes } from './store';
 import type { ExecutionStates } from './state';
 import type { RelayMetrics } from './metrics';
 import type { Logger } from './logger';
@@ -58,7 +59,7 @@ export class StreamHub {
 			handleProtocols: (protocols) =>
 				protocols.has(STREAM_SUBPROTOCOL) ? STREAM_SUBPROTOCOL : false,
 		});
-		store.onEvents((events, texts) => this.fanOut(events, texts));
+		store.onEvents((events, payloads) => this.fanOut(events, payloads));
 	}
 
 	get size(): number {
@@ -195,7 +196,7 @@ export class StreamHub {
 		if (advanceCursor) client.lastCursor = head;
 	}
 
-	private fanOut(events: Envelope[], texts?: string[]): void {
+	private fanOut(events: Envelope[], payloads?: Buffer[]): void {
 		let sent = 0;
 		// A subscriber that gets several events of one batch gets them in one write: its socket is
 		// corked for the length of this call (an ingest batch), then flushed.
@@ -206,8 +207,8 @@ export class StreamHub {
 				const byWorkflow = this.byScope.get(`workflow:${event.workflowId}`);
 				const byExecution = this.byScope.get(`execution:${event.executionId}`);
 				if (!byWorkflow && !byExecution) continue;
-				// One serialisation and one UTF-8 encoding per event, whatever the number of
-				// subscribers: every socket is handed the same bytes.
+				// One serialisation and one UTF-8 encoding per event (the store's, when it kept them),
+				// whatever the number of subscribers: every socket is handed the same bytes.
 				let payload: Buffer | undefined;
 				let delivered = 0;
 				for (let g = 0; g < 2; g++) {
@@ -225,7 +226,7 @@ export class StreamHub {
 							socket.cork();
 							corked.add(socket);
 						}
-						payload ??= Buffer.from(eventMessage(event, texts?.[i]), 'utf8');
+						payload ??= payloads?.[i] ?? eventMessageBytes(event);
 						if (this.sendEvent(client, event, payload)) delivered++;
 					}
 				}
@@ -320,13 +321,6 @@ export class StreamHub {
 
 /** A pre-encoded message still goes out as a text frame (browsers would get a Blob otherwise). */
 const TEXT_FRAME = { binary: false } as const;
-
-/** `{"type":"event","event":...}` from the store's serialisation of the event when it has one. */
-function eventMessage(event: Envelope, text: string | undefined): string {
-	return text === undefined
-		? JSON.stringify({ type: 'event', event } satisfies ServerMessage)
-		: `{"type":"event","event":${text}}`;
-}
 
 function scopeKey(scope: StreamScope): string {
 	return `${scope.kind}:${scope.id}`;
