@@ -135,6 +135,31 @@ export const MAIN_NODES = [
 
 export const CHECK_ORDER_ERROR = 'Order 42 failed validation';
 
+/** mainWorkflow's trail (see `trail`) for a run started by `trigger` and approved. */
+export const mainTrail = (trigger: 'Webhook' | 'Manual') => [
+	'execution.started',
+	`started ${trigger}`,
+	`finished ${trigger} success`,
+	'started Prepare',
+	'finished Prepare success',
+	'started Notify Approver',
+	'finished Notify Approver success',
+	'started Approval',
+	'finished Approval waiting',
+	'execution.waiting',
+	'execution.resumed',
+	'finished Approval success',
+	'started Enrich',
+	'finished Enrich success',
+	'started Done',
+	'finished Done success',
+	'started Check Order',
+	'finished Check Order error',
+	'started Handle Failure',
+	'finished Handle Failure success',
+	'execution.finished success',
+];
+
 /**
  * Webhook or Manual Trigger -> Prepare -> (top branch) Notify Approver -> Approval (Wait, resumed
  * by webhook) -> Enrich (sub-workflow) -> Done; (bottom branch) Check Order (an HTTP 500, error
@@ -265,6 +290,16 @@ function webhookNode(path: string): WorkflowNode {
 		parameters: { httpMethod: 'POST', path, responseMode: 'onReceived', options: {} },
 	};
 }
+
+/** quietWorkflow's trail (see `trail`) with its default 5 steps. */
+export const QUIET_TRAIL = [
+	'execution.started',
+	...['Webhook', 'Step 1', 'Step 2', 'Step 3', 'Step 4', 'Step 5'].flatMap((node) => [
+		`started ${node}`,
+		`finished ${node} success`,
+	]),
+	'execution.finished success',
+];
 
 /** Webhook -> Step 1 ... Step 5 (No Operation nodes): a short run with a known trail. */
 export function quietWorkflow(path: string, steps = 5): Workflow {

@@ -22,7 +22,9 @@ import type { Envelope } from '../../status-relay/protocol/types';
 import { decodeCursor } from '../../status-relay/protocol/cursor';
 import { compareEntryIds } from '../../status-relay/server/redis-store';
 import {
+	QUIET_TRAIL,
 	installedHookFile,
+	mainTrail,
 	mainWorkflow,
 	quietWorkflow,
 	startApprover,
@@ -174,40 +176,27 @@ afterAll(async () => {
 	if (userFolder) rmSync(userFolder, { recursive: true, force: true });
 });
 
-const MAIN_TRAIL = [
-	'execution.started',
-	'started Webhook',
-	'finished Webhook success',
-	'started Prepare',
-	'finished Prepare success',
-	'started Notify Approver',
-	'finished Notify Approver success',
-	'started Approval',
-	'finished Approval waiting',
-	'execution.waiting',
-	'execution.resumed',
-	'finished Approval success',
-	'started Enrich',
-	'finished Enrich success',
-	'started Done',
-	'finished Done success',
-	'started Check Order',
-	'finished Check Order error',
-	'started Handle Failure',
-	'finished Handle Failure success',
-	'execution.finished success',
-];
-
-const QUIET_TRAIL = [
-	'execution.started',
-	...['Webhook', 'Step 1', 'Step 2', 'Step 3', 'Step 4', 'Step 5'].flatMap((node) => [
-		`started ${node}`,
-		`finished ${node} success`,
-	]),
-	'execution.finished success',
-];
+const MAIN_TRAIL = mainTrail('Webhook');
 
 const shape = (events: Envelope[]) => events.map((e) => [e.id, e.executionId, e.seq, e.cursor]);
+
+type RelayExecution = { executionId: string; status: string };
+
+/** The relay's `GET /api/v1/workflows/{id}/status`: its HTTP status and the executions it lists. */
+async function workflowStatus(
+	relay: Relay,
+	workflowId: string,
+): Promise<{ http: number; executions: RelayExecution[] }> {
+	const response = await fetch(`${relay.url}/api/v1/workflows/${workflowId}/status`, {
+		headers: { authorization: `Bearer ${TOKEN}` },
+	});
+	if (response.status !== 200) {
+		await response.arrayBuffer();
+		return { http: response.status, executions: [] };
+	}
+	const body = (await response.json()) as { executions: RelayExecution[] };
+	return { http: 200, executions: body.executions };
+}
 
 async function hookSources(relay: Relay): Promise<number> {
 	const metrics = await fetch(`${relay.url}/metrics`).then((r) => r.text());
@@ -229,13 +218,10 @@ describe(`status relay with n8n in queue mode ${process.env.N8N_TEST_VERSION ?? 
 			// the stream is a 404 (as the API docs say). Wait for the workflow the way a dashboard would.
 			const deadline = Date.now() + 30_000;
 			for (;;) {
-				const status = await fetch(`${relay.url}/api/v1/workflows/${workflowId}/status`, {
-					headers: { authorization: `Bearer ${TOKEN}` },
-				});
-				await status.arrayBuffer();
-				if (status.status === 200) break;
+				const { http } = await workflowStatus(relay, workflowId);
+				if (http === 200) break;
 				if (Date.now() > deadline)
-					throw new Error(`relay never knew workflow ${workflowId}: HTTP ${status.status}`);
+					throw new Error(`relay never knew workflow ${workflowId}: HTTP ${http}`);
 				await sleep(100);
 			}
 			const stream = await RelayStream.connect(
@@ -259,14 +245,9 @@ describe(`status relay with n8n in queue mode ${process.env.N8N_TEST_VERSION ?? 
 		// list while it counts the run as active, and in queue mode it has been seen to keep counting
 		// one that a worker finished minutes before. n8n's record of each run is then read one by one.
 		const deadline = Date.now() + 120_000;
-		let seen: Array<{ executionId: string; status: string }> = [];
+		let seen: RelayExecution[] = [];
 		while (Date.now() < deadline) {
-			const response = await fetch(`${relayA.url}/api/v1/workflows/${quietId}/status`, {
-				headers: { authorization: `Bearer ${TOKEN}` },
-			});
-			if (response.status === 200) {
-				seen = ((await response.json()) as { executions: typeof seen }).executions;
-			} else await response.arrayBuffer();
+			seen = (await workflowStatus(relayA, quietId)).executions;
 			if (seen.filter((e) => e.status === 'success').length >= QUIET_RUNS) break;
 			await sleep(250);
 		}

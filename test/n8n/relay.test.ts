@@ -23,6 +23,8 @@ import type {
 import {
 	CHECK_ORDER_ERROR,
 	installedHookFile,
+	QUIET_TRAIL,
+	mainTrail,
 	mainWorkflow,
 	quietWorkflow,
 	slowWorkflow,
@@ -89,39 +91,6 @@ async function startN8n(extra: Record<string, string> = {}, installPackage = tru
 			: undefined,
 	});
 }
-
-const QUIET_TRAIL = [
-	'execution.started',
-	...['Webhook', 'Step 1', 'Step 2', 'Step 3', 'Step 4', 'Step 5'].flatMap((node) => [
-		`started ${node}`,
-		`finished ${node} success`,
-	]),
-	'execution.finished success',
-];
-
-const EXPECTED_TRAIL = (trigger: 'Webhook' | 'Manual') => [
-	'execution.started',
-	`started ${trigger}`,
-	`finished ${trigger} success`,
-	'started Prepare',
-	'finished Prepare success',
-	'started Notify Approver',
-	'finished Notify Approver success',
-	'started Approval',
-	'finished Approval waiting',
-	'execution.waiting',
-	'execution.resumed',
-	'finished Approval success',
-	'started Enrich',
-	'finished Enrich success',
-	'started Done',
-	'finished Done success',
-	'started Check Order',
-	'finished Check Order error',
-	'started Handle Failure',
-	'finished Handle Failure success',
-	'execution.finished success',
-];
 
 function finishedOf(events: Envelope[], executionId: string, node: string): any {
 	return events.find(
@@ -367,7 +336,7 @@ describe(`status relay in real n8n ${process.env.N8N_TEST_VERSION ?? 'default'}`
 			'execution.finished',
 		);
 		const events = watcher.events();
-		expect(trail(events, webhookExecutionId)).toEqual(EXPECTED_TRAIL('Webhook'));
+		expect(trail(events, webhookExecutionId)).toEqual(mainTrail('Webhook'));
 		expectGaplessSeq(events, webhookExecutionId);
 		expect(new Set(events.map((e) => e.id)).size).toBe(events.length);
 		for (const e of events.filter((x) => x.executionId === webhookExecutionId)) {
@@ -491,7 +460,7 @@ describe(`status relay in real n8n ${process.env.N8N_TEST_VERSION ?? 'default'}`
 			'manual execution.finished',
 		);
 		const events = watcher.events();
-		expect(trail(events, executionId)).toEqual(EXPECTED_TRAIL('Manual'));
+		expect(trail(events, executionId)).toEqual(mainTrail('Manual'));
 		expectGaplessSeq(events, executionId);
 		expect(events.find((e) => e.executionId === executionId)?.mode).toBe('cli');
 		await watcher.close();
@@ -519,7 +488,7 @@ describe(`status relay in real n8n ${process.env.N8N_TEST_VERSION ?? 'default'}`
 		expect(executionId).toBe(run.executionId);
 		await watcher.waitFor(isFinished(executionId), 60_000, 'editor run execution.finished');
 		const events = watcher.events();
-		expect(trail(events, executionId)).toEqual(EXPECTED_TRAIL('Manual'));
+		expect(trail(events, executionId)).toEqual(mainTrail('Manual'));
 		expectGaplessSeq(events, executionId);
 		expect(events.find((e) => e.executionId === executionId)?.mode).toBe('manual');
 		const check = finishedOf(events, executionId, 'Check Order');
@@ -809,7 +778,7 @@ describe(`status relay in real n8n ${process.env.N8N_TEST_VERSION ?? 'default'}`
 		// The waiting run goes on, live, from the rebuilt state.
 		await approve(ask);
 		await after.waitFor(isFinished(ask.executionId), 60_000, 'resumed run finished');
-		const full = EXPECTED_TRAIL('Webhook');
+		const full = mainTrail('Webhook');
 		expect(trail(after.events(), ask.executionId)).toEqual(
 			full.slice(full.indexOf('execution.resumed')),
 		);
