@@ -79,7 +79,10 @@ export interface Classification {
 	entities: Partial<Entities> & Record<string, unknown>;
 	summary: string;
 	confidence: number;
+	/** `confidence` is below the Classifier's Confidence Threshold: the one "not sure" verdict. */
 	unsure: boolean;
+	/** That threshold (the Support Classifier node writes it beside `unsure`). */
+	unsureBelow?: number;
 	provider: string;
 	model: string;
 	usage: Usage;

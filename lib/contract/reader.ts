@@ -167,9 +167,11 @@ function problem(field: SupportField, value: unknown, error: ErrorObject): strin
 	const expected =
 		error.keyword === 'enum'
 			? `must be one of ${(error.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`
-			: error.keyword === 'type'
-				? `must be ${article(String(error.params.type))}`
-				: (error.message ?? 'is not valid');
+			: error.keyword === 'pattern'
+				? 'must be an ISO 8601 date and time with a zone, such as 2026-01-31T09:00:00Z'
+				: error.keyword === 'type'
+					? `must be ${article(String(error.params.type))}`
+					: (error.message ?? 'is not valid');
 	return `${path} ${expected} (it is ${describe(actual)})`;
 }
 

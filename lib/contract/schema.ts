@@ -10,7 +10,13 @@ export type JsonSchema = Record<string, unknown>;
 
 const string = { type: 'string' };
 const nonEmptyString = { type: 'string', minLength: 1 };
-const isoTime = { type: 'string', minLength: 1, description: 'ISO 8601 date and time' };
+/** A text with a date; what the node that reads it accepts is up to that node. */
+const time = { type: 'string', minLength: 1 };
+/** What our nodes write: ISO 8601 with a zone. */
+const isoTime = {
+	type: 'string',
+	pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?(Z|[+-]\\d{2}:?\\d{2})$',
+};
 const unit = { type: 'number', minimum: 0, maximum: 1 };
 const strings = { type: 'array', items: string };
 const address = {
@@ -60,7 +66,7 @@ const email: JsonSchema = {
 		fullText: string,
 		html: string,
 		hiddenText: string,
-		receivedAt: isoTime,
+		receivedAt: time,
 		language: string,
 		attachments: {
 			type: 'array',

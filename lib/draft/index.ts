@@ -42,8 +42,11 @@ export interface DraftConfig {
 	instructions?: string;
 	/** A draft below this confidence needs review. */
 	reviewThreshold: number;
-	/** A classification below this confidence (or marked unsure) needs review. */
-	minClassificationConfidence: number;
+	/**
+	 * Support Reply Drafter version 1 only: its own classification threshold. From version 2 a draft
+	 * needs review when the Support Classifier marked the classification unsure, and nothing else.
+	 */
+	minClassificationConfidence?: number;
 	maxInputChars: number;
 	maxKnowledgeChars: number;
 	redactPersonalData: boolean;
@@ -137,7 +140,9 @@ export async function draftReply(input: DraftInput, config: DraftConfig): Promis
 	const confidence = classification.confidence;
 	if (
 		classification.unsure === true ||
-		(typeof confidence === 'number' && confidence < config.minClassificationConfidence)
+		(typeof confidence === 'number' &&
+			config.minClassificationConfidence !== undefined &&
+			confidence < config.minClassificationConfidence)
 	)
 		reasons.add('low_classification_confidence');
 	const policy = touchesPolicy(

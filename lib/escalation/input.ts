@@ -1,6 +1,9 @@
-import { InputError } from '../errors';
+import { readSupport } from '../contract';
 
-/** What the Escalation rules read from `item.json.support` (DESIGN.md section 2), checked. */
+/**
+ * What the Escalation rules look at, taken from `item.json.support` through the contract reader
+ * (lib/contract): the reader checks the fields, this only picks what the rules compare.
+ */
 export interface EscalationInput {
 	email: {
 		from: string;
@@ -14,7 +17,10 @@ export interface EscalationInput {
 	classification: {
 		category: string;
 		confidence: number;
-		unsure?: boolean;
+		/** The Support Classifier's verdict (below its Confidence Threshold). */
+		unsure: boolean;
+		/** The threshold the Classifier used, when it wrote it. */
+		unsureBelow?: number;
 		sentimentScore?: number;
 		sentimentLabel?: string;
 		urgency?: string;
@@ -24,6 +30,15 @@ export interface EscalationInput {
 		level?: string;
 		firstResponseDue?: Date;
 		resolutionDue?: Date;
+		/** Earlier contacts the Priority Router counted. */
+		previousContacts?: number;
+		/**
+		 * The Priority Router's rules that fired, by type (`sender` = VIP Senders, `repeatContact`,
+		 * `sentiment`), each with the Router's reason: the Escalation acts on them and has no
+		 * thresholds or lists of its own for these.
+		 */
+		fired: Partial<Record<string, string>>;
+		vip: boolean;
 	};
 	draft?: {
 		text: string;
@@ -31,121 +46,85 @@ export interface EscalationInput {
 		needsReview: boolean;
 		reasons: string[];
 	};
-	/** Earlier contacts about this matter, when an upstream node counted them. */
-	previousContacts?: number;
-	/** An upstream flag (CRM lookup, Set node) saying the customer is a VIP. */
-	vip?: boolean;
+	/** Support Escalation version 1 only: what old workflows gave outside the contract. */
+	legacy?: { previousContacts?: number; vip?: boolean };
 }
 
-type Json = Record<string, unknown>;
+const DRAFT_HINT =
+	'Or turn off "Require Draft" to decide without one (then nothing is sent automatically).';
 
-const isObject = (value: unknown): value is Json =>
-	typeof value === 'object' && value !== null && !Array.isArray(value);
-
-const EMAIL_FIX =
-	'Put the Support Inbox Trigger or "Support Email → Normalize" at the start of the workflow, and keep the "support" field on the items (a Set node must keep the other fields).';
-const CLASSIFICATION_FIX =
-	'Put the Support Classifier before this node (it writes support.classification), and keep the "support" field on the items.';
-const DRAFT_FIX =
-	'Put the Support Reply Drafter before this node (it writes support.draft), or turn off "Require Draft" to decide without one (then nothing is sent automatically).';
-
-/**
- * Reads and checks the fields the rules need. A missing or malformed field is an InputError whose
- * hint names the node that writes it.
- */
-export function readEscalationInput(json: Json, requireDraft: boolean): EscalationInput {
-	const support = json.support;
-	if (!isObject(support)) {
-		throw new InputError('The item has no "support" field', `${EMAIL_FIX} ${CLASSIFICATION_FIX}`);
-	}
-	const email = support.email;
-	if (!isObject(email)) throw new InputError('The item has no support.email', EMAIL_FIX);
-	const classification = support.classification;
-	if (!isObject(classification))
-		throw new InputError('The item has no support.classification', CLASSIFICATION_FIX);
-
-	const confidence = classification.confidence;
-	if (
-		typeof confidence !== 'number' ||
-		!Number.isFinite(confidence) ||
-		confidence < 0 ||
-		confidence > 1
-	)
-		throw new InputError(
-			`support.classification.confidence must be a number from 0 to 1 (it is ${JSON.stringify(confidence)})`,
-			CLASSIFICATION_FIX,
-		);
-	if (typeof classification.category !== 'string' || !classification.category)
-		throw new InputError('support.classification.category is missing', CLASSIFICATION_FIX);
-
-	const from = isObject(email.from) ? String(email.from.address ?? '') : String(email.from ?? '');
-	const sentiment = classification.sentiment;
-	const injection = classification.promptInjection;
+/** Reads an item for the rules. A missing or malformed field is a ContractError naming its writer. */
+export function readEscalationInput(
+	json: Record<string, unknown>,
+	requireDraft: boolean,
+	version = 2,
+): EscalationInput {
+	const support = readSupport(json, {
+		required: requireDraft
+			? (['email', 'classification', 'draft'] as const)
+			: (['email', 'classification'] as const),
+		optional: ['priority', 'draft'],
+		needs: { classification: ['category', 'confidence'], draft: ['text'], email: [] },
+		hints: { draft: DRAFT_HINT },
+	});
+	const { email, classification } = support;
+	const priority = support.priority;
+	const draft = support.draft;
 	const input: EscalationInput = {
 		email: {
-			from: from.trim().toLowerCase(),
-			subject: String(email.subject ?? ''),
-			text: String(email.text ?? '') || String(email.fullText ?? ''),
-			hiddenText: typeof email.hiddenText === 'string' ? email.hiddenText : undefined,
+			from: String(email.from?.address ?? '')
+				.trim()
+				.toLowerCase(),
+			subject: email.subject ?? '',
+			text: email.text || email.fullText || '',
+			hiddenText: email.hiddenText,
 			autoSubmitted: email.autoSubmitted === true,
-			autoSubmittedReason:
-				typeof email.autoSubmittedReason === 'string' ? email.autoSubmittedReason : undefined,
-			references: Array.isArray(email.references) ? email.references.map(String) : [],
+			autoSubmittedReason: email.autoSubmittedReason,
+			references: email.references ?? [],
 		},
 		classification: {
 			category: classification.category,
-			confidence,
+			confidence: classification.confidence,
 			unsure: classification.unsure === true,
-			sentimentScore:
-				isObject(sentiment) && typeof sentiment.score === 'number' ? sentiment.score : undefined,
-			sentimentLabel:
-				isObject(sentiment) && typeof sentiment.label === 'string' ? sentiment.label : undefined,
-			urgency: typeof classification.urgency === 'string' ? classification.urgency : undefined,
-			injectionSignals: injectionSignals(injection),
+			unsureBelow: classification.unsureBelow,
+			sentimentScore: classification.sentiment?.score,
+			sentimentLabel: classification.sentiment?.label,
+			urgency: classification.urgency,
+			injectionSignals: injectionSignals(classification.promptInjection),
 		},
 	};
-
-	const priority = support.priority;
-	if (priority !== undefined && priority !== null) {
-		if (!isObject(priority))
-			throw new InputError(
-				'support.priority must be an object { level, reasons, sla }',
-				'Put the Support Priority Router before this node, or remove what overwrote support.priority.',
-			);
-		const sla = isObject(priority.sla) ? priority.sla : {};
+	if (priority) {
+		const fired: Partial<Record<string, string>> = {};
+		for (const rule of priority.rules ?? []) fired[rule.rule] ??= rule.reason;
 		input.priority = {
-			level: typeof priority.level === 'string' ? priority.level : undefined,
-			firstResponseDue: dateField(sla.firstResponseDue, 'support.priority.sla.firstResponseDue'),
-			resolutionDue: dateField(sla.resolutionDue, 'support.priority.sla.resolutionDue'),
+			level: priority.level,
+			firstResponseDue: date(priority.sla?.firstResponseDue),
+			resolutionDue: date(priority.sla?.resolutionDue),
+			previousContacts: priority.previousContacts,
+			fired,
+			vip: priority.vip === true || fired.sender !== undefined,
 		};
 	}
-
-	const draft = support.draft;
-	if (draft === undefined || draft === null) {
-		if (requireDraft) throw new InputError('The item has no support.draft', DRAFT_FIX);
-	} else {
-		if (!isObject(draft) || typeof draft.text !== 'string')
-			throw new InputError('support.draft has no text', DRAFT_FIX);
-		if (
-			draft.confidence !== undefined &&
-			(typeof draft.confidence !== 'number' || draft.confidence < 0 || draft.confidence > 1)
-		)
-			throw new InputError(
-				`support.draft.confidence must be a number from 0 to 1 (it is ${JSON.stringify(draft.confidence)})`,
-				DRAFT_FIX,
-			);
+	if (draft)
 		input.draft = {
 			text: draft.text,
-			confidence: typeof draft.confidence === 'number' ? draft.confidence : undefined,
+			confidence: draft.confidence,
 			needsReview: draft.needsReview === true,
-			reasons: Array.isArray(draft.reasons) ? draft.reasons.map(String) : [],
+			reasons: (draft.reasons ?? []).map(String),
+		};
+	if (version < 2) {
+		// Version 1 read these from fields no node of this package writes; kept for old workflows.
+		const raw = support.raw;
+		const customer = isObject(raw.customer) ? raw.customer : {};
+		const contacts = customer.previousContacts ?? raw.previousContacts;
+		input.legacy = {
+			previousContacts:
+				typeof contacts === 'number' && Number.isFinite(contacts)
+					? contacts
+					: input.priority?.previousContacts,
+			vip: customer.vip === true || raw.vip === true,
 		};
 	}
-
-	const customer = isObject(support.customer) ? support.customer : {};
-	const contacts = customer.previousContacts ?? support.previousContacts;
-	if (typeof contacts === 'number' && Number.isFinite(contacts)) input.previousContacts = contacts;
-	if (customer.vip === true || support.vip === true) input.vip = true;
 	return input;
 }
 
@@ -157,13 +136,13 @@ function injectionSignals(value: unknown): string[] {
 	return signals;
 }
 
-function dateField(value: unknown, name: string): Date | undefined {
-	if (value === undefined || value === null || value === '') return undefined;
-	const date = new Date(value as string);
-	if (Number.isNaN(date.getTime()))
-		throw new InputError(
-			`${name} is not a date (${JSON.stringify(value)})`,
-			'Give an ISO 8601 time such as 2026-01-31T09:00:00Z; the Support Priority Router writes it that way.',
-		);
-	return date;
+/** The schema checked it is a non-empty text; the Priority Router writes ISO 8601. */
+function date(value: string | undefined): Date | undefined {
+	if (!value) return undefined;
+	const parsed = new Date(value);
+	return Number.isNaN(parsed.getTime()) ? undefined : parsed;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+	return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -1,4 +1,5 @@
 import { detectPromptInjection } from '../ai/injection';
+import { senderMatches } from '../priority/rules';
 import type { EscalationInput } from './input';
 import type { SensitiveTopic } from './topics';
 import {
@@ -15,19 +16,12 @@ type RuleAction = Exclude<EscalationAction, 'auto_send'>;
 export interface EscalationConfig {
 	/** Auto-send happens only when this is on AND every check passes. */
 	allowAutoSend: boolean;
-	/** Below this classification confidence: human review. */
-	minClassificationConfidence: number;
 	/** Below this draft confidence: human review. */
 	minDraftConfidence: number;
-	/** Sentiment score (-1..1) at or below which a person reads the mail. */
-	negativeSentimentAt: number;
 	/** Topics that escalate; the others found still go to human review. */
 	escalateTopics: SensitiveTopic[];
-	/** Addresses (`ceo@client.com`) or domains (`@client.com`, `client.com`) of VIP customers. */
-	vipSenders: string[];
+	/** Where mail goes when the Priority Router's VIP Senders rule matched the sender. */
 	vipAction: RuleAction;
-	/** This many earlier contacts (or messages in the thread) or more: human review. */
-	repeatContactThreshold: number;
 	/** First response due within this many minutes (or overdue): escalate. */
 	slaRiskMinutes: number;
 	injectionAction: RuleAction;
@@ -35,17 +29,34 @@ export interface EscalationConfig {
 	escalateCritical: boolean;
 	reviewCategories: string[];
 	escalateCategories: string[];
+	/**
+	 * Support Escalation version 1 only: its own thresholds and VIP list. Version 2 has none: the
+	 * Support Classifier decides "unsure", the Priority Router's rules find VIPs, repeat contacts and
+	 * negative sentiment, and the Escalation acts on what they wrote.
+	 */
+	legacy?: LegacyRules;
 }
+
+export interface LegacyRules {
+	minClassificationConfidence: number;
+	negativeSentimentAt: number;
+	/** Addresses (`ceo@client.com`) or domains (`client.com`, `@client.com`, `*.client.com`). */
+	vipSenders: string[];
+	repeatContactThreshold: number;
+}
+
+export const DEFAULT_LEGACY_RULES: LegacyRules = {
+	minClassificationConfidence: 0.8,
+	negativeSentimentAt: -0.6,
+	vipSenders: [],
+	repeatContactThreshold: 3,
+};
 
 export const DEFAULT_CONFIG: EscalationConfig = {
 	allowAutoSend: false,
-	minClassificationConfidence: 0.8,
 	minDraftConfidence: 0.8,
-	negativeSentimentAt: -0.6,
 	escalateTopics: [...SENSITIVE_TOPICS],
-	vipSenders: [],
 	vipAction: 'human_review',
-	repeatContactThreshold: 3,
 	slaRiskMinutes: 60,
 	injectionAction: 'human_review',
 	escalateCritical: true,
@@ -112,21 +123,24 @@ export function decide(
 	const human = detectHumanRequest(body);
 	if (human) hit('human-requested', 'human_review', `the customer asks for a person ("${human}")`);
 
-	if (isVip(input, config.vipSenders))
-		hit(
-			'vip',
-			config.vipAction,
-			input.vip ? 'VIP customer (support.customer.vip)' : `VIP sender ${input.email.from}`,
-		);
+	const legacy = config.legacy;
+	const fired = input.priority?.fired ?? {};
+	const vipSender = legacy?.vipSenders.find((entry) => senderMatches(entry, input.email.from));
+	if (input.priority?.vip)
+		hit('vip', config.vipAction, `${fired.sender ?? 'VIP customer'} (Priority Router)`);
+	else if (vipSender)
+		hit('vip', config.vipAction, `VIP sender ${input.email.from} (matches "${vipSender}")`);
+	else if (input.legacy?.vip) hit('vip', config.vipAction, 'VIP customer (support.customer.vip)');
 
-	const threadDepth = input.email.references.length;
-	const contacts = Math.max(input.previousContacts ?? 0, threadDepth);
 	const phrase = detectRepeatContactPhrase(body);
-	if (contacts >= config.repeatContactThreshold)
+	const contacts = Math.max(input.legacy?.previousContacts ?? 0, input.email.references.length);
+	if (fired.repeatContact)
+		hit('repeat-contact', 'human_review', `${fired.repeatContact} (Priority Router)`);
+	else if (legacy && contacts >= legacy.repeatContactThreshold)
 		hit(
 			'repeat-contact',
 			'human_review',
-			`${contacts} earlier contacts (threshold ${config.repeatContactThreshold})`,
+			`${contacts} earlier contacts (threshold ${legacy.repeatContactThreshold})`,
 		);
 	else if (phrase) hit('repeat-contact', 'human_review', `the customer says so ("${phrase}")`);
 
@@ -158,20 +172,28 @@ export function decide(
 	else if (config.reviewCategories.includes(category))
 		hit('category', 'human_review', `category "${category}" always gets a review`);
 
-	const confidence = input.classification.confidence;
-	if (confidence < config.minClassificationConfidence || input.classification.unsure)
+	const { confidence, unsure, unsureBelow } = input.classification;
+	if (unsure)
 		hit(
 			'low-classification-confidence',
 			'human_review',
-			`classification confidence ${round(confidence)} < ${config.minClassificationConfidence}`,
+			`the Support Classifier is unsure: confidence ${round(confidence)}${unsureBelow === undefined ? '' : ` < its threshold ${unsureBelow}`}`,
+		);
+	else if (legacy && confidence < legacy.minClassificationConfidence)
+		hit(
+			'low-classification-confidence',
+			'human_review',
+			`classification confidence ${round(confidence)} < ${legacy.minClassificationConfidence}`,
 		);
 
 	const score = input.classification.sentimentScore;
-	if (score !== undefined && score <= config.negativeSentimentAt)
+	if (fired.sentiment)
+		hit('negative-sentiment', 'human_review', `${fired.sentiment} (Priority Router)`);
+	else if (legacy && score !== undefined && score <= legacy.negativeSentimentAt)
 		hit(
 			'negative-sentiment',
 			'human_review',
-			`sentiment ${round(score)} <= ${config.negativeSentimentAt}`,
+			`sentiment ${round(score)} <= ${legacy.negativeSentimentAt}`,
 		);
 
 	if (!input.draft) hit('no-draft', 'human_review', 'there is no support.draft to send');
@@ -207,20 +229,6 @@ export function decide(
 		? hits.map((h) => `${h.rule}: ${h.detail}`)
 		: ['all-checks-passed: every rule passed and "Allow Auto Send" is on'];
 	return { action, reasons, rules: hits, decidedAt: now.toISOString() };
-}
-
-function isVip(input: EscalationInput, senders: string[]): boolean {
-	if (input.vip) return true;
-	const from = input.email.from;
-	if (!from) return false;
-	const domain = from.split('@')[1] ?? '';
-	return senders.some((entry) => {
-		const value = entry.trim().toLowerCase();
-		if (!value) return false;
-		if (value.includes('@') && !value.startsWith('@')) return value === from;
-		const wanted = value.replace(/^@/, '');
-		return domain === wanted || domain.endsWith(`.${wanted}`);
-	});
 }
 
 function round(value: number): number {

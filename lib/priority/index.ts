@@ -1,8 +1,9 @@
 import { DateTime } from 'luxon';
+import { readSupport } from '../contract/reader';
 import { InputError } from '../errors';
 import type { BusinessCalendar } from './business-hours';
 import type { FiredRule, Level, PriorityConfig, PriorityInput } from './rules';
-import { URGENCIES, decidePriority } from './rules';
+import { decidePriority } from './rules';
 import type { SlaPolicy, SlaResult } from './sla';
 import { computeSla, matchPolicy } from './sla';
 
@@ -29,7 +30,10 @@ export interface SupportPriority {
 	reasons: string[];
 	rules: FiredRule[];
 	customerTier?: string;
+	/** Earlier contacts counted for the Repeat Contact rules (the Support Escalation reads this too). */
 	previousContacts: number;
+	/** The sender matched a VIP Senders rule (the Support Escalation reads this). */
+	vip: boolean;
 	sla: SlaResult & { clockStart: 'receivedAt' | 'option' | 'now' };
 }
 
@@ -56,76 +60,48 @@ export function prioritize(support: unknown, options: PrioritizeOptions): Suppor
 		rules: decision.rules,
 		...(input.customerTier ? { customerTier: input.customerTier } : {}),
 		previousContacts: decision.contacts,
+		vip: decision.vip,
 		sla: { ...sla, clockStart: clock.source },
 	};
 }
 
 const FIX_CLASSIFICATION =
-	'Put a Support Classifier before this node, or set support.classification (category, urgency low|normal|high|critical, sentiment {label, score}) with an Edit Fields (Set) node.';
+	'Or set support.classification (category, urgency low|normal|high|critical, sentiment {label, score}) with an Edit Fields (Set) node.';
 
 function readInput(support: unknown, options: PrioritizeOptions): PriorityInput {
-	if (!isObject(support) || support.classification === undefined) {
-		throw new InputError('The item has no support.classification', FIX_CLASSIFICATION);
-	}
-	const c = support.classification;
-	if (!isObject(c)) {
-		throw new InputError(
-			`support.classification is ${describe(c)}, not an object`,
-			FIX_CLASSIFICATION,
-		);
-	}
-	if (c.category !== undefined && typeof c.category !== 'string') {
-		throw new InputError(
-			`support.classification.category is ${describe(c.category)}, not a text`,
-			FIX_CLASSIFICATION,
-		);
-	}
-	if (c.urgency !== undefined && !(URGENCIES as readonly unknown[]).includes(c.urgency)) {
-		throw new InputError(
-			`support.classification.urgency is ${describe(c.urgency)}; expected low, normal, high or critical`,
-			'Map the urgency to one of these four values before this node (the Support Classifier writes them).',
-		);
-	}
+	const read = readSupport(
+		{ support },
+		{
+			required: ['classification'],
+			optional: ['email'],
+			// A hand-made classification (Set node) may carry only a category or only an urgency.
+			needs: { classification: [], email: [] },
+			hints: { classification: FIX_CLASSIFICATION },
+		},
+	);
+	const c = read.classification;
 	if (c.category === undefined && c.urgency === undefined) {
 		throw new InputError(
 			'support.classification has neither a category nor an urgency',
-			FIX_CLASSIFICATION,
+			`Put a Support Classifier before this node. ${FIX_CLASSIFICATION}`,
 		);
 	}
-	let sentiment: PriorityInput['classification']['sentiment'];
-	if (c.sentiment !== undefined && c.sentiment !== null) {
-		const score = isObject(c.sentiment) ? c.sentiment.score : undefined;
-		if (!isObject(c.sentiment) || (score !== undefined && typeof score !== 'number')) {
-			throw new InputError(
-				`support.classification.sentiment is ${describe(c.sentiment)}; expected {label, score} with a score from -1 to 1`,
-				FIX_CLASSIFICATION,
-			);
-		}
-		sentiment = {
-			label: typeof c.sentiment.label === 'string' ? c.sentiment.label : undefined,
-			score: score as number | undefined,
-		};
-	}
-	const e = isObject(support.email) ? support.email : undefined;
-	const from = e && isObject(e.from) ? e.from : undefined;
+	const e = read.email;
 	return {
 		email: e && {
-			from: from && {
-				name: str(from.name),
-				address: str(from.address),
-			},
-			subject: str(e.subject),
-			text: str(e.text) ?? str(e.fullText),
+			from: e.from && { name: e.from.name, address: e.from.address },
+			subject: e.subject,
+			text: e.text ?? e.fullText,
 			autoSubmitted: e.autoSubmitted === true,
-			autoSubmittedReason: str(e.autoSubmittedReason),
-			inReplyTo: str(e.inReplyTo),
-			references: Array.isArray(e.references) ? e.references.map(String) : undefined,
+			autoSubmittedReason: e.autoSubmittedReason,
+			inReplyTo: e.inReplyTo,
+			references: e.references,
 		},
 		classification: {
-			category: c.category as string | undefined,
-			categories: Array.isArray(c.categories) ? c.categories.map(String) : undefined,
-			urgency: c.urgency as PriorityInput['classification']['urgency'],
-			sentiment,
+			category: c.category,
+			categories: c.categories,
+			urgency: c.urgency,
+			sentiment: c.sentiment && { label: c.sentiment.label, score: c.sentiment.score },
 		},
 		customerTier: readTier(options.customerTier),
 		previousContacts: readContacts(options.previousContacts),
@@ -213,10 +189,6 @@ function parseInstant(value: unknown): DateTime | undefined {
 
 function isObject(value: unknown): value is Record<string, unknown> {
 	return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function str(value: unknown): string | undefined {
-	return typeof value === 'string' ? value : undefined;
 }
 
 function describe(value: unknown): string {

@@ -3,6 +3,7 @@ import { NodeConnectionTypes, NodeOperationError, jsonParse } from 'n8n-workflow
 import { CallLimiter, mapLimited } from '../../lib/ai';
 import type { Classification, ClassifyConfig, ExtractableField } from '../../lib/classify';
 import { ALL_FIELDS, classifyEmail, effectiveCategories } from '../../lib/classify';
+import { readSupport } from '../../lib/contract';
 import { InputError } from '../../lib/errors';
 import { continueOnFailItem, toNodeError } from '../shared/errors';
 import { buildProviders } from '../shared/providers';
@@ -116,6 +117,8 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 					...support,
 					classification: {
 						...classification,
+						// The threshold behind `unsure`: the one confidence verdict the other nodes read.
+						unsureBelow: config.threshold,
 						routedTo: routedTo.map((i) => outputName(i, names, routing)),
 					} as unknown as IDataObject,
 				},
@@ -160,27 +163,25 @@ function emailOf(context: IExecuteFunctions, itemIndex: number, item: INodeExecu
 		}
 		return { text };
 	}
-	const email = (item.json.support as IDataObject | undefined)?.email as IDataObject | undefined;
-	if (!email) {
-		throw new InputError(
-			'The item has no support.email to classify',
-			'Put "Support Email → Normalize" or the Support Inbox Trigger before this node, or set "Text to Classify" to Custom.',
-		);
-	}
-	const text = String(email.text ?? '').trim() || String(email.fullText ?? '').trim();
-	const subject = String(email.subject ?? '');
+	const { email } = readSupport(item.json, {
+		required: ['email'],
+		needs: { email: [] },
+		hints: { email: 'Or set "Text to Classify" to Custom.' },
+	});
+	const text = (email.text ?? '').trim() || (email.fullText ?? '').trim();
+	const subject = email.subject ?? '';
 	if (!text && !subject.trim()) {
 		throw new InputError(
 			'The email has neither text nor subject',
 			'Empty mail cannot be classified: filter it out before this node, or route errors with On Error → Continue.',
 		);
 	}
-	const from = email.from as { name?: string; address?: string } | undefined;
+	const from = email.from;
 	return {
 		text,
 		subject,
 		from: from ? `${from.name ?? ''} <${from.address ?? ''}>`.trim() : undefined,
-		hiddenText: typeof email.hiddenText === 'string' ? email.hiddenText : undefined,
+		hiddenText: email.hiddenText,
 	};
 }
 

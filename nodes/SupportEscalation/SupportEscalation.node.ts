@@ -25,7 +25,10 @@ export class SupportEscalation implements INodeType {
 		name: 'supportEscalation',
 		icon: { light: 'file:supportEscalation.svg', dark: 'file:supportEscalation.dark.svg' },
 		group: ['transform'],
-		version: 1,
+		// 2: the VIP, repeat-contact, sentiment and classification-confidence settings moved upstream
+		// (Priority Router, Classifier); version 1 keeps them for workflows saved with it.
+		version: [1, 2],
+		defaultVersion: 2,
 		subtitle:
 			'={{ $parameter["operation"] === "sendAndWait" ? "decide, wait for approval" : "decide" }}',
 		description:

@@ -5,7 +5,14 @@ import type {
 	PendingReview,
 	SensitiveTopic,
 } from '../../lib/escalation';
-import { DEFAULT_CONFIG, decide, parseList, readEscalationInput } from '../../lib/escalation';
+import {
+	DEFAULT_CONFIG,
+	DEFAULT_LEGACY_RULES,
+	decide,
+	parseList,
+	readEscalationInput,
+} from '../../lib/escalation';
+import { readSupport } from '../../lib/contract';
 import { continueOnFailItem, toNodeError } from '../shared/errors';
 
 export const OUTPUT_NAMES = ['Auto Send', 'Human Review', 'Escalate'] as const;
@@ -28,26 +35,42 @@ interface RuleParameters {
 	vipSenders?: string;
 }
 
-/** The node's settings as the rules' config (read once per run: execute and resume read the same). */
-export function readConfig(get: GetParameter): { config: EscalationConfig; requireDraft: boolean } {
+/**
+ * The node's settings as the rules' config (read once per run: execute and resume read the same).
+ * Version 1 kept its own classification threshold, sentiment threshold, repeat-contact threshold and
+ * VIP list; version 2 acts on what the Classifier and the Priority Router wrote.
+ */
+export function readConfig(
+	get: GetParameter,
+	version = 2,
+): { config: EscalationConfig; requireDraft: boolean } {
 	const rules = (get('rules', {}) ?? {}) as RuleParameters;
 	return {
 		requireDraft: get('requireDraft', true) !== false,
 		config: {
 			allowAutoSend: get('allowAutoSend', false) === true,
-			minClassificationConfidence:
-				rules.minClassificationConfidence ?? DEFAULT_CONFIG.minClassificationConfidence,
 			minDraftConfidence: rules.minDraftConfidence ?? DEFAULT_CONFIG.minDraftConfidence,
-			negativeSentimentAt: rules.negativeSentimentAt ?? DEFAULT_CONFIG.negativeSentimentAt,
 			escalateTopics: rules.escalateTopics ?? DEFAULT_CONFIG.escalateTopics,
-			vipSenders: parseList(rules.vipSenders),
 			vipAction: rules.vipAction ?? DEFAULT_CONFIG.vipAction,
-			repeatContactThreshold: rules.repeatContactThreshold ?? DEFAULT_CONFIG.repeatContactThreshold,
 			slaRiskMinutes: rules.slaRiskMinutes ?? DEFAULT_CONFIG.slaRiskMinutes,
 			injectionAction: rules.injectionAction ?? DEFAULT_CONFIG.injectionAction,
 			escalateCritical: rules.escalateCritical ?? DEFAULT_CONFIG.escalateCritical,
 			reviewCategories: parseList(rules.reviewCategories),
 			escalateCategories: parseList(rules.escalateCategories),
+			...(version < 2
+				? {
+						legacy: {
+							minClassificationConfidence:
+								rules.minClassificationConfidence ??
+								DEFAULT_LEGACY_RULES.minClassificationConfidence,
+							negativeSentimentAt:
+								rules.negativeSentimentAt ?? DEFAULT_LEGACY_RULES.negativeSentimentAt,
+							vipSenders: parseList(rules.vipSenders),
+							repeatContactThreshold:
+								rules.repeatContactThreshold ?? DEFAULT_LEGACY_RULES.repeatContactThreshold,
+						},
+					}
+				: {}),
 		},
 	};
 }
@@ -70,12 +93,13 @@ export function decideAll(
 	now: Date,
 	continueOnFail: boolean,
 ): Decided {
-	const { config, requireDraft } = readConfig(get);
+	const version = node.typeVersion;
+	const { config, requireDraft } = readConfig(get, version);
 	const decided: Decided = { items: [], pending: [] };
 	for (const [itemIndex, item] of items.entries()) {
 		let decision: Decision;
 		try {
-			decision = decide(readEscalationInput(item.json, requireDraft), config, now);
+			decision = decide(readEscalationInput(item.json, requireDraft, version), config, now);
 		} catch (error) {
 			const nodeError = toNodeError(node, error, itemIndex);
 			if (!continueOnFail) throw nodeError;
@@ -119,17 +143,18 @@ export function toOutputs(entries: Array<{ item: INodeExecutionData; output: num
 
 /** What a reviewer sees of one item. */
 export function pendingReview(index: number, item: INodeExecutionData): PendingReview {
-	const support = (item.json.support ?? {}) as IDataObject;
-	const email = (support.email ?? {}) as IDataObject;
-	const from = email.from as { name?: string; address?: string } | undefined;
-	const draft = (support.draft ?? {}) as IDataObject;
-	const decision = (support.decision ?? {}) as IDataObject;
+	const { email, draft, decision } = readSupport(item.json, {
+		required: ['email', 'decision'],
+		optional: ['draft'],
+		needs: { email: [], decision: [] },
+	});
+	const from = email.from;
 	return {
 		index,
 		from: from ? `${from.name ? `${from.name} ` : ''}<${from.address ?? ''}>` : '',
-		subject: String(email.subject ?? ''),
-		customerText: String(email.text ?? email.fullText ?? ''),
-		draftText: String(draft.text ?? ''),
-		reasons: Array.isArray(decision.reasons) ? decision.reasons.map(String) : [],
+		subject: email.subject ?? '',
+		customerText: email.text || email.fullText || '',
+		draftText: draft?.text ?? '',
+		reasons: (decision.reasons ?? []).map(String),
 	};
 }

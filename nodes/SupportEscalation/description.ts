@@ -45,6 +45,14 @@ export const properties: INodeProperties[] = [
 			'Whether an item without support.draft is an error. Off: such items are decided without one (never auto-sent).',
 	},
 	{
+		displayName:
+			'VIP senders, repeat contacts and negative sentiment are set once, on the Support Priority Router: its rules that fired (support.priority.rules) send the email to a person here. Whether the classification is sure is the Support Classifier’s Confidence Threshold (support.classification.unsure).',
+		name: 'upstreamRulesNotice',
+		type: 'notice',
+		default: '',
+		displayOptions: { show: { '@version': [2] } },
+	},
+	{
 		displayName: 'Rules',
 		name: 'rules',
 		type: 'collection',
@@ -93,6 +101,7 @@ export const properties: INodeProperties[] = [
 				typeOptions: { minValue: 0, maxValue: 1, numberPrecision: 2 },
 				default: 0.8,
 				description: 'Below this the email gets a human review',
+				displayOptions: { show: { '@version': [1] } },
 			},
 			{
 				displayName: 'Min Draft Confidence',
@@ -109,6 +118,7 @@ export const properties: INodeProperties[] = [
 				typeOptions: { minValue: -1, maxValue: 1, numberPrecision: 2 },
 				default: -0.6,
 				description: 'A sentiment score (-1 … 1) at or below this gets a human review',
+				displayOptions: { show: { '@version': [1] } },
 			},
 			{
 				displayName: 'Prompt Injection Action',
@@ -130,6 +140,7 @@ export const properties: INodeProperties[] = [
 				default: 3,
 				description:
 					'Earlier contacts (support.customer.previousContacts, or messages earlier in the thread) at which a person takes over',
+				displayOptions: { show: { '@version': [1] } },
 			},
 			{
 				displayName: 'SLA Risk Minutes',
@@ -149,6 +160,8 @@ export const properties: INodeProperties[] = [
 					{ name: 'Escalate', value: 'escalate' },
 				],
 				default: 'human_review',
+				description:
+					'Where mail from a VIP goes: a sender matched by the Support Priority Router’s VIP Senders rule (support.priority.vip)',
 			},
 			{
 				displayName: 'VIP Senders',
@@ -158,6 +171,7 @@ export const properties: INodeProperties[] = [
 				placeholder: 'ceo@bigclient.com, @bigclient.com',
 				description:
 					'Addresses or domains whose mail a person answers, separated by commas. support.customer.vip = true counts too.',
+				displayOptions: { show: { '@version': [1] } },
 			},
 		],
 	},

@@ -15,7 +15,9 @@ export class SupportReplyDrafter implements INodeType {
 		name: 'supportReplyDrafter',
 		icon: { light: 'file:supportReplyDrafter.svg', dark: 'file:supportReplyDrafter.dark.svg' },
 		group: ['transform'],
-		version: 1,
+		// 2: no Min Classification Confidence of its own; the Classifier's verdict (unsure) counts.
+		version: [1, 2],
+		defaultVersion: 2,
 		subtitle: '={{ ($parameter["providers"] || []).join(" → ") }}',
 		usableAsTool: true,
 		description:

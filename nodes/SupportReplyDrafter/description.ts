@@ -189,6 +189,7 @@ export const properties: INodeProperties[] = [
 				typeOptions: { minValue: 0, maxValue: 1, numberPrecision: 2 },
 				default: 0.7,
 				description: 'A classification below this (or marked unsure) marks the draft for review',
+				displayOptions: { show: { '@version': [1] } },
 			},
 			aiOptions.offlineFallback(
 				'Whether a template reply (marked for review) is written when every provider fails, so mail keeps flowing',

@@ -9,6 +9,7 @@ import {
 	parseKnowledge,
 	readPath,
 } from '../../lib/draft';
+import { readSupport } from '../../lib/contract';
 import { InputError } from '../../lib/errors';
 import { continueOnFailItem, toNodeError } from '../shared/errors';
 import { buildProviders } from '../shared/providers';
@@ -91,7 +92,8 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 		templates,
 		instructions: options.instructions,
 		reviewThreshold: options.reviewThreshold ?? 0.7,
-		minClassificationConfidence: options.minClassificationConfidence ?? 0.7,
+		minClassificationConfidence:
+			this.getNode().typeVersion < 2 ? (options.minClassificationConfidence ?? 0.7) : undefined,
 		maxInputChars: options.maxInputChars ?? 8000,
 		maxKnowledgeChars: options.maxKnowledgeChars ?? 12000,
 		maxOutputTokens: options.maxOutputTokens ?? 1000,
@@ -134,34 +136,21 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 	return [out];
 }
 
-const BEFORE_THIS_NODE =
-	'Put "Support Email → Normalize" (or the Support Inbox Trigger) and then the Support Classifier before this node.';
-
 function inputOf(
 	context: IExecuteFunctions,
 	itemIndex: number,
 	item: INodeExecutionData,
 ): DraftInput {
-	const support = item.json.support as IDataObject | undefined;
-	const email = support?.email as IDataObject | undefined;
-	if (!email || typeof email !== 'object') {
-		throw new InputError('The item has no support.email to reply to', BEFORE_THIS_NODE);
-	}
-	const classification = support?.classification as IDataObject | undefined;
-	if (!classification || typeof classification !== 'object') {
-		throw new InputError(
-			'The item has no support.classification',
-			`The drafter needs the category and language the Support Classifier finds. ${BEFORE_THIS_NODE}`,
-		);
-	}
-	if (typeof classification.category !== 'string' || !classification.category.trim()) {
-		throw new InputError(
-			'support.classification has no category',
-			`Run the Support Classifier before this node (with "Continue on Fail", route its error items away from the drafter). ${BEFORE_THIS_NODE}`,
-		);
-	}
-	const text = String(email.text ?? '').trim() || String(email.fullText ?? '').trim();
-	const subject = String(email.subject ?? '');
+	const { email, classification } = readSupport(item.json, {
+		required: ['email', 'classification'],
+		needs: { email: [], classification: ['category'] },
+		hints: {
+			classification:
+				'The drafter needs the category and language the Support Classifier finds (with "Continue on Fail" on the Classifier, route its error items away from the drafter).',
+		},
+	});
+	const text = (email.text ?? '').trim() || (email.fullText ?? '').trim();
+	const subject = email.subject ?? '';
 	if (!text && !subject.trim()) {
 		throw new InputError(
 			'The email has neither text nor subject',
@@ -174,30 +163,23 @@ function inputOf(
 	const knowledge = parseKnowledge(readPath(item.json, field), field, {
 		explicitField: field !== DEFAULT_KNOWLEDGE_FIELD,
 	});
-	const from = email.from as { name?: string; address?: string } | undefined;
-	const injection = classification.promptInjection as
-		{ suspected?: boolean; signals?: string[] } | undefined;
 	return {
 		email: {
 			subject,
 			text,
-			from: from && typeof from === 'object' ? from : undefined,
-			messageId: typeof email.messageId === 'string' ? email.messageId : undefined,
-			language: typeof email.language === 'string' ? email.language : undefined,
-			hiddenText: typeof email.hiddenText === 'string' ? email.hiddenText : undefined,
+			from: email.from,
+			messageId: email.messageId,
+			language: email.language,
+			hiddenText: email.hiddenText,
 			autoSubmitted: email.autoSubmitted === true,
 		},
 		classification: {
 			category: classification.category.trim(),
-			language: typeof classification.language === 'string' ? classification.language : undefined,
-			confidence:
-				typeof classification.confidence === 'number' ? classification.confidence : undefined,
+			language: classification.language,
+			confidence: classification.confidence,
 			unsure: classification.unsure === true,
-			entities:
-				classification.entities && typeof classification.entities === 'object'
-					? (classification.entities as Record<string, unknown>)
-					: undefined,
-			promptInjection: injection && typeof injection === 'object' ? injection : undefined,
+			entities: classification.entities,
+			promptInjection: classification.promptInjection,
 		},
 		knowledge,
 	};

@@ -1,20 +1,15 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
-import type { SupportEmail } from '../../../../lib/email/types';
+import { readSupport } from '../../../../lib/contract';
+import type { SupportEmail } from '../../../../lib/contract';
+import { InputError } from '../../../../lib/errors';
 import type { OutgoingAttachment } from '../../../../lib/mail/compose';
 import { MailError } from '../../../../lib/mail/errors';
 import type { SendResult } from '../../../../lib/mail/providers/types';
 
+/** The inbound message a reply answers (or a mailbox action works on), via the contract reader. */
 export function supportEmailOf(item: INodeExecutionData): SupportEmail {
-	const email = (item.json.support as { email?: SupportEmail } | undefined)?.email;
-	if (!email || typeof email !== 'object' || !email.messageId) {
-		throw new MailError(
-			'input',
-			'The item has no support.email to reply to',
-			'Put the Support Inbox Trigger or "Support Email → Normalize" before this node, so each item carries the inbound message.',
-		);
-	}
-	return email;
+	return readSupport(item.json, { required: ['email'], needs: { email: ['messageId'] } }).email;
 }
 
 /** Binary properties named in "Attachments" become attachments (a 10 MB file is fine). */
@@ -83,7 +78,8 @@ export function nodeError(
 		error instanceof Error ? error.message : String(error),
 		{
 			itemIndex,
-			description: error instanceof MailError ? error.hint : undefined,
+			description:
+				error instanceof MailError || error instanceof InputError ? error.hint : undefined,
 		},
 	);
 }
