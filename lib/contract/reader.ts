@@ -186,7 +186,7 @@ function hintFor(
 ): string {
 	const writers = fields.map((f) => `${WRITERS[f]} (support.${f})`);
 	const extra = fields.map((f) => hints?.[f]).filter(Boolean);
-	return [`This node needs ${writers.join(', then ')} before it.`, ...extra].join(' ');
+	return [`Put ${writers.join(', then ')} before this node.`, ...extra].join(' ');
 }
 
 function valueAt(value: unknown, pointer: string): unknown {

@@ -25,7 +25,7 @@ function escalation(
 			{
 				name: NODE,
 				type: `${NODE_PREFIX}.supportEscalation`,
-				typeVersion: 1,
+				typeVersion: 2,
 				parameters,
 				...extra,
 			},
@@ -119,7 +119,9 @@ describe('Support Escalation in real n8n', () => {
 			legal: supportItem({
 				text: 'If my money is not back by Friday my lawyer will file a lawsuit.',
 			}),
-			lowConfidence: supportItem({ classification: { confidence: 0.41 } }),
+			lowConfidence: supportItem({
+				classification: { confidence: 0.41, unsure: true, unsureBelow: 0.7 },
+			}),
 			autoReply: supportItem({ autoSubmitted: true }),
 			asksHuman: supportItem({ text: 'Can I please talk to a real person?' }),
 		};
@@ -168,17 +170,66 @@ describe('Support Escalation in real n8n', () => {
 			).toEqual(['hiddenHtml', 'ignoreInstructions', 'legal'].sort());
 		});
 
+		it('version 2 acts on what the Priority Router wrote; version 1 keeps its own saved settings', async () => {
+			const vipMail = supportItem({ from: 'ceo@eu.acme.com' });
+			const routed = {
+				...vipMail,
+				support: {
+					...vipMail.support,
+					priority: {
+						level: 'high',
+						reasons: [],
+						rules: [
+							{
+								rule: 'sender',
+								level: 'high',
+								reason: 'VIP sender ceo@eu.acme.com (matches "*.acme.com")',
+							},
+						],
+						previousContacts: 0,
+						vip: true,
+						sla: {},
+					},
+				},
+			};
+			const sureButLow = supportItem({ classification: { confidence: 0.41, unsure: false } });
+			const saved = {
+				allowAutoSend: true,
+				rules: { vipSenders: '*.acme.com', minClassificationConfidence: 0.5 },
+			};
+			const v2 = await n8n.execute(escalation(saved), [vipMail, routed, sureButLow]);
+			expect(v2.output(NODE, AUTO_SEND).map((i) => i.pairedItem)).toEqual([
+				{ item: 0 },
+				{ item: 2 },
+			]);
+			expect(v2.output(NODE, HUMAN_REVIEW)[0].json.support.decision.reasons).toEqual([
+				'vip: VIP sender ceo@eu.acme.com (matches "*.acme.com") (Priority Router)',
+			]);
+
+			const v1 = await n8n.execute(escalation(saved, { typeVersion: 1 }), [vipMail, sureButLow]);
+			expect(v1.output(NODE, AUTO_SEND)).toEqual([]);
+			const reasons = v1.output(NODE, HUMAN_REVIEW).map((i) => i.json.support.decision.reasons);
+			expect(reasons).toEqual([
+				['vip: VIP sender ceo@eu.acme.com (matches "*.acme.com")'],
+				['low-classification-confidence: classification confidence 0.41 < 0.5'],
+			]);
+		});
+
 		it('bad upstream items get errors that name the fix; Continue on Fail sends them to Human Review', async () => {
 			const noDraft = supportItem({ draft: null });
 			const run = await n8n.execute(escalation({ allowAutoSend: true }), [noDraft]);
 			expect(run.status).toBe('error');
-			expect(run.nodeError(NODE)?.message).toBe('The item has no support.draft');
+			expect(run.nodeError(NODE)?.message).toBe(
+				'support.draft is missing: put a Support Reply Drafter before this node',
+			);
 			expect(run.nodeError(NODE)?.description).toMatch(/Support Reply Drafter before this node/);
 
 			const noClassification = supportItem();
 			delete noClassification.support.classification;
 			const run2 = await n8n.execute(escalation({}), [noClassification]);
-			expect(run2.nodeError(NODE)?.message).toBe('The item has no support.classification');
+			expect(run2.nodeError(NODE)?.message).toBe(
+				'support.classification is missing: put a Support Classifier before this node',
+			);
 			expect(run2.nodeError(NODE)?.description).toMatch(/Support Classifier before this node/);
 
 			const run3 = await n8n.execute(
@@ -187,7 +238,9 @@ describe('Support Escalation in real n8n', () => {
 			);
 			expect(run3.status).toBe('success');
 			const [failed] = run3.output(NODE, HUMAN_REVIEW);
-			expect(failed.json.error).toBe('The item has no support.classification');
+			expect(failed.json.error).toBe(
+				'support.classification is missing: put a Support Classifier before this node',
+			);
 			expect(failed.pairedItem).toEqual({ item: 0 });
 			expect(run3.output(NODE, AUTO_SEND)).toHaveLength(1);
 		});
@@ -246,7 +299,10 @@ describe('Support Escalation in real n8n', () => {
 		}
 
 		const review = () =>
-			supportItem({ classification: { confidence: 0.55 }, draft: { text: 'Draft by the AI.' } });
+			supportItem({
+				classification: { confidence: 0.55, unsure: true, unsureBelow: 0.7 },
+				draft: { text: 'Draft by the AI.' },
+			});
 
 		it('approve: GET shows a confirmation page and changes nothing; POST resumes to Auto Send', async () => {
 			const { request, executionId } = await startWaiting({ allowAutoSend: true }, [

@@ -242,7 +242,9 @@ describe('Support Priority Router in real n8n', () => {
 		const bad = { id: 'bad', support: { email: ticket('x', {}).support.email } };
 		const failed = await n8n.execute(routerWorkflow({}), [bad]);
 		expect(failed.status).toBe('error');
-		expect(failed.nodeError(ROUTER)?.message).toBe('The item has no support.classification');
+		expect(failed.nodeError(ROUTER)?.message).toBe(
+			'support.classification is missing: put a Support Classifier before this node',
+		);
 		expect(failed.nodeError(ROUTER)?.description).toMatch(
 			/^Put a Support Classifier before this node/,
 		);
@@ -255,7 +257,9 @@ describe('Support Priority Router in real n8n', () => {
 		expect(routed(continued)).toEqual({ Urgent: ['good'], High: [], Normal: ['bad'], Low: [] });
 		const [errorItem] = continued.output(ROUTER, 2);
 		expect(errorItem.pairedItem).toEqual({ item: 0 });
-		expect(errorItem.json.error).toBe('The item has no support.classification');
+		expect(errorItem.json.error).toBe(
+			'support.classification is missing: put a Support Classifier before this node',
+		);
 		expect(errorItem.json.errorDescription).toMatch(/Support Classifier/);
 		expect(errorItem.json.support.priority).toBeUndefined();
 
@@ -269,7 +273,9 @@ describe('Support Priority Router in real n8n', () => {
 		expect(errorOutput.output(ROUTER, 2)).toEqual([]);
 		// n8n writes {error} as the error output's json (its normalizeNodeErrors) and keeps pairedItem
 		const [moved] = errorOutput.output(ROUTER, 4);
-		expect(moved.json.error).toBe('The item has no support.classification');
+		expect(moved.json.error).toBe(
+			'support.classification is missing: put a Support Classifier before this node',
+		);
 		expect(moved.pairedItem).toEqual({ item: 0 });
 	});
 

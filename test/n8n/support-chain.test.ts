@@ -256,7 +256,7 @@ function chain(options: ChainOptions = {}): Workflow {
 		{
 			name: DRAFTER,
 			type: `${NODE_PREFIX}.supportReplyDrafter`,
-			typeVersion: 1,
+			typeVersion: 2,
 			position: [660, 0],
 			parameters: {
 				companyName: 'Acme Shop',
@@ -269,12 +269,10 @@ function chain(options: ChainOptions = {}): Workflow {
 		{
 			name: ESCALATION,
 			type: `${NODE_PREFIX}.supportEscalation`,
-			typeVersion: 1,
+			typeVersion: 2,
 			position: [880, 0],
-			parameters: {
-				rules: { vipSenders: 'bigcustomer.com' },
-				...options.escalation,
-			},
+			// VIP senders, repeat contact and negative sentiment are the Priority Router's rules.
+			parameters: { ...options.escalation },
 		},
 		...['Sent', 'Reviewed', 'Escalated'].map((name, index): WorkflowNode => ({
 			name,
@@ -467,7 +465,9 @@ describe('Classifier → Priority Router → Reply Drafter → Escalation in rea
 		expect(reasons('legal')).toMatch(/^sensitive-topic:legal-threat: /m);
 		expect(reasons('deletion')).toMatch(/^sensitive-topic:privacy-request: /m);
 		expect(reasons('outageVip')).toMatch(/^priority-urgent: /m);
-		expect(reasons('outageVip')).toMatch(/^vip: VIP sender cto@bigcustomer\.com/m);
+		expect(reasons('outageVip')).toMatch(
+			/^vip: VIP sender cto@bigcustomer\.com \(matches "bigcustomer\.com"\) \(Priority Router\)$/m,
+		);
 		expect(reasons('overdue')).toMatch(
 			/^sla-breach: first response was due .*2026-01-06T09:00:00\.000Z/m,
 		);
@@ -491,7 +491,7 @@ describe('Classifier → Priority Router → Reply Drafter → Escalation in rea
 			chain({
 				drafter: { providers: ['localModel'], localModel: 'llama3.1' },
 				drafterExtra: { credentials: { supportEmailLocalModelApi: credential } },
-				escalation: { allowAutoSend: true, rules: { vipSenders: 'bigcustomer.com' } },
+				escalation: { allowAutoSend: true },
 			}),
 			itemsFor(),
 		);
@@ -532,7 +532,9 @@ describe('Classifier → Priority Router → Reply Drafter → Escalation in rea
 			itemsFor(['delivery']),
 		);
 		expect(noClassifier.status).toBe('error');
-		expect(noClassifier.nodeError(ROUTER)?.message).toMatch(/no support\.classification/);
+		expect(noClassifier.nodeError(ROUTER)?.message).toMatch(
+			/support\.classification is missing: put a Support Classifier/,
+		);
 		expect(noClassifier.nodeError(ROUTER)?.description).toMatch(
 			/Put a Support Classifier before this node/,
 		);
@@ -543,8 +545,12 @@ describe('Classifier → Priority Router → Reply Drafter → Escalation in rea
 			itemsFor(['delivery']),
 		);
 		expect(drafterStops.status).toBe('error');
-		expect(drafterStops.output(ROUTER, 2)[0].json.error).toMatch(/no support\.classification/);
-		expect(drafterStops.nodeError(DRAFTER)?.message).toMatch(/no support\.classification/);
+		expect(drafterStops.output(ROUTER, 2)[0].json.error).toMatch(
+			/support\.classification is missing: put a Support Classifier/,
+		);
+		expect(drafterStops.nodeError(DRAFTER)?.message).toMatch(
+			/support\.classification is missing: put a Support Classifier/,
+		);
 		expect(drafterStops.nodeError(DRAFTER)?.description).toMatch(/Support Classifier/);
 
 		// An invalid time zone on the router.

@@ -18,38 +18,44 @@ function inputError(json: Record<string, any>, requireDraft = true): InputError 
 	throw new Error('no error thrown');
 }
 
-describe('readEscalationInput: bad upstream items name the fix', () => {
+describe('readEscalationInput: bad upstream items name the node that writes the field', () => {
 	it('no support at all, no email, no classification, no draft', () => {
-		expect(inputError({ text: 'hi' }).message).toBe('The item has no "support" field');
+		expect(inputError({ text: 'hi' }).message).toBe(
+			'The item has no "support" field, so support.email is missing: put the Support Inbox Trigger or "Support Email → Normalize" before this node',
+		);
 		const noEmail = supportItem();
 		delete noEmail.support.email;
 		expect(inputError(noEmail).hint).toMatch(/Support Inbox Trigger|Normalize/);
 		const noClassification = supportItem();
 		delete noClassification.support.classification;
 		const e = inputError(noClassification);
-		expect(e.message).toBe('The item has no support.classification');
+		expect(e.message).toBe(
+			'support.classification is missing: put a Support Classifier before this node',
+		);
 		expect(e.hint).toMatch(/Support Classifier before this node/);
 		const d = inputError(supportItem({ draft: null }));
-		expect(d.message).toBe('The item has no support.draft');
+		expect(d.message).toBe(
+			'support.draft is missing: put a Support Reply Drafter before this node',
+		);
 		expect(d.hint).toMatch(/Support Reply Drafter .*"Require Draft"/);
 		expect(() => readEscalationInput(supportItem({ draft: null }), false)).not.toThrow();
 	});
 
 	it('malformed fields', () => {
-		expect(inputError(supportItem({ classification: { confidence: '0.9' } })).message).toMatch(
-			/classification.confidence must be a number from 0 to 1 \(it is "0.9"\)/,
+		expect(inputError(supportItem({ classification: { confidence: '0.9' } })).message).toBe(
+			'support.classification.confidence must be a number (it is "0.9")',
 		);
 		expect(inputError(supportItem({ draft: { text: 42 } })).message).toBe(
-			'support.draft has no text',
+			'support.draft.text must be a text (it is 42)',
 		);
-		expect(inputError(supportItem({ draft: { confidence: 3 } })).message).toMatch(
-			/draft.confidence/,
+		expect(inputError(supportItem({ draft: { confidence: 3 } })).message).toBe(
+			'support.draft.confidence must be <= 1 (it is 3)',
 		);
 		expect(
 			inputError(
 				supportItem({ priority: { level: 'high', sla: { firstResponseDue: 'tomorrow' } } }),
 			).message,
-		).toMatch(/firstResponseDue is not a date/);
+		).toMatch(/^support\.priority\.sla\.firstResponseDue must be an ISO 8601 date/);
 	});
 });
 

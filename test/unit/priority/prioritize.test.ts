@@ -181,20 +181,22 @@ describe('prioritize: bad upstream items', () => {
 	it('missing support.classification names the fix', () => {
 		for (const bad of [undefined, {}, { email: support().email }]) {
 			const error = inputError(() => prioritize(bad, options()));
-			expect(error.message).toBe('The item has no support.classification');
+			expect(error.message).toMatch(
+				/support\.classification is missing: put a Support Classifier before this node$/,
+			);
 			expect(error.hint).toContain('Put a Support Classifier before this node');
 		}
 	});
 
 	it('a classification of the wrong shape says which field', () => {
 		expect(inputError(() => prioritize({ classification: 'refund' }, options())).message).toBe(
-			'support.classification is "refund", not an object',
+			'support.classification must be an object (it is "refund")',
 		);
 		const urgency = inputError(() =>
 			prioritize({ classification: { category: 'order', urgency: 'asap' } }, options()),
 		);
 		expect(urgency.message).toBe(
-			'support.classification.urgency is "asap"; expected low, normal, high or critical',
+			'support.classification.urgency must be one of "low", "normal", "high", "critical" (it is "asap")',
 		);
 		expect(
 			inputError(() =>
@@ -203,7 +205,7 @@ describe('prioritize: bad upstream items', () => {
 					options(),
 				),
 			).message,
-		).toMatch(/^support\.classification\.sentiment is an object; expected \{label, score\}/);
+		).toBe('support.classification.sentiment.score must be a number (it is "bad")');
 		expect(inputError(() => prioritize({ classification: {} }, options())).message).toBe(
 			'support.classification has neither a category nor an urgency',
 		);
