@@ -28,8 +28,9 @@ export interface ReadSpec<R extends SupportField, O extends SupportField> {
 	/** Fields the node uses when present (still checked when present). */
 	optional?: readonly O[];
 	/**
-	 * Properties the node needs beyond the field's presence, e.g. `{ email: ['messageId'] }`. Every
-	 * property that is present is shape-checked whether it is listed or not.
+	 * The properties of a field this node needs, e.g. `{ email: ['messageId'] }`; a field not listed
+	 * here must carry everything its writer always writes (the schema's `required`). Every property
+	 * that is present is shape-checked whether it is listed or not.
 	 */
 	needs?: Partial<Record<SupportField, readonly string[]>>;
 	/** Extra advice per field, added to the hint (e.g. another way to give the field). */
@@ -111,7 +112,7 @@ function readField(
 			`support.${field}`,
 		);
 	}
-	const validate = validator(field, spec.needs?.[field] ?? []);
+	const validate = validator(field, spec.needs?.[field]);
 	if (!validate(value)) {
 		const errors = validate.errors ?? [];
 		// A missing property reads best on its own; otherwise the first wrong shape.
@@ -184,9 +185,10 @@ function hintFor(
 	fields: readonly SupportField[],
 	hints: ReadSpec<SupportField, SupportField>['hints'],
 ): string {
-	const writers = fields.map((f) => `${WRITERS[f]} (support.${f})`);
+	const writers = fields.map((f) => WRITERS[f]).join(', then ');
+	const written = fields.map((f) => `support.${f}`).join(', ');
 	const extra = fields.map((f) => hints?.[f]).filter(Boolean);
-	return [`Put ${writers.join(', then ')} before this node.`, ...extra].join(' ');
+	return [`Put ${writers} before this node (${written}).`, ...extra].join(' ');
 }
 
 function valueAt(value: unknown, pointer: string): unknown {

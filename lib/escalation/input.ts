@@ -64,7 +64,7 @@ export function readEscalationInput(
 			? (['email', 'classification', 'draft'] as const)
 			: (['email', 'classification'] as const),
 		optional: ['priority', 'draft'],
-		needs: { classification: ['category', 'confidence'], draft: ['text'], email: [] },
+		needs: { classification: ['category', 'confidence'], draft: ['text'], email: [], priority: [] },
 		hints: { draft: DRAFT_HINT },
 	});
 	const { email, classification } = support;

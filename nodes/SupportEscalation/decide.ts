@@ -146,7 +146,7 @@ export function pendingReview(index: number, item: INodeExecutionData): PendingR
 	const { email, draft, decision } = readSupport(item.json, {
 		required: ['email', 'decision'],
 		optional: ['draft'],
-		needs: { email: [], decision: [] },
+		needs: { email: [], decision: [], draft: [] },
 	});
 	const from = email.from;
 	return {

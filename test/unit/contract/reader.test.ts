@@ -19,7 +19,11 @@ function errorOf(run: () => unknown): ContractError {
 describe('readSupport: the one reader of item.json.support', () => {
 	it('returns the fields asked for, typed, and the raw support object', () => {
 		const item = supportItem();
-		const read = readSupport(item, { required: ['email', 'classification'], optional: ['draft'] });
+		const read = readSupport(item, {
+			required: ['email', 'classification'],
+			optional: ['draft'],
+			needs: { draft: ['text'] },
+		});
 		expect(read.email.messageId).toBe('<m1@customer.test>');
 		expect(read.classification.confidence).toBe(0.95);
 		expect(read.draft?.text).toMatch(/^Hi Carla/);
@@ -63,7 +67,9 @@ describe('readSupport: the one reader of item.json.support', () => {
 		expect(error.message).toBe(
 			'The item has no "support" field, so support.email is missing: put the Support Inbox Trigger or "Support Email → Normalize" before this node',
 		);
-		expect(error.hint).toMatch(/then a Support Classifier/);
+		expect(error.hint).toBe(
+			'Put the Support Inbox Trigger or "Support Email → Normalize", then a Support Classifier before this node (support.email, support.classification).',
+		);
 		expect(errorOf(() => readSupport({ support: 'x' }, { required: ['email'] })).message).toBe(
 			'The item\'s "support" field is "x", not an object',
 		);
@@ -107,7 +113,9 @@ describe('readSupport: the one reader of item.json.support', () => {
 	it('a property the node needs is required; present properties are checked even when optional', () => {
 		const item = supportItem();
 		delete item.support.email.messageId;
-		expect(readSupport(item, { required: ['email'] }).email.subject).toBeDefined();
+		expect(readSupport(item, { required: ['email'], needs: { email: [] } }).email.subject).toBe(
+			'Where is my order #4521?',
+		);
 		const error = errorOf(() =>
 			readSupport(item, { required: ['email'], needs: { email: ['messageId'] } }),
 		);
@@ -120,7 +128,9 @@ describe('readSupport: the one reader of item.json.support', () => {
 			priority: { level: 'urgent', sla: { firstResponseDue: 'tomorrow' } },
 		});
 		expect(
-			errorOf(() => readSupport(late, { required: ['email'], optional: ['priority'] })).message,
+			errorOf(() =>
+				readSupport(late, { required: ['email'], optional: ['priority'], needs: { priority: [] } }),
+			).message,
 		).toBe(
 			'support.priority.sla.firstResponseDue must be an ISO 8601 date and time with a zone, such as 2026-01-31T09:00:00Z (it is "tomorrow")',
 		);

@@ -184,7 +184,7 @@ describe('prioritize: bad upstream items', () => {
 			expect(error.message).toMatch(
 				/support\.classification is missing: put a Support Classifier before this node$/,
 			);
-			expect(error.hint).toContain('Put a Support Classifier before this node');
+			expect(error.hint).toMatch(/^Put a Support Classifier before this node/);
 		}
 	});
 
