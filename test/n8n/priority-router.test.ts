@@ -113,6 +113,7 @@ describe('Support Priority Router in real n8n', () => {
 			],
 			rules: [{ rule: 'urgency', level: 'urgent', reason: 'Classifier urgency "critical"' }],
 			previousContacts: 0,
+			vip: false,
 			sla: {
 				policy: 'Standard',
 				businessHours: true,
@@ -298,7 +299,7 @@ describe('Support Priority Router in real n8n', () => {
 
 		const urgency = await n8n.execute(routerWorkflow({}), [ticket('a', { urgency: 'asap' })]);
 		expect(urgency.nodeError(ROUTER)?.message).toBe(
-			'support.classification.urgency is "asap"; expected low, normal, high or critical',
+			'support.classification.urgency must be one of "low", "normal", "high", "critical" (it is "asap")',
 		);
 
 		const country = await n8n.execute(routerWorkflow({ holidays: 'XX' }), [ticket('a', {})]);

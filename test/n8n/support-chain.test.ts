@@ -7,6 +7,7 @@
  * breach risk), so the fixtures are dated in 2035 (due times far in the future, deterministic); one
  * fixture is dated in the past on purpose and must escalate as an SLA breach.
  */
+import { contractProblems } from '../../lib/contract';
 import { startLlmServer } from '../servers/llm';
 import type { LlmRequest, LlmServer } from '../servers/llm';
 import type { ExecutionResult, Workflow, WorkflowNode } from '../harness/n8n';
@@ -388,6 +389,14 @@ describe('Classifier → Priority Router → Reply Drafter → Escalation in rea
 
 		const out = decided(run);
 		expect(Object.keys(out).sort()).toEqual([...NAMES].sort());
+		// What each node wrote holds to the item contract's full schema (lib/contract).
+		for (const name of NAMES)
+			for (const field of ['email', 'classification', 'priority', 'draft', 'decision'] as const)
+				expect({
+					name,
+					field,
+					problems: contractProblems(field, out[name].json.support[field]),
+				}).toEqual({ name, field, problems: [] });
 		const priority = (name: Name) => out[name].json.support.priority;
 		const due = (name: Name) => [
 			priority(name).sla.firstResponseDue,
