@@ -83,6 +83,8 @@ export interface Classification {
 	unsure: boolean;
 	/** That threshold (the Support Classifier node writes it beside `unsure`). */
 	unsureBelow?: number;
+	/** The node's outputs the item went to (category names, `Unsure`, or `Classified`). */
+	routedTo?: string[];
 	provider: string;
 	model: string;
 	usage: Usage;

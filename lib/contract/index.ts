@@ -1,3 +1,4 @@
 export * from './types';
 export * from './schema';
 export * from './reader';
+export * from './writer';

@@ -134,6 +134,7 @@ const classification: JsonSchema = {
 		 */
 		unsure: { type: 'boolean' },
 		unsureBelow: unit,
+		routedTo: strings,
 		provider: string,
 		model: string,
 		usage,

@@ -56,8 +56,3 @@ export interface SupportEmail {
 	/** What the normaliser had to guess or repair, in words a canvas user can act on. */
 	warnings?: string[];
 }
-
-export interface SupportData {
-	email?: SupportEmail;
-	[key: string]: unknown;
-}

@@ -3,7 +3,7 @@ import { NodeConnectionTypes, NodeOperationError, jsonParse } from 'n8n-workflow
 import { CallLimiter, mapLimited } from '../../lib/ai';
 import type { Classification, ClassifyConfig, ExtractableField } from '../../lib/classify';
 import { ALL_FIELDS, classifyEmail, effectiveCategories } from '../../lib/classify';
-import { readSupport } from '../../lib/contract';
+import { readSupport, withSupport } from '../../lib/contract';
 import { InputError } from '../../lib/errors';
 import { continueOnFailItem, toNodeError } from '../shared/errors';
 import { buildProviders } from '../shared/providers';
@@ -108,21 +108,16 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 			continue;
 		}
 		const classification = result.classification;
-		const support = (item.json.support ?? {}) as IDataObject;
 		const routedTo = targets(classification, names, routing, unsureOutput);
 		const out: INodeExecutionData = {
-			json: {
-				...item.json,
-				support: {
-					...support,
-					classification: {
-						...classification,
-						// The threshold behind `unsure`: the one confidence verdict the other nodes read.
-						unsureBelow: config.threshold,
-						routedTo: routedTo.map((i) => outputName(i, names, routing)),
-					} as unknown as IDataObject,
+			json: withSupport(item.json, {
+				classification: {
+					...classification,
+					// The threshold behind `unsure`: the one confidence verdict the other nodes read.
+					unsureBelow: config.threshold,
+					routedTo: routedTo.map((i) => outputName(i, names, routing)),
 				},
-			},
+			}),
 			binary: item.binary,
 			pairedItem: { item: itemIndex },
 		};

@@ -1,4 +1,4 @@
-import type { IDataObject, INode, INodeExecutionData } from 'n8n-workflow';
+import type { INode, INodeExecutionData } from 'n8n-workflow';
 import type {
 	Decision,
 	EscalationConfig,
@@ -12,7 +12,7 @@ import {
 	parseList,
 	readEscalationInput,
 } from '../../lib/escalation';
-import { readSupport } from '../../lib/contract';
+import { readSupport, withSupport } from '../../lib/contract';
 import { continueOnFailItem, toNodeError } from '../shared/errors';
 
 export const OUTPUT_NAMES = ['Auto Send', 'Human Review', 'Escalate'] as const;
@@ -109,21 +109,16 @@ export function decideAll(
 			});
 			continue;
 		}
-		const support = (item.json.support ?? {}) as IDataObject;
 		decided.items.push({
 			item: {
-				json: {
-					...item.json,
-					support: {
-						...support,
-						decision: {
-							action: decision.action,
-							reasons: decision.reasons,
-							rules: decision.rules,
-							decidedAt: decision.decidedAt,
-						} as unknown as IDataObject,
+				json: withSupport(item.json, {
+					decision: {
+						action: decision.action,
+						reasons: decision.reasons,
+						rules: decision.rules,
+						decidedAt: decision.decidedAt,
 					},
-				},
+				}),
 				binary: item.binary,
 				pairedItem: { item: itemIndex },
 			},

@@ -2,6 +2,7 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-wor
 import type { Level, OpeningHours, Rule, SlaPolicy } from '../../lib/priority';
 import { BusinessCalendar, LEVELS, isLevel, prioritize, splitList } from '../../lib/priority';
 import { continueOnFailItem, toNodeError } from '../shared/errors';
+import { withSupport } from '../../lib/contract';
 
 /** Outputs in the order Urgent, High, Normal, Low. */
 export const OUTPUT_LEVELS: Level[] = [...LEVELS].reverse();
@@ -81,12 +82,8 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 				previousContacts: parameter('previousContacts', itemIndex, 0) as unknown,
 				clockStart: options.clockStart,
 			});
-			const support = (item.json.support ?? {}) as IDataObject;
 			outputs[OUTPUT_LEVELS.indexOf(priority.level)].push({
-				json: {
-					...item.json,
-					support: { ...support, priority: priority as unknown as IDataObject },
-				},
+				json: withSupport(item.json, { priority }),
 				binary: item.binary,
 				pairedItem: { item: itemIndex },
 			});

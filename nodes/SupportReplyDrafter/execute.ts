@@ -9,7 +9,7 @@ import {
 	parseKnowledge,
 	readPath,
 } from '../../lib/draft';
-import { readSupport } from '../../lib/contract';
+import { readSupport, withSupport } from '../../lib/contract';
 import { InputError } from '../../lib/errors';
 import { continueOnFailItem, toNodeError } from '../shared/errors';
 import { buildProviders } from '../shared/providers';
@@ -123,12 +123,8 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 			out.push(continueOnFailItem(item, itemIndex, nodeError));
 			continue;
 		}
-		const support = (item.json.support ?? {}) as IDataObject;
 		out.push({
-			json: {
-				...item.json,
-				support: { ...support, draft: result.draft as unknown as IDataObject },
-			},
+			json: withSupport(item.json, { draft: result.draft }),
 			binary: item.binary,
 			pairedItem: { item: itemIndex },
 		});

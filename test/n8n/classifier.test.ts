@@ -291,7 +291,9 @@ describe('Support Classifier in real n8n', () => {
 		};
 		const failed = await n8n.execute(classifierOnly, [{ body: 'hello' }]);
 		expect(failed.status).toBe('error');
-		expect(failed.nodeError('Classifier')?.message).toMatch(/no support\.email/);
+		expect(failed.nodeError('Classifier')?.message).toMatch(
+			/support\.email is missing: put the Support Inbox Trigger/,
+		);
 		expect(failed.nodeError('Classifier')?.description).toMatch(/Support Email → Normalize/);
 
 		classifierOnly.nodes[0].onError = 'continueRegularOutput';
@@ -300,7 +302,7 @@ describe('Support Classifier in real n8n', () => {
 		const [item] = continued.output('Classifier', OUTPUTS.length - 1);
 		expect(item.json).toMatchObject({
 			body: 'hello',
-			error: expect.stringMatching(/no support\.email/),
+			error: expect.stringMatching(/support\.email is missing: put the Support Inbox Trigger/),
 		});
 	});
 });

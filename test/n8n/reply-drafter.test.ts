@@ -354,7 +354,9 @@ describe('Support Reply Drafter in real n8n', () => {
 		// no classifier before the drafter
 		const noClassification = await n8n.execute(workflow({}, {}, false), [MAIL.delivery]);
 		expect(noClassification.status).toBe('error');
-		expect(noClassification.nodeError('Drafter')?.message).toMatch(/no support\.classification/);
+		expect(noClassification.nodeError('Drafter')?.message).toMatch(
+			/^support\.classification is missing: put a Support Classifier before this node$/,
+		);
 		expect(noClassification.nodeError('Drafter')?.description).toMatch(
 			/Support Classifier before this node/,
 		);
@@ -364,7 +366,9 @@ describe('Support Reply Drafter in real n8n', () => {
 		]);
 		expect(continued.status).toBe('success');
 		const [item] = continued.output('Drafter', 0);
-		expect(item.json.error).toMatch(/no support\.classification/);
+		expect(item.json.error).toMatch(
+			/^support\.classification is missing: put a Support Classifier before this node$/,
+		);
 		expect(item.json.support.draft).toBeUndefined();
 		expect(item.pairedItem).toEqual({ item: 0 });
 
@@ -402,7 +406,9 @@ describe('Support Reply Drafter in real n8n', () => {
 			},
 			[{ body: 'hello' }],
 		);
-		expect(noEmail.nodeError('Drafter')?.message).toMatch(/no support\.email to reply to/);
+		expect(noEmail.nodeError('Drafter')?.message).toMatch(
+			/support\.email is missing: put the Support Inbox Trigger or "Support Email → Normalize" before this node$/,
+		);
 		expect(noEmail.nodeError('Drafter')?.description).toMatch(/Support Email → Normalize/);
 	});
 });

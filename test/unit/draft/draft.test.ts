@@ -259,11 +259,21 @@ describe('draftReply through the provider chain (local OpenAI / Anthropic server
 		expect(byModel.injectionSignals).toEqual(['model-flagged']);
 	});
 
-	it('low classification confidence (or unsure) needs review', async () => {
+	it("the Classifier's unsure verdict needs review; version 1's own threshold still applies", async () => {
 		server.setResponder(() => ({ json: GOOD }));
-		const unsure = input();
-		unsure.classification.confidence = 0.4;
-		expect((await draftReply(unsure, config())).reasons).toEqual(['low_classification_confidence']);
+		const low = input();
+		low.classification.confidence = 0.4;
+		// Version 2 (no threshold of its own): the Classifier said it is sure, so the draft is not held.
+		expect(
+			(await draftReply(low, config({ minClassificationConfidence: undefined }))).reasons,
+		).toEqual([]);
+		low.classification.unsure = true;
+		expect(
+			(await draftReply(low, config({ minClassificationConfidence: undefined }))).reasons,
+		).toEqual(['low_classification_confidence']);
+		// Version 1 (Min Classification Confidence 0.7 saved on the node).
+		low.classification.unsure = false;
+		expect((await draftReply(low, config())).reasons).toEqual(['low_classification_confidence']);
 	});
 
 	it('a citation of a snippet that does not exist gets one repair try', async () => {
