@@ -57,7 +57,7 @@ const RAW: Array<[string, RegExp[]]> = [
 				`\\b(игнорируй(те)?|проигнорируй(те)?|забудь(те)?|не обращай(те)? внимания на|отмени(те)?)\\b${G(40)}\\b(инструкци[июяей]+|указани[яей]+|правил[аио]?|промпт[ау]?|команд[ыу]?)`,
 			),
 			// ja / zh / ko (no word edges)
-			/(以前|前|上記|これまで|すべて|全て|先)の?(指示|命令|指令|プロンプト|ルール)を?(無視|忘れ)|(指示|命令|プロンプト|ルール)を(無視|忘れ)/,
+			/(指示|命令|指令|プロンプト|ルール|設定)[^。！？\n]{0,12}(無視|忘れ)/,
 			/(忽略|无视|無視|忽視|忘记|忘記|不要理会|不要理會)[^。！？\n]{0,12}(指令|指示|说明|說明|规则|規則|提示|提示词|要求|设定|設定)/,
 			/(이전|모든|위의)?\s?(지시|명령|규칙|프롬프트)[을를]?\s?(무시|잊어)/,
 		],
@@ -198,8 +198,10 @@ export function detectPromptInjection(text: string, hiddenText?: string): Inject
 		for (const [name, words] of found) add(`base64:${name}`, words);
 		if (!found.length) add('base64-text', decoded.replace(/\s+/g, ' ').slice(0, 60));
 	}
-	const rot = matchAll(foldText(rot13(folded.plain)));
-	for (const [name, words] of rot) if (name === 'ignore-instructions' || name === 'role-change') add(`rot13:${name}`, words);
+	if (/[a-z]{4}/.test(folded.plain)) {
+		for (const [name, words] of matchAll(foldText(rot13(folded.plain))))
+			if (!signals.includes(name)) add(`rot13:${name}`, words);
+	}
 	const encoded = ENCODED_INSTRUCTION.exec(folded.plain) ?? ENCODED_INSTRUCTION.exec(folded.skeleton);
 	if (encoded) add('encoded-instructions', encoded[0].slice(0, 60));
 	if (/[A-Za-z0-9+/]{200,}={0,2}/.test(folded.plain)) add('long-encoded-blob', '200+ characters of encoded text');

@@ -1,4 +1,6 @@
 import { detectPromptInjection } from '../ai/injection';
+import { guardChecks, readGuardFields } from '../guard';
+import type { GuardFields } from '../guard';
 import type { EscalationInput } from './input';
 import type { SensitiveTopic } from './topics';
 import {
@@ -53,6 +55,21 @@ export const DEFAULT_CONFIG: EscalationConfig = {
 	escalateCategories: [],
 };
 
+/**
+ * The Escalation input plus what the guardrails read (sender name, Reply-To, recipients, the
+ * parser's spoofing flags, the knowledge). Without `guard`, the guard still checks the text and
+ * the draft, knowing only the sender's address.
+ */
+export type GuardedInput = EscalationInput & { guard?: GuardFields };
+
+/** The input with the guard's fields read from the same item. */
+export function withGuardFields(
+	input: EscalationInput,
+	json: Record<string, unknown>,
+): GuardedInput {
+	return { ...input, guard: readGuardFields(json) };
+}
+
 export interface RuleHit {
 	/** Stable rule name, e.g. `sensitive-topic:legal-threat`. */
 	rule: string;
@@ -74,7 +91,7 @@ export interface Decision {
  * and no hit at all.
  */
 export function decide(
-	input: EscalationInput,
+	input: GuardedInput,
 	config: EscalationConfig,
 	now = new Date(),
 ): Decision {
@@ -89,10 +106,29 @@ export function decide(
 	);
 	for (const reason of input.draft?.reasons ?? [])
 		if (/inject/i.test(reason)) injection.add(`draft:${reason}`);
-	for (const signal of detectPromptInjection(body, input.email.hiddenText).signals)
-		injection.add(signal);
+	const local = detectPromptInjection(body, input.email.hiddenText);
+	for (const signal of local.signals) {
+		const words = local.evidence?.[signal];
+		injection.add(words ? `${signal} ("${words}")` : signal);
+	}
 	if (injection.size)
 		hit('prompt-injection', config.injectionAction, [...injection].slice(0, 8).join(', '));
+
+	// Guardrails no setting turns off: account takeover, payment redirection, executive fraud,
+	// spoofed senders, and what an obedient model may have written into the reply.
+	const guard: GuardFields = input.guard ?? {
+		fromAddress: input.email.from,
+		replyTo: [],
+		to: [],
+		spoofSignals: [],
+		knowledgeText: '',
+	};
+	for (const found of guardChecks(
+		{ subject: input.email.subject, text: input.email.text, hiddenText: input.email.hiddenText },
+		guard,
+		input.draft?.text,
+	))
+		hit(found.rule, found.action, found.detail);
 
 	if (input.email.autoSubmitted)
 		hit(

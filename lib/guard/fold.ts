@@ -9,8 +9,8 @@
  */
 
 /** Characters of a text the checks read: the first HEAD and the last TAIL. */
-export const SCAN_HEAD_CHARS = 64_000;
-export const SCAN_TAIL_CHARS = 16_000;
+export const SCAN_HEAD_CHARS = 24_000;
+export const SCAN_TAIL_CHARS = 8_000;
 
 export interface FoldedText {
 	/** NFKC, lower case, invisible characters removed, tag characters decoded: for every script. */
@@ -112,7 +112,7 @@ export function skeletonView(plain: string): string {
 		.replace(SPACED_LETTERS, (run) => run.replace(/[^\p{L}]/gu, ''))
 		.replace(LEET_WORD, (word) => word.replace(/[0-9@$!|]/g, (ch) => LEET[ch] ?? ch))
 		.normalize('NFD')
-		.replace(/\p{M}+/gu, '')
+		.replace(/(?<=[a-z])\p{M}+/gu, '')
 		.normalize('NFC');
 }
 
@@ -129,12 +129,13 @@ export function foldText(text: string): FoldedText {
 }
 
 /**
- * `\b` in a JavaScript regex without the `u` flag sees "é" or "ö" as a non-word character. Word
- * edges in the guard patterns are Unicode-aware; CJK patterns simply use no `\b`.
+ * `\b` and `\w` in a JavaScript regex see "é", "ö" or "д" as non-word characters. In the guard
+ * patterns both are Unicode-aware (letters and digits of any script); CJK patterns use no `\b`.
  */
 const EDGE = '(?:(?<![\\p{L}\\p{N}_])(?=[\\p{L}\\p{N}_])|(?<=[\\p{L}\\p{N}_])(?![\\p{L}\\p{N}_]))';
 export function unicodeWords(pattern: RegExp): RegExp {
-	return new RegExp(pattern.source.replace(/\\b/g, EDGE), 'iu');
+	const source = pattern.source.replace(/\\b/g, EDGE).replace(/\\w/g, '[\\p{L}\\p{N}_]');
+	return new RegExp(source, 'iu');
 }
 
 /** First match of any pattern on either view: the matched words (shortened) or undefined. */

@@ -5,7 +5,13 @@ import type {
 	PendingReview,
 	SensitiveTopic,
 } from '../../lib/escalation';
-import { DEFAULT_CONFIG, decide, parseList, readEscalationInput } from '../../lib/escalation';
+import {
+	DEFAULT_CONFIG,
+	decide,
+	parseList,
+	readEscalationInput,
+	withGuardFields,
+} from '../../lib/escalation';
 import { continueOnFailItem, toNodeError } from '../shared/errors';
 
 export const OUTPUT_NAMES = ['Auto Send', 'Human Review', 'Escalate'] as const;
@@ -75,7 +81,11 @@ export function decideAll(
 	for (const [itemIndex, item] of items.entries()) {
 		let decision: Decision;
 		try {
-			decision = decide(readEscalationInput(item.json, requireDraft), config, now);
+			decision = decide(
+				withGuardFields(readEscalationInput(item.json, requireDraft), item.json),
+				config,
+				now,
+			);
 		} catch (error) {
 			const nodeError = toNodeError(node, error, itemIndex);
 			if (!continueOnFail) throw nodeError;
