@@ -18,7 +18,7 @@ export interface InjectionReport {
 }
 
 /** Gap of up to N characters within one sentence. */
-const G = (n: number) => `[^.!?\\n。！？]{0,${n}}`;
+const G = (n: number) => `(?:[^.!?\\n。！？]|[.!?](?=[^\\s.!?])){0,${n}}`;
 
 const INSTRUCTION_WORDS =
 	'(instructions?|prompts?|rules?|directives?|guidelines?|guardrails?|programming|system message)';

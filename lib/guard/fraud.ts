@@ -9,7 +9,7 @@ import { firstMatch, foldText, unicodeWords } from './fold';
 import type { FoldedText } from './fold';
 
 /** A gap of up to n characters inside one sentence. */
-const G = (n: number) => `[^.!?\\n。！？]{0,${n}}`;
+const G = (n: number) => `(?:[^.!?\\n。！？]|[.!?](?=[^\\s.!?])){0,${n}}`;
 const alt = (...parts: string[]) => `(?:${parts.join('|')})`;
 /** `a` then `b` within n characters, or `b` then `a`. */
 const near = (a: string, b: string, n = 60) => new RegExp(`${a}${G(n)}${b}|${b}${G(n)}${a}`);
@@ -219,8 +219,10 @@ const RAW = {
 		near(NEW_PARTY, BANK, 30),
 		new RegExp(`${BANK}${G(40)}\\b(have|has|were|was|hat|haben|ont|han|hanno|foram|zijn|sind)\\b${G(15)}\\b(changed|updated|geändert|changé(e|es)?|modifié(e|es)?|cambiado|cambiati|cambiate|mudado|alterados?|gewijzigd)\\b`),
 		new RegExp(`${MONEY_OUT}${G(50)}(\\b(to|into|onto|an|auf|sur|à|al|para|naar|op|su|sul|sulla|na|no|ao|на)\\b|\\ba (?=otr|nuev|outr|nov|un'altr|un altr|una nuov|un nuov))${G(10)}${NEW_PARTY}${G(15)}\\b(account|card|iban|bank|person|wallet|paypal|konto|karte|compte|carte|cuenta|tarjeta|conto|carta|conta|cartão|rekening|kaart)\\b`),
-		near(GIFT_CARD, `${GIFT_SEND}${G(30)}${GIFT_CODES}`, 80),
-		near(GIFT_BUY, `${G(20)}${GIFT_CARD}${G(80)}${GIFT_SEND}`, 10),
+		// Gift-card fraud spans sentences ("Buy six gift cards. Scratch them and send me the codes.").
+		new RegExp(`${GIFT_CARD}[^\\n]{0,160}${GIFT_SEND}${G(30)}${GIFT_CODES}`),
+		new RegExp(`${GIFT_SEND}${G(30)}${GIFT_CODES}[^\\n]{0,160}${GIFT_CARD}`),
+		new RegExp(`${GIFT_BUY}${G(20)}${GIFT_CARD}[^\\n]{0,160}${GIFT_SEND}`),
 		near(
 			MONEY_OUT,
 			`${CRYPTO}${G(15)}\\b(wallet|address|adresse|dirección|indirizzo|endereço|adres|portefeuille|monedero|carteira|кошел\\w*|адрес|ウォレット|アドレス|钱包|錢包|地址)\\b`,

@@ -4,6 +4,7 @@
  * The mail parser flags some of these on `support.email.spoofSignals`; these checks also hold
  * without it.
  */
+import { domainToUnicode } from 'node:url';
 import { plainView, skeletonView } from './fold';
 import { addressesIn, domainOf, sameOrganisation } from './fraud';
 
@@ -55,14 +56,16 @@ function withinOneEdit(a: string, b: string): boolean {
 }
 
 /** Whether `domain` is drawn like one of ours without being ours. */
-export function lookalikeOf(domain: string, ownDomains: string[]): string | undefined {
+export function lookalikeOf(ascii: string, ownDomains: string[]): string | undefined {
+	// Punycode (xn--) as the reader sees it: `xn--cme-8cd.test` is `аcme.test`.
+	const domain = domainToUnicode(ascii) || ascii;
 	const base = baseDomain(domain);
 	for (const own of ownDomains) {
 		const ownBase = baseDomain(own);
 		if (!ownBase || sameOrganisation(domain, own) || base === ownBase) continue;
 		const ownLabel = ownBase.split('.')[0];
 		const label = base.split('.')[0];
-		if (/^xn--/.test(label) || /[^\x00-\x7f]/.test(label)) {
+		if (/[^\x00-\x7f]/.test(label)) {
 			if (lookOf(label) === lookOf(ownLabel)) return own;
 			continue;
 		}
@@ -81,7 +84,9 @@ export function checkSender(facts: SenderFacts): SenderHit[] {
 	const other = facts.replyTo
 		.map((a) => a.toLowerCase())
 		.find((a) => a.includes('@') && baseDomain(domainOf(a)) !== baseDomain(fromDomain));
-	if (other && fromDomain)
+	// Mail from our own domain with the customer in Reply-To is how contact forms write: not a spoof.
+	const fromUs = facts.ownDomains.some((own) => sameOrganisation(fromDomain, own));
+	if (other && fromDomain && !fromUs)
 		hits.push({
 			rule: 'reply-to-other-domain',
 			detail: `replies would go to ${other}, not to the sender's domain ${fromDomain}`,
