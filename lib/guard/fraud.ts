@@ -115,7 +115,7 @@ const ELSEWHERE = alt(
 const NEW_PARTY = alt(
 	'\\b(new|updated|different|another|alternative|changed|other|separate|third[- ]party|friend\'s|partner\'s|wife\'s|husband\'s|sister\'s|brother\'s|mother\'s|father\'s|colleague\'s)\\b',
 	'\\b(neue[nrs]?|aktualisierte[nrs]?|andere[nrs]?|geänderte[nrs]?)\\b',
-	'\\b(nouve(au|l|lle|aux)|autre|différente?)\\b',
+	'\\b(nouve(au|aux|l|lle|lles)|autres?|différente?s?)\\b',
 	'\\b(nuev[oa]s?|otr[oa]|distint[oa]|diferente)\\b',
 	'\\b(nuov[oaie]|altr[oa]|divers[oa])\\b',
 	'\\b(nov[oa]s?|outr[oa]|diferente)\\b',
