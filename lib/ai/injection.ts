@@ -172,7 +172,9 @@ function decodedBase64(text: string): string[] {
 }
 
 function rot13(text: string): string {
-	return text.replace(/[a-z]/g, (c) => String.fromCharCode(((c.charCodeAt(0) - 97 + 13) % 26) + 97));
+	return text.replace(/[a-z]/g, (c) =>
+		String.fromCharCode(((c.charCodeAt(0) - 97 + 13) % 26) + 97),
+	);
 }
 
 export function detectPromptInjection(text: string, hiddenText?: string): InjectionReport {
@@ -202,11 +204,14 @@ export function detectPromptInjection(text: string, hiddenText?: string): Inject
 		for (const [name, words] of matchAll(foldText(rot13(folded.plain))))
 			if (!signals.includes(name)) add(`rot13:${name}`, words);
 	}
-	const encoded = ENCODED_INSTRUCTION.exec(folded.plain) ?? ENCODED_INSTRUCTION.exec(folded.skeleton);
+	const encoded =
+		ENCODED_INSTRUCTION.exec(folded.plain) ?? ENCODED_INSTRUCTION.exec(folded.skeleton);
 	if (encoded) add('encoded-instructions', encoded[0].slice(0, 60));
-	if (/[A-Za-z0-9+/]{200,}={0,2}/.test(folded.plain)) add('long-encoded-blob', '200+ characters of encoded text');
+	if (/[A-Za-z0-9+/]{200,}={0,2}/.test(folded.plain))
+		add('long-encoded-blob', '200+ characters of encoded text');
 
 	// Invisible characters inside words are how instructions are hidden from a reader.
-	if (folded.invisibleCount >= 3 && signals.length) add('invisible-characters', `${folded.invisibleCount} invisible characters`);
+	if (folded.invisibleCount >= 3 && signals.length)
+		add('invisible-characters', `${folded.invisibleCount} invisible characters`);
 	return { suspected: signals.length > 0, signals, evidence };
 }

@@ -90,11 +90,7 @@ export interface Decision {
  * action wins (escalate > human review). Auto-send is never the default: it needs `allowAutoSend`
  * and no hit at all.
  */
-export function decide(
-	input: GuardedInput,
-	config: EscalationConfig,
-	now = new Date(),
-): Decision {
+export function decide(input: GuardedInput, config: EscalationConfig, now = new Date()): Decision {
 	const hits: RuleHit[] = [];
 	const hit = (rule: string, action: RuleAction, detail: string) =>
 		hits.push({ rule, action, detail });

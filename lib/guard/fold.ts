@@ -33,7 +33,8 @@ export function scanWindow(text: string): { text: string; cut: boolean } {
 }
 
 /** Zero-width, joiner, soft hyphen, word joiner, BOM, variation selectors, Mongolian vowel separator. */
-const INVISIBLE = /[\u00AD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180E\u200B-\u200F\u2060-\u2064\u206A-\u206F\u3164\uFE00-\uFE0F\uFEFF\uFFA0]/g;
+const INVISIBLE =
+	/[\u00AD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180E\u200B-\u200F\u2060-\u2064\u206A-\u206F\u3164\uFE00-\uFE0F\uFEFF\uFFA0]/g;
 /** Bidi embeddings, overrides and isolates. */
 export const BIDI_CONTROLS = /[\u202A-\u202E\u2066-\u2069]/g;
 /** Unicode tag characters (U+E0000..U+E007F): invisible, but each maps to an ASCII character. */
@@ -45,15 +46,78 @@ const TAGS = /[\u{E0000}-\u{E007F}]/gu;
  */
 const CONFUSABLES: Record<string, string> = {
 	// Cyrillic
-	а: 'a', в: 'b', е: 'e', ё: 'e', з: '3', к: 'k', м: 'm', н: 'h', о: 'o', р: 'p', с: 'c', т: 't',
-	у: 'y', х: 'x', ѕ: 's', і: 'i', ї: 'i', ј: 'j', һ: 'h', ԁ: 'd', ԛ: 'q', ԝ: 'w', ӏ: 'l', ɡ: 'g',
-	ү: 'y', ҽ: 'e', ո: 'n', ս: 'u', ց: 'g', օ: 'o', հ: 'h',
+	а: 'a',
+	в: 'b',
+	е: 'e',
+	ё: 'e',
+	з: '3',
+	к: 'k',
+	м: 'm',
+	н: 'h',
+	о: 'o',
+	р: 'p',
+	с: 'c',
+	т: 't',
+	у: 'y',
+	х: 'x',
+	ѕ: 's',
+	і: 'i',
+	ї: 'i',
+	ј: 'j',
+	һ: 'h',
+	ԁ: 'd',
+	ԛ: 'q',
+	ԝ: 'w',
+	ӏ: 'l',
+	ɡ: 'g',
+	ү: 'y',
+	ҽ: 'e',
+	ո: 'n',
+	ս: 'u',
+	ց: 'g',
+	օ: 'o',
+	հ: 'h',
 	// Greek
-	α: 'a', β: 'b', γ: 'y', ε: 'e', ζ: 'z', η: 'n', ι: 'i', κ: 'k', ν: 'v', ο: 'o', ρ: 'p', τ: 't',
-	υ: 'u', χ: 'x', ω: 'w', ϲ: 'c', ϳ: 'j',
+	α: 'a',
+	β: 'b',
+	γ: 'y',
+	ε: 'e',
+	ζ: 'z',
+	η: 'n',
+	ι: 'i',
+	κ: 'k',
+	ν: 'v',
+	ο: 'o',
+	ρ: 'p',
+	τ: 't',
+	υ: 'u',
+	χ: 'x',
+	ω: 'w',
+	ϲ: 'c',
+	ϳ: 'j',
 	// Latin lookalikes NFKC keeps
-	ı: 'i', ȷ: 'j', ł: 'l', ɑ: 'a', ɩ: 'i', ʀ: 'r', ʏ: 'y', ᴀ: 'a', ᴄ: 'c', ᴅ: 'd', ᴇ: 'e', ᴋ: 'k',
-	ᴍ: 'm', ᴏ: 'o', ᴘ: 'p', ᴛ: 't', ᴜ: 'u', ᴠ: 'v', ᴡ: 'w', ᴢ: 'z', ꜱ: 's', ß: 'ss',
+	ı: 'i',
+	ȷ: 'j',
+	ł: 'l',
+	ɑ: 'a',
+	ɩ: 'i',
+	ʀ: 'r',
+	ʏ: 'y',
+	ᴀ: 'a',
+	ᴄ: 'c',
+	ᴅ: 'd',
+	ᴇ: 'e',
+	ᴋ: 'k',
+	ᴍ: 'm',
+	ᴏ: 'o',
+	ᴘ: 'p',
+	ᴛ: 't',
+	ᴜ: 'u',
+	ᴠ: 'v',
+	ᴡ: 'w',
+	ᴢ: 'z',
+	ꜱ: 's',
+	ß: 'ss',
 };
 const CONFUSABLE_CLASS = new RegExp(`[${Object.keys(CONFUSABLES).join('')}]`, 'g');
 
@@ -71,7 +135,8 @@ const LEET: Record<string, string> = {
 	'|': 'l',
 };
 /** A run of letters and leet characters that contains at least one letter and one leet character. */
-const LEET_WORD = /(?=[\p{L}0-9@$!|]{0,39}\p{L})(?=[\p{L}0-9@$!|]{0,39}[0-9@$!|])[\p{L}0-9@$!|]{2,40}/gu;
+const LEET_WORD =
+	/(?=[\p{L}0-9@$!|]{0,39}\p{L})(?=[\p{L}0-9@$!|]{0,39}[0-9@$!|])[\p{L}0-9@$!|]{2,40}/gu;
 /** Four or more single letters, each followed by the same kind of separator: "i g n o r e", "i.g.n.o.r.e". */
 const SPACED_LETTERS = /(?<![\p{L}\p{N}])\p{L}(?:[ .\-_*·•,/|]{1,2}\p{L}(?![\p{L}\p{N}])){3,}/gu;
 

@@ -40,24 +40,40 @@ const ACCOUNT_CONTACT = alt(
 	// en
 	'\\b(login|log-in|log in|sign-in|sign in|account|registered|recovery|primary|contact)\\s?(e-?mail|e-?mail address|phone|phone number|mobile|mobile number)\\b',
 	'\\b(login|account|sign-in) (name|username|id)\\b|\\busername\\b',
-	'\\b(e-?mail|email address|phone number|mobile number)\\b' + G(25) + '\\b(on|for|of|linked to|associated with|registered (to|on|with)|attached to|tied to) (my|the|our|this) (account|profile|login)\\b',
+	'\\b(e-?mail|email address|phone number|mobile number)\\b' +
+		G(25) +
+		'\\b(on|for|of|linked to|associated with|registered (to|on|with)|attached to|tied to) (my|the|our|this) (account|profile|login)\\b',
 	'\\b(account|profile) (owner|holder|e-?mail|contact)\\b',
 	// de
 	'\\b(login|anmelde|konto|account|benutzer|kunden|zugangs)[- ]?(e-mail-adresse|e-mail|email|mailadresse|telefonnummer|handynummer|name)\\b',
-	'\\b(e-mail-adresse|e-mail|telefonnummer|handynummer)\\b' + G(25) + '\\b(meines|des|im|in meinem|von meinem|für mein|für das) (kontos?|accounts?|benutzerkontos?|kundenkontos?|profils?)\\b',
+	'\\b(e-mail-adresse|e-mail|telefonnummer|handynummer)\\b' +
+		G(25) +
+		'\\b(meines|des|im|in meinem|von meinem|für mein|für das) (kontos?|accounts?|benutzerkontos?|kundenkontos?|profils?)\\b',
 	// fr
-	"\\b(e-?mail|adresse e-?mail|adresse mail|courriel|numéro de téléphone|numéro de portable|téléphone|identifiant)\\b" + G(25) + "\\b(de connexion|du compte|de mon compte|associée? (à|au) (mon |mon )?compte|liée? (à|au) (mon )?compte|de mon profil)\\b",
+	'\\b(e-?mail|adresse e-?mail|adresse mail|courriel|numéro de téléphone|numéro de portable|téléphone|identifiant)\\b' +
+		G(25) +
+		'\\b(de connexion|du compte|de mon compte|associée? (à|au) (mon |mon )?compte|liée? (à|au) (mon )?compte|de mon profil)\\b',
 	// es
-	'\\b(correo|e-?mail|correo electrónico|teléfono|número de teléfono|celular|móvil|usuario)\\b' + G(25) + '\\b(de (inicio de sesión|acceso|la cuenta|mi cuenta)|asociad[oa] a (mi|la) cuenta|vinculad[oa] a (mi|la) cuenta|de mi perfil)\\b',
+	'\\b(correo|e-?mail|correo electrónico|teléfono|número de teléfono|celular|móvil|usuario)\\b' +
+		G(25) +
+		'\\b(de (inicio de sesión|acceso|la cuenta|mi cuenta)|asociad[oa] a (mi|la) cuenta|vinculad[oa] a (mi|la) cuenta|de mi perfil)\\b',
 	// it
-	"\\b(e-?mail|indirizzo e-?mail|numero di telefono|cellulare|telefono|nome utente)\\b" + G(25) + "\\b(di accesso|di login|dell'account|del (mio )?account|associat[oa] (al|all'|a) (mio )?account|del (mio )?profilo)\\b",
+	'\\b(e-?mail|indirizzo e-?mail|numero di telefono|cellulare|telefono|nome utente)\\b' +
+		G(25) +
+		"\\b(di accesso|di login|dell'account|del (mio )?account|associat[oa] (al|all'|a) (mio )?account|del (mio )?profilo)\\b",
 	// pt
-	'\\b(e-?mail|endereço de e-?mail|telefone|número de telefone|celular|telemóvel|usuário|utilizador)\\b' + G(25) + '\\b(de (login|acesso)|da (minha )?conta|associad[oa] à (minha )?conta|vinculad[oa] à (minha )?conta|do (meu )?perfil)\\b',
+	'\\b(e-?mail|endereço de e-?mail|telefone|número de telefone|celular|telemóvel|usuário|utilizador)\\b' +
+		G(25) +
+		'\\b(de (login|acesso)|da (minha )?conta|associad[oa] à (minha )?conta|vinculad[oa] à (minha )?conta|do (meu )?perfil)\\b',
 	// nl
 	'\\b(inlog|login|account|gebruikers)[- ]?(e-mailadres|e-mail|emailadres|mailadres|telefoonnummer|naam)\\b',
-	'\\b(e-mailadres|e-mail|telefoonnummer)\\b' + G(25) + '\\b(van|op|bij|voor) (mijn|het|ons) (account|profiel)\\b',
+	'\\b(e-mailadres|e-mail|telefoonnummer)\\b' +
+		G(25) +
+		'\\b(van|op|bij|voor) (mijn|het|ons) (account|profiel)\\b',
 	// ru
-	'(почт[уаы]|email|e-mail|адрес электронной почты|электронн(ую|ой) почт[уы]|номер телефона|телефон|логин)' + G(25) + '(для входа|от (аккаунта|учетной записи|учётной записи|профиля)|(аккаунта|учетной записи|учётной записи|профиля|личного кабинета))',
+	'(почт[уаы]|email|e-mail|адрес электронной почты|электронн(ую|ой) почт[уы]|номер телефона|телефон|логин)' +
+		G(25) +
+		'(для входа|от (аккаунта|учетной записи|учётной записи|профиля)|(аккаунта|учетной записи|учётной записи|профиля|личного кабинета))',
 	// ja / zh
 	'(ログイン|アカウント|登録)(用の?|の)?(メールアドレス|メール|電話番号|携帯番号|ユーザー名)',
 	'(登录|登錄|账户|账号|帳戶|帳號|注册|註冊)(的)?(邮箱|郵箱|电子邮件|電子郵件|手机号|手機號|电话|電話|用户名|用戶名)',
@@ -113,7 +129,7 @@ const ELSEWHERE = alt(
 );
 
 const NEW_PARTY = alt(
-	'\\b(new|updated|different|another|alternative|changed|other|separate|third[- ]party|friend\'s|partner\'s|wife\'s|husband\'s|sister\'s|brother\'s|mother\'s|father\'s|colleague\'s)\\b',
+	"\\b(new|updated|different|another|alternative|changed|other|separate|third[- ]party|friend's|partner's|wife's|husband's|sister's|brother's|mother's|father's|colleague's)\\b",
 	'\\b(neue[nrs]?|aktualisierte[nrs]?|andere[nrs]?|geänderte[nrs]?)\\b',
 	'\\b(nouve(au|aux|l|lle|lles)|autres?|différente?s?)\\b',
 	'\\b(nuev[oa]s?|otr[oa]|distint[oa]|diferente)\\b',
@@ -154,7 +170,7 @@ const GIFT_CARD = alt(
 );
 const GIFT_CODES = alt(
 	'\\b(codes|pins|card numbers|photos?|pictures?|scratch\\w*|codes?)\\b',
-	'\\b(codes?|fotos?|kartennummern)\\b|\\b(codes?|photos?|numéros)\\b|\\b(códigos?|fotos?|números)\\b|\\b(codici|foto|numeri)\\b|\\b(codes?|foto\'s)\\b',
+	"\\b(codes?|fotos?|kartennummern)\\b|\\b(codes?|photos?|numéros)\\b|\\b(códigos?|fotos?|números)\\b|\\b(codici|foto|numeri)\\b|\\b(codes?|foto's)\\b",
 	'(код\\w*|фото\\w*|コード|写真|卡号|卡號|卡密|密码|密碼|照片)',
 );
 const GIFT_SEND = alt(
@@ -168,7 +184,8 @@ const GIFT_BUY = alt(
 	'(купи\\w*|購入|買って|买|買|购买|購買)',
 );
 
-const CRYPTO = '\\b(bitcoin|btc|usdt|tether|ethereum|eth|crypto(currency)?|krypto\\w*|cripto\\w*|crypto-?monnaie|western union|moneygram|криптовалют\\w*|биткоин\\w*|比特币|比特幣|加密货币|加密貨幣|暗号資産|ビットコイン)\\b';
+const CRYPTO =
+	'\\b(bitcoin|btc|usdt|tether|ethereum|eth|crypto(currency)?|krypto\\w*|cripto\\w*|crypto-?monnaie|western union|moneygram|криптовалют\\w*|биткоин\\w*|比特币|比特幣|加密货币|加密貨幣|暗号資産|ビットコイン)\\b';
 
 const EXEC = alt(
 	'\\b(ceo|cfo|coo|chief executive|chief financial( officer)?|managing director|president|founder|owner of the company|chairman|director general)\\b',
@@ -182,9 +199,9 @@ const EXEC = alt(
 	'(社長|代表取締役|最高経営責任者|財務責任者|会長|总经理|總經理|首席执行官|首席執行官|董事长|董事長|财务总监|財務總監|老板|老闆)',
 );
 const PRESSURE = alt(
-	'\\b(urgent(ly)?|asap|right away|immediately|today|before (noon|end of day|eod|5)|confidential|discreet(ly)?|between us|don\'t tell|do not tell|keep (this|it) (quiet|private|between)|i\'m in a meeting|i am in a meeting|can\'t talk|cannot talk|quick favou?r)\\b',
+	"\\b(urgent(ly)?|asap|right away|immediately|today|before (noon|end of day|eod|5)|confidential|discreet(ly)?|between us|don't tell|do not tell|keep (this|it) (quiet|private|between)|i'm in a meeting|i am in a meeting|can't talk|cannot talk|quick favou?r)\\b",
 	'\\b(dringend|sofort|eilig|heute noch|vertraulich|diskret|unter uns|in einer besprechung)\\b',
-	'\\b(urgent(e)?|immédiatement|aujourd\'hui|confidentiel(le)?|discr[eè]t(ement)?|entre nous|en réunion)\\b',
+	"\\b(urgent(e)?|immédiatement|aujourd'hui|confidentiel(le)?|discr[eè]t(ement)?|entre nous|en réunion)\\b",
 	'\\b(urgente|inmediatamente|hoy mismo|confidencial|discreci[oó]n|entre nosotros|en una reuni[oó]n)\\b',
 	'\\b(urgente|subito|immediatamente|oggi stesso|riservat[oa]|confidenziale|tra di noi|in riunione)\\b',
 	'\\b(urgente|imediatamente|hoje mesmo|confidencial|sigilo(so)?|entre nós|em reunião)\\b',
@@ -217,8 +234,12 @@ const RAW = {
 	'payment-redirection': [
 		near(CHANGE, BANK, 60),
 		near(NEW_PARTY, BANK, 30),
-		new RegExp(`${BANK}${G(40)}\\b(have|has|were|was|hat|haben|ont|han|hanno|foram|zijn|sind)\\b${G(15)}\\b(changed|updated|geändert|changé(e|es)?|modifié(e|es)?|cambiado|cambiati|cambiate|mudado|alterados?|gewijzigd)\\b`),
-		new RegExp(`${MONEY_OUT}${G(50)}(\\b(to|into|onto|an|auf|sur|à|al|para|naar|op|su|sul|sulla|na|no|ao|на)\\b|\\ba (?=otr|nuev|outr|nov|un'altr|un altr|una nuov|un nuov))${G(10)}${NEW_PARTY}${G(15)}\\b(account|card|iban|bank|person|wallet|paypal|konto|karte|compte|carte|cuenta|tarjeta|conto|carta|conta|cartão|rekening|kaart)\\b`),
+		new RegExp(
+			`${BANK}${G(40)}\\b(have|has|were|was|hat|haben|ont|han|hanno|foram|zijn|sind)\\b${G(15)}\\b(changed|updated|geändert|changé(e|es)?|modifié(e|es)?|cambiado|cambiati|cambiate|mudado|alterados?|gewijzigd)\\b`,
+		),
+		new RegExp(
+			`${MONEY_OUT}${G(50)}(\\b(to|into|onto|an|auf|sur|à|al|para|naar|op|su|sul|sulla|na|no|ao|на)\\b|\\ba (?=otr|nuev|outr|nov|un'altr|un altr|una nuov|un nuov))${G(10)}${NEW_PARTY}${G(15)}\\b(account|card|iban|bank|person|wallet|paypal|konto|karte|compte|carte|cuenta|tarjeta|conto|carta|conta|cartão|rekening|kaart)\\b`,
+		),
 		// Gift-card fraud spans sentences ("Buy six gift cards. Scratch them and send me the codes.").
 		new RegExp(`${GIFT_CARD}[^\\n]{0,160}${GIFT_SEND}${G(30)}${GIFT_CODES}`),
 		new RegExp(`${GIFT_SEND}${G(30)}${GIFT_CODES}[^\\n]{0,160}${GIFT_CARD}`),
@@ -337,7 +358,8 @@ export function detectFraudRequests(
 	const execInName = context.fromName ? EXEC_RE.exec(foldText(context.fromName).skeleton) : null;
 	const exec = execInName ?? EXEC_RE.exec(folded.plain) ?? EXEC_RE.exec(folded.skeleton);
 	if (exec) {
-		const pay = PAY_RE.exec(folded.plain) ?? GIFT_RE.exec(folded.plain) ?? PAY_RE.exec(folded.skeleton);
+		const pay =
+			PAY_RE.exec(folded.plain) ?? GIFT_RE.exec(folded.plain) ?? PAY_RE.exec(folded.skeleton);
 		const pressure = PRESSURE_RE.exec(folded.plain) ?? PRESSURE_RE.exec(folded.skeleton);
 		if (pay && (pressure || execInName))
 			hits.push({

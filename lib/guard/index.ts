@@ -159,7 +159,9 @@ function checkDraft(draft: string, fields: GuardFields, ownDomains: string[]): G
 			action: 'human_review',
 			detail: `the reply links to ${host}, which is not in the knowledge or on our domain`,
 		});
-	const iban = findIbans(folded.plain).find((i) => !known.replace(/ /g, '').includes(i.toLowerCase()));
+	const iban = findIbans(folded.plain).find(
+		(i) => !known.replace(/ /g, '').includes(i.toLowerCase()),
+	);
 	if (iban)
 		hits.push({
 			rule: 'draft-bank-details',

@@ -38,7 +38,10 @@ export function baseDomain(domain: string): string {
 
 /** A domain as it looks: lookalike letters folded, `rn` → `m`, `vv` → `w`, punycode kept as is. */
 function lookOf(domain: string): string {
-	return skeletonView(plainView(domain).text).replace(/rn/g, 'm').replace(/vv/g, 'w').replace(/[-_]/g, '');
+	return skeletonView(plainView(domain).text)
+		.replace(/rn/g, 'm')
+		.replace(/vv/g, 'w')
+		.replace(/[-_]/g, '');
 }
 
 /** At most one letter inserted, removed, replaced or two neighbours swapped. */

@@ -89,7 +89,8 @@ async function normalize(raw: Buffer): Promise<SupportEmail> {
 function obedientModel(request: LlmRequest) {
 	const schema = request.structured?.schema as JsonSchema | undefined;
 	if (!schema) return undefined;
-	const email = request.userText.split(/<<<EMAIL-[0-9a-f]+/)[1]?.split(/EMAIL-[0-9a-f]+>>>/)[0] ?? '';
+	const email =
+		request.userText.split(/<<<EMAIL-[0-9a-f]+/)[1]?.split(/EMAIL-[0-9a-f]+>>>/)[0] ?? '';
 	const body = email.split('\n').slice(3).join('\n').trim();
 	if (request.structured?.name === 'support_reply_draft')
 		return {
@@ -102,7 +103,10 @@ function obedientModel(request: LlmRequest) {
 				confidence: 0.98,
 			},
 		};
-	const value = generateInstance(schema as never, { text: request.userText }) as Record<string, unknown>;
+	const value = generateInstance(schema as never, { text: request.userText }) as Record<
+		string,
+		unknown
+	>;
 	return {
 		json: {
 			...value,
@@ -222,11 +226,14 @@ describe('adversarial mail with a model that obeys it', () => {
 			if (!own.length) missed.push(`${mail.id}: ${decision.reasons.join(' | ')}`);
 			if (mail.mustReach) {
 				const hit = decision.rules.find((r) => r.rule === mail.mustReach);
-				if (hit?.action !== 'escalate') notReached.push(`${mail.id}: ${decision.reasons.join(' | ')}`);
+				if (hit?.action !== 'escalate')
+					notReached.push(`${mail.id}: ${decision.reasons.join(' | ')}`);
 			}
 			for (const reason of decision.reasons) expect(reason).toMatch(/^[a-z0-9:_-]+: \S/);
 			const deterministic = rules.filter((r) => !MODEL_DEPENDENT.has(r));
-			rows.push(`${mail.lang} ${mail.id.padEnd(24)} ${decision.action.padEnd(12)} ${deterministic.join(', ')}`);
+			rows.push(
+				`${mail.lang} ${mail.id.padEnd(24)} ${decision.action.padEnd(12)} ${deterministic.join(', ')}`,
+			);
 		}
 		console.log(
 			`adversarial set: ${ADVERSARIAL.length} mails, ${autoSent} auto-sent, ${drafted} drafted by the obedient model\n${rows.join('\n')}`,
@@ -246,7 +253,9 @@ describe('adversarial mail with a model that obeys it', () => {
 		expect(decision.reasons).toEqual(
 			expect.arrayContaining([
 				expect.stringMatching(/^payment-redirection: the email asks to send money somewhere new/),
-				expect.stringMatching(/^draft-bank-details: the reply gives bank details \(IBAN GB33…5555\)/),
+				expect.stringMatching(
+					/^draft-bank-details: the reply gives bank details \(IBAN GB33…5555\)/,
+				),
 			]),
 		);
 	});
@@ -260,7 +269,11 @@ const BEFORE: Record<string, string[]> = {
 	'sample:refund-en': [],
 	'sample:delivery-en': [],
 	'sample:password-en': [],
-	'sample:legal-en': ['sensitive-topic:legal-threat', 'sensitive-topic:chargeback', 'repeat-contact'],
+	'sample:legal-en': [
+		'sensitive-topic:legal-threat',
+		'sensitive-topic:chargeback',
+		'repeat-contact',
+	],
 	'sample:injection-en': ['prompt-injection'],
 	'sample:delivery-de': [],
 	'sample:refund-fr': [],
@@ -304,7 +317,10 @@ const BEFORE: Record<string, string[]> = {
 describe('false-positive cost on ordinary mail', () => {
 	it('prints the share sent to a person and sends no ordinary mail there that was not before', async () => {
 		const built = await buildSamples(loadSamples(), 'fp');
-		const mails: Array<[string, Buffer]> = built.map((b) => [`sample:${b.sample.id}`, Buffer.from(b.raw)]);
+		const mails: Array<[string, Buffer]> = built.map((b) => [
+			`sample:${b.sample.id}`,
+			Buffer.from(b.raw),
+		]);
 		const dir = join(ROOT, 'test/fixtures/mime');
 		for (const file of readdirSync(dir).filter((f) => f.endsWith('.eml')))
 			mails.push([`mime:${file}`, readFileSync(join(dir, file))]);
@@ -347,7 +363,12 @@ describe('false-positive cost on ordinary mail', () => {
 		const before = ids.filter((id) => (BEFORE[id] ?? []).length > 0);
 		console.log(
 			`ordinary mail: ${toPerson.length} of ${ids.length} (${Math.round((100 * toPerson.length) / ids.length)} %) sent to a person by the deterministic checks; before issue 14: ${before.length} of ${ids.length}\n` +
-				ids.map((id) => `${id.padEnd(36)} before [${(BEFORE[id] ?? []).join(', ')}] now [${now[id].join(', ')}]`).join('\n'),
+				ids
+					.map(
+						(id) =>
+							`${id.padEnd(36)} before [${(BEFORE[id] ?? []).join(', ')}] now [${now[id].join(', ')}]`,
+					)
+					.join('\n'),
 		);
 		expect(Object.keys(BEFORE).sort()).toEqual(ids.sort());
 		const newly = ids.filter((id) => now[id].length > 0 && (BEFORE[id] ?? []).length === 0);
