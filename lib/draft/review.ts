@@ -1,3 +1,5 @@
+import { foldText } from '../guard/fold';
+
 /**
  * Why a draft needs a human before it is sent. The codes go to `support.draft.reasons`; the
  * Escalation node reads them (with `needsReview`) and never auto-sends such a draft.
@@ -62,7 +64,11 @@ export function touchesPolicy(
 	emailText: string,
 	category?: string,
 ): { touched: boolean; keywords: string[] } {
-	const haystack = `${emailText}\n${(category ?? '').replace(/_/g, ' ')}`.toLowerCase();
+	// Folded (NFKC, lookalike letters, invisible characters), so "ｒｅｆｕｎｄ" or "rеfund" with a
+	// Cyrillic е still touches a refund policy.
+	const folded = foldText(emailText);
+	const haystack =
+		`${folded.plain}\n${folded.skeleton}\n${(category ?? '').replace(/_/g, ' ')}`.toLowerCase();
 	const tokens = new Set(haystack.match(/\p{L}{4,}/gu) ?? []);
 	const hits = policyKeywords(policies).filter((keyword) => {
 		const stem = keyword.slice(0, 6);

@@ -1,5 +1,7 @@
 import { detectPromptInjection } from '../ai/injection';
 import { senderMatches } from '../priority/rules';
+import { guardChecks, readGuardFields } from '../guard';
+import type { GuardFields } from '../guard';
 import type { EscalationInput } from './input';
 import type { SensitiveTopic } from './topics';
 import {
@@ -64,6 +66,21 @@ export const DEFAULT_CONFIG: EscalationConfig = {
 	escalateCategories: [],
 };
 
+/**
+ * The Escalation input plus what the guardrails read (sender name, Reply-To, recipients, the
+ * parser's spoofing flags, the knowledge). Without `guard`, the guard still checks the text and
+ * the draft, knowing only the sender's address.
+ */
+export type GuardedInput = EscalationInput & { guard?: GuardFields };
+
+/** The input with the guard's fields read from the same item. */
+export function withGuardFields(
+	input: EscalationInput,
+	json: Record<string, unknown>,
+): GuardedInput {
+	return { ...input, guard: readGuardFields(json) };
+}
+
 export interface RuleHit {
 	/** Stable rule name, e.g. `sensitive-topic:legal-threat`. */
 	rule: string;
@@ -84,11 +101,7 @@ export interface Decision {
  * action wins (escalate > human review). Auto-send is never the default: it needs `allowAutoSend`
  * and no hit at all.
  */
-export function decide(
-	input: EscalationInput,
-	config: EscalationConfig,
-	now = new Date(),
-): Decision {
+export function decide(input: GuardedInput, config: EscalationConfig, now = new Date()): Decision {
 	const hits: RuleHit[] = [];
 	const hit = (rule: string, action: RuleAction, detail: string) =>
 		hits.push({ rule, action, detail });
@@ -100,10 +113,29 @@ export function decide(
 	);
 	for (const reason of input.draft?.reasons ?? [])
 		if (/inject/i.test(reason)) injection.add(`draft:${reason}`);
-	for (const signal of detectPromptInjection(body, input.email.hiddenText).signals)
-		injection.add(signal);
+	const local = detectPromptInjection(body, input.email.hiddenText);
+	for (const signal of local.signals) {
+		const words = local.evidence?.[signal];
+		injection.add(words ? `${signal} ("${words}")` : signal);
+	}
 	if (injection.size)
 		hit('prompt-injection', config.injectionAction, [...injection].slice(0, 8).join(', '));
+
+	// Guardrails no setting turns off: account takeover, payment redirection, executive fraud,
+	// spoofed senders, and what an obedient model may have written into the reply.
+	const guard: GuardFields = input.guard ?? {
+		fromAddress: input.email.from,
+		replyTo: [],
+		to: [],
+		spoofSignals: [],
+		knowledgeText: '',
+	};
+	for (const found of guardChecks(
+		{ subject: input.email.subject, text: input.email.text, hiddenText: input.email.hiddenText },
+		guard,
+		input.draft?.text,
+	))
+		hit(found.rule, found.action, found.detail);
 
 	if (input.email.autoSubmitted)
 		hit(

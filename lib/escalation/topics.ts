@@ -1,9 +1,13 @@
 /**
  * Keyword / pattern sets for the sensitive topics that support suites route to a person (Zendesk,
- * Intercom, Freshdesk, Help Scout all ship rules of this kind). English first, then German, French and
- * Spanish where the wording is common enough to match reliably. A hit names the topic and the words
- * that matched, so the reason on the item can be checked by a human.
+ * Intercom, Freshdesk, Help Scout all ship rules of this kind). English first, then German, French,
+ * Spanish; legal threats and self-harm also in Italian, Portuguese, Dutch, Russian, Japanese and
+ * Chinese, including the indirect wording ("my counsel will be in touch", "everyone would be better
+ * off without me"). The text is folded first (NFKC, lookalike letters, invisible characters:
+ * lib/guard/fold.ts) and only a bounded window is read. A hit names the topic and the words that
+ * matched, so the reason on the item can be checked by a human.
  */
+import { firstMatch, foldText, unicodeWords } from '../guard/fold';
 
 export type SensitiveTopic =
 	| 'legal-threat'
@@ -31,26 +35,29 @@ export const TOPIC_LABELS: Record<SensitiveTopic, string> = {
 	harassment: 'Harassment or threats',
 };
 
-/**
- * `\b` in a JavaScript regex without the `u` flag sees "é" or "ö" as a non-word character, so
- * "piraté" or "gehackt" at a word edge would not match. Word edges here are Unicode-aware.
- */
-const EDGE = '(?:(?<![\\p{L}\\p{N}_])(?=[\\p{L}\\p{N}_])|(?<=[\\p{L}\\p{N}_])(?![\\p{L}\\p{N}_]))';
-function unicodeWords(pattern: RegExp): RegExp {
-	return new RegExp(pattern.source.replace(/\\b/g, EDGE), 'iu');
-}
-
 const TOPIC_PATTERNS_RAW: Record<SensitiveTopic, RegExp[]> = {
 	'legal-threat': [
 		/\b(my|our|a) (lawyers?|attorneys?|solicitors?|legal (team|counsel|department))\b/i,
 		/\b(sue|suing|lawsuit|law ?suit|legal action|legal proceedings|take (you|this) to court|small claims|class action|cease and desist)\b/i,
 		/\b(consumer protection|trading standards|ombudsman|better business bureau|BBB complaint)\b/i,
+		// the subtle ones: counsel, law firms, "you will hear from", "see you in court"
+		/\b(my|our) (counsel|legal (advisers?|advisors?|representatives?|rep))\b|\bcounsel (will|shall|is going to) (be in touch|contact|write|reach)|\b(instruct|instructed|retain|retained|consult|consulted|engage|engaged|hire|hired|contact|contacted|speak(ing)? (to|with)|talk(ing)? (to|with)) (a |an |my |our )?(lawyer|attorney|solicitor|counsel|law firm|legal (team|counsel|advisers?))\b|\b(law firm|letter before (action|claim)|notice of (intended )?(claim|proceedings)|see you in court|in court|litigation|legal advice|legally (binding|entitled|responsible)|small claims court|arbitration)\b|\b(you|your company) will (be )?hear(ing)? from (my|our|a) (lawyer|attorney|solicitor|counsel|legal)/i,
 		// de
-		/\b(mein|meinen|unser|unseren) (anwalt|rechtsanwalt|anwältin)\b|\b(klage|verklagen|rechtliche schritte|gerichtlich|abmahnung|verbraucherzentrale)\b/i,
+		/\b(mein|meinen|meine|meinem|meiner|unser|unseren|unsere|unserem|einen|einem|einer) (anwalt|rechtsanwalt|anwältin|rechtsanwältin|anwälte|kanzlei|rechtsbeistand)\b|\b(anwalt|anwältin|anwaltlich|anwaltskanzlei|rechtsanwalt|rechtsweg|vor gericht|gerichtlich|juristische schritte|rechtliche (schritte|konsequenzen)|mahnbescheid|klage|verklagen|abmahnung|verbraucherzentrale|schlichtungsstelle)\b/i,
 		// fr
-		/\b(mon|notre) (avocat|avocate)\b|\b(poursuites? judiciaires?|action en justice|porter plainte|mise en demeure|tribunal)\b/i,
+		/\b(mon|notre|un) (avocat|avocate|conseil juridique|huissier)\b|\b(avocat|poursuites? judiciaires?|action en justice|porter plainte|mise en demeure|tribunal|huissier|procès|contentieux|juridiquement|service juridique|saisir la justice|protection des consommateurs|médiateur)\b/i,
 		// es
-		/\b(mi|nuestro) (abogad[oa])\b|\b(les? demandaré|demandarles|presentar una demanda|acciones legales|denunciaré|tribunales?)\b/i,
+		/\b(mi|nuestro|un) (abogad[oa]|asesor legal|bufete)\b|\b(abogad[oa]s?|les? demandaré|demandarles|demandaros|presentar una demanda|poner una demanda|acciones legales|vía judicial|denunciaré|tribunales?|juzgado|burofax|defensa del consumidor)\b/i,
+		// it
+		/\b(avvocat[oaie]|(il mio|un|mio) legale|studio legale|azioni? legal[ei]|vie legali|fare causa|faccio causa|farvi causa|vi denuncio|denuncia|tribunale|diffida|querela|giudice di pace)\b/i,
+		// pt
+		/\b(advogad[oa]s?|processo judicial|processar vocês|vou processar|processá-los|ação judicial|medidas legais|medidas judiciais|tribunal|justiça|procon|juizado|notificação extrajudicial)\b/i,
+		// nl
+		/\b(advocaat|advocaten|mijn jurist|rechtszaak|juridische stappen|rechtbank|dagvaarding|ingebrekestelling|aansprakelijk stellen|geschillencommissie|incassobureau)\b/i,
+		// ru
+		/\b(адвокат\w*|юрист\w*|суд|суде|судом|в суд|иск|иском|иска|исковое|прокуратур\w*|роспотребнадзор\w*|правов\w* мер\w*|юридическ\w* последстви\w*)\b/i,
+		// ja / zh
+		/(弁護士|訴訟|法的措置|法的手段|裁判|訴え(ます|る)|消費者センター|律师|律師|起诉|起訴|法律行动|法律行動|法律途径|法律途徑|法院|诉讼|消协|消協|消费者协会)/,
 	],
 	chargeback: [
 		/\b(charge ?backs?|dispute (the|this) (charge|payment|transaction)|disputing (the|this) (charge|payment)|reverse (the|this) (charge|payment)|call my bank|contact(ing)? my (bank|card issuer|credit card company))\b/i,
@@ -72,6 +79,8 @@ const TOPIC_PATTERNS_RAW: Record<SensitiveTopic, RegExp[]> = {
 		/\b(piraté|fuite de données|faille de sécurité|accès non autorisé|usurpation d'identité|hameçonnage)\b/i,
 		// es
 		/\b(hackeado|hackearon|filtración de datos|brecha de seguridad|acceso no autorizado|robo de identidad|suplantación)\b/i,
+		// it / pt / nl / ru / ja / zh
+		/\b(hackerat[oa]|account violato|accesso non autorizzato|furto d'identità|conta (hackeada|invadida)|acesso não autorizado|roubo de identidade|gehackt|gehacked|onbevoegde toegang|identiteitsfraude|взломал\w*|взломан\w*|несанкционированн\w* доступ\w*)\b|(乗っ取られ|不正アクセス|不正ログイン|被盗号|被盜號|被黑|被入侵|盗号|盜號|未经授权的访问)/i,
 	],
 	'privacy-request': [
 		/\b(delete|erase|remove) (all )?(my|our) (personal )?(data|information|details|account and data)\b/i,
@@ -85,13 +94,25 @@ const TOPIC_PATTERNS_RAW: Record<SensitiveTopic, RegExp[]> = {
 		/\b(borrar|eliminar|suprimir) (todos )?mis datos|\b(derecho al olvido|derecho de (acceso|supresión)|protección de datos)\b/i,
 	],
 	'self-harm': [
-		/\b(kill (myself|me)|end (my|it all)|suicid(e|al)|take my (own )?life|self[- ]harm|hurt(ing)? myself|don'?t want to (live|be alive)|no reason to live|better off dead)\b/i,
+		/\b(kill (myself|me)|end (my life|it all|everything)|suicid(e|al)|take my (own )?life|self[- ]harm|hurt(ing)? myself|don'?t want to (live|be alive|be here|wake up)|no reason to (live|go on|keep going)|better off dead)\b/i,
+		// indirect
+		/\b((everyone|everybody|they|my family|the world) (would be|is|will be) better off without me|nothing (left )?to live for|can'?t (go on|do this) (any ?more|any longer|like this)|can'?t take (it|this) any ?more|(this|it) (is|will be) my (last|final) (email|message|letter)|won'?t be (around|here) (much longer|for long|anymore|to see)|want(ed)? to disappear (forever|for good)|no point (in )?(living|going on|anything any ?more)|(say|said) goodbye to everyone|not (be|going to be) here (tomorrow|next week|anymore)|ending it|want (it all )?to (end|stop) for good|give up on (life|living))\b/i,
 		// de
-		/\b(mich umbringen|selbstmord|suizid|mir das leben nehmen|will nicht mehr leben|mich selbst verletzen)\b/i,
+		/\b(mich umbringen|selbstmord|suizid|mir das leben nehmen|will nicht mehr leben|mich selbst verletzen|(alle|jeder|meine familie) (wären|wäre) ohne mich besser dran|hat (alles )?keinen sinn mehr|nicht mehr weiter(leben|machen)|meine letzte (nachricht|mail|e-mail)|schluss machen mit allem|allem ein ende setzen)\b/i,
 		// fr
-		/\b(me suicider|suicide|me tuer|en finir avec la vie|mettre fin à mes jours|me faire du mal)\b/i,
+		/\b(me suicider|suicide|me tuer|en finir( avec la vie| avec tout)?|mettre fin à mes jours|me faire du mal|plus envie de vivre|ne veux plus vivre|(tout le monde|ma famille) (serait|serai) mieux sans moi|plus aucune raison de vivre|mon dernier (message|mail|e-mail))\b/i,
 		// es
-		/\b(suicidarme|suicidio|quitarme la vida|matarme|no quiero vivir|hacerme daño)\b/i,
+		/\b(suicidarme|suicidio|quitarme la vida|matarme|no quiero (vivir|seguir viviendo|seguir)|hacerme daño|acabar con todo|ya no tiene sentido (nada|vivir|seguir)|(todos|mi familia) estar(ían|ía) mejor sin mí|mi último (mensaje|correo))\b/i,
+		// it
+		/\b(suicid\w*|togliermi la vita|farla finita|non voglio più vivere|uccidermi|farmi del male|(tutti|la mia famiglia) starebbero meglio senza di me|non ha più senso (niente|vivere)|il mio ultimo (messaggio|email))\b/i,
+		// pt
+		/\b(suicid\w*|me matar|tirar a minha (própria )?vida|não quero mais viver|acabar com tudo|me machucar|(todos|minha família) (estariam|ficariam) melhor sem mim|não faz mais sentido viver|minha última (mensagem|carta))\b/i,
+		// nl
+		/\b(zelfmoord|suïcide|suicide|mezelf (van kant maken|iets aandoen|pijn doen)|er een eind aan maken|niet meer (willen )?leven|wil niet meer leven|iedereen (is|zou) beter af (zijn )?zonder mij|mijn laatste (bericht|mail))\b/i,
+		// ru
+		/(покончить с собой|суицид\w*|самоубийств\w*|не хочу (больше )?жить|убить себя|свести сч[её]ты с жизнью|всем будет лучше без меня|нет смысла жить|это мо[её] последнее (письмо|сообщение))/i,
+		// ja / zh
+		/(死にたい|自殺|消えてしまいたい|消えたい|生きていたくない|生きる意味がない|もう終わりにしたい|私がいない方が|自杀|自殺|不想活|想死|活不下去|结束自己的生命|結束自己的生命|没有我会更好|沒有我會更好|轻生|輕生)/,
 	],
 	harassment: [
 		/\b(harass(ed|ing|ment)?|stalk(ed|ing)|threaten(ed|ing)? (me|us|my (family|life|staff))|threaten(ed|ing)? to (kill|hurt|harm)|sexual(ly)? (harass|abuse|explicit)|bully(ing)?|doxx?(ed|ing)?)\b/i,
@@ -121,14 +142,10 @@ export interface TopicHit {
 /** Every sensitive topic the text touches, with the first matching words of each. */
 export function detectSensitiveTopics(text: string): TopicHit[] {
 	const hits: TopicHit[] = [];
+	const folded = foldText(text);
 	for (const topic of SENSITIVE_TOPICS) {
-		for (const pattern of TOPIC_PATTERNS[topic]) {
-			const match = pattern.exec(text);
-			if (match) {
-				hits.push({ topic, evidence: match[0].trim().slice(0, 60) });
-				break;
-			}
-		}
+		const evidence = firstMatch(folded, TOPIC_PATTERNS[topic]);
+		if (evidence) hits.push({ topic, evidence: evidence.slice(0, 60) });
 	}
 	return hits;
 }
@@ -149,11 +166,7 @@ const HUMAN_REQUEST_PATTERNS: RegExp[] = (
 
 /** Whether the customer asks for a person instead of an automatic answer. */
 export function detectHumanRequest(text: string): string | undefined {
-	for (const pattern of HUMAN_REQUEST_PATTERNS) {
-		const match = pattern.exec(text);
-		if (match) return match[0].trim().slice(0, 60);
-	}
-	return undefined;
+	return firstMatch(foldText(text), HUMAN_REQUEST_PATTERNS)?.slice(0, 60);
 }
 
 const REPEAT_CONTACT_PATTERNS: RegExp[] = (
@@ -171,9 +184,5 @@ const REPEAT_CONTACT_PATTERNS: RegExp[] = (
 
 /** Words saying the customer has written before without an answer. */
 export function detectRepeatContactPhrase(text: string): string | undefined {
-	for (const pattern of REPEAT_CONTACT_PATTERNS) {
-		const match = pattern.exec(text);
-		if (match) return match[0].trim().slice(0, 60);
-	}
-	return undefined;
+	return firstMatch(foldText(text), REPEAT_CONTACT_PATTERNS)?.slice(0, 60);
 }

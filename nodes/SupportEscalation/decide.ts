@@ -11,6 +11,7 @@ import {
 	decide,
 	parseList,
 	readEscalationInput,
+	withGuardFields,
 } from '../../lib/escalation';
 import { readSupport, withSupport } from '../../lib/contract';
 import { continueOnFailItem, toNodeError } from '../shared/errors';
@@ -99,7 +100,11 @@ export function decideAll(
 	for (const [itemIndex, item] of items.entries()) {
 		let decision: Decision;
 		try {
-			decision = decide(readEscalationInput(item.json, requireDraft, version), config, now);
+			decision = decide(
+				withGuardFields(readEscalationInput(item.json, requireDraft, version), item.json),
+				config,
+				now,
+			);
 		} catch (error) {
 			const nodeError = toNodeError(node, error, itemIndex);
 			if (!continueOnFail) throw nodeError;

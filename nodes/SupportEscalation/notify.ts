@@ -2,9 +2,25 @@ import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 import type { ApprovalUrls, PendingReview } from '../../lib/escalation';
 import { approvalEmail } from '../../lib/escalation';
+import { visibleControls } from '../../lib/guard';
 import { newMessageId } from '../../lib/mail/compose';
 import { MailError } from '../../lib/mail/errors';
 import { parseAddressList, senderAddress, sendWithProvider } from '../shared/mail-transport';
+
+/**
+ * What the reviewer reads, made safe to read: direction-changing and invisible characters in the
+ * sender, subject and text are shown as `[U+202E]` (a bidi override cannot disguise the address),
+ * and every reason the decision gave is kept (the guard's reasons first, as the decision lists them).
+ */
+export function forReviewer(review: PendingReview): PendingReview {
+	return {
+		...review,
+		from: visibleControls(review.from),
+		subject: visibleControls(review.subject),
+		customerText: visibleControls(review.customerText),
+		reasons: review.reasons.map(visibleControls),
+	};
+}
 
 /**
  * Sends the approval request: an email through the package's provider layer (SMTP, SendGrid, Brevo,
@@ -17,7 +33,8 @@ export async function notifyReviewers(
 	expires: string | undefined,
 ): Promise<string | undefined> {
 	const channel = context.getNodeParameter('approvalChannel', 0, 'email') as string;
-	const message = approvalEmail(reviews, urls, expires);
+	const safe = reviews.map(forReviewer);
+	const message = approvalEmail(safe, urls, expires);
 	if (channel === 'email') {
 		const to = parseAddressList(context.getNodeParameter('approverEmail', 0, '') as string);
 		if (!to.length || to.some((address) => !/^[^@\s]+@[^@\s]+$/.test(address.address)))
@@ -75,7 +92,7 @@ export async function notifyReviewers(
 					urls,
 					expiresAt: expires ?? null,
 					executionId: context.getExecutionId(),
-					reviews: reviews as unknown as IDataObject[],
+					reviews: safe as unknown as IDataObject[],
 				},
 			});
 		} catch (error) {

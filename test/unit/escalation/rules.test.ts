@@ -228,7 +228,7 @@ describe('decide: auto-send only when allowed and every check passes', () => {
 			'low-classification-confidence',
 		]);
 		expect(decision.reasons[0]).toMatch(
-			/^sensitive-topic:legal-threat: Legal threat \("My lawyer"\)/,
+			/^sensitive-topic:legal-threat: Legal threat \("my lawyer"\)/,
 		);
 	});
 
