@@ -2,7 +2,12 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-wor
 import { NodeConnectionTypes, NodeOperationError, jsonParse } from 'n8n-workflow';
 import { CallLimiter, mapLimited } from '../../lib/ai';
 import type { Classification, ClassifyConfig, ExtractableField } from '../../lib/classify';
-import { ALL_FIELDS, classifyEmail, effectiveCategories } from '../../lib/classify';
+import {
+	ALL_FIELDS,
+	classifyEmail,
+	effectiveCategories,
+	resolveOfflineModel,
+} from '../../lib/classify';
 import { InputError } from '../../lib/errors';
 import { continueOnFailItem, toNodeError } from '../shared/errors';
 import { buildProviders } from '../shared/providers';
@@ -11,6 +16,7 @@ interface Options {
 	concurrency?: number;
 	threshold?: number;
 	fields?: ExtractableField[];
+	languages?: string[];
 	maxInputChars?: number;
 	maxRetries?: number;
 	multiLabel?: boolean;
@@ -46,8 +52,8 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 				.filter(Boolean),
 		}));
 	const names = effectiveCategories({ categories }).map((c) => c.name);
-	const unsureOutput = routing === 'perCategory' && options.unsureOutput !== false;
-	const outputCount = routing === 'single' ? 1 : names.length + (unsureOutput ? 1 : 0);
+	const unsureOutput = options.unsureOutput !== false;
+	const outputCount = (routing === 'single' ? 1 : names.length) + (unsureOutput ? 1 : 0);
 	const outputs: INodeExecutionData[][] = Array.from({ length: outputCount }, () => []);
 
 	const connectedModel = await this.getInputConnectionData(
@@ -63,7 +69,9 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 		categories,
 		providers: providers.ai,
 		offlineFallback: providers.offlineListed || options.offlineFallback !== false,
-		threshold: options.threshold ?? 0.7,
+		// Unset: the default of the kind of model that answers (see the option's description).
+		threshold: typeof options.threshold === 'number' ? options.threshold : undefined,
+		languages: options.languages?.length ? options.languages : undefined,
 		multiLabel: options.multiLabel ?? false,
 		fields: options.fields?.length ? options.fields : ALL_FIELDS,
 		systemPrompt: options.systemPrompt,
@@ -80,6 +88,15 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 			description:
 				'Select at least one provider under Providers (the Built-In Offline Model needs no credentials).',
 		});
+	}
+	if (config.offlineFallback) {
+		// Found (or learned) once per execution, not once per email: with 10,000 Training Examples,
+		// hashing them to find the cached model costs more than classifying an email.
+		try {
+			config.offlineModel = resolveOfflineModel(config);
+		} catch (error) {
+			throw toNodeError(this.getNode(), error, 0);
+		}
 	}
 
 	const limiter = new CallLimiter({
@@ -134,17 +151,18 @@ function targets(
 	routing: string,
 	unsureOutput: boolean,
 ): number[] {
+	const unsureIndex = routing === 'single' ? 1 : names.length;
+	if (classification.unsure && unsureOutput) return [unsureIndex];
 	if (routing === 'single') return [0];
-	if (classification.unsure && unsureOutput) return [names.length];
 	const labels = classification.categories?.length
 		? classification.categories
 		: [classification.category];
 	const indexes = labels.map((label) => names.indexOf(label)).filter((index) => index >= 0);
-	return indexes.length ? [...new Set(indexes)] : unsureOutput ? [names.length] : [0];
+	return indexes.length ? [...new Set(indexes)] : unsureOutput ? [unsureIndex] : [0];
 }
 
 function outputName(index: number, names: string[], routing: string): string {
-	if (routing === 'single') return 'Classified';
+	if (routing === 'single') return index === 0 ? 'Classified' : 'Unsure';
 	return names[index] ?? 'Unsure';
 }
 
