@@ -10,7 +10,10 @@
 import { trainClassifier, type TrainClassifierOptions } from '../lib/offline-model/classifier';
 import { createRng, stratifiedFolds } from '../lib/offline-model/random';
 import {
+	BITEXT_EVERY,
+	DEFAULT_MODEL_TRAINING,
 	findRepositoryRoot,
+	OWN_EXAMPLE_REPEAT,
 	type LanguageExample,
 	loadBitextExamples,
 	loadSupportMailTraining,
@@ -64,12 +67,12 @@ function frame(example: LanguageExample, random: () => number): string {
 interface Recipe {
 	name: string;
 	repeat: number;
-	bitextCap?: number;
+	bitextEvery: number;
 	keywords?: boolean;
 	options: TrainClassifierOptions;
 }
 
-const THRESHOLDS = [0.4, 0.5, 0.6, 0.7];
+const THRESHOLDS = [0.4, 0.5, 0.6, 0.7, 0.8];
 
 function main(): void {
 	const root = findRepositoryRoot(__dirname);
@@ -82,98 +85,33 @@ function main(): void {
 		4,
 		11,
 	);
+	const shipped: Recipe = {
+		name: 'shipped recipe',
+		repeat: OWN_EXAMPLE_REPEAT,
+		bitextEvery: BITEXT_EVERY,
+		keywords: true,
+		options: DEFAULT_MODEL_TRAINING,
+	};
+	// Recipes compared during development (all with the out-of-scope label unless said otherwise).
 	const recipes: Recipe[] = [
+		shipped,
 		{
-			name: 'R2 char 2x, unknownInNorm off',
-			repeat: 3,
-			bitextCap: 1500,
-			keywords: true,
-			options: {
-				seed: 7,
-				outOfScopeLabel: OUT_OF_SCOPE_LABEL,
-				features: { charWeight: 2, unknownInNorm: false },
-			},
+			...shipped,
+			name: 'shipped recipe, unknown n-grams in the norm',
+			options: { ...shipped.options, features: { charWeight: 2, unknownInNorm: true } },
 		},
 		{
-			name: 'R2 char 3x',
-			repeat: 3,
-			bitextCap: 1500,
-			keywords: true,
-			options: { seed: 7, outOfScopeLabel: OUT_OF_SCOPE_LABEL, features: { charWeight: 3 } },
+			...shipped,
+			name: 'shipped recipe, char block weight 1',
+			options: { ...shipped.options, features: { unknownInNorm: false } },
 		},
+		{ ...shipped, name: 'shipped recipe, every Bitext row', bitextEvery: 1 },
+		{ ...shipped, name: 'shipped recipe, no keyword lines', keywords: false },
 		{
-			name: 'R2 char 2x, x5',
-			repeat: 5,
-			bitextCap: 1500,
-			keywords: true,
-			options: { seed: 7, outOfScopeLabel: OUT_OF_SCOPE_LABEL, features: { charWeight: 2 } },
-		},
-		{
-			name: 'R2 char 2x, char 2-5',
-			repeat: 3,
-			bitextCap: 1500,
-			keywords: true,
-			options: {
-				seed: 7,
-				outOfScopeLabel: OUT_OF_SCOPE_LABEL,
-				features: { charWeight: 2, charNgramMin: 2 },
-			},
-		},
-		{
-			name: 'KW oos, unknownInNorm on, x3, bitext 1500',
-			repeat: 3,
-			bitextCap: 1500,
-			keywords: true,
-			options: { seed: 7, outOfScopeLabel: OUT_OF_SCOPE_LABEL },
-		},
-		{
-			name: 'KW oos, unknownInNorm off, x3, bitext 1500',
-			repeat: 3,
-			bitextCap: 1500,
-			keywords: true,
-			options: { seed: 7, outOfScopeLabel: OUT_OF_SCOPE_LABEL, features: { unknownInNorm: false } },
-		},
-		{
-			name: 'KW oos, unknownInNorm on, x3, bitext 1500, char 2x',
-			repeat: 3,
-			bitextCap: 1500,
-			keywords: true,
-			options: { seed: 7, outOfScopeLabel: OUT_OF_SCOPE_LABEL, features: { charWeight: 2 } },
-		},
-		{
-			name: 'KW oos, unknownInNorm on, x3, bitext 1500, 10 epochs',
-			repeat: 3,
-			bitextCap: 1500,
-			keywords: true,
-			options: { seed: 7, outOfScopeLabel: OUT_OF_SCOPE_LABEL, softmax: { epochs: 10 } },
-		},
-		{ name: 'old recipe (no out-of-scope label), x1', repeat: 1, options: { seed: 7 } },
-		{
-			name: 'oos label, unknownInNorm, x1',
-			repeat: 1,
-			options: { seed: 7, outOfScopeLabel: OUT_OF_SCOPE_LABEL },
-		},
-		{
-			name: 'oos label, unknownInNorm off, x1',
-			repeat: 1,
-			options: { seed: 7, outOfScopeLabel: OUT_OF_SCOPE_LABEL, features: { unknownInNorm: false } },
-		},
-		{
-			name: 'oos label, unknownInNorm off, x3',
-			repeat: 3,
-			options: { seed: 7, outOfScopeLabel: OUT_OF_SCOPE_LABEL, features: { unknownInNorm: false } },
-		},
-		{
-			name: 'oos label, unknownInNorm off, x3, bitext 1500',
-			repeat: 3,
-			bitextCap: 1500,
-			options: { seed: 7, outOfScopeLabel: OUT_OF_SCOPE_LABEL, features: { unknownInNorm: false } },
-		},
-		{
-			name: 'oos label, unknownInNorm on, x3, bitext 1500',
-			repeat: 3,
-			bitextCap: 1500,
-			options: { seed: 7, outOfScopeLabel: OUT_OF_SCOPE_LABEL },
+			name: 'old recipe (Bitext only, no out-of-scope label)',
+			repeat: 0,
+			bitextEvery: 1,
+			options: { seed: 7, unsureThreshold: 0.7 },
 		},
 	];
 	const only = process.argv[2];
@@ -184,9 +122,7 @@ function main(): void {
 		for (let fold = 0; fold < 4; fold++) {
 			const train = own.filter((_, i) => folds[i] !== fold);
 			const test = own.filter((_, i) => folds[i] === fold);
-			const bitextPart = recipe.bitextCap
-				? bitext.filter((_, i) => i % Math.ceil(bitext.length / recipe.bitextCap!) === 0)
-				: bitext;
+			const bitextPart = bitext.filter((_, i) => i % recipe.bitextEvery === 0);
 			const examples = [
 				...bitextPart,
 				...Array.from({ length: recipe.repeat }, () =>

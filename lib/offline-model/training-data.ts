@@ -104,6 +104,16 @@ export function loadSupportMailTraining(root: string): LanguageExample[] {
 				examples.push({ language, label: line.slice(0, tab), text: line.slice(tab + 1).trim() });
 			});
 	}
+	const outOfScope = path.join(root, SUPPORT_MAIL_TRAIN_DIR, 'out-of-scope.tsv');
+	readFileSync(outOfScope, 'utf8')
+		.split('\n')
+		.forEach((line, index) => {
+			if (!line.trim() || line.startsWith('#')) return;
+			const [language, text] = line.split('\t');
+			if (!language || !text?.trim())
+				throw new Error(`${outOfScope}:${index + 1}: expected "language<TAB>text"`);
+			examples.push({ language, label: OUT_OF_SCOPE_LABEL, text: text.trim() });
+		});
 	const keywords = path.join(root, SUPPORT_MAIL_TRAIN_DIR, 'keywords.tsv');
 	readFileSync(keywords, 'utf8')
 		.split('\n')

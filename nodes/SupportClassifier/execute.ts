@@ -2,15 +2,11 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-wor
 import { NodeConnectionTypes, NodeOperationError, jsonParse } from 'n8n-workflow';
 import { CallLimiter, mapLimited } from '../../lib/ai';
 import type { Classification, ClassifyConfig, ExtractableField } from '../../lib/classify';
-import {
-	ALL_FIELDS,
-	classifyEmail,
-	effectiveCategories,
-	resolveOfflineModel,
-} from '../../lib/classify';
+import { ALL_FIELDS, classifyEmail, effectiveCategories } from '../../lib/classify';
 import { InputError } from '../../lib/errors';
 import { continueOnFailItem, toNodeError } from '../shared/errors';
 import { buildProviders } from '../shared/providers';
+import { offlineModelForExecution } from './offline-model';
 
 interface Options {
 	concurrency?: number;
@@ -77,7 +73,6 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 		systemPrompt: options.systemPrompt,
 		maxInputChars: options.maxInputChars ?? 8000,
 		redactPersonalData: options.redactPersonalData ?? false,
-		extraExamples: trainingExamples(this, options.trainingExamples),
 		resilience: {
 			maxRetries: options.maxRetries ?? 3,
 			timeoutMs: (options.timeoutSeconds ?? 60) * 1000,
@@ -93,7 +88,9 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 		// Found (or learned) once per execution, not once per email: with 10,000 Training Examples,
 		// hashing them to find the cached model costs more than classifying an email.
 		try {
-			config.offlineModel = resolveOfflineModel(config);
+			config.offlineModel = offlineModelForExecution(config, options.trainingExamples, () =>
+				trainingExamples(this, options.trainingExamples),
+			);
 		} catch (error) {
 			throw toNodeError(this.getNode(), error, 0);
 		}
