@@ -92,7 +92,9 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 				trainingExamples(this, options.trainingExamples),
 			);
 		} catch (error) {
-			throw toNodeError(this.getNode(), error, 0);
+			// With an AI provider first, the offline model is only the fallback: its configuration
+			// problem surfaces on the items that fall back to it, as before.
+			if (providers.ai.length === 0) throw toNodeError(this.getNode(), error, 0);
 		}
 	}
 
