@@ -5,35 +5,47 @@ import { resolveOfflineModel } from '../../lib/classify';
  * The offline model of a node's configuration, found once per execution. A node often runs with the
  * same Training Examples for every execution (one email each): parsing thousands of examples and
  * hashing them to find the cached model would cost more than classifying the email. So the models
- * resolved for the last few configurations are kept under the parameters' own text (categories,
- * threshold and the raw Training Examples string); only a changed configuration parses and trains.
+ * resolved for the last few configurations are kept with the parameters' own values (categories and
+ * threshold as a short key, the raw Training Examples string as it is): a lookup compares strings (the
+ * same string, or a byte comparison of an equal one), and only a changed configuration parses and
+ * trains.
  */
 const MAX_CONFIGURATIONS = 4;
-const resolved = new Map<string, ResolvedOfflineModel>();
+
+interface Entry {
+	settings: string;
+	rawTrainingExamples: string;
+	resolved: ResolvedOfflineModel;
+}
+
+const entries: Entry[] = [];
 
 export function offlineModelForExecution(
 	config: Omit<ClassifyConfig, 'extraExamples'>,
 	rawTrainingExamples: unknown,
 	parseTrainingExamples: () => ClassifyConfig['extraExamples'],
 ): ResolvedOfflineModel {
-	const key =
-		rawTrainingExamples === undefined || typeof rawTrainingExamples === 'string'
-			? `${JSON.stringify([config.categories, config.threshold ?? null])}\u0000${rawTrainingExamples ?? ''}`
-			: undefined;
-	const hit = key === undefined ? undefined : resolved.get(key);
-	if (hit) {
-		resolved.delete(key!);
-		resolved.set(key!, hit);
-		return hit;
+	const cacheable = rawTrainingExamples === undefined || typeof rawTrainingExamples === 'string';
+	const raw = typeof rawTrainingExamples === 'string' ? rawTrainingExamples : '';
+	const settings = JSON.stringify([config.categories, config.threshold ?? null]);
+	if (cacheable) {
+		const index = entries.findIndex(
+			(entry) => entry.settings === settings && entry.rawTrainingExamples === raw,
+		);
+		if (index >= 0) {
+			const [hit] = entries.splice(index, 1);
+			entries.unshift(hit);
+			return hit.resolved;
+		}
 	}
-	const model = resolveOfflineModel({ ...config, extraExamples: parseTrainingExamples() });
-	if (key !== undefined) {
-		resolved.set(key, model);
-		while (resolved.size > MAX_CONFIGURATIONS) resolved.delete(resolved.keys().next().value!);
+	const resolved = resolveOfflineModel({ ...config, extraExamples: parseTrainingExamples() });
+	if (cacheable) {
+		entries.unshift({ settings, rawTrainingExamples: raw, resolved });
+		entries.length = Math.min(entries.length, MAX_CONFIGURATIONS);
 	}
-	return model;
+	return resolved;
 }
 
 export function clearResolvedOfflineModels(): void {
-	resolved.clear();
+	entries.length = 0;
 }

@@ -12,7 +12,8 @@ describe('classifyOffline', () => {
 			"Hi team,\n\nI returned the jacket from order #A-10023 two weeks ago and my refund of 49.99 EUR still hasn't arrived. Where is my refund? This is really frustrating, please check ASAP.\n\nThanks,\nJohn",
 		);
 		expect(result.category).toBe('refund');
-		expect(result.intent).toBe('get_refund');
+		// "Where is my refund?": the customer tracks a refund already asked for.
+		expect(result.intent).toBe('track_refund');
 		expect(result.confidence).toBeGreaterThan(0.7);
 		expect(result.unsure).toBe(false);
 		expect(result.language).toBe('en');
