@@ -30,6 +30,16 @@ import {
 	getOrTrainClassifier,
 } from '../offline-model';
 import type { OfflineClassifier } from '../offline-model';
+import { getDefaultTrainingSet } from '../offline-model/default-model';
+import { DEFAULT_MODEL_TRAINING, expandTrainingSet } from '../offline-model/training-data';
+
+/**
+ * Default confidence thresholds, one per kind of model: an AI provider's self-reported confidence,
+ * the built-in offline model (its own, stored in the model file) and a model learned on the spot from a
+ * team's own taxonomy (the library's default).
+ */
+export const DEFAULT_AI_THRESHOLD = 0.7;
+export const DEFAULT_LEARNED_THRESHOLD = 0.5;
 
 export type ExtractableField =
 	'intent' | 'sentiment' | 'urgency' | 'language' | 'entities' | 'summary';
@@ -48,8 +58,16 @@ export interface ClassifyConfig {
 	/** AI providers in order; the built-in offline model follows when `offlineFallback` is on. */
 	providers: AiProvider[];
 	offlineFallback: boolean;
-	/** Below this confidence the email is "unsure" (routed to the Unsure output). */
-	threshold: number;
+	/**
+	 * Below this confidence the email is "unsure" (routed to the Unsure output). Unset: the default of
+	 * the kind of model that answered (DEFAULT_AI_THRESHOLD, the built-in model's own, or
+	 * DEFAULT_LEARNED_THRESHOLD).
+	 */
+	threshold?: number;
+	/** Restrict language detection to these ISO 639-1 codes (the languages the team receives). */
+	languages?: string[];
+	/** The offline model resolved once per execution (resolveOfflineModel); found per email if unset. */
+	offlineModel?: ResolvedOfflineModel;
 	multiLabel: boolean;
 	fields: ExtractableField[];
 	systemPrompt?: string;
@@ -258,6 +276,7 @@ export async function classifyEmail(
 				(offlineCache ??= classifyOffline(email.text, {
 					subject: email.subject,
 					model: getDefaultClassifier(),
+					languages: config.languages,
 				}));
 			const injection: InjectionReport = answer.promptInjection
 				? { suspected: true, signals: [...localInjection.signals, 'model-flagged'] }
@@ -273,7 +292,7 @@ export async function classifyEmail(
 				entities: mergeEntities(local, answer.entities),
 				summary: answer.summary ?? offline().summary,
 				confidence: clamp(answer.confidence, 0, 1),
-				unsure: answer.confidence < config.threshold,
+				unsure: answer.confidence < (config.threshold ?? DEFAULT_AI_THRESHOLD),
 				provider: result.provider.kind,
 				model: result.model,
 				usage: result.usage,
@@ -321,11 +340,12 @@ function classifyWithOfflineModel(
 	categories: CategoryDefinition[],
 ): Classification {
 	const started = performance.now();
-	const { model, labelFor } = offlineModelFor(config, categories);
+	const { model, labelFor, threshold } = config.offlineModel ?? offlineModelFor(config, categories);
 	const result = classifyOffline(email.text, {
 		model,
 		subject: email.subject,
-		unsureThreshold: config.threshold,
+		unsureThreshold: threshold,
+		languages: config.languages,
 	});
 	let category = labelFor(result.category);
 	let confidence = result.confidence;
@@ -347,7 +367,8 @@ function classifyWithOfflineModel(
 		entities: result.entities as Classification['entities'],
 		summary: result.summary,
 		confidence,
-		unsure: confidence < config.threshold,
+		// The built-in model also says unsure when mail looks out of its scope (IT tickets, spam, ...).
+		unsure: confidence < threshold || (result.outOfScope ?? 0) > confidence,
 		provider: 'offline',
 		model: result.model,
 		usage: { inputTokens: 0, outputTokens: 0 },
@@ -358,7 +379,7 @@ function classifyWithOfflineModel(
 		classification.categories = dedupe(
 			[
 				result.category,
-				...result.alternatives.filter((a) => a.confidence >= config.threshold).map((a) => a.label),
+				...result.alternatives.filter((a) => a.confidence >= threshold).map((a) => a.label),
 			]
 				.map((label) => labelFor(label))
 				.filter((label): label is string => !!label),
@@ -368,35 +389,79 @@ function classifyWithOfflineModel(
 	return classification;
 }
 
+export interface ResolvedOfflineModel {
+	model: OfflineClassifier;
+	labelFor: (label: string) => string | undefined;
+	/** Learned on the spot (from the team's examples, with or without the built-in ones). */
+	trained: boolean;
+	/** The threshold in effect: the node's, else the default of this kind of model. */
+	threshold: number;
+}
+
+/** The offline model for a node's configuration, once per execution (training is cached too). */
+export function resolveOfflineModel(config: ClassifyConfig): ResolvedOfflineModel {
+	return offlineModelFor(config);
+}
+
 /**
- * The offline model for the node's categories: the built-in one for the built-in taxonomy (or a
- * subset of it), else one learned on the spot from the categories' examples and any extra examples.
+ * The offline model for the node's categories:
+ * - the built-in taxonomy (or a subset of it) with no examples of the team's: the shipped model;
+ * - built-in categories with the team's examples: learned on the spot from the shipped training set
+ *   plus the team's examples, so they extend the built-in categories instead of replacing them;
+ * - categories of the team's own: learned from their examples (and descriptions), mixed with the
+ *   built-in training data of any built-in category among them.
+ * A Training Example whose label is none of the categories is an error that names it.
  */
 export function offlineModelFor(
-	config: Pick<ClassifyConfig, 'categories' | 'extraExamples'>,
+	config: Pick<ClassifyConfig, 'categories' | 'extraExamples' | 'threshold'>,
 	categories: CategoryDefinition[] = effectiveCategories(config),
-): { model: OfflineClassifier; labelFor: (label: string) => string | undefined; trained: boolean } {
+): ResolvedOfflineModel {
 	const byLower = new Map(categories.map((c) => [c.name.toLowerCase(), c.name]));
 	const labelFor = (label: string) => byLower.get(label.toLowerCase());
-	const examples = [
+	const unknown = [
+		...new Set(
+			(config.extraExamples ?? [])
+				.filter((e) => e.text?.trim() && !labelFor(String(e.label)))
+				.map((e) => String(e.label)),
+		),
+	];
+	if (unknown.length) {
+		const shown = unknown.slice(0, 5).map((label) => `"${label}"`);
+		throw new InputError(
+			`Training Examples use ${unknown.length > 1 ? 'labels' : 'a label'} that match${unknown.length > 1 ? '' : 'es'} no category: ${shown.join(', ')}${unknown.length > 5 ? ` and ${unknown.length - 5} more` : ''}`,
+			`Each example's label must be one of the categories (${categories.map((c) => c.name).join(', ')}). Add the missing categories under Categories, or fix the labels.`,
+		);
+	}
+	const defaultNames = new Set(DEFAULT_CATEGORIES.map((c) => c.name));
+	const builtIn = categories.filter((c) => defaultNames.has(c.name.toLowerCase()));
+	const ownExamples = [
 		...categories.flatMap((c) =>
-			[...(c.examples ?? []), ...(c.description ? [c.description] : [])]
-				.filter((t) => t.trim())
-				.map((text) => ({ text, label: c.name })),
+			(c.examples ?? []).filter((t) => t.trim()).map((text) => ({ text, label: c.name })),
 		),
 		...(config.extraExamples ?? [])
-			.filter((e) => e.text?.trim() && labelFor(e.label))
-			.map((e) => ({ text: e.text, label: labelFor(e.label)! })),
+			.filter((e) => e.text?.trim())
+			.map((e) => ({ text: e.text, label: labelFor(String(e.label))! })),
 	];
-	const defaultNames = new Set(DEFAULT_CATEGORIES.map((c) => c.name));
-	const onlyBuiltIn = categories.every((c) => defaultNames.has(c.name.toLowerCase()));
-	const hasOwnExamples =
-		categories.some((c) => (c.examples ?? []).some((e) => e.trim())) ||
-		(config.extraExamples ?? []).length > 0;
-	if (onlyBuiltIn && !hasOwnExamples)
-		return { model: getDefaultClassifier(), labelFor, trained: false };
-
-	const missing = categories.filter((c) => !examples.some((e) => e.label === c.name));
+	if (builtIn.length === categories.length && ownExamples.length === 0) {
+		const model = getDefaultClassifier();
+		return {
+			model,
+			labelFor,
+			trained: false,
+			threshold: config.threshold ?? model.unsureThreshold,
+		};
+	}
+	// A category of the team's own with no examples learns from its description.
+	const described = categories
+		.filter((c) => !defaultNames.has(c.name.toLowerCase()))
+		.filter((c) => !ownExamples.some((e) => e.label === c.name) && c.description?.trim())
+		.map((c) => ({ text: c.description!, label: c.name }));
+	const missing = categories.filter(
+		(c) =>
+			!defaultNames.has(c.name.toLowerCase()) &&
+			!ownExamples.some((e) => e.label === c.name) &&
+			!described.some((e) => e.label === c.name),
+	);
 	if (missing.length) {
 		throw new InputError(
 			`The built-in offline model cannot learn the categor${missing.length > 1 ? 'ies' : 'y'} ${missing.map((c) => `"${c.name}"`).join(', ')} without examples`,
@@ -409,8 +474,31 @@ export function offlineModelFor(
 			'Add another category, or leave Categories empty to use the built-in taxonomy.',
 		);
 	}
-	const { model } = getOrTrainClassifier(examples);
-	return { model, labelFor, trained: true };
+	if (builtIn.length === 0) {
+		const { model } = getOrTrainClassifier([...ownExamples, ...described]);
+		return {
+			model,
+			labelFor,
+			trained: true,
+			threshold: config.threshold ?? DEFAULT_LEARNED_THRESHOLD,
+		};
+	}
+	// Built-in categories keep what the shipped model learned; the team's examples count as much as
+	// the hand-written ones it shipped with, and its out-of-scope label still catches unrelated mail.
+	const set = getDefaultTrainingSet();
+	const base = expandTrainingSet(set, new Set(builtIn.map((c) => c.name.toLowerCase()))).map(
+		(example) => ({ ...example, label: labelFor(example.label) ?? example.label }),
+	);
+	const added = [...ownExamples, ...described].flatMap((example) =>
+		Array.from({ length: set.ownExampleRepeat }, () => example),
+	);
+	const { model } = getOrTrainClassifier([...base, ...added], DEFAULT_MODEL_TRAINING);
+	return {
+		model,
+		labelFor,
+		trained: true,
+		threshold: config.threshold ?? model.unsureThreshold,
+	};
 }
 
 function mergeEntities(

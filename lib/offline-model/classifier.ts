@@ -35,6 +35,12 @@ export interface TrainClassifierOptions {
 	refitOnAllExamples?: boolean;
 	/** Confidence under which a prediction is flagged `unsure` (default 0.5). */
 	unsureThreshold?: number;
+	/**
+	 * A label that means "none of the categories" (e.g. IT tickets, job applications and spam in a shop's
+	 * inbox). It is learned like any label, but never predicted: its probability mass lowers the
+	 * confidence of every real label, and when it is the most likely label the prediction is unsure.
+	 */
+	outOfScopeLabel?: string;
 	seed?: number;
 }
 
@@ -53,6 +59,8 @@ export interface Prediction {
 	alternatives: LabelScore[];
 	intent?: string;
 	intentConfidence?: number;
+	/** Probability of the model's out-of-scope label, when it has one. */
+	outOfScope?: number;
 }
 
 export interface PredictOptions {
@@ -104,6 +112,7 @@ export interface SerializedModel {
 	vocabulary: { size: number; unknownIdf: number; hashes: string; idf: string };
 	heads: SerializedHead[];
 	intentToLabel?: Record<string, string>;
+	outOfScopeLabel?: string;
 	metadata?: Record<string, unknown>;
 }
 
@@ -111,6 +120,7 @@ export class OfflineClassifier {
 	private readonly labelHead: ClassifierHead;
 	private readonly intentHead?: ClassifierHead;
 	private readonly intentsByLabel?: Map<string, number[]>;
+	private readonly outOfScopeIndex: number;
 
 	constructor(
 		readonly features: FeatureOptions,
@@ -119,10 +129,12 @@ export class OfflineClassifier {
 		readonly unsureThreshold: number,
 		readonly intentToLabel?: Record<string, string>,
 		readonly metadata: Record<string, unknown> = {},
+		readonly outOfScopeLabel?: string,
 	) {
 		const labelHead = heads.find((head) => head.name === 'label');
 		if (!labelHead) throw new Error('An offline classifier needs a "label" head');
 		this.labelHead = labelHead;
+		this.outOfScopeIndex = outOfScopeLabel ? labelHead.labels.indexOf(outOfScopeLabel) : -1;
 		this.intentHead = heads.find((head) => head.name === 'intent');
 		if (this.intentHead && intentToLabel) {
 			this.intentsByLabel = new Map();
@@ -135,8 +147,9 @@ export class OfflineClassifier {
 		}
 	}
 
+	/** The labels the model predicts (its out-of-scope label left out). */
 	get labels(): string[] {
-		return [...this.labelHead.labels];
+		return this.labelHead.labels.filter((_, index) => index !== this.outOfScopeIndex);
 	}
 
 	get intents(): string[] {
@@ -183,17 +196,21 @@ export class OfflineClassifier {
 		const threshold = options.unsureThreshold ?? this.unsureThreshold;
 		const topK = options.topK ?? 3;
 		const { label: probabilities, intent } = this.probabilities(text);
-		const ranked = rank(probabilities).slice(0, Math.max(1, topK));
+		const outOfScope = this.outOfScopeIndex >= 0 ? probabilities[this.outOfScopeIndex] : 0;
+		const ranked = rank(probabilities)
+			.filter((index) => index !== this.outOfScopeIndex)
+			.slice(0, Math.max(1, topK));
 		const best = ranked[0];
 		const prediction: Prediction = {
 			label: this.labelHead.labels[best],
 			confidence: probabilities[best],
-			unsure: probabilities[best] < threshold,
+			unsure: probabilities[best] < threshold || outOfScope > probabilities[best],
 			alternatives: ranked.map((index) => ({
 				label: this.labelHead.labels[index],
 				confidence: probabilities[index],
 			})),
 		};
+		if (this.outOfScopeIndex >= 0) prediction.outOfScope = outOfScope;
 		if (intent && this.intentHead) {
 			// The intent is taken among the intents of the chosen label, so the two never contradict.
 			const candidates = this.intentsByLabel?.get(prediction.label) ?? rank(intent);
@@ -245,6 +262,7 @@ export class OfflineClassifier {
 			this.unsureThreshold,
 			this.intentToLabel,
 			{ ...this.metadata, compactedTo: kept.length, weightEncoding: 'int8' },
+			this.outOfScopeLabel,
 		);
 	}
 
@@ -280,6 +298,7 @@ export class OfflineClassifier {
 			}),
 		};
 		if (this.intentToLabel) serialized.intentToLabel = { ...this.intentToLabel };
+		if (this.outOfScopeLabel) serialized.outOfScopeLabel = this.outOfScopeLabel;
 		if (Object.keys(this.metadata).length > 0) serialized.metadata = { ...this.metadata };
 		return serialized;
 	}
@@ -322,6 +341,7 @@ export class OfflineClassifier {
 			serialized.unsureThreshold,
 			serialized.intentToLabel,
 			serialized.metadata ?? {},
+			serialized.outOfScopeLabel,
 		);
 	}
 }
@@ -388,6 +408,7 @@ function holdoutSplit(labels: string[], fraction: number, seed: number): boolean
 interface HeadSpec {
 	name: 'label' | 'intent';
 	labels: string[];
+	/** Per example; '' = the example does not train this head. */
 	targets: string[];
 }
 
@@ -407,9 +428,10 @@ function trainHeads(
 	const epochs: number[] = [];
 	const models = specs.map((spec) => {
 		const index = new Map(spec.labels.map((label, i) => [label, i]));
-		const targets = Int32Array.from(rows, (row) => index.get(spec.targets[row]) as number);
+		const positions = rows.flatMap((row, i) => (spec.targets[row] ? [i] : []));
+		const targets = Int32Array.from(positions, (i) => index.get(spec.targets[rows[i]]) as number);
 		const { model, report } = trainSoftmax(
-			vectors,
+			positions.length === rows.length ? vectors : positions.map((i) => vectors[i]),
 			targets,
 			vocabulary.size,
 			spec.labels.length,
@@ -450,14 +472,17 @@ export function trainClassifier(
 	const targets = usable.map((example) => String(example.label));
 	const specs: HeadSpec[] = [{ name: 'label', labels, targets }];
 	let intentToLabel: Record<string, string> | undefined;
-	if (usable.every((example) => example.intent)) {
-		const intents = usable.map((example) => String(example.intent));
-		const intentLabels = [...new Set(intents)].sort();
+	// The intent head learns from the examples that have an intent (e.g. Bitext's, not the
+	// hand-written multilingual ones); the label head learns from all.
+	if (usable.some((example) => example.intent)) {
+		const intents = usable.map((example) => (example.intent ? String(example.intent) : ''));
+		const intentLabels = [...new Set(intents.filter(Boolean))].sort();
 		if (intentLabels.length >= 2) {
 			specs.push({ name: 'intent', labels: intentLabels, targets: intents });
 			const mapping: Record<string, string> = {};
 			let consistent = true;
 			usable.forEach((_, i) => {
+				if (!intents[i]) return;
 				const previous = mapping[intents[i]];
 				if (previous !== undefined && previous !== targets[i]) consistent = false;
 				mapping[intents[i]] = targets[i];
@@ -488,8 +513,12 @@ export function trainClassifier(
 					linearScores(partial.models[h], vector, out);
 					return out;
 				});
-				const truth = calibrationRows.map((row) => index.get(spec.targets[row]) ?? 0);
-				temperatures[h] = fitTemperature(logits, truth);
+				const withTarget = calibrationRows.flatMap((row, i) => (spec.targets[row] ? [i] : []));
+				const truth = withTarget.map((i) => index.get(spec.targets[calibrationRows[i]]) ?? 0);
+				temperatures[h] = fitTemperature(
+					withTarget.map((i) => logits[i]),
+					truth,
+				);
 			});
 			epochs = partial.epochs;
 			if (!refit) trained = partial;
@@ -522,5 +551,8 @@ export function trainClassifier(
 		options.unsureThreshold ?? 0.5,
 		intentToLabel,
 		{ training: summary },
+		options.outOfScopeLabel && labels.includes(options.outOfScopeLabel)
+			? options.outOfScopeLabel
+			: undefined,
 	);
 }

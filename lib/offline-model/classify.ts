@@ -30,6 +30,8 @@ export interface OfflineClassification {
 	/** confidence < threshold: a human should look. */
 	unsure: boolean;
 	unsureThreshold: number;
+	/** Probability that the mail is outside the model's categories (models with an out-of-scope label). */
+	outOfScope?: number;
 	alternatives: LabelScore[];
 	sentiment: { label: SentimentLabel; score: number };
 	urgency: UrgencyLevel;
@@ -77,6 +79,7 @@ export function classifyOffline(
 		summary: summarize(body, { subject, maxLength: options.summaryMaxLength }),
 		model: typeof model.metadata.name === 'string' ? model.metadata.name : 'offline/custom',
 	};
+	if (prediction.outOfScope !== undefined) result.outOfScope = round(prediction.outOfScope);
 	if (prediction.intent !== undefined) {
 		result.intent = prediction.intent;
 		result.intentConfidence = round(prediction.intentConfidence ?? 0);

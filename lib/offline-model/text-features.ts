@@ -15,6 +15,12 @@ export interface FeatureOptions {
 	charWeight: number;
 	/** Longer input is cut: classification needs the opening of a message, not all of it. */
 	maxInputChars: number;
+	/**
+	 * Whether n-grams the model does not know still count towards a vector's norm (default true). On
+	 * (a model without an out-of-scope label), unfamiliar text gets small scores and a low confidence;
+	 * off, greetings, names and signatures in a real e-mail do not water the request down.
+	 */
+	unknownInNorm?: boolean;
 }
 
 export const DEFAULT_FEATURE_OPTIONS: FeatureOptions = {
@@ -187,6 +193,7 @@ export class Vocabulary {
 			for (const [hash, count] of counts) {
 				const position = this.index.get(hash);
 				const tf = 1 + Math.log(count);
+				if (position === undefined && options.unknownInNorm === false) continue;
 				const value = tf * (position === undefined ? this.unknownIdf : this.idf[position]);
 				squares += value * value;
 				if (position !== undefined) {
@@ -194,6 +201,7 @@ export class Vocabulary {
 					values.push(value);
 				}
 			}
+			if (squares === 0) continue;
 			const scale = weight / weightNorm / Math.sqrt(squares);
 			for (let i = start; i < values.length; i++) values[i] *= scale;
 		}

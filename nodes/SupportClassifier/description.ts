@@ -96,7 +96,8 @@ export const properties: INodeProperties[] = [
 			{
 				name: 'Single Output',
 				value: 'single',
-				description: 'Every item on one output; read support.classification',
+				description:
+					'Every item on one output (plus "Unsure" for answers below the confidence threshold); read support.classification',
 			},
 		],
 		default: 'perCategory',
@@ -115,7 +116,8 @@ export const properties: INodeProperties[] = [
 				type: 'number',
 				typeOptions: { minValue: 0, maxValue: 1, numberPrecision: 2 },
 				default: 0.7,
-				description: 'Below this, the email is "unsure" and goes to the Unsure output for a human',
+				description:
+					'Below this, the email is "unsure" and goes to the Unsure output for a human. Without this option each kind of model uses its own default: 0.7 for an AI provider (its own confidence), 0.5 for the built-in offline model (its calibrated confidence; it also sends mail that fits no category to Unsure), 0.5 for a model learned from your own categories.',
 			},
 			{
 				displayName: 'Fields to Extract',
@@ -131,6 +133,28 @@ export const properties: INodeProperties[] = [
 				],
 				default: ['intent', 'sentiment', 'urgency', 'language', 'entities', 'summary'],
 				description: 'Fewer fields: fewer output tokens. All come from the same single call.',
+			},
+			{
+				displayName: 'Languages',
+				name: 'languages',
+				type: 'multiOptions',
+				options: [
+					{ name: 'Czech', value: 'cs' },
+					{ name: 'Danish', value: 'da' },
+					{ name: 'Dutch', value: 'nl' },
+					{ name: 'English', value: 'en' },
+					{ name: 'French', value: 'fr' },
+					{ name: 'German', value: 'de' },
+					{ name: 'Italian', value: 'it' },
+					{ name: 'Polish', value: 'pl' },
+					{ name: 'Portuguese', value: 'pt' },
+					{ name: 'Spanish', value: 'es' },
+					{ name: 'Swedish', value: 'sv' },
+					{ name: 'Turkish', value: 'tr' },
+				],
+				default: [],
+				description:
+					'The languages your team receives: language detection picks only among these (short mail is detected far more reliably, e.g. German mentioning "DSGVO" is not taken for Esperanto). Empty: any language.',
 			},
 			aiOptions.maxInputChars(
 				'Longer email text is cut (beginning and end kept) before it is sent to a provider',
@@ -155,8 +179,7 @@ export const properties: INodeProperties[] = [
 				type: 'boolean',
 				default: true,
 				description:
-					'Whether low-confidence answers go to the Unsure output instead of their category',
-				displayOptions: { show: { '/routing': ['perCategory'] } },
+					'Whether low-confidence answers go to the Unsure output instead of their category (or instead of Classified)',
 			},
 			{
 				displayName: 'System Prompt',
@@ -174,7 +197,7 @@ export const properties: INodeProperties[] = [
 				type: 'json',
 				default: '[]',
 				description:
-					'More labelled examples for the offline model: a JSON list of {"text", "label"} objects, or an expression that returns one (e.g. from the items of an earlier node)',
+					'More labelled examples for the offline model: a JSON list of {"text", "label"} objects, or an expression that returns one (e.g. from the items of an earlier node). Each label must be a category name. With the built-in categories, your examples are learned on top of the built-in ones (they extend the taxonomy, they do not replace it).',
 			},
 		],
 	},

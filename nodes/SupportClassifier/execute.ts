@@ -7,11 +7,13 @@ import { readSupport, withSupport } from '../../lib/contract';
 import { InputError } from '../../lib/errors';
 import { continueOnFailItem, toNodeError } from '../shared/errors';
 import { buildProviders } from '../shared/providers';
+import { offlineModelForExecution } from './offline-model';
 
 interface Options {
 	concurrency?: number;
 	threshold?: number;
 	fields?: ExtractableField[];
+	languages?: string[];
 	maxInputChars?: number;
 	maxRetries?: number;
 	multiLabel?: boolean;
@@ -47,8 +49,8 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 				.filter(Boolean),
 		}));
 	const names = effectiveCategories({ categories }).map((c) => c.name);
-	const unsureOutput = routing === 'perCategory' && options.unsureOutput !== false;
-	const outputCount = routing === 'single' ? 1 : names.length + (unsureOutput ? 1 : 0);
+	const unsureOutput = options.unsureOutput !== false;
+	const outputCount = (routing === 'single' ? 1 : names.length) + (unsureOutput ? 1 : 0);
 	const outputs: INodeExecutionData[][] = Array.from({ length: outputCount }, () => []);
 
 	const connectedModel = await this.getInputConnectionData(
@@ -64,13 +66,14 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 		categories,
 		providers: providers.ai,
 		offlineFallback: providers.offlineListed || options.offlineFallback !== false,
-		threshold: options.threshold ?? 0.7,
+		// Unset: the default of the kind of model that answers (see the option's description).
+		threshold: typeof options.threshold === 'number' ? options.threshold : undefined,
+		languages: options.languages?.length ? options.languages : undefined,
 		multiLabel: options.multiLabel ?? false,
 		fields: options.fields?.length ? options.fields : ALL_FIELDS,
 		systemPrompt: options.systemPrompt,
 		maxInputChars: options.maxInputChars ?? 8000,
 		redactPersonalData: options.redactPersonalData ?? false,
-		extraExamples: trainingExamples(this, options.trainingExamples),
 		resilience: {
 			maxRetries: options.maxRetries ?? 3,
 			timeoutMs: (options.timeoutSeconds ?? 60) * 1000,
@@ -81,6 +84,19 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 			description:
 				'Select at least one provider under Providers (the Built-In Offline Model needs no credentials).',
 		});
+	}
+	if (config.offlineFallback) {
+		// Found (or learned) once per execution, not once per email: with 10,000 Training Examples,
+		// hashing them to find the cached model costs more than classifying an email.
+		try {
+			config.offlineModel = offlineModelForExecution(config, options.trainingExamples, () =>
+				trainingExamples(this, options.trainingExamples),
+			);
+		} catch (error) {
+			// With an AI provider first, the offline model is only the fallback: its configuration
+			// problem surfaces on the items that fall back to it, as before.
+			if (providers.ai.length === 0) throw toNodeError(this.getNode(), error, 0);
+		}
 	}
 
 	const limiter = new CallLimiter({
@@ -132,17 +148,18 @@ function targets(
 	routing: string,
 	unsureOutput: boolean,
 ): number[] {
+	const unsureIndex = routing === 'single' ? 1 : names.length;
+	if (classification.unsure && unsureOutput) return [unsureIndex];
 	if (routing === 'single') return [0];
-	if (classification.unsure && unsureOutput) return [names.length];
 	const labels = classification.categories?.length
 		? classification.categories
 		: [classification.category];
 	const indexes = labels.map((label) => names.indexOf(label)).filter((index) => index >= 0);
-	return indexes.length ? [...new Set(indexes)] : unsureOutput ? [names.length] : [0];
+	return indexes.length ? [...new Set(indexes)] : unsureOutput ? [unsureIndex] : [0];
 }
 
 function outputName(index: number, names: string[], routing: string): string {
-	if (routing === 'single') return 'Classified';
+	if (routing === 'single') return index === 0 ? 'Classified' : 'Unsure';
 	return names[index] ?? 'Unsure';
 }
 

@@ -12,14 +12,18 @@ function configuredOutputs(
 	},
 	defaultNames: string[],
 ) {
-	if (parameters.routing === 'single') return [{ type: 'main', displayName: 'Classified' }];
+	const unsure = !parameters.options || parameters.options.unsureOutput !== false;
+	if (parameters.routing === 'single') {
+		const single = [{ type: 'main', displayName: 'Classified' }];
+		if (unsure) single.push({ type: 'main', displayName: 'Unsure' });
+		return single;
+	}
 	const named = ((parameters.categories && parameters.categories.category) || [])
 		.map((c) => (c && c.name ? String(c.name).trim() : ''))
 		.filter((name) => name);
 	const names = named.length ? named : defaultNames;
 	const outputs = names.map((name) => ({ type: 'main', displayName: name }));
-	if (!parameters.options || parameters.options.unsureOutput !== false)
-		outputs.push({ type: 'main', displayName: 'Unsure' });
+	if (unsure) outputs.push({ type: 'main', displayName: 'Unsure' });
 	return outputs;
 }
 

@@ -277,6 +277,89 @@ describe('Support Classifier in real n8n', () => {
 		});
 	});
 
+	it('at its defaults reads German, Spanish and Dutch mail; an IT ticket goes to Unsure, also with Single Output', async () => {
+		const mails = [
+			{
+				subject: 'Rückerstattung fehlt',
+				text: 'Hallo, ich habe die Jacke vor drei Wochen zurückgeschickt und warte immer noch auf mein Geld.\nGruß, Jana',
+			},
+			{
+				subject: 'Mi pedido no llega',
+				text: 'Hola, el paquete lleva una semana en tránsito y el seguimiento no cambia. ¿Dónde está?',
+			},
+			{
+				subject: 'Factuur',
+				text: 'Goedemiddag, kunnen jullie de factuur van mijn laatste bestelling nog een keer mailen?',
+			},
+			{
+				subject: 'VPN',
+				text: 'Hi IT team, the VPN client on my laptop fails since the Windows update and I cannot reach the file server.',
+			},
+		];
+		const items = mails.map((mail, index) => ({ raw: raw(mail.subject, mail.text, 40 + index) }));
+		const perCategory = await n8n.execute(classifierWorkflow({}), items);
+		expect(perCategory.status).toBe('success');
+		expect(routing(perCategory, OUTPUTS)).toEqual({
+			'Rückerstattung fehlt': 'refund',
+			'Mi pedido no llega': 'delivery',
+			Factuur: 'invoice',
+			VPN: 'Unsure',
+		});
+		const single = await n8n.execute(classifierWorkflow({ routing: 'single' }), items);
+		expect(single.status).toBe('success');
+		expect(routing(single, ['Classified', 'Unsure'])).toEqual({
+			'Rückerstattung fehlt': 'Classified',
+			'Mi pedido no llega': 'Classified',
+			Factuur: 'Classified',
+			VPN: 'Unsure',
+		});
+		const [unsure] = single.output('Classifier', 1);
+		expect(unsure.json.support.classification).toMatchObject({
+			unsure: true,
+			routedTo: ['Unsure'],
+			provider: 'offline',
+		});
+		const languages = single
+			.output('Classifier', 0)
+			.map((item) => item.json.support.classification.language);
+		expect(languages).toEqual(['de', 'es', 'nl']);
+	});
+
+	it("Training Examples extend the built-in taxonomy; an example's unknown label is an error naming it", async () => {
+		const trainingExamples = JSON.stringify([
+			{ text: 'the voucher code from the flyer does not reduce the price', label: 'payment' },
+			{ text: 'my discount code is rejected at checkout', label: 'payment' },
+			{ text: 'Gutscheincode wird an der Kasse nicht angenommen', label: 'payment' },
+		]);
+		const run = await n8n.execute(classifierWorkflow({ options: { trainingExamples } }), [
+			{
+				raw: raw('Code', 'Hello, the voucher code from your flyer does not reduce the price.', 50),
+			},
+			{
+				raw: raw(
+					'Password',
+					'I forgot my password and the reset email never arrives. Please help me log in.',
+					51,
+				),
+			},
+		]);
+		expect(run.status).toBe('success');
+		// The built-in categories are still known (a password mail is still "account").
+		expect(routing(run, OUTPUTS)).toEqual({ Code: 'payment', Password: 'account' });
+
+		const unknown = JSON.stringify([
+			{ text: 'is the repair covered by warranty', label: 'warranty' },
+			{ text: 'where is my parcel', label: 'delivery' },
+		]);
+		const failed = await n8n.execute(
+			classifierWorkflow({ options: { trainingExamples: unknown } }),
+			[{ raw: raw('Broken', 'My kettle broke after a week.', 52) }],
+		);
+		expect(failed.status).toBe('error');
+		expect(failed.nodeError('Classifier')?.message).toMatch(/"warranty"/);
+		expect(failed.nodeError('Classifier')?.description).toMatch(/Add the missing categories/);
+	});
+
 	it('an item without support.email: a clear error, or an error item on Unsure under Continue on Fail', async () => {
 		const classifierOnly: Workflow = {
 			nodes: [

@@ -11,10 +11,16 @@ import { getDefaultClassifier } from '../../../lib/offline-model/default-model';
 import { createRng, stratifiedFolds } from '../../../lib/offline-model/random';
 import {
 	buildDefaultModel,
+	buildTrainingSet,
+	expandTrainingSet,
 	findRepositoryRoot,
 	loadBanking77Examples,
 	loadBitextExamples,
+	loadSupportMailEvaluation,
+	loadSupportMailTraining,
+	OUT_OF_SCOPE_LABEL,
 	serializeModel,
+	SUPPORT_LANGUAGES,
 } from '../../../lib/offline-model/training-data';
 
 const ROOT = findRepositoryRoot(__dirname);
@@ -124,18 +130,90 @@ describe('the shipped model (lib/offline-model/model/default-model.json)', () =>
 		expect(prediction.alternatives).toHaveLength(3);
 	});
 
-	it('has 11 lower-case Bitext categories, 27 intents and the 0.7 unsure threshold', () => {
+	it('has 11 lower-case categories (its out-of-scope label never predicted), 27 intents and the 0.5 unsure threshold', () => {
 		expect(model.labels).toHaveLength(11);
 		expect(model.labels).toContain('shipping_address');
+		expect(model.labels).not.toContain(OUT_OF_SCOPE_LABEL);
+		expect(model.outOfScopeLabel).toBe(OUT_OF_SCOPE_LABEL);
 		expect(model.intents).toHaveLength(27);
-		expect(model.unsureThreshold).toBe(0.7);
+		expect(model.unsureThreshold).toBe(0.5);
 	});
 
-	it('is reproduced byte for byte by the training recipe', () => {
-		const fresh = serializeModel(buildDefaultModel(loadBitextExamples(ROOT)));
+	// Written for this test (not in the training or the evaluation data).
+	it.each([
+		[
+			'Hallo, wo bleibt meine Rückerstattung? Die Retoure ist seit zwei Wochen bei Ihnen.',
+			'refund',
+		],
+		["Bonjour, je n'arrive pas à télécharger ma facture de janvier.", 'invoice'],
+		['Hola, ¿podéis enviar el paquete a otra dirección? Me he mudado.', 'shipping_address'],
+		['Salve, vorrei disiscrivermi dalla vostra newsletter.', 'newsletter'],
+		['Hoi, mijn betaling met creditcard lukt niet.', 'payment'],
+		['Olá, quero cancelar a minha encomenda de ontem.', 'order'],
+	])('reads %j as %s', (text, category) => {
+		const prediction = model.predict(text);
+		expect(prediction.label).toBe(category);
+		expect(prediction.unsure).toBe(false);
+	});
+
+	it.each([
+		'Hi IT, the VPN on my laptop drops every ten minutes since the Windows update.',
+		'Sehr geehrte Damen und Herren, anbei meine Bewerbung als Lagerhelfer mit Lebenslauf.',
+		'Exclusive offer: we build your online shop for 499 EUR, reply for a free audit!',
+	])('sends %j (outside the taxonomy) to unsure', (text) => {
+		const prediction = model.predict(text);
+		expect(prediction.unsure).toBe(true);
+		expect(prediction.outOfScope).toBeGreaterThan(prediction.confidence);
+	});
+
+	it('is reproduced byte for byte by the training recipe, with its training set', () => {
+		const set = buildTrainingSet(ROOT);
+		const storedSet = readFileSync(join(ROOT, 'lib/offline-model/model/training-set.json'), 'utf8');
+		expect(serializeModel(set) === storedSet).toBe(true);
+		const fresh = serializeModel(buildDefaultModel(set));
 		const stored = readFileSync(join(ROOT, 'lib/offline-model/model/default-model.json'), 'utf8');
 		expect(fresh === stored).toBe(true);
 		expect(stored.length).toBeLessThan(5 * 1024 * 1024);
+	});
+});
+
+describe('training and evaluation data', () => {
+	const training = loadSupportMailTraining(ROOT);
+	const evaluation = loadSupportMailEvaluation(ROOT);
+
+	it('has hand-written training examples for every category and the out-of-scope label in every language', () => {
+		for (const language of SUPPORT_LANGUAGES) {
+			const labels = new Set(
+				training.filter((e) => e.language === language && !e.keywords).map((e) => e.label),
+			);
+			expect(labels.size).toBe(12);
+		}
+	});
+
+	it('has >= 30 held-out mails per language and >= 40 outside the taxonomy', () => {
+		for (const language of SUPPORT_LANGUAGES) {
+			expect(evaluation.filter((e) => e.language === language).length).toBeGreaterThanOrEqual(30);
+		}
+		expect(evaluation.filter((e) => e.label === 'unsure').length).toBeGreaterThanOrEqual(40);
+	});
+
+	it('never trains on the held-out mail (no held-out sentence in the training set)', () => {
+		const set = buildTrainingSet(ROOT);
+		const normalise = (text: string) => text.toLowerCase().replace(/\s+/g, ' ').trim();
+		const trained = new Set(set.examples.map((e) => normalise(e.text)));
+		const sentences = evaluation.flatMap((e) =>
+			[e.subject, ...e.text.split(/(?<=[.!?])\s+|\n/)].map(normalise).filter((t) => t.length > 25),
+		);
+		expect(sentences.length).toBeGreaterThan(300);
+		expect(sentences.filter((sentence) => trained.has(sentence))).toEqual([]);
+	});
+
+	it('keeps only the requested labels (and the out-of-scope one) when a subset is asked for', () => {
+		const set = buildTrainingSet(ROOT);
+		const subset = expandTrainingSet(set, new Set(['refund', 'invoice']));
+		expect(new Set(subset.map((e) => e.label))).toEqual(
+			new Set(['refund', 'invoice', OUT_OF_SCOPE_LABEL]),
+		);
 	});
 });
 
@@ -258,6 +336,27 @@ describe("learning on the spot from a team's examples", () => {
 		};
 		expect(weightsOf(3)).toBe(weightsOf(3));
 		expect(weightsOf(3)).not.toBe(weightsOf(4));
+	});
+
+	it('learns an intent head from the examples that have one, a label head from all', () => {
+		const model = trainClassifier([
+			...['where is my parcel', 'my package is late', 'tracking not updating'].map((text) => ({
+				text,
+				label: 'delivery',
+				intent: 'track',
+			})),
+			...['refund please', 'money back for my return', 'refund still missing'].map((text) => ({
+				text,
+				label: 'refund',
+				intent: 'get_refund',
+			})),
+			{ text: 'Wo ist mein Paket?', label: 'delivery' },
+			{ text: 'Ich will mein Geld zurück', label: 'refund' },
+		]);
+		expect(model.intents).toEqual(['get_refund', 'track']);
+		const prediction = model.predict('my parcel tracking is late');
+		expect(prediction.label).toBe('delivery');
+		expect(prediction.intent).toBe('track');
 	});
 
 	it('refuses fewer than two labels', () => {
