@@ -134,7 +134,9 @@ function lookalikeDomain(address: string, recipients: string[]): string | undefi
 	if (!host) return undefined;
 	const unicode = (host.includes('xn--') ? domainToUnicode(host) || host : host).toLowerCase();
 	const shown = unicode === host.toLowerCase() ? unicode : `${unicode} (${host})`;
-	const confusable = [...unicode].filter((c) => c > '\u007f' && /^[\x21-\x7e]+$/.test(unhomoglyph(c)));
+	const confusable = [...unicode].filter(
+		(c) => c > '\u007f' && /^[\x21-\x7e]+$/.test(unhomoglyph(c)),
+	);
 	if (confusable.length)
 		return `uses a domain, ${shown}, with letters from another alphabet that look like Latin ones (${[...new Set(confusable)].map(describeChar).join(', ')}): it reads like ${unhomoglyph(unicode)}`;
 	const mixed = mixedScriptWord(unicode.replace(/\./g, ' '));
@@ -168,7 +170,9 @@ function scriptOf(c: string): string | undefined {
 
 /** The first word that mixes Latin with a look-alike script (e.g. "Аcme" with a Cyrillic А). */
 function mixedScriptWord(text: string): { word: string; scripts: string } | undefined {
-	for (const word of withoutBidiControls(text).normalize('NFKC').split(/[^\p{L}\p{M}]+/u)) {
+	for (const word of withoutBidiControls(text)
+		.normalize('NFKC')
+		.split(/[^\p{L}\p{M}]+/u)) {
 		if (word.length < 2) continue;
 		const scripts = new Set<string>();
 		for (const c of word) {
