@@ -13,8 +13,8 @@ import { hostileMails } from '../../test/fixtures/mime/hostile';
 
 const GOAL_MS = 2000;
 const GOAL_MB = 300;
-const ORDINARY = () => readFileSync(join(__dirname, '../../../test/fixtures/mime/gmail-quoted.eml'));
-
+const ORDINARY = () =>
+	readFileSync(join(__dirname, '../../../test/fixtures/mime/gmail-quoted.eml'));
 
 async function normalize(raw: Buffer) {
 	return await normalizeInput(
@@ -26,10 +26,7 @@ async function normalize(raw: Buffer) {
 async function one(name: string): Promise<void> {
 	// Warm up (module loading, JIT) on the ordinary message, so every row measures the same work.
 	await normalize(ORDINARY());
-	const raw =
-		name === 'ordinary'
-			? ORDINARY()
-			: hostileMails.find((m) => m.name === name)!.raw();
+	const raw = name === 'ordinary' ? ORDINARY() : hostileMails.find((m) => m.name === name)!.raw();
 	const started = process.hrtime.bigint();
 	const cpuBefore = process.cpuUsage();
 	const email = await normalize(raw);
