@@ -26,24 +26,37 @@ export function detectAutoSubmitted(
 ): AutoSubmittedVerdict {
 	const localPart = fromAddress.split('@')[0]?.trim() ?? '';
 	const returnPath = header('return-path').join(' ').trim();
-	const reportType =
-		/multipart\/report/i.test(contentType ?? '') &&
-		/report-type\s*=\s*"?delivery-status/i.test(contentType ?? '');
+	const type = contentType ?? '';
+	const reportType = /multipart\/report/i.test(type)
+		? (/report-type\s*=\s*"?([\w-]+)/i.exec(type)?.[1] ?? '').toLowerCase()
+		: undefined;
 
-	if (reportType)
+	if (reportType === 'delivery-status')
 		return {
 			autoSubmitted: true,
 			reason: 'bounce',
 			evidence: 'Content-Type: multipart/report; report-type=delivery-status',
 		};
-	if (BOUNCE_SENDER.test(localPart))
-		return { autoSubmitted: true, reason: 'bounce', evidence: `sender ${fromAddress}` };
-	if (/^<\s*>$/.test(returnPath) && header('x-failed-recipients').length > 0) {
+	if (reportType !== undefined) {
+		// RFC 8098 read receipts (disposition-notification), RFC 5965 abuse reports (feedback-report),
+		// TLS reports and the like: all written by software.
 		return {
 			autoSubmitted: true,
-			reason: 'bounce',
-			evidence: 'Return-Path: <> with X-Failed-Recipients',
+			reason: 'auto-replied',
+			evidence: `Content-Type: multipart/report; report-type=${reportType || '(none)'}`,
 		};
+	}
+	if (BOUNCE_SENDER.test(localPart))
+		return { autoSubmitted: true, reason: 'bounce', evidence: `sender ${fromAddress}` };
+	if (/^<\s*>$/.test(returnPath)) {
+		// The null reverse-path: mail that must never be answered (RFC 5321 4.5.5, RFC 3834 3.3).
+		return header('x-failed-recipients').length > 0
+			? {
+					autoSubmitted: true,
+					reason: 'bounce',
+					evidence: 'Return-Path: <> with X-Failed-Recipients',
+				}
+			: { autoSubmitted: true, reason: 'auto-replied', evidence: 'Return-Path: <> (null sender)' };
 	}
 
 	const autoSubmitted = first(header('auto-submitted'));
@@ -60,8 +73,23 @@ export function detectAutoSubmitted(
 			return { autoSubmitted: true, reason: 'auto-replied', evidence: `${name}: ${value}` };
 		}
 	}
+	// Microsoft's way of asking for no automatic answers; Exchange sets it on its own notifications.
+	const suppress = first(header('x-auto-response-suppress'));
+	if (suppress && /\b(all|autoreply|oof)\b/i.test(suppress))
+		return {
+			autoSubmitted: true,
+			reason: 'auto-replied',
+			evidence: `X-Auto-Response-Suppress: ${suppress}`,
+		};
+	// Set by autoresponders, ticket systems and list servers to stop mail loops.
+	const loop = first(header('x-loop'));
+	if (loop !== undefined)
+		return { autoSubmitted: true, reason: 'auto-replied', evidence: `X-Loop: ${loop}` };
 
-	const precedence = (first(header('precedence')) ?? '').toLowerCase();
+	// "Bulk (comment)" and quoted values are common: the first word decides.
+	const precedence = (
+		/^[\s"]*([\w-]+)/.exec(first(header('precedence')) ?? '')?.[1] ?? ''
+	).toLowerCase();
 	if (precedence === 'auto_reply')
 		return { autoSubmitted: true, reason: 'auto-replied', evidence: 'Precedence: auto_reply' };
 	if (precedence === 'list')

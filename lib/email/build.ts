@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { detectAutoSubmitted } from './auto-submitted';
 import { extractBodyText } from './clean-text';
 import type { ParsedMessage } from './parse-mime';
+import { detectSpoofing, safeAddress, withoutBidiControls } from './spoofing';
 import type { EmailProvider, SupportEmail } from './types';
 
 export interface BuildContext {
@@ -25,7 +26,8 @@ export function buildSupportEmail(parsed: ParsedMessage, context: BuildContext):
 	const body = extractBodyText(parsed.text, parsed.html, { stripQuotes: context.stripQuotes });
 	warnings.push(...body.warnings);
 
-	const from = parsed.from ?? { name: '', address: '' };
+	const rawFrom = parsed.from ?? { name: '', address: '' };
+	const from = safeAddress(rawFrom);
 	const verdict = detectAutoSubmitted(parsed.header, from.address, parsed.contentType);
 
 	let receivedAt = context.receivedAt ?? parsed.date;
@@ -50,25 +52,35 @@ export function buildSupportEmail(parsed: ParsedMessage, context: BuildContext):
 		);
 	}
 
+	const subject = parsed.subject.trim();
+	const spoofSignals = detectSpoofing({
+		from: rawFrom,
+		replyTo: parsed.replyTo,
+		subject,
+		recipients: [...parsed.to, ...parsed.cc].map((a) => a.address),
+	});
+
 	const email: SupportEmail = {
 		messageId,
 		references: parsed.references,
 		from,
-		to: parsed.to,
-		cc: parsed.cc,
-		subject: parsed.subject.trim(),
+		to: parsed.to.map(safeAddress),
+		cc: parsed.cc.map(safeAddress),
+		subject: withoutBidiControls(subject),
 		text: body.text,
 		fullText: body.fullText,
 		receivedAt: receivedAt.toISOString(),
 		attachments: parsed.attachments,
 		autoSubmitted: verdict.autoSubmitted,
 		provider: context.provider,
+		spoofSignals,
 	};
+	if (email.subject !== subject) email.originalSubject = subject;
 	if (messageIdGenerated) email.messageIdGenerated = true;
 	const threadId = context.threadId ?? parsed.references[0] ?? parsed.inReplyTo;
 	if (threadId) email.threadId = threadId;
 	if (parsed.inReplyTo) email.inReplyTo = parsed.inReplyTo;
-	if (parsed.replyTo) email.replyTo = parsed.replyTo;
+	if (parsed.replyTo) email.replyTo = safeAddress(parsed.replyTo);
 	if (parsed.html !== undefined && context.includeHtml !== false) email.html = parsed.html;
 	if (body.hiddenText) email.hiddenText = body.hiddenText;
 	if (verdict.reason) email.autoSubmittedReason = verdict.reason;

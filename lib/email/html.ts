@@ -1,6 +1,6 @@
-import { parseDocument } from 'htmlparser2';
-import type { AnyNode, Element } from 'domhandler';
-import { isTag } from 'domhandler';
+import { Parser } from 'htmlparser2';
+import type { AnyNode, Document, Element } from 'domhandler';
+import { DomHandler, isTag } from 'domhandler';
 import { removeElement, textContent } from 'domutils';
 import render from 'dom-serializer';
 import { convert } from 'html-to-text';
@@ -35,6 +35,137 @@ export interface HtmlParts {
 	newText: string;
 	/** Text a reader never sees (hidden elements). */
 	hiddenText: string;
+	/** What was cut to keep parsing bounded, in words a canvas user understands (empty when nothing). */
+	warnings: string[];
+}
+
+/**
+ * Limits that keep one hostile HTML body from stalling n8n's main process. htmlparser2 keeps its
+ * open-element stack with `unshift` / `indexOf`, so its cost grows with depth times tags (300,000
+ * unclosed `<b>` took 50 s), and dom-serializer and html-to-text recurse once per level. Only the
+ * first `maxChars` of the HTML are parsed, tags that would nest deeper than `maxDepth` are dropped
+ * (their text is kept), and after `maxElements` elements the rest is read as flat text. Real mail nests a few dozen levels and is rarely over 200 KB.
+ */
+export interface HtmlLimits {
+	maxChars: number;
+	maxDepth: number;
+	/** Elements kept; html-to-text costs about 25 µs each, and a flat 17 MB of `<p>` has 2 million. */
+	maxElements: number;
+}
+
+export const HTML_LIMITS: HtmlLimits = { maxChars: 512 * 1024, maxDepth: 128, maxElements: 5_000 };
+
+/** Elements without content: never on the open-element stack. */
+const VOID_ELEMENTS = new Set([
+	'area',
+	'base',
+	'basefont',
+	'br',
+	'col',
+	'command',
+	'embed',
+	'frame',
+	'hr',
+	'img',
+	'input',
+	'isindex',
+	'keygen',
+	'link',
+	'meta',
+	'param',
+	'source',
+	'track',
+	'wbr',
+]);
+/** Elements that close an open element of the same name (the common implied closes of sloppy HTML). */
+const SELF_CLOSING_SIBLINGS = new Set(['p', 'li', 'option', 'tr', 'td', 'th', 'dt', 'dd']);
+/** How far down the stack a close tag looks for its element (htmlparser2 looks all the way). */
+const CLOSE_SEARCH = 16;
+
+/**
+ * Cuts HTML to the limits in one linear pass, before any parser sees it. The depth counted here is
+ * never below the depth htmlparser2 reaches (an unmatched close tag pops nothing, `<x/>` counts as
+ * open, tags in comments and scripts count too), so the parser's stack never exceeds `maxDepth`.
+ */
+export function boundHtml(
+	html: string,
+	limits: HtmlLimits = HTML_LIMITS,
+): { html: string; warnings: string[] } {
+	const warnings: string[] = [];
+	let source = html;
+	if (source.length > limits.maxChars) {
+		source = source.slice(0, limits.maxChars);
+		warnings.push(
+			`The HTML body is ${formatChars(html.length)}; only its first ${formatChars(limits.maxChars)} were read.`,
+		);
+	}
+	const stack: string[] = [];
+	const kept: string[] = [];
+	let copiedUpTo = 0;
+	let dropped = 0;
+	let elements = 0;
+	let overElements = 0;
+	const tag = /<(\/?)([a-zA-Z][^\s/<>]*)[^<>]*>/g;
+	for (let match = tag.exec(source); match; match = tag.exec(source)) {
+		const name = match[2].toLowerCase();
+		if (elements >= limits.maxElements) {
+			// Past the element limit every further tag goes, in one pass.
+			kept.push(source.slice(copiedUpTo, match.index));
+			const rest = source.slice(match.index);
+			let count = 0;
+			kept.push(
+				rest.replace(/<\/?[a-zA-Z][^\s/<>]*[^<>]*>/g, () => {
+					count++;
+					return '';
+				}),
+			);
+			copiedUpTo = source.length;
+			overElements = count;
+			dropped += count;
+			break;
+		}
+		let drop = false;
+		if (match[1]) {
+			const limit = Math.max(0, stack.length - CLOSE_SEARCH);
+			let at = -1;
+			for (let i = stack.length - 1; i >= limit; i--)
+				if (stack[i] === name) {
+					at = i;
+					break;
+				}
+			if (at >= 0) stack.length = at;
+			else drop = stack.length >= limits.maxDepth;
+		} else if (!VOID_ELEMENTS.has(name)) {
+			if (SELF_CLOSING_SIBLINGS.has(name) && stack[stack.length - 1] === name) stack.pop();
+			if (stack.length >= limits.maxDepth) drop = true;
+			else {
+				stack.push(name);
+				elements++;
+			}
+		} else elements++;
+		if (drop) {
+			dropped++;
+			kept.push(source.slice(copiedUpTo, match.index));
+			copiedUpTo = match.index + match[0].length;
+		}
+	}
+	if (!dropped) return { html: source, warnings };
+	kept.push(source.slice(copiedUpTo));
+	if (dropped > overElements)
+		warnings.push(
+			`The HTML body nests deeper than ${limits.maxDepth} elements; ${(dropped - overElements).toLocaleString('en-US')} tags below that depth were dropped and their text kept.`,
+		);
+	if (overElements)
+		warnings.push(
+			`The HTML body has more than ${limits.maxElements.toLocaleString('en-US')} elements; after those, ${overElements.toLocaleString('en-US')} more tags were dropped and the rest read as flat text.`,
+		);
+	return { html: kept.join(''), warnings };
+}
+
+function formatChars(count: number): string {
+	if (count >= 1024 * 1024) return `${(count / (1024 * 1024)).toFixed(1)} M characters`;
+	if (count >= 1024) return `${Math.round(count / 1024)} K characters`;
+	return `${count} characters`;
 }
 
 const TO_TEXT_OPTIONS = {
@@ -53,12 +184,34 @@ const TO_TEXT_OPTIONS = {
 	],
 };
 
+/** HTML to plain text, bounded like `splitHtml` (for short HTML such as a Gmail snippet). */
 export function htmlToText(html: string): string {
-	return tidyText(convert(html, TO_TEXT_OPTIONS));
+	return tidyText(convert(boundHtml(html).html, TO_TEXT_OPTIONS));
 }
 
-export function splitHtml(html: string): HtmlParts {
-	const document = parseDocument(html, { decodeEntities: true });
+/**
+ * Reads an HTML body: its visible text with and without quoted history, and the text hidden from
+ * the reader. `hiddenOnly` skips the text conversion (when a text/plain part gives the text).
+ */
+export function splitHtml(
+	html: string,
+	limits: HtmlLimits = HTML_LIMITS,
+	hiddenOnly = false,
+): HtmlParts {
+	const bounded = boundHtml(html, limits);
+	const document = parseBounded(bounded.html, limits.maxDepth * 2);
+	if (!document) {
+		const text = tidyText(convert(stripTags(bounded.html), TO_TEXT_OPTIONS));
+		return {
+			fullText: text,
+			newText: text,
+			hiddenText: '',
+			warnings: [
+				...bounded.warnings,
+				`The HTML body nests deeper than ${limits.maxDepth * 2} elements even after cutting; it was read as plain text with every tag removed (hidden text and quoted history are not told apart).`,
+			],
+		};
+	}
 	const hidden: string[] = [];
 	for (const element of collect(document.children, isHidden)) {
 		const text = tidyText(textContent(element));
@@ -71,16 +224,65 @@ export function splitHtml(html: string): HtmlParts {
 	)) {
 		removeElement(element);
 	}
-	const fullText = htmlToText(render(document));
+	if (hiddenOnly)
+		return { fullText: '', newText: '', hiddenText: hidden.join('\n'), warnings: bounded.warnings };
+	const fullText = renderText(document);
 
-	for (const element of collect(document.children, isQuoteContainer)) removeElement(element);
+	const quotes = collect(document.children, isQuoteContainer);
+	for (const element of quotes) removeElement(element);
 	const separator = collect(document.children, (e) =>
 		REPLY_SEPARATOR_IDS.includes(e.attribs.id ?? ''),
 	)[0];
 	if (separator) removeFrom(separator);
-	const newText = htmlToText(render(document));
+	const newText = quotes.length || separator ? renderText(document) : fullText;
 
-	return { fullText, newText, hiddenText: hidden.join('\n') };
+	return { fullText, newText, hiddenText: hidden.join('\n'), warnings: bounded.warnings };
+}
+
+class TooDeep extends Error {}
+
+/** A DOM builder that gives up (throws) as soon as the parser's open-element stack passes `maxDepth`. */
+class DepthLimitedHandler extends DomHandler {
+	private depth = 0;
+
+	constructor(private readonly maxDepth: number) {
+		super();
+	}
+
+	override onopentag(name: string, attribs: Record<string, string>): void {
+		if (++this.depth > this.maxDepth) throw new TooDeep();
+		super.onopentag(name, attribs);
+	}
+
+	override onclosetag(): void {
+		this.depth--;
+		super.onclosetag();
+	}
+}
+
+/**
+ * Parses with a hard stop on depth. `boundHtml` already keeps ordinary input far below it; this
+ * catches what its estimate can miss (tags hidden in comments or scripts that shift its count).
+ */
+function parseBounded(html: string, maxDepth: number): Document | undefined {
+	const handler = new DepthLimitedHandler(maxDepth);
+	try {
+		new Parser(handler, { decodeEntities: true }).end(html);
+	} catch (error) {
+		if (error instanceof TooDeep) return undefined;
+		throw error;
+	}
+	return handler.root;
+}
+
+/** Every tag removed, and any `<` left escaped, so what remains parses as flat text. */
+function stripTags(html: string): string {
+	return html.replace(/<[^<>]*>/g, ' ').replace(/</g, '&lt;');
+}
+
+/** The document is already bounded: render and convert it without cutting again. */
+function renderText(document: AnyNode): string {
+	return tidyText(convert(render(document), TO_TEXT_OPTIONS));
 }
 
 function isHidden(element: Element): boolean {

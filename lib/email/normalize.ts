@@ -2,6 +2,7 @@ import { InputError } from '../errors';
 import { buildSupportEmail } from './build';
 import { fromN8nEmailJson, looksLikeN8nEmail } from './from-n8n';
 import { parseMime } from './parse-mime';
+import { detectSpoofing, safeAddress } from './spoofing';
 import type { EmailProvider, SupportEmail } from './types';
 
 export type NormalizeSource = 'auto' | 'field' | 'binary' | 'n8n';
@@ -83,11 +84,47 @@ interface ReadContext {
 	mailbox?: string;
 }
 
+/**
+ * `support.email` already on the item (the Support Inbox Trigger's output, or an earlier Normalize):
+ * it is passed on as it is, never parsed again (which would lose `provider`, `uid`, `mailbox`, and
+ * with "Include Raw Message" would read the raw binary as new mail). Fields a newer normaliser
+ * adds (spoofing signals, display names safe to show) are filled in when missing.
+ */
+export function existingSupportEmail(json: Record<string, unknown>): SupportEmail | undefined {
+	const support = json.support;
+	if (!support || typeof support !== 'object') return undefined;
+	const email = (support as { email?: unknown }).email;
+	if (!email || typeof email !== 'object') return undefined;
+	const candidate = email as Partial<SupportEmail>;
+	if (
+		typeof candidate.messageId !== 'string' ||
+		!candidate.from ||
+		typeof candidate.from.address !== 'string' ||
+		typeof candidate.text !== 'string'
+	)
+		return undefined;
+	const existing = candidate as SupportEmail;
+	if (Array.isArray(existing.spoofSignals)) return existing;
+	return {
+		...existing,
+		from: safeAddress(existing.from),
+		...(existing.replyTo ? { replyTo: safeAddress(existing.replyTo) } : {}),
+		spoofSignals: detectSpoofing({
+			from: existing.from,
+			replyTo: existing.replyTo,
+			subject: existing.subject,
+			recipients: [...(existing.to ?? []), ...(existing.cc ?? [])].map((a) => a.address),
+		}),
+	};
+}
+
 async function autoDetect(
 	input: NormalizeInput,
 	options: NormalizeOptions,
 	context: ReadContext,
 ): Promise<SupportEmail> {
+	const existing = existingSupportEmail(input.json);
+	if (existing) return existing;
 	if (looksLikeN8nEmail(input.json)) return await fromN8n(input, context);
 
 	for (const field of RAW_FIELD_CANDIDATES) {

@@ -49,9 +49,10 @@ export interface ParseMimeOptions {
  * discarded as they stream past, so a large attachment costs its size once, not three times.
  */
 export async function parseMime(
-	source: Buffer,
+	input: Buffer,
 	options: ParseMimeOptions = {},
 ): Promise<ParsedMessage> {
+	let source = input;
 	if (source.length === 0) {
 		throw new InputError(
 			'The raw email is empty (0 bytes)',
@@ -64,6 +65,8 @@ export async function parseMime(
 			'Raise "Max Email Size" in the node options, or filter out oversized mail before this node.',
 		);
 	}
+	const repaired = withoutHeaderNuls(source);
+	source = repaired.source;
 	assertLooksLikeEmail(source);
 
 	const parser = new MailParser({
@@ -108,14 +111,22 @@ export async function parseMime(
 				}),
 			);
 		});
-		parser.on('error', reject);
+		parser.on('error', (error: Error) => reject(explainParserError(error)));
 		parser.on('end', () => resolve());
 		parser.end(source);
 	});
 	await Promise.all(pending);
 
 	const header = headerLookup(headerLines);
-	const warnings: string[] = [];
+	const warnings: string[] = [...repaired.warnings];
+	const contentType = header('content-type')[0];
+	const structure = checkMultipart(source, contentType);
+	warnings.push(...structure.warnings);
+	if (structure.lostBody && text === undefined && html === undefined && attachments.length === 0) {
+		// mailparser found no part: the customer's words are in the body as it came.
+		text = rawBody(source);
+		warnings.push(structure.lostBody);
+	}
 	// mailparser silently substitutes the current time for a Date it cannot read; read it ourselves.
 	const rawDate = header('date')[0];
 	let date = rawDate ? parseDate(rawDate) : undefined;
@@ -135,7 +146,7 @@ export async function parseMime(
 
 	return {
 		header,
-		contentType: header('content-type')[0],
+		contentType,
 		messageId: messageIdOf(headers.get('message-id')),
 		inReplyTo: messageIdOf(headers.get('in-reply-to')),
 		references: referencesOf(headers.get('references')),
@@ -151,6 +162,117 @@ export async function parseMime(
 		size: source.length,
 		warnings,
 	};
+}
+
+/** Where the header block ends (the first blank line), or -1 within the first HEADER_SNIFF_BYTES. */
+function headerEnd(source: Buffer): number {
+	const head = source.subarray(0, HEADER_SNIFF_BYTES).toString('latin1');
+	const match = /\r?\n\r?\n/.exec(head);
+	return match ? match.index + match[0].length : -1;
+}
+
+/**
+ * A NUL byte in a header (a broken mailer, or a trick to hide a header from filters) is removed,
+ * so the headers around it are still read; the body is left as it is.
+ */
+function withoutHeaderNuls(source: Buffer): { source: Buffer; warnings: string[] } {
+	const end = headerEnd(source);
+	const headerBlock = source.subarray(
+		0,
+		end === -1 ? Math.min(source.length, HEADER_SNIFF_BYTES) : end,
+	);
+	if (!headerBlock.includes(0)) return { source, warnings: [] };
+	const kept = Buffer.from(headerBlock.filter((byte) => byte !== 0));
+	const count = headerBlock.length - kept.length;
+	return {
+		source: Buffer.concat([kept, source.subarray(headerBlock.length)]),
+		warnings: [
+			`The message headers contained ${count} NUL byte${count === 1 ? '' : 's'} (not allowed in mail); ${count === 1 ? 'it was' : 'they were'} removed to read the headers.`,
+		],
+	};
+}
+
+/** Boundaries checked for a closing delimiter: enough for any real message, bounded for a hostile one. */
+const MAX_BOUNDARIES_CHECKED = 20;
+
+/**
+ * What mailparser does not say about a multipart message: a boundary that is missing or never
+ * appears (mailparser then finds no part at all and the body would be lost), and a multipart that
+ * is never closed (the message was cut off, parts may be missing).
+ */
+function checkMultipart(
+	source: Buffer,
+	contentType: string | undefined,
+): { warnings: string[]; lostBody?: string } {
+	const warnings: string[] = [];
+	if (!contentType || !/^\s*multipart\//i.test(contentType)) return { warnings };
+	const type = /^\s*(multipart\/[^\s;]*)/i.exec(contentType)![1].toLowerCase();
+	const root = boundaryOf(contentType);
+	if (!root)
+		return {
+			warnings,
+			lostBody: `The message says it is ${type} but names no boundary, so its parts cannot be told apart; the body is shown as it came (raw MIME text).`,
+		};
+	const bodyStart = Math.max(0, headerEnd(source));
+	if (source.indexOf(`--${root}`, bodyStart, 'latin1') === -1)
+		return {
+			warnings,
+			lostBody: `The message says it is ${type} with the boundary "${root}", which never appears in it; the body is shown as it came (raw MIME text).`,
+		};
+	const boundaries = [root];
+	const text = source.toString('latin1');
+	const header = /content-type:[ \t]*multipart\/[^\r\n]*(?:\r?\n[ \t][^\r\n]*)*/gi;
+	header.lastIndex = bodyStart;
+	for (
+		let match = header.exec(text);
+		match && boundaries.length < MAX_BOUNDARIES_CHECKED;
+		match = header.exec(text)
+	) {
+		const boundary = boundaryOf(match[0]);
+		if (boundary && !boundaries.includes(boundary)) boundaries.push(boundary);
+	}
+	const unclosed = boundaries.filter(
+		(boundary) =>
+			source.indexOf(`--${boundary}`, bodyStart, 'latin1') !== -1 &&
+			source.indexOf(`--${boundary}--`, bodyStart, 'latin1') === -1,
+	);
+	if (unclosed.length)
+		warnings.push(
+			`The message ends before its multipart structure is closed (no closing "--${unclosed[0]}--"): it was probably cut off on the way, and parts or attachments after the cut are missing.`,
+		);
+	return { warnings };
+}
+
+function boundaryOf(contentType: string): string | undefined {
+	const match = /;\s*boundary\s*=\s*(?:"([^"]+)"|([^\s;()"]+))/i.exec(contentType);
+	const boundary = (match?.[1] ?? match?.[2])?.trim();
+	return boundary || undefined;
+}
+
+/** The body after the headers as text: UTF-8 when it is valid UTF-8, else Latin-1. */
+function rawBody(source: Buffer): string {
+	const body = source.subarray(Math.max(0, headerEnd(source)));
+	try {
+		return new TextDecoder('utf-8', { fatal: true }).decode(body);
+	} catch {
+		return body.toString('latin1');
+	}
+}
+
+/** mailsplit's limits, with what they mean and what to do. */
+function explainParserError(error: Error): Error {
+	const code = (error as Error & { code?: string }).code;
+	if (code === 'EMAXLEN' && /child nodes/i.test(error.message))
+		return new InputError(
+			'The message has more MIME parts than the reader accepts (1,000)',
+			'No real email has that many parts: it is malformed or built to overload mail software. Check it by hand (the raw message is kept when "Include Raw Message" is on).',
+		);
+	if (code === 'EMAXLEN' && /header size/i.test(error.message))
+		return new InputError(
+			'A header block of the message is over 1 MB, more than the reader accepts',
+			'Real headers are a few KB: the message is malformed or built to overload mail software. Check it by hand (the raw message is kept when "Include Raw Message" is on).',
+		);
+	return error;
 }
 
 function assertLooksLikeEmail(source: Buffer): void {

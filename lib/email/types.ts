@@ -4,8 +4,24 @@
  */
 
 export interface EmailAddress {
+	/** The display name as reviewers are shown it (text-direction controls removed). */
 	name: string;
 	address: string;
+	/** The display name as it came, when `name` had to be made safe to show. */
+	originalName?: string;
+}
+
+/** One sign that the message imitates another sender (lib/email/spoofing.ts). */
+export interface SpoofSignal {
+	code: 'bidi_control' | 'lookalike_domain' | 'address_in_display_name' | 'reply_to_other_domain';
+	/** A sentence a reviewer understands. */
+	message: string;
+}
+
+/** Why a message could not be read: it still reaches the workflow, with this and its raw headers. */
+export interface ReadError {
+	message: string;
+	hint?: string;
 }
 
 export interface AttachmentInfo {
@@ -33,6 +49,8 @@ export interface SupportEmail {
 	to: EmailAddress[];
 	cc: EmailAddress[];
 	subject: string;
+	/** The subject as it came, when `subject` had to be made safe to show (text-direction controls). */
+	originalSubject?: string;
 	/** The customer's new words: quoted history, forwarded headers and signature removed. */
 	text: string;
 	/** The whole body as text (HTML converted when there is no text part). */
@@ -53,6 +71,18 @@ export interface SupportEmail {
 	labels?: string[];
 	/** Decoded size of the source in bytes, when the raw source was available. */
 	size?: number;
-	/** What the normaliser had to guess or repair, in words a canvas user can act on. */
+	/** What the normaliser had to guess, repair or cut, in words a canvas user can act on. */
 	warnings?: string[];
+	/**
+	 * Signs of a spoofed sender: always set by this package's normaliser (empty when none); optional in
+	 * the type because items written by an older version lack it.
+	 */
+	spoofSignals?: SpoofSignal[];
+	/**
+	 * Set when the message could not be read (or was over the size limit): the item still reaches
+	 * the workflow so that a person sees it, with what was readable and `rawHeaders`.
+	 */
+	readError?: ReadError;
+	/** The message's header block as received (at most 64 KB), when it could not be read. */
+	rawHeaders?: string;
 }

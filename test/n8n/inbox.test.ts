@@ -33,6 +33,7 @@ describe('Support Inbox Trigger in real n8n with Dovecot', () => {
 				{ user: 'support@acme.test', password: 'inbox-secret' },
 				{ user: 'bulk@acme.test', password: 'bulk-secret' },
 				{ user: 'reset@acme.test', password: 'reset-secret' },
+				{ user: 'unreadable@acme.test', password: 'unreadable-secret' },
 			],
 		});
 	});
@@ -153,6 +154,55 @@ describe('Support Inbox Trigger in real n8n with Dovecot', () => {
 		expect(emails).toHaveLength(5001);
 		expect(new Set(emails.map((e) => e.messageId)).size).toBe(5001);
 		await n8n.deactivate(takeAll);
+	});
+
+	it('mail that cannot be read reaches the workflow with its error and raw headers, never only a log line', async () => {
+		const user = dovecot.users[3];
+		const id = await startWorkflow(user, { options: { maxSizeMb: 1 } });
+		let parts = '';
+		for (let i = 0; i < 1100; i++) parts += `--b\r\nContent-Type: text/plain\r\n\r\npart ${i}\r\n`;
+		const tooManyParts = [
+			'From: Dana Customer <dana@customer.example>',
+			'To: unreadable@acme.test',
+			'Subject: eleven hundred parts',
+			'Message-ID: <too-many-parts@customer.example>',
+			'Content-Type: multipart/mixed; boundary="b"',
+			'',
+			`${parts}--b--`,
+			'',
+		].join('\r\n');
+		const oversized = customerMail('over the size limit').replace(
+			'Hello, this is over the size limit.',
+			'Hello.\r\n' +
+				'A long log line that makes this mail larger than one megabyte.\r\n'.repeat(25_000),
+		);
+		await dovecot.append('INBOX', [tooManyParts, oversized], { user });
+		const emails = await waitForEmails(n8n, id, 2, 60_000);
+		const bySubject = Object.fromEntries(emails.map((e) => [e.subject, e]));
+		expect(bySubject['eleven hundred parts']).toMatchObject({
+			messageId: '<too-many-parts@customer.example>',
+			from: { name: 'Dana Customer', address: 'dana@customer.example' },
+			provider: 'imap',
+			mailbox: 'INBOX',
+			readError: {
+				message: expect.stringMatching(/more MIME parts than the reader accepts/),
+				hint: expect.stringMatching(/Check it by hand/),
+			},
+			rawHeaders: expect.stringMatching(
+				/^From: Dana Customer <dana@customer\.example>\r\nTo: unreadable@acme\.test/,
+			),
+			spoofSignals: [],
+		});
+		expect(bySubject['over the size limit']).toMatchObject({
+			readError: {
+				message: expect.stringMatching(/The email is 1\.\d MB, over the limit of 1\.0 MB/),
+				hint: expect.stringMatching(/Raise "Max Email Size"/),
+			},
+			rawHeaders: expect.stringMatching(/Subject: over the size limit/),
+			text: '',
+		});
+		expect(bySubject['over the size limit'].rawHeaders).not.toMatch(/A long log line/);
+		await n8n.deactivate(id);
 	});
 
 	describe('activation fails with a clear message', () => {

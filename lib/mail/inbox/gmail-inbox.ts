@@ -8,7 +8,8 @@
  */
 import type { gmail_v1 } from '@googleapis/gmail';
 import { buildSupportEmail } from '../../email/build';
-import { parseMime } from '../../email/parse-mime';
+import { formatBytes, parseMime } from '../../email/parse-mime';
+import { readErrorOf, unreadableEmail } from '../../email/unreadable';
 import type { SupportEmail } from '../../email/types';
 import { SENT_BY_US_HEADER } from '../compose';
 import { MailError } from '../errors';
@@ -401,12 +402,33 @@ export class GmailInbox {
 			return undefined;
 		}
 		const max = this.options.maxBytes;
-		if (max !== undefined && Number(data.sizeEstimate ?? 0) > max) {
-			this.log.warn(`Support Inbox Trigger: skipped Gmail message ${id}: larger than ${max} bytes`);
-			return undefined;
+		const context = {
+			provider: 'gmail' as const,
+			threadId: data.threadId ?? undefined,
+			providerMessageId: id,
+			labels,
+			receivedAt: data.internalDate ? new Date(Number(data.internalDate)) : undefined,
+			now: this.options.now,
+		};
+		const raw = data.raw ? Buffer.from(data.raw, 'base64url') : undefined;
+		const size = Number(data.sizeEstimate ?? raw?.length ?? 0);
+		if (!raw || (max !== undefined && size > max)) {
+			// Never dropped in silence: the item carries the error and the raw headers.
+			const error = !raw
+				? { message: 'Gmail returned no raw source for this message' }
+				: {
+						message: `The email is ${formatBytes(size)}, over the limit of ${formatBytes(max!)}`,
+						hint: 'Raise "Max Email Size" in the trigger options to read it, or handle it by hand.',
+					};
+			this.log.warn(
+				`Support Inbox Trigger: Gmail message ${id} was not read (${error.message}); passed on with its headers`,
+			);
+			return {
+				email: unreadableEmail(raw, error, context),
+				id,
+				raw: this.options.includeRaw ? raw : undefined,
+			};
 		}
-		if (!data.raw) return undefined;
-		const raw = Buffer.from(data.raw, 'base64url');
 		try {
 			const parsed = await parseMime(raw, { maxBytes: max });
 			const from = parsed.from?.address?.toLowerCase();
@@ -415,20 +437,20 @@ export class GmailInbox {
 				return undefined;
 			}
 			const email = buildSupportEmail(parsed, {
-				provider: 'gmail',
-				threadId: data.threadId ?? undefined,
-				providerMessageId: id,
-				labels,
-				receivedAt: data.internalDate ? new Date(Number(data.internalDate)) : undefined,
+				...context,
 				includeHtml: this.options.includeHtml,
 				stripQuotes: this.options.stripQuotes,
 			});
 			return { email, id, raw: this.options.includeRaw ? raw : undefined };
 		} catch (error) {
 			this.log.warn(
-				`Support Inbox Trigger: Gmail message ${id} could not be read and was skipped: ${(error as Error).message}`,
+				`Support Inbox Trigger: Gmail message ${id} could not be read; passed on with its error and raw headers: ${(error as Error).message}`,
 			);
-			return undefined;
+			return {
+				email: unreadableEmail(raw, readErrorOf(error), context),
+				id,
+				raw: this.options.includeRaw ? raw : undefined,
+			};
 		}
 	}
 }

@@ -6,7 +6,8 @@
  */
 import type { FetchMessageObject, ImapFlow, SearchObject } from 'imapflow';
 import { buildSupportEmail } from '../../email/build';
-import { parseMime } from '../../email/parse-mime';
+import { formatBytes, parseMime } from '../../email/parse-mime';
+import { readErrorOf, unreadableEmail } from '../../email/unreadable';
 import type { SupportEmail } from '../../email/types';
 import type { ImapSmtpCredentials } from '../credentials';
 import { MailError } from '../errors';
@@ -415,33 +416,63 @@ export class ImapInbox {
 				continue;
 			}
 			const raw = message.source;
-			if (!raw) continue;
+			const context = {
+				provider: 'imap' as const,
+				mailbox: this.options.mailbox,
+				uid: message.uid,
+				receivedAt: message.internalDate ? new Date(message.internalDate) : undefined,
+			};
+			const max = this.options.maxBytes;
+			const size = message.size ?? raw?.length ?? 0;
+			if (!raw || (max !== undefined && size > max)) {
+				// Never dropped in silence: the item carries the error and the raw headers.
+				const error = !raw
+					? { message: 'The server returned no source for this message' }
+					: {
+							message: `The email is ${formatBytes(size)}, over the limit of ${formatBytes(max!)}`,
+							hint: 'Raise "Max Email Size" in the trigger options to read it, or handle it by hand.',
+						};
+				this.log.warn(
+					`Support Inbox Trigger: UID ${message.uid} in ${this.options.mailbox} was not read (${error.message}); passed on with its headers`,
+				);
+				messages.push(this.unreadable(raw, error, context));
+				continue;
+			}
 			try {
-				const parsed = await parseMime(raw, { maxBytes: this.options.maxBytes });
+				const parsed = await parseMime(raw, { maxBytes: max });
 				if (this.isOurOwn(parsed.header(SENT_BY_US_HEADER), parsed.from?.address)) continue;
 				const email = buildSupportEmail(parsed, {
-					provider: 'imap',
-					mailbox: this.options.mailbox,
-					uid: message.uid,
-					receivedAt: message.internalDate ? new Date(message.internalDate) : undefined,
+					...context,
 					includeHtml: this.options.includeHtml,
 					stripQuotes: this.options.stripQuotes,
 				});
 				messages.push({ email, uid: message.uid, raw: this.options.includeRaw ? raw : undefined });
 			} catch (error) {
 				this.log.warn(
-					`Support Inbox Trigger: UID ${message.uid} in ${this.options.mailbox} could not be read and was skipped: ${(error as Error).message}`,
+					`Support Inbox Trigger: UID ${message.uid} in ${this.options.mailbox} could not be read; passed on with its error and raw headers: ${(error as Error).message}`,
 				);
+				messages.push(this.unreadable(raw, readErrorOf(error), context));
 			}
 		}
 		return messages;
 	}
 
+	/** An item for mail that could not be read; the raw source goes along when "Include Raw" is on. */
+	private unreadable(
+		raw: Buffer | undefined,
+		error: { message: string; hint?: string },
+		context: Parameters<typeof unreadableEmail>[2] & { uid: number },
+	): InboxMessage {
+		return {
+			email: unreadableEmail(raw, error, { ...context, now: this.options.now }),
+			uid: context.uid,
+			raw: this.options.includeRaw ? raw : undefined,
+		};
+	}
+
 	private skipReason(message: FetchMessageObject): string | undefined {
 		if (message.flags?.has('\\Draft')) return 'a draft';
 		if (message.flags?.has('\\Deleted')) return 'marked deleted';
-		const max = this.options.maxBytes;
-		if (max !== undefined && (message.size ?? 0) > max) return `larger than ${max} bytes`;
 		return undefined;
 	}
 
