@@ -81,6 +81,13 @@ const email: JsonSchema = {
 		provider: string,
 		mailbox: string,
 		uid: { type: 'number' },
+		/** Set when the message could not be read; the item still reaches the workflow. */
+		readError: {
+			type: 'object',
+			required: ['message'],
+			properties: { message: string, hint: string },
+		},
+		rawHeaders: string,
 		/** Signs the sender is not who the From header says (written by the normaliser). */
 		spoofSignals: {
 			type: 'array',

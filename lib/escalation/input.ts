@@ -13,6 +13,8 @@ export interface EscalationInput {
 		autoSubmitted: boolean;
 		autoSubmittedReason?: string;
 		references: string[];
+		/** Set by the normaliser when the message could not be read: what went wrong. */
+		readError?: string;
 	};
 	classification: {
 		category: string;
@@ -81,6 +83,7 @@ export function readEscalationInput(
 			autoSubmitted: email.autoSubmitted === true,
 			autoSubmittedReason: email.autoSubmittedReason,
 			references: email.references ?? [],
+			readError: email.readError ? email.readError.message : undefined,
 		},
 		classification: {
 			category: classification.category,

@@ -137,6 +137,13 @@ export function decide(input: GuardedInput, config: EscalationConfig, now = new 
 	))
 		hit(found.rule, found.action, found.detail);
 
+	if (input.email.readError !== undefined)
+		hit(
+			'unreadable-mail',
+			'human_review',
+			`the message could not be read (${input.email.readError}): a person must open the original`,
+		);
+
 	if (input.email.autoSubmitted)
 		hit(
 			'auto-submitted',

@@ -177,6 +177,17 @@ describe('decide: auto-send only when allowed and every check passes', () => {
 		expect(decision.reasons[0]).toMatch(/^auto-submitted:/);
 	});
 
+	it('mail the normaliser could not read always goes to a person, with what went wrong', () => {
+		const item = supportItem({ text: '' });
+		item.support.email.readError = { message: 'the message has more than 1,000 MIME parts' };
+		const decision = decideItem(item);
+		expect(decision.action).toBe('human_review');
+		expect(decision.reasons).toContainEqual(
+			expect.stringMatching(/^unreadable-mail: .*more than 1,000 MIME parts/),
+		);
+		expect(rules(supportItem())).not.toContain('unreadable-mail');
+	});
+
 	it('SLA: overdue or due within the risk window escalates; later does not', () => {
 		const due = (minutes: number) => ({
 			level: 'high',
