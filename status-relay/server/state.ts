@@ -212,13 +212,7 @@ export class ExecutionStates {
 		// Oldest first (insertion order = last update); keep running and waiting ones when possible.
 		for (const [id, snapshot] of this.byId) {
 			if (!this.over()) break;
-			if (
-				ACTIVE.has(snapshot.status) &&
-				this.byId.size < this.maxExecutions * 2 &&
-				this.bytes <= this.maxBytes
-			) {
-				continue;
-			}
+			if (ACTIVE.has(snapshot.status) && this.byId.size < this.maxExecutions * 2) continue;
 			this.remove(id, snapshot);
 		}
 		// Over the byte budget with only running and waiting ones left: the oldest go too.
