@@ -129,13 +129,18 @@ describe('relay request targets', () => {
 describe('relay WebSocket pings', () => {
 	let relay: Relay;
 	beforeEach(async () => {
-		relay = await startRelay({ RELAY_CLIENT_BUFFER_BYTES: '4096', RELAY_WS_MAX_PAYLOAD_BYTES: '4096' });
+		relay = await startRelay({
+			RELAY_CLIENT_BUFFER_BYTES: '4096',
+			RELAY_WS_MAX_PAYLOAD_BYTES: '4096',
+		});
 	});
 	afterEach(async () => await relay.stop());
 
 	/** The relay's side of its subscribers, to read how much it has queued for each. */
-	const serverClients = () =>
-		[...(relay as unknown as { hub: { clients: Set<{ ws: WebSocket; closed: boolean }> } }).hub.clients];
+	const serverClients = () => [
+		...(relay as unknown as { hub: { clients: Set<{ ws: WebSocket; closed: boolean }> } }).hub
+			.clients,
+	];
 
 	/**
 	 * A raw WebSocket client (hand-made frames, so no client library gets in the way) that sends
@@ -306,12 +311,21 @@ describe('relay signed events', () => {
 	afterEach(async () => await relay.stop());
 
 	it('an event whose data has the wrong shape is rejected; the rest of its batch is stored and fanned out', async () => {
-		const watcher = await RelayStream.connect(relay.url, { kind: 'workflow', id: 'wf1' }, { token: TOKEN });
+		const watcher = await RelayStream.connect(
+			relay.url,
+			{ kind: 'workflow', id: 'wf1' },
+			{ token: TOKEN },
+		);
 		await watcher.waitFor((s) => s.messages.some((m) => m.type === 'caught-up'));
 		const bad = [
 			{ ...nodeEvent('e1', 0), id: 'bad-1', type: 'execution.started', data: { nodes: 5 } },
 			{ ...nodeEvent('e1', 0), id: 'bad-2', data: { node: 'N', runIndex: 'first' } },
-			{ ...nodeEvent('e1', 0), id: 'bad-3', type: 'node.finished', data: { node: 'N', runIndex: 0 } },
+			{
+				...nodeEvent('e1', 0),
+				id: 'bad-3',
+				type: 'node.finished',
+				data: { node: 'N', runIndex: 0 },
+			},
 			{ ...nodeEvent('e1', 0), id: 'bad-4', type: 'execution.finished', data: { status: 'great' } },
 			{ ...nodeEvent('e1', 0), id: 'bad-5', data: null },
 		];

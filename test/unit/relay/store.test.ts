@@ -176,7 +176,13 @@ describe('execution state', () => {
 			seq: 1,
 			startedAt: new Date(i * 1000).toISOString(),
 			nodes: [
-				{ name: 'A', type: 't', state: 'error' as const, runs: 1, error: { message: 'e'.repeat(10_000) } },
+				{
+					name: 'A',
+					type: 't',
+					state: 'error' as const,
+					runs: 1,
+					error: { message: 'e'.repeat(10_000) },
+				},
 			],
 		});
 		states.put(snapshot(0, 'running'));
