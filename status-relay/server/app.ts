@@ -135,6 +135,11 @@ export class Relay {
 		this.server.requestTimeout = config.requestTimeoutMs;
 		this.server.headersTimeout = Math.min(config.requestTimeoutMs, 60_000);
 		this.server.on('upgrade', (req, socket, head) => this.onUpgrade(ctx, req, socket, head));
+		// CONNECT (proxy tunnels) is not served; without a listener Node would just drop the socket.
+		this.server.on('connect', (_req: IncomingMessage, socket: Duplex) => {
+			socket.on('error', () => socket.destroy());
+			socket.end('HTTP/1.1 405 Method Not Allowed\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+		});
 		this.server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
 			// Malformed requests never reach a handler: answer 400 (or just close) and carry on.
 			if (error.code === 'ECONNRESET' || !socket.writable) {

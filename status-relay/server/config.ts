@@ -116,7 +116,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 		retentionBytes: int('RELAY_RETENTION_BYTES', 134_217_728, 65_536, 68_719_476_736),
 		stateMaxBytes: int('RELAY_STATE_MAX_BYTES', 33_554_432, 65_536, 17_179_869_184),
 		eventStringMax: int('RELAY_EVENT_STRING_MAX', 4096, 64, 1_048_576),
-		eventMaxBytes: int('RELAY_EVENT_MAX_BYTES', 262_144, 1024, 104_857_600),
+		eventMaxBytes: 0,
 		ingestConcurrency: int('RELAY_INGEST_CONCURRENCY', 4, 1, 1000),
 		requestTimeoutMs: int('RELAY_REQUEST_TIMEOUT_MS', 30_000, 1000, 600_000),
 		intakeConfirmMs: int('RELAY_INTAKE_CONFIRM_MS', 20_000, 0, 600_000),
@@ -132,6 +132,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 			`RELAY_REDIS_STREAM="${config.redisStream}" must be 1-64 letters, digits, dots, dashes or underscores`,
 		);
 	}
+	// By default an event may be as large as a batch, up to 256 KiB.
+	config.eventMaxBytes = int(
+		'RELAY_EVENT_MAX_BYTES',
+		Math.min(262_144, config.ingestMaxBytes),
+		1024,
+		104_857_600,
+	);
 	if (config.eventMaxBytes > config.ingestMaxBytes) {
 		problems.push(
 			`RELAY_EVENT_MAX_BYTES (${config.eventMaxBytes}) must not be larger than RELAY_INGEST_MAX_BYTES (${config.ingestMaxBytes})`,
