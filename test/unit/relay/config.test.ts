@@ -1,4 +1,5 @@
 import { ConfigError, loadConfig, redactUrl } from '../../../status-relay/server/config';
+import { createLogger } from '../../../status-relay/server/logger';
 
 const TOKENS = JSON.stringify({ 'token-0123456789abcdef': { workflows: ['w1'], control: true } });
 
@@ -92,5 +93,20 @@ describe('relay configuration', () => {
 		expect(message).not.toMatch(/hunter2|admin|ops:/);
 		expect(redactUrl('redis://:s3cret@host:6379/0')).toBe('redis://:***@host:6379/0');
 		expect(redactUrl('not a url //user:pw@host')).not.toContain('pw');
+	});
+
+	it('logs never carry a secret field, even if a log call passed one', () => {
+		const lines: string[] = [];
+		const logger = createLogger('info', { write: (line: string) => lines.push(line) });
+		logger.info(
+			{
+				apiKey: 'n8n-api-key-value',
+				headers: { authorization: 'Bearer tok-123', 'x-relay-token': 'tok-456' },
+				n8n: { token: 'tok-789', secret: 'shh' },
+			},
+			'something happened',
+		);
+		expect(lines.join('')).not.toMatch(/n8n-api-key-value|tok-123|tok-456|tok-789|shh/);
+		expect(lines.join('')).toContain('[Redacted]');
 	});
 });
