@@ -120,7 +120,8 @@ const validators = new Map<string, ValidateFunction>(
 	EVENT_TYPES.map((type) => [type, ajv.compile(envelopeSchema(type))]),
 );
 
-export type DraftCheck = { ok: true; draft: EventDraft; truncated: number } | { ok: false; reason: string };
+export type DraftCheck =
+	{ ok: true; draft: EventDraft; truncated: number } | { ok: false; reason: string };
 
 /**
  * A signed event as the relay will keep it, or why it is refused. Free text longer than the limit
@@ -170,7 +171,12 @@ function cut(text: string, limits: EventLimits, counter: { truncated: number }):
 }
 
 /** A copy of JSON data with every string cut to the limit, nested at most 8 levels. */
-function bounded(value: unknown, limits: EventLimits, counter: { truncated: number }, depth: number): unknown {
+function bounded(
+	value: unknown,
+	limits: EventLimits,
+	counter: { truncated: number },
+	depth: number,
+): unknown {
 	if (typeof value === 'string') return cut(value, limits, counter);
 	if (value === null || typeof value !== 'object') return value;
 	if (depth > 8) return undefined;

@@ -12,8 +12,7 @@ export function signBody(secret: string, body: string, now = Date.now()): string
 export type SignatureCheck = { ok: true } | { ok: false; reason: string };
 
 export type SignatureHeader =
-	| { ok: true; header: string; t: number; mac: string }
-	| { ok: false; reason: string };
+	{ ok: true; header: string; t: number; mac: string } | { ok: false; reason: string };
 
 /**
  * The signature header's parts, checked before the body is read: present, well-formed and with

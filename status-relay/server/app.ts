@@ -106,12 +106,7 @@ export class Relay {
 			this.logger,
 		);
 		this.control = config.n8n
-			? new Control(
-					config.n8n,
-					this.logger,
-					() => this.ingest.n8nVersion(),
-					config.intakeConfirmMs,
-				)
+			? new Control(config.n8n, this.logger, () => this.ingest.n8nVersion(), config.intakeConfirmMs)
 			: undefined;
 		this.hub = new StreamHub(this.store, this.states, this.metrics, this.logger, {
 			relayId: this.id,
@@ -138,7 +133,9 @@ export class Relay {
 		// CONNECT (proxy tunnels) is not served; without a listener Node would just drop the socket.
 		this.server.on('connect', (_req: IncomingMessage, socket: Duplex) => {
 			socket.on('error', () => socket.destroy());
-			socket.end('HTTP/1.1 405 Method Not Allowed\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+			socket.end(
+				'HTTP/1.1 405 Method Not Allowed\r\nconnection: close\r\ncontent-length: 0\r\n\r\n',
+			);
 		});
 		this.server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
 			// Malformed requests never reach a handler: answer 400 (or just close) and carry on.
@@ -155,8 +152,7 @@ export class Relay {
 		const answer = (name: RouteName, reply: Reply): void => {
 			this.metrics.httpRequests.inc({ route: name, status: statusLabel(reply.status) });
 			if (res.headersSent || res.destroyed) return;
-			const body =
-				typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body ?? null);
+			const body = typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body ?? null);
 			res.writeHead(reply.status, {
 				'content-type': reply.contentType ?? 'application/json; charset=utf-8',
 				'cache-control': 'no-store',

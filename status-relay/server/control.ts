@@ -119,7 +119,10 @@ export class Control {
 			const wanted = action === 'resume' ? 'open' : 'paused';
 			const state = await this.waitForIntake(workflowId, wanted);
 			if (state.intake !== wanted) {
-				this.logger.warn({ workflowId, action, via: verb }, 'workflow intake did not change in time');
+				this.logger.warn(
+					{ workflowId, action, via: verb },
+					'workflow intake did not change in time',
+				);
 				return {
 					status: 504,
 					body: {
@@ -182,10 +185,19 @@ export class Control {
 				.map((m) => m.trim().toUpperCase());
 			registered = response.ok && allowed.includes(webhook.method.toUpperCase());
 		} catch (error) {
-			this.logger.warn({ err: String(error) }, 'could not ask n8n whether the webhook is registered');
+			this.logger.warn(
+				{ err: String(error) },
+				'could not ask n8n whether the webhook is registered',
+			);
 		}
 		const intake =
-			registered === undefined ? 'unknown' : active && registered ? 'open' : !active && !registered ? 'paused' : 'changing';
+			registered === undefined
+				? 'unknown'
+				: active && registered
+					? 'open'
+					: !active && !registered
+						? 'paused'
+						: 'changing';
 		return { workflowId, active, webhook: registered ? 'registered' : 'not_registered', intake };
 	}
 
@@ -439,7 +451,8 @@ export function snapshotFromN8n(execution: Obj, workflow: Obj | undefined): Exec
 
 /** Error messages from n8n's API are cut like the hook's (protocol/schema.ts). */
 function clip<T extends string | undefined>(message: T): T {
-	if (message === undefined || message.length <= DEFAULT_EVENT_LIMITS.maxStringLength) return message;
+	if (message === undefined || message.length <= DEFAULT_EVENT_LIMITS.maxStringLength)
+		return message;
 	return (message.slice(0, DEFAULT_EVENT_LIMITS.maxStringLength) +
 		truncationMarker(message.length - DEFAULT_EVENT_LIMITS.maxStringLength)) as T;
 }

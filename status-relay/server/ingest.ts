@@ -249,7 +249,11 @@ export class BodyTooLarge extends Error {
  * lets the rest drain, so the sender still reads the answer (a reset would lose it); the server's
  * request timeout bounds how long the rest may take.
  */
-export function readBody(req: IncomingMessage, maxBytes: number, timeoutMs = 30_000): Promise<string> {
+export function readBody(
+	req: IncomingMessage,
+	maxBytes: number,
+	timeoutMs = 30_000,
+): Promise<string> {
 	return new Promise((resolve, reject) => {
 		const chunks: Buffer[] = [];
 		let size = 0;

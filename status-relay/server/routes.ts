@@ -197,7 +197,8 @@ export async function route(
 
 	if (method === 'GET' && (path === '/api/v1/token' || path === '/api/v1/workflows')) {
 		const scope = ctx.access.scopeOf(req);
-		if (!scope) return { name: path === '/api/v1/token' ? 'token' : 'workflows', reply: UNAUTHORIZED };
+		if (!scope)
+			return { name: path === '/api/v1/token' ? 'token' : 'workflows', reply: UNAUTHORIZED };
 		if (path === '/api/v1/token') {
 			return {
 				name: 'token',
@@ -221,7 +222,12 @@ export async function route(
 
 	const api = /^\/api\/v1\/(workflows|executions)\/([^/]+)\/([a-z]+)$/.exec(path);
 	if (!api) return { name: 'other', reply: NOT_FOUND };
-	const [, kind, rawId, action] = api as unknown as [string, 'workflows' | 'executions', string, string];
+	const [, kind, rawId, action] = api as unknown as [
+		string,
+		'workflows' | 'executions',
+		string,
+		string,
+	];
 	const known = (API_ROUTES[kind] as readonly string[]).includes(action);
 	const name: RouteName = known ? (`${kind}.${action}` as RouteName) : 'other';
 	const id = decodePathSegment(rawId);
