@@ -269,11 +269,13 @@ describe(`relay dashboard in headless Chromium, n8n ${process.env.N8N_TEST_VERSI
 		expect(await page.locator('#resume').isVisible()).toBe(false);
 		await shot('4b-intake-open');
 
-		// A malformed address fragment still gives a working page.
+		// A page opened with a malformed address fragment still works (it used to stay blank).
+		await page.goto('about:blank');
 		await page.goto(`${relay.url}/#workflow=%E0%A4%A`);
 		await page.locator('#app').waitFor({ state: 'visible', timeout: 10_000 });
 		expect(await page.locator('#workflow-select').inputValue()).toBe('%E0%A4%A');
 
+		await page.goto('about:blank');
 		await page.goto(`${relay.url}/#workflow=${mainId}`);
 		await page.locator('#connection[data-state="live"]').waitFor({ timeout: 15_000 });
 	});
