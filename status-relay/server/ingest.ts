@@ -255,6 +255,8 @@ export function readBody(
 	timeoutMs = 30_000,
 ): Promise<string> {
 	return new Promise((resolve, reject) => {
+		// The sender may have gone while it waited for its turn.
+		if (req.destroyed || req.readableAborted) return reject(new Error('aborted'));
 		const chunks: Buffer[] = [];
 		let size = 0;
 		const timer = setTimeout(() => finish(new Error('body timeout')), timeoutMs);
