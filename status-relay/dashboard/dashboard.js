@@ -103,7 +103,65 @@
 		return current;
 	}
 
-	var exported = { applyEvent: applyEvent };
+	var ACTIVE_STATUS = { running: true, waiting: true };
+	/** How many runs the page keeps (the relay sends at most 50 finished ones per snapshot). */
+	var MAX_RUNS = 200;
+
+	/**
+	 * The runs as "Recent runs" lists them: running and waiting ones first, then the rest, each
+	 * newest start first (the column says "Started"); none left out but the oldest finished ones
+	 * past MAX_RUNS.
+	 */
+	function sortRuns(executions) {
+		var startOf = function (e) {
+			return e.startedAt || e.finishedAt || '';
+		};
+		var newestFirst = function (a, b) {
+			var byStart = startOf(b).localeCompare(startOf(a));
+			if (byStart) return byStart;
+			// Same start (or none): higher execution ids are newer in n8n.
+			return String(b.executionId).localeCompare(String(a.executionId), undefined, {
+				numeric: true,
+			});
+		};
+		var active = executions.filter(function (e) {
+			return ACTIVE_STATUS[e.status];
+		});
+		var done = executions.filter(function (e) {
+			return !ACTIVE_STATUS[e.status];
+		});
+		return active
+			.sort(newestFirst)
+			.concat(done.sort(newestFirst))
+			.slice(0, Math.max(MAX_RUNS, active.length));
+	}
+
+	/** The workflow named by `#workflow=<id>`; a malformed escape is taken as it is written. */
+	function workflowFromHash(hash) {
+		var match = /(?:^#|&)workflow=([^&]*)/.exec(hash || '');
+		if (!match) return '';
+		try {
+			return decodeURIComponent(match[1]);
+		} catch (error) {
+			return match[1];
+		}
+	}
+
+	/** Which intake buttons a control token sees: only the one that changes the current state. */
+	function intakeButtons(intake) {
+		if (intake === 'open') return { pause: true, resume: false };
+		if (intake === 'paused') return { pause: false, resume: true };
+		// Unknown or changing: both, so the operator can still act.
+		return { pause: true, resume: true };
+	}
+
+	var exported = {
+		applyEvent: applyEvent,
+		sortRuns: sortRuns,
+		workflowFromHash: workflowFromHash,
+		intakeButtons: intakeButtons,
+		MAX_RUNS: MAX_RUNS,
+	};
 	if (typeof module === 'object' && module.exports) module.exports = exported;
 	if (typeof document === 'undefined') return;
 	root.RelayDashboard = exported;
@@ -120,8 +178,9 @@
 
 	var state = {
 		token: sessionStorage.getItem(TOKEN_KEY) || '',
-		workflowId: workflowFromHash(),
+		workflowId: workflowFromHash(location.hash),
 		control: false,
+		intake: 'unknown',
 		executions: new Map(),
 		cursor: undefined,
 		ws: null,
@@ -139,11 +198,6 @@
 		retryTimer: null,
 		renderQueued: false,
 	};
-
-	function workflowFromHash() {
-		var match = /(?:^#|&)workflow=([^&]+)/.exec(location.hash);
-		return match ? decodeURIComponent(match[1]) : '';
-	}
 
 	function api(method, path) {
 		return fetch(path, {
@@ -365,23 +419,16 @@
 	// ---- rendering ---------------------------------------------------------------------------
 
 	function sortedExecutions() {
-		var all = Array.from(state.executions.values());
-		var active = all
-			.filter(function (e) {
-				return ACTIVE[e.status];
-			})
-			.sort(function (a, b) {
-				return (b.startedAt || '').localeCompare(a.startedAt || '');
+		var sorted = sortRuns(Array.from(state.executions.values()));
+		// Forget what is no longer listed, so a long-open page stays small.
+		if (sorted.length < state.executions.size) {
+			var kept = new Map();
+			sorted.forEach(function (e) {
+				kept.set(e.executionId, e);
 			});
-		var done = all
-			.filter(function (e) {
-				return !ACTIVE[e.status];
-			})
-			.sort(function (a, b) {
-				return (b.finishedAt || '').localeCompare(a.finishedAt || '');
-			})
-			.slice(0, 20);
-		return active.concat(done);
+			state.executions = kept;
+		}
+		return sorted;
 	}
 
 	/** The heading names the workflow; whether it is live is the badge's and the banner's job. */
@@ -515,11 +562,49 @@
 
 	// ---- controls ----------------------------------------------------------------------------
 
+	function showIntake(intake) {
+		state.intake = intake || 'unknown';
+		var badge = $('intake');
+		badge.dataset.intake = state.intake;
+		badge.textContent =
+			state.intake === 'open'
+				? 'Intake open'
+				: state.intake === 'paused'
+					? 'Intake paused'
+					: state.intake === 'changing'
+						? 'Intake changing…'
+						: '';
+		badge.hidden = !state.control || state.intake === 'unknown';
+		var buttons = intakeButtons(state.intake);
+		$('pause').hidden = !state.control || !buttons.pause;
+		$('resume').hidden = !state.control || !buttons.resume;
+	}
+
+	function refreshIntake() {
+		if (!state.control || !state.workflowId) return showIntake('unknown');
+		var asked = state.workflowId;
+		api('GET', '/api/v1/workflows/' + encodeURIComponent(asked) + '/intake').then(
+			function (answer) {
+				if (asked !== state.workflowId) return;
+				showIntake(answer.status === 200 && answer.body ? answer.body.intake : 'unknown');
+			},
+			function () {
+				showIntake('unknown');
+			},
+		);
+	}
+
+	// Intake can change in n8n too: look again now and then.
+	setInterval(function () {
+		if (state.control && state.workflowId && !document.hidden) refreshIntake();
+	}, 30000);
+
 	function control(path, doing) {
 		say(doing + '…');
 		api('POST', path).then(
 			function (answer) {
 				var body = answer.body || {};
+				if (body.intake) showIntake(body.intake);
 				if (answer.status >= 200 && answer.status < 300) {
 					say(
 						body.intake
@@ -578,9 +663,10 @@
 		state.selected = null;
 		state.pinned = false;
 		state.retry = 0;
-		if (workflowFromHash() !== workflowId)
+		if (workflowFromHash(location.hash) !== workflowId)
 			location.hash = 'workflow=' + encodeURIComponent(workflowId);
 		render();
+		refreshIntake();
 		connect();
 	}
 
@@ -594,8 +680,7 @@
 					return showLogin('The relay does not know this token.');
 				}
 				state.control = !!answer.body.control;
-				$('pause').hidden = !state.control;
-				$('resume').hidden = !state.control;
+				showIntake('unknown');
 				$('login').hidden = true;
 				$('app').hidden = false;
 				return api('GET', '/api/v1/workflows').then(function (list) {
@@ -648,7 +733,7 @@
 		showLogin();
 	});
 	window.addEventListener('hashchange', function () {
-		var wanted = workflowFromHash();
+		var wanted = workflowFromHash(location.hash);
 		if (wanted && wanted !== state.workflowId && state.token) selectWorkflow(wanted);
 	});
 

@@ -3,7 +3,8 @@
  * with readiness and a graceful shutdown.
  */
 import { createServer } from 'node:http';
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
@@ -19,8 +20,18 @@ import { ExecutionStates } from './state';
 import { Ingest } from './ingest';
 import { RelayMetrics } from './metrics';
 import { StreamHub } from './stream';
-import { route, workflowVisible, executionVisible } from './routes';
-import type { RouteContext } from './routes';
+import {
+	route,
+	workflowVisible,
+	executionVisible,
+	requestTarget,
+	decodePathSegment,
+	statusLabel,
+	BAD_REQUEST,
+	INTERNAL_ERROR,
+	STATUS_TEXT,
+} from './routes';
+import type { Reply, RouteContext, RouteName } from './routes';
 import { Control } from './control';
 import type { StreamScope } from '../protocol/types';
 
@@ -61,21 +72,41 @@ export class Relay {
 						dedupeSeconds: config.redisDedupeSeconds,
 						logger: this.logger,
 					})
-				: new MemoryStore(config.retentionEvents, config.retentionExecutions));
-		this.states = new ExecutionStates(config.retentionExecutions);
+				: new MemoryStore(
+						config.retentionEvents,
+						config.retentionExecutions,
+						config.retentionBytes,
+					));
+		this.states = new ExecutionStates(config.retentionExecutions, 50, config.stateMaxBytes);
 		this.store.onEvents((events) => {
-			for (const event of events) this.states.apply(event);
+			for (const event of events) {
+				// One event that does not fold (a shape the schema let through, or an entry stored
+				// before it existed) must not stop the others, their fan-out or a Redis replay.
+				try {
+					this.states.apply(event);
+				} catch (error) {
+					this.logger.warn(
+						{ err: String(error), eventId: event.id?.slice(0, 200), type: event.type },
+						'an event could not be applied to the live state; skipped',
+					);
+				}
+			}
 		});
 		this.access = new Access(config.tokens);
 		this.ingest = new Ingest(
-			config.ingestSecret,
-			config.ingestMaxBytes,
+			{
+				secret: config.ingestSecret,
+				maxBytes: config.ingestMaxBytes,
+				limits: { maxStringLength: config.eventStringMax, maxEventBytes: config.eventMaxBytes },
+				concurrency: config.ingestConcurrency,
+				bodyTimeoutMs: Math.min(config.requestTimeoutMs, 10_000),
+			},
 			this.store,
 			this.metrics,
 			this.logger,
 		);
 		this.control = config.n8n
-			? new Control(config.n8n, this.logger, () => this.ingest.n8nVersion())
+			? new Control(config.n8n, this.logger, () => this.ingest.n8nVersion(), config.intakeConfirmMs)
 			: undefined;
 		this.hub = new StreamHub(this.store, this.states, this.metrics, this.logger, {
 			relayId: this.id,
@@ -91,45 +122,87 @@ export class Relay {
 			metrics: this.metrics,
 			...(this.control ? { control: this.control } : {}),
 			isReady: () => this.ready && (this.store.ready?.() ?? true),
-			details: () => this.details(),
+			details: (withVersions) => this.details(withVersions),
 			dashboard: () => loadDashboard(),
 		};
-		this.server = createServer((req, res) => {
-			const url = new URL(req.url ?? '/', 'http://relay.invalid');
-			route(ctx, req, url)
-				.then(({ name, reply }) => {
-					this.metrics.httpRequests.inc({ route: name, status: String(reply.status) });
-					const body =
-						typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body ?? null);
-					res.writeHead(reply.status, {
-						'content-type': reply.contentType ?? 'application/json; charset=utf-8',
-						'cache-control': 'no-store',
-						'x-content-type-options': 'nosniff',
-						...(reply.headers ?? {}),
-					});
-					res.end(body);
-				})
-				.catch((error: unknown) => {
-					this.logger.error({ err: error, path: url.pathname }, 'request failed');
-					if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
-					res.end(JSON.stringify({ error: 'internal_error' }));
-				});
+		this.server = createServer((req, res) => this.onRequest(ctx, req, res));
+		// Node's default lets a request take 300 s; a slow or stalled sender is cut off sooner.
+		this.server.requestTimeout = config.requestTimeoutMs;
+		this.server.headersTimeout = Math.min(config.requestTimeoutMs, 60_000);
+		this.server.on('upgrade', (req, socket, head) => this.onUpgrade(ctx, req, socket, head));
+		// CONNECT (proxy tunnels) is not served; without a listener Node would just drop the socket.
+		this.server.on('connect', (_req: IncomingMessage, socket: Duplex) => {
+			socket.on('error', () => socket.destroy());
+			socket.end(
+				'HTTP/1.1 405 Method Not Allowed\r\nconnection: close\r\ncontent-length: 0\r\n\r\n',
+			);
 		});
-		this.server.on('upgrade', (req, socket, head) => {
-			const url = new URL(req.url ?? '/', 'http://relay.invalid');
-			const refuse = (status: number, error: string) => {
-				this.metrics.wsRejected.inc();
-				const body = JSON.stringify({ error, message: error.replace('_', ' ') });
-				socket.end(
-					`HTTP/1.1 ${status} ${status === 404 ? 'Not Found' : status === 401 ? 'Unauthorized' : 'Service Unavailable'}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
-				);
-			};
+		this.server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+			// Malformed requests never reach a handler: answer 400 (or just close) and carry on.
+			if (error.code === 'ECONNRESET' || !socket.writable) {
+				socket.destroy();
+				return;
+			}
+			socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+		});
+	}
+
+	/** Every request ends in an answer; nothing a client sends can throw out of here. */
+	private onRequest(ctx: RouteContext, req: IncomingMessage, res: ServerResponse): void {
+		const answer = (name: RouteName, reply: Reply): void => {
+			this.metrics.httpRequests.inc({ route: name, status: statusLabel(reply.status) });
+			if (res.headersSent || res.destroyed) return;
+			const body = typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body ?? null);
+			res.writeHead(reply.status, {
+				'content-type': reply.contentType ?? 'application/json; charset=utf-8',
+				'cache-control': 'no-store',
+				'x-content-type-options': 'nosniff',
+				...(reply.headers ?? {}),
+			});
+			res.end(body);
+		};
+		let url: URL | undefined;
+		try {
+			url = requestTarget(req.url);
+			if (!url) return answer('other', BAD_REQUEST);
+			const path = url.pathname;
+			route(ctx, req, url)
+				.then(({ name, reply }) => answer(name, reply))
+				.catch((error: unknown) => {
+					this.logger.error({ err: error, path: path.slice(0, 200) }, 'request failed');
+					answer('other', INTERNAL_ERROR);
+				});
+		} catch (error) {
+			this.logger.error({ err: error }, 'request failed');
+			answer('other', INTERNAL_ERROR);
+		}
+	}
+
+	private onUpgrade(ctx: RouteContext, req: IncomingMessage, socket: Duplex, head: Buffer): void {
+		// Until ws takes the socket over, a reset from the peer must not become an uncaught error.
+		const onError = () => socket.destroy();
+		socket.on('error', onError);
+		const refuse = (status: number, error: string): void => {
+			this.metrics.wsRejected.inc();
+			const body = JSON.stringify({ error, message: error.replace('_', ' ') });
+			if (!socket.writable) {
+				socket.destroy();
+				return;
+			}
+			socket.end(
+				`HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Error'}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+			);
+		};
+		try {
 			if (!this.ready) return refuse(503, 'not_ready');
+			const url = requestTarget(req.url);
+			if (!url) return refuse(400, 'bad_request');
 			const match = /^\/api\/v1\/(workflows|executions)\/([^/]+)\/stream$/.exec(url.pathname);
 			if (!match) return refuse(404, 'not_found');
+			const id = decodePathSegment(match[2]);
+			if (id === undefined) return refuse(400, 'bad_request');
 			const scopeToken = this.access.scopeOf(req);
 			if (!scopeToken) return refuse(401, 'unauthorized');
-			const id = decodeURIComponent(match[2]);
 			const scope: StreamScope =
 				match[1] === 'workflows' ? { kind: 'workflow', id } : { kind: 'execution', id };
 			const visible =
@@ -138,16 +211,21 @@ export class Relay {
 					: Promise.resolve(executionVisible(ctx, scopeToken, id) !== undefined);
 			const cursor = url.searchParams.get('cursor') ?? undefined;
 			visible
-				.then((ok) => {
+				.then((ok): void => {
 					if (!ok) return refuse(404, 'not_found');
 					if (!this.ready) return refuse(503, 'not_ready');
+					if (socket.destroyed) return;
+					socket.off('error', onError);
 					this.hub.upgrade(req, socket, head, scope, cursor || undefined);
 				})
 				.catch((error: unknown) => {
 					this.logger.error({ err: error }, 'stream upgrade failed');
 					socket.destroy();
 				});
-		});
+		} catch (error) {
+			this.logger.error({ err: error }, 'stream upgrade failed');
+			socket.destroy();
+		}
 	}
 
 	get url(): string {
@@ -192,7 +270,7 @@ export class Relay {
 		}
 	}
 
-	private details(): Record<string, unknown> {
+	private details(withVersions: boolean): Record<string, unknown> {
 		const store = this.store.stats();
 		this.metrics.storeEvents.set(store.events);
 		this.metrics.trackedExecutions.set(this.states.size);
@@ -205,7 +283,10 @@ export class Relay {
 			rebuiltExecutions: this.rebuiltExecutions,
 			subscribers: this.hub.size,
 			hookDroppedEvents: this.ingest.droppedTotal(),
-			n8nVersion: this.ingest.n8nVersion() ?? null,
+			// Versions tell an attacker what to try: only a token holder sees them.
+			...(withVersions
+				? { n8nVersion: this.ingest.n8nVersion() ?? null, nodeVersion: process.version }
+				: {}),
 			n8nControl: this.control !== undefined,
 		};
 	}

@@ -23,6 +23,20 @@ export interface RelayConfig {
 	clientBufferBytes: number;
 	maxPayloadBytes: number;
 	ingestMaxBytes: number;
+	/** Bytes the in-memory store may hold for resuming (besides the event count). */
+	retentionBytes: number;
+	/** Bytes the live execution snapshots may hold (besides the execution count). */
+	stateMaxBytes: number;
+	/** Longest free-text string in an event (error messages, names); longer ones are cut. */
+	eventStringMax: number;
+	/** Largest event accepted (JSON bytes, after cutting strings). */
+	eventMaxBytes: number;
+	/** /ingest bodies read at once (before their signature can be checked); more get 503. */
+	ingestConcurrency: number;
+	/** A request (headers and body) must arrive within this time. */
+	requestTimeoutMs: number;
+	/** How long pause / resume wait for n8n's intake to actually stop / start. */
+	intakeConfirmMs: number;
 	shutdownTimeoutMs: number;
 	logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 	n8n?: { url: string; apiKey: string };
@@ -73,7 +87,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 		if (!env.RELAY_N8N_URL || !env.RELAY_N8N_API_KEY) {
 			problems.push('RELAY_N8N_URL and RELAY_N8N_API_KEY must be set together');
 		} else if (!isHttpUrl(env.RELAY_N8N_URL)) {
-			problems.push(`RELAY_N8N_URL="${env.RELAY_N8N_URL}" is not an http(s) URL`);
+			problems.push(`RELAY_N8N_URL="${redactUrl(env.RELAY_N8N_URL)}" is not an http(s) URL`);
+		} else if (hasCredentials(env.RELAY_N8N_URL)) {
+			problems.push(
+				`RELAY_N8N_URL="${redactUrl(env.RELAY_N8N_URL)}" must not hold a user name or password: the API key goes in RELAY_N8N_API_KEY`,
+			);
 		} else {
 			n8n = { url: env.RELAY_N8N_URL.replace(/\/+$/, ''), apiKey: env.RELAY_N8N_API_KEY };
 		}
@@ -81,7 +99,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 
 	const redisUrl = env.RELAY_REDIS_URL || undefined;
 	if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) {
-		problems.push(`RELAY_REDIS_URL="${redisUrl}" must start with redis:// or rediss://`);
+		problems.push(`RELAY_REDIS_URL="${redactUrl(redisUrl)}" must start with redis:// or rediss://`);
 	}
 
 	const config: RelayConfig = {
@@ -95,6 +113,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 		clientBufferBytes: int('RELAY_CLIENT_BUFFER_BYTES', 1_048_576, 1024, 1_073_741_824),
 		maxPayloadBytes: int('RELAY_WS_MAX_PAYLOAD_BYTES', 4096, 128, 1_048_576),
 		ingestMaxBytes: int('RELAY_INGEST_MAX_BYTES', 5_242_880, 1024, 104_857_600),
+		retentionBytes: int('RELAY_RETENTION_BYTES', 134_217_728, 65_536, 68_719_476_736),
+		stateMaxBytes: int('RELAY_STATE_MAX_BYTES', 33_554_432, 65_536, 17_179_869_184),
+		eventStringMax: int('RELAY_EVENT_STRING_MAX', 4096, 64, 1_048_576),
+		eventMaxBytes: 0,
+		ingestConcurrency: int('RELAY_INGEST_CONCURRENCY', 4, 1, 1000),
+		requestTimeoutMs: int('RELAY_REQUEST_TIMEOUT_MS', 30_000, 1000, 600_000),
+		intakeConfirmMs: int('RELAY_INTAKE_CONFIRM_MS', 20_000, 0, 600_000),
 		shutdownTimeoutMs: int('RELAY_SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
 		logLevel,
 		...(n8n ? { n8n } : {}),
@@ -107,8 +132,45 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 			`RELAY_REDIS_STREAM="${config.redisStream}" must be 1-64 letters, digits, dots, dashes or underscores`,
 		);
 	}
+	// By default an event may be as large as a batch, up to 256 KiB.
+	config.eventMaxBytes = int(
+		'RELAY_EVENT_MAX_BYTES',
+		Math.min(262_144, config.ingestMaxBytes),
+		1024,
+		104_857_600,
+	);
+	if (config.eventMaxBytes > config.ingestMaxBytes) {
+		problems.push(
+			`RELAY_EVENT_MAX_BYTES (${config.eventMaxBytes}) must not be larger than RELAY_INGEST_MAX_BYTES (${config.ingestMaxBytes})`,
+		);
+	}
 	if (problems.length) throw new ConfigError(problems);
 	return config;
+}
+
+/** A URL as it may be shown in an error or a log: any user name and password replaced by `***`. */
+export function redactUrl(value: string): string {
+	try {
+		const url = new URL(value);
+		if (url.username || url.password) {
+			url.username = url.username ? '***' : '';
+			url.password = url.password ? '***' : '';
+		}
+		return url.href.length > 300 ? `${url.href.slice(0, 300)}…` : url.href;
+	} catch {
+		// Not a URL we can parse: hide everything between "//" and "@" all the same.
+		const hidden = value.replace(/\/\/.*@/, '//***@');
+		return hidden.length > 300 ? `${hidden.slice(0, 300)}…` : hidden;
+	}
+}
+
+function hasCredentials(value: string): boolean {
+	try {
+		const url = new URL(value);
+		return url.username !== '' || url.password !== '';
+	} catch {
+		return false;
+	}
 }
 
 function isHttpUrl(value: string): boolean {

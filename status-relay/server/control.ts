@@ -10,6 +10,7 @@ import type { Reply } from './routes';
 import type { Logger } from './logger';
 import { Access } from './auth';
 import { continuesOnError, firstItemError } from '../hook/mapper';
+import { DEFAULT_EVENT_LIMITS, truncationMarker } from '../protocol/schema';
 
 const NOT_FOUND: Reply = { status: 404, body: { error: 'not_found', message: 'not found' } };
 
@@ -26,6 +27,8 @@ export class Control {
 		private readonly logger: Logger,
 		/** The n8n version the hooks last reported, if any. */
 		private readonly versionHint: () => string | undefined = () => undefined,
+		/** How long pause / resume wait for intake to actually change. */
+		private readonly confirmMs = 20_000,
 	) {}
 
 	async api(
@@ -111,17 +114,91 @@ export class Control {
 			const result = await this.api('POST', `${path}/${verb}`, verb === 'publish' ? {} : undefined);
 			if (result.status === 404 || result.status === 405) continue;
 			if (result.status >= 400) return upstream(result);
+			// n8n answers before its triggers follow (2.x registers webhooks through an outbox): the
+			// answer waits until intake has really stopped or started.
+			const wanted = action === 'resume' ? 'open' : 'paused';
+			const state = await this.waitForIntake(workflowId, wanted);
+			if (state.intake !== wanted) {
+				this.logger.warn(
+					{ workflowId, action, via: verb },
+					'workflow intake did not change in time',
+				);
+				return {
+					status: 504,
+					body: {
+						error: 'not_confirmed',
+						message: `n8n accepted the ${action}, but intake was still ${state.intake} after ${Math.round(this.confirmMs / 1000)} s (RELAY_INTAKE_CONFIRM_MS); check the workflow in n8n`,
+						...state,
+					},
+				};
+			}
 			this.logger.info({ workflowId, action, via: verb }, 'workflow intake changed');
-			return {
-				status: 200,
-				body: {
-					workflowId,
-					active: action === 'resume',
-					intake: action === 'resume' ? 'open' : 'paused',
-				},
-			};
+			return { status: 200, body: state };
 		}
 		return upstream({ status: 404, body: `n8n has no ${verbs.join(' / ')} route` });
+	}
+
+	/** GET .../intake: whether the workflow takes work now. */
+	async intake(workflowId: string): Promise<Reply> {
+		const state = await this.intakeState(workflowId);
+		if (state === 'missing') return NOT_FOUND;
+		if ('status' in state) return state;
+		return { status: 200, body: state };
+	}
+
+	private async waitForIntake(workflowId: string, wanted: 'open' | 'paused'): Promise<IntakeState> {
+		const deadline = Date.now() + this.confirmMs;
+		let last: IntakeState = { workflowId, active: wanted === 'paused', intake: 'unknown' };
+		for (;;) {
+			const state = await this.intakeState(workflowId).catch(() => undefined);
+			if (state && state !== 'missing' && !('status' in state)) {
+				last = state;
+				if (state.intake === wanted) return state;
+			}
+			if (Date.now() >= deadline) return last;
+			await new Promise((resolve) => setTimeout(resolve, 200));
+		}
+	}
+
+	/**
+	 * Intake is open when n8n has the workflow active and, for a Webhook trigger, the webhook
+	 * registered: an OPTIONS (CORS preflight) request names the methods n8n has registered for
+	 * the path, without running anything.
+	 */
+	private async intakeState(workflowId: string): Promise<IntakeState | Reply | 'missing'> {
+		const workflow = await this.api('GET', `/workflows/${encodeURIComponent(workflowId)}`);
+		if (workflow.status === 404) return 'missing';
+		if (workflow.status >= 400) return upstream(workflow);
+		const active = isActive(workflow.body as Obj);
+		const webhook = webhookOf(workflow.body as Obj);
+		if (!webhook) return { workflowId, active, intake: active ? 'open' : 'paused' };
+		let registered: boolean | undefined;
+		try {
+			const response = await fetch(`${this.n8n.url}/webhook/${webhook.path}`, {
+				method: 'OPTIONS',
+				headers: { origin: this.n8n.url, 'access-control-request-method': webhook.method },
+				signal: AbortSignal.timeout(5_000),
+			});
+			await response.arrayBuffer();
+			const allowed = (response.headers.get('access-control-allow-methods') ?? '')
+				.split(',')
+				.map((m) => m.trim().toUpperCase());
+			registered = response.ok && allowed.includes(webhook.method.toUpperCase());
+		} catch (error) {
+			this.logger.warn(
+				{ err: String(error) },
+				'could not ask n8n whether the webhook is registered',
+			);
+		}
+		const intake =
+			registered === undefined
+				? 'unknown'
+				: active && registered
+					? 'open'
+					: !active && !registered
+						? 'paused'
+						: 'changing';
+		return { workflowId, active, webhook: registered ? 'registered' : 'not_registered', intake };
 	}
 
 	/** Starts a run the way production traffic does: through the workflow's Webhook trigger. */
@@ -129,9 +206,7 @@ export class Control {
 		const workflow = await this.api('GET', `/workflows/${encodeURIComponent(workflowId)}`);
 		if (workflow.status === 404) return NOT_FOUND;
 		if (workflow.status >= 400) return upstream(workflow);
-		const webhook = ((workflow.body as Obj).nodes as Obj[] | undefined)?.find(
-			(node) => node.type === 'n8n-nodes-base.webhook' && !node.disabled,
-		);
+		const webhook = webhookOf(workflow.body as Obj);
 		if (!webhook) {
 			return {
 				status: 409,
@@ -151,9 +226,7 @@ export class Control {
 			};
 		}
 		const body = await readBody(req, 1_048_576);
-		const configured = webhook.parameters?.httpMethod;
-		const method = String((Array.isArray(configured) ? configured[0] : configured) ?? 'GET');
-		const path = String(webhook.parameters?.path ?? webhook.webhookId ?? '').replace(/^\/+/, '');
+		const { method, path } = webhook;
 		// n8n 2.x registers a just-published trigger a moment later, through an outbox: a 404 there
 		// means nothing ran, so it is safe to ask again for a few seconds.
 		const deadline = Date.now() + 10_000;
@@ -326,7 +399,7 @@ export function snapshotFromN8n(execution: Obj, workflow: Obj | undefined): Exec
 					: last.executionStatus === 'canceled'
 						? 'canceled'
 						: 'success';
-		const message = last.error?.message ? String(last.error.message) : itemError;
+		const message = clip(last.error?.message ? String(last.error.message) : itemError);
 		nodes.push({
 			name,
 			type,
@@ -365,7 +438,7 @@ export function snapshotFromN8n(execution: Obj, workflow: Obj | undefined): Exec
 		...(error?.message
 			? {
 					error: {
-						message: String(error.message),
+						message: clip(String(error.message)),
 						...(error.node?.name ? { node: String(error.node.name) } : {}),
 					},
 				}
@@ -376,6 +449,14 @@ export function snapshotFromN8n(execution: Obj, workflow: Obj | undefined): Exec
 	};
 }
 
+/** Error messages from n8n's API are cut like the hook's (protocol/schema.ts). */
+function clip<T extends string | undefined>(message: T): T {
+	if (message === undefined || message.length <= DEFAULT_EVENT_LIMITS.maxStringLength)
+		return message;
+	return (message.slice(0, DEFAULT_EVENT_LIMITS.maxStringLength) +
+		truncationMarker(message.length - DEFAULT_EVENT_LIMITS.maxStringLength)) as T;
+}
+
 function notSupported(major: number | undefined): Reply {
 	return {
 		status: 501,
@@ -384,6 +465,26 @@ function notSupported(major: number | undefined): Reply {
 			message: `cancel is not supported by this n8n version${major !== undefined ? ` (${major}.x)` : ''}: n8n's public API can stop executions from 2.0 on`,
 		},
 	};
+}
+
+interface IntakeState {
+	workflowId: string;
+	active: boolean;
+	webhook?: 'registered' | 'not_registered';
+	/** `changing` while n8n's flag and its webhook registration disagree. */
+	intake: 'open' | 'paused' | 'changing' | 'unknown';
+}
+
+/** The workflow's enabled Webhook trigger: its method and path. */
+function webhookOf(workflow: Obj): { method: string; path: string } | undefined {
+	const node = (workflow?.nodes as Obj[] | undefined)?.find(
+		(n) => n?.type === 'n8n-nodes-base.webhook' && !n.disabled,
+	);
+	if (!node) return undefined;
+	const configured = node.parameters?.httpMethod;
+	const method = String((Array.isArray(configured) ? configured[0] : configured) ?? 'GET');
+	const path = String(node.parameters?.path ?? node.webhookId ?? '').replace(/^\/+/, '');
+	return { method, path };
 }
 
 /** n8n 1.x has `active`; 2.x also names the published version (`activeVersionId`). */

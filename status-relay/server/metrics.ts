@@ -62,6 +62,16 @@ export class RelayMetrics {
 		buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
 		registers: [this.registry],
 	});
+	readonly storeBytes = new Gauge({
+		name: 'relay_store_bytes',
+		help: 'Bytes of events held in the store for resuming (memory store).',
+		registers: [this.registry],
+	});
+	readonly truncatedStrings = new Counter({
+		name: 'relay_event_strings_truncated_total',
+		help: 'Strings in events (error messages, names) cut to RELAY_EVENT_STRING_MAX.',
+		registers: [this.registry],
+	});
 	readonly httpRequests = new Counter({
 		name: 'relay_http_requests_total',
 		help: 'HTTP requests by route and status code.',
@@ -71,5 +81,7 @@ export class RelayMetrics {
 
 	constructor() {
 		collectDefaultMetrics({ register: this.registry, prefix: 'relay_' });
+		// /metrics is unauthenticated: the Node version would tell an attacker what to try.
+		this.registry.removeSingleMetric('relay_nodejs_version_info');
 	}
 }

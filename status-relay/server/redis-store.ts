@@ -17,7 +17,10 @@ import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
 import type { Envelope, EventDraft } from '../protocol/types';
 import { decodeCursor, encodeCursor } from '../protocol/cursor';
-import type { AppendResult, EventStore, ReadResult } from './store';
+import { checkDraft, DEFAULT_EVENT_LIMITS } from '../protocol/schema';
+import type { EventLimits } from '../protocol/schema';
+import type { AppendResult, EventScope, EventStore, ReadResult } from './store';
+import { notify } from './store';
 import type { Logger } from './logger';
 
 export interface RedisStoreOptions {
@@ -30,6 +33,67 @@ export interface RedisStoreOptions {
 	logger: Logger;
 	/** XREAD BLOCK timeout; also how fast `stop` returns. */
 	blockMs?: number;
+	/** Entries read back are held to the same shape and limits as ingested events. */
+	limits?: EventLimits;
+}
+
+/**
+ * Which stream entries belong to which workflow and execution, in stream order, for the entries
+ * this instance has tailed (bounded like the stream): a page of one execution's logs is read
+ * entry by entry from Redis instead of scanning the whole stream for it.
+ */
+class EntryIndex {
+	private readonly all: Array<{ id: string; scopes: [string, string] }> = [];
+	private allHead = 0;
+	private readonly byScope = new Map<string, { ids: string[]; head: number }>();
+
+	constructor(private readonly capacity: number) {}
+
+	add(id: string, workflowId: string, executionId: string): void {
+		const scopes: [string, string] = [`w:${workflowId}`, `x:${executionId}`];
+		this.all.push({ id, scopes });
+		for (const key of scopes) {
+			let list = this.byScope.get(key);
+			if (!list) this.byScope.set(key, (list = { ids: [], head: 0 }));
+			list.ids.push(id);
+		}
+		while (this.all.length - this.allHead > this.capacity) {
+			const oldest = this.all[this.allHead];
+			this.all[this.allHead++] = undefined as unknown as { id: string; scopes: [string, string] };
+			for (const key of oldest.scopes) {
+				const list = this.byScope.get(key);
+				if (!list) continue;
+				list.head++;
+				if (list.head >= list.ids.length) this.byScope.delete(key);
+				else if (list.head > 1024 && list.head * 2 > list.ids.length) {
+					list.ids.splice(0, list.head);
+					list.head = 0;
+				}
+			}
+		}
+		if (this.allHead > 4096 && this.allHead * 2 > this.all.length) {
+			this.all.splice(0, this.allHead);
+			this.allHead = 0;
+		}
+	}
+
+	/** Entry ids of the scope after `after` (exclusive), oldest first, from position `from`. */
+	after(where: EventScope, after: string): { ids: string[]; start: number } {
+		const key =
+			where.executionId !== undefined ? `x:${where.executionId}` : `w:${where.workflowId}`;
+		const list = this.byScope.get(key);
+		if (!list) return { ids: [], start: 0 };
+		if (after === '-') return { ids: list.ids, start: list.head };
+		// Binary search for the first id after the cursor.
+		let lo = list.head;
+		let hi = list.ids.length;
+		while (lo < hi) {
+			const mid = (lo + hi) >> 1;
+			if (compareEntryIds(list.ids[mid], after) <= 0) lo = mid + 1;
+			else hi = mid;
+		}
+		return { ids: list.ids, start: lo };
+	}
 }
 
 /** A waiting execution may resume days later: its seq counter must outlive that. */
@@ -95,7 +159,9 @@ export class RedisStore implements EventStore {
 	private readonly commands: Redis;
 	private readonly reader: Redis;
 	private readonly keys: { stream: string; epoch: string; trimmed: string; prefix: string };
-	private readonly listeners: Array<(events: Envelope[]) => void> = [];
+	private readonly listeners: Array<(events: Envelope[], payloads: Buffer[]) => void> = [];
+	private readonly index: EntryIndex;
+	private badEntries = 0;
 	/** The last entry this instance has handed to its listeners. */
 	private lastId = '0-0';
 	private tailing: Promise<void> | undefined;
@@ -105,6 +171,7 @@ export class RedisStore implements EventStore {
 	private readonly waiters = new Set<() => void>();
 
 	constructor(private readonly options: RedisStoreOptions) {
+		this.index = new EntryIndex(Math.ceil(options.retentionEvents * 1.2) + 1000);
 		const tag = `{${options.name}}`;
 		this.keys = {
 			stream: `${tag}:events`,
@@ -174,7 +241,7 @@ export class RedisStore implements EventStore {
 		await this.commands.quit().catch(() => this.commands.disconnect());
 	}
 
-	onEvents(listener: (events: Envelope[]) => void): void {
+	onEvents(listener: (events: Envelope[], payloads?: Buffer[]) => void): void {
 		this.listeners.push(listener);
 	}
 
@@ -190,6 +257,11 @@ export class RedisStore implements EventStore {
 
 	stats() {
 		return { events: this.streamLength, executions: this.executionsSeen.size };
+	}
+
+	async claimOnce(key: string, ttlSeconds: number): Promise<boolean> {
+		const set = await this.commands.set(`${this.keys.prefix}${key}`, '1', 'EX', ttlSeconds, 'NX');
+		return set === 'OK';
 	}
 
 	async append(drafts: EventDraft[]): Promise<AppendResult> {
@@ -250,6 +322,7 @@ export class RedisStore implements EventStore {
 		cursor: string | undefined,
 		filter: (event: Envelope) => boolean,
 		limit: number,
+		where?: EventScope,
 	): Promise<ReadResult> {
 		const head = this.head();
 		let after = '-';
@@ -270,6 +343,41 @@ export class RedisStore implements EventStore {
 			after = parts.position;
 		}
 		const events: Envelope[] = [];
+		const take = (entries: StreamEntry[]): boolean => {
+			for (const entry of entries) {
+				const event = this.envelope(entry);
+				if (!event || !filter(event)) continue;
+				if (events.length === limit) return true;
+				events.push(event);
+			}
+			return false;
+		};
+		// The entries this instance has tailed: looked up one by one through the index.
+		const tailed = this.lastId;
+		if (where?.workflowId !== undefined || where?.executionId !== undefined) {
+			let from = after;
+			for (;;) {
+				// Looked up afresh each round: the index moves on (and compacts) while we await.
+				const { ids, start } = this.index.after(where, from);
+				const chunk: string[] = [];
+				const room = Math.min(PAGE, limit + 1 - events.length);
+				for (let i = start; i < ids.length && chunk.length < room; i++) {
+					if (compareEntryIds(ids[i], tailed) > 0) break;
+					chunk.push(ids[i]);
+				}
+				if (!chunk.length) break;
+				const pipeline = this.commands.pipeline();
+				for (const id of chunk) pipeline.xrange(this.keys.stream, id, id);
+				const replies = (await pipeline.exec()) ?? [];
+				const entries = replies.flatMap(([error, reply]) =>
+					error ? [] : ((reply as StreamEntry[]) ?? []),
+				);
+				if (take(entries)) return { ok: true, events, head, more: true };
+				from = chunk[chunk.length - 1];
+			}
+			if (tailed !== '0-0' && (after === '-' || compareEntryIds(after, tailed) < 0)) after = tailed;
+		}
+		// Without a scope (or past what this instance has tailed): the stream itself, in pages.
 		for (;;) {
 			const page = (await this.commands.xrange(
 				this.keys.stream,
@@ -278,12 +386,7 @@ export class RedisStore implements EventStore {
 				'COUNT',
 				PAGE,
 			)) as StreamEntry[];
-			for (const entry of page) {
-				const event = this.envelope(entry);
-				if (!event || !filter(event)) continue;
-				if (events.length === limit) return { ok: true, events, head, more: true };
-				events.push(event);
-			}
+			if (take(page)) return { ok: true, events, head, more: true };
 			if (page.length < PAGE) break;
 			after = page[page.length - 1][0];
 		}
@@ -305,15 +408,26 @@ export class RedisStore implements EventStore {
 		const values = new Map<string, string>();
 		for (let i = 0; i + 1 < fields.length; i += 2) values.set(fields[i], fields[i + 1]);
 		try {
-			const draft = JSON.parse(values.get('e') ?? '') as EventDraft;
+			// An entry written before the schema existed (or by anything else) is held to it too.
+			const check = checkDraft(
+				JSON.parse(values.get('e') ?? ''),
+				this.options.limits ?? DEFAULT_EVENT_LIMITS,
+			);
+			if (!check.ok) throw new Error(check.reason);
+			const draft = check.draft;
 			return {
 				...draft,
 				seq: Number(values.get('seq')),
 				cursor: encodeCursor(this.epoch, entryId),
 				ts: values.get('ts') ?? '',
 			};
-		} catch {
-			this.options.logger.warn({ entryId }, 'skipping an unreadable stream entry');
+		} catch (error) {
+			if (this.badEntries++ < 20) {
+				this.options.logger.warn(
+					{ entryId, reason: String(error).slice(0, 200) },
+					'skipping an unreadable stream entry',
+				);
+			}
 			return undefined;
 		}
 	}
@@ -325,6 +439,7 @@ export class RedisStore implements EventStore {
 			if (event) {
 				events.push(event);
 				this.executionsSeen.add(event.executionId);
+				this.index.add(entry[0], event.workflowId, event.executionId);
 			}
 		}
 		if (this.executionsSeen.size > 100_000) this.executionsSeen.clear();
@@ -333,7 +448,7 @@ export class RedisStore implements EventStore {
 			this.streamLength + entries.length,
 			Math.ceil(this.options.retentionEvents * 1.1),
 		);
-		if (events.length) for (const listener of this.listeners) listener(events);
+		if (events.length) notify(this.listeners, events, []);
 		for (const wake of [...this.waiters]) {
 			this.waiters.delete(wake);
 			wake();

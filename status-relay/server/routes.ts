@@ -20,7 +20,7 @@ export interface RouteContext {
 	metrics: RelayMetrics;
 	control?: Control;
 	isReady(): boolean;
-	details(): Record<string, unknown>;
+	details(withVersions: boolean): Record<string, unknown>;
 	dashboard(): { html: string; js: string } | undefined;
 }
 
@@ -32,6 +32,76 @@ export interface Reply {
 }
 
 const NOT_FOUND: Reply = { status: 404, body: { error: 'not_found', message: 'not found' } };
+export const BAD_REQUEST: Reply = {
+	status: 400,
+	body: {
+		error: 'bad_request',
+		message: 'the request target is not a valid path (check its slashes and percent-encoding)',
+	},
+};
+export const INTERNAL_ERROR: Reply = {
+	status: 500,
+	body: { error: 'internal_error', message: 'internal error' },
+};
+export const STATUS_TEXT: Record<number, string> = {
+	400: 'Bad Request',
+	401: 'Unauthorized',
+	404: 'Not Found',
+	503: 'Service Unavailable',
+};
+
+/**
+ * Metric labels come from this fixed list (and the status codes below), never from the URL: a
+ * client cannot make the relay grow a series per request.
+ */
+const API_ROUTES = {
+	workflows: ['status', 'logs', 'intake', 'execute', 'pause', 'resume'],
+	executions: ['status', 'logs', 'cancel'],
+} as const;
+export type RouteName =
+	| 'health'
+	| 'metrics'
+	| 'ingest'
+	| 'dashboard'
+	| 'token'
+	| 'workflows'
+	| `workflows.${(typeof API_ROUTES.workflows)[number]}`
+	| `executions.${(typeof API_ROUTES.executions)[number]}`
+	| 'other';
+
+const STATUS_LABELS = new Set([
+	200, 202, 204, 400, 401, 403, 404, 405, 408, 409, 410, 413, 500, 501, 502, 503, 504,
+]);
+
+export function statusLabel(status: number): string {
+	return STATUS_LABELS.has(status) ? String(status) : 'other';
+}
+
+/**
+ * The URL of a request target, or undefined when it is not one this relay serves. Origin-form
+ * targets (`/path?query`) are read relative to a fixed base, so `//`, `///x` or `/\\x` stay paths
+ * rather than becoming hosts; an absolute-form target is reduced to its path.
+ */
+export function requestTarget(raw: string | undefined): URL | undefined {
+	if (!raw || raw.length > 16_384) return undefined;
+	try {
+		if (raw.startsWith('/')) return new URL(`http://relay.invalid${raw}`);
+		const absolute = new URL(raw);
+		if (absolute.protocol !== 'http:' && absolute.protocol !== 'https:') return undefined;
+		return new URL(`http://relay.invalid${absolute.pathname}${absolute.search}`);
+	} catch {
+		return undefined;
+	}
+}
+
+/** A path segment's text, or undefined when its percent-encoding is malformed. */
+export function decodePathSegment(segment: string): string | undefined {
+	try {
+		return decodeURIComponent(segment);
+	} catch {
+		return undefined;
+	}
+}
 const UNAUTHORIZED: Reply = {
 	status: 401,
 	body: { error: 'unauthorized', message: 'a valid token is required (Authorization: Bearer …)' },
@@ -71,7 +141,7 @@ export async function route(
 	ctx: RouteContext,
 	req: IncomingMessage,
 	url: URL,
-): Promise<{ name: string; reply: Reply }> {
+): Promise<{ name: RouteName; reply: Reply }> {
 	const method = req.method ?? 'GET';
 	const path = url.pathname;
 
@@ -85,9 +155,10 @@ export async function route(
 		};
 	}
 	if (method === 'GET' && path === '/health/detailed') {
+		const withVersions = ctx.access.scopeOf(req) !== undefined;
 		return {
 			name: 'health',
-			reply: { status: ctx.isReady() ? 200 : 503, body: ctx.details() },
+			reply: { status: ctx.isReady() ? 200 : 503, body: ctx.details(withVersions) },
 		};
 	}
 	if (method === 'GET' && path === '/metrics') {
@@ -101,8 +172,8 @@ export async function route(
 		};
 	}
 	if (method === 'POST' && path === '/ingest') {
-		const { status, body } = await ctx.ingest.handle(req);
-		return { name: 'ingest', reply: { status, body } };
+		const { status, body, headers } = await ctx.ingest.handle(req);
+		return { name: 'ingest', reply: { status, body, ...(headers ? { headers } : {}) } };
 	}
 	if (method === 'GET' && path === '/favicon.ico') {
 		return { name: 'dashboard', reply: { status: 204, body: '', contentType: 'image/x-icon' } };
@@ -126,7 +197,8 @@ export async function route(
 
 	if (method === 'GET' && (path === '/api/v1/token' || path === '/api/v1/workflows')) {
 		const scope = ctx.access.scopeOf(req);
-		if (!scope) return { name: path.slice(8), reply: UNAUTHORIZED };
+		if (!scope)
+			return { name: path === '/api/v1/token' ? 'token' : 'workflows', reply: UNAUTHORIZED };
 		if (path === '/api/v1/token') {
 			return {
 				name: 'token',
@@ -150,11 +222,19 @@ export async function route(
 
 	const api = /^\/api\/v1\/(workflows|executions)\/([^/]+)\/([a-z]+)$/.exec(path);
 	if (!api) return { name: 'other', reply: NOT_FOUND };
-	const [, kind, rawId, action] = api;
-	const id = decodeURIComponent(rawId);
+	const [, kind, rawId, action] = api as unknown as [
+		string,
+		'workflows' | 'executions',
+		string,
+		string,
+	];
+	const known = (API_ROUTES[kind] as readonly string[]).includes(action);
+	const name: RouteName = known ? (`${kind}.${action}` as RouteName) : 'other';
+	const id = decodePathSegment(rawId);
+	if (id === undefined) return { name, reply: BAD_REQUEST };
 	const scope = ctx.access.scopeOf(req);
-	if (!scope) return { name: `${kind}.${action}`, reply: UNAUTHORIZED };
-	const name = `${kind}.${action}`;
+	if (!scope) return { name, reply: UNAUTHORIZED };
+	if (!known) return { name, reply: NOT_FOUND };
 
 	if (kind === 'workflows') {
 		const visible = await workflowVisible(ctx, scope, id);
@@ -168,6 +248,11 @@ export async function route(
 		if (method === 'GET' && action === 'logs') {
 			if (!visible) return { name, reply: NOT_FOUND };
 			return { name, reply: await logs(ctx, url, (e) => e.workflowId === id, { workflowId: id }) };
+		}
+		if (method === 'GET' && action === 'intake') {
+			if (!visible) return { name, reply: NOT_FOUND };
+			if (!ctx.control) return { name, reply: noControl() };
+			return { name, reply: await ctx.control.intake(id) };
 		}
 		if (method === 'POST' && ['execute', 'pause', 'resume'].includes(action)) {
 			if (!Access.canSee(scope, id)) return { name, reply: NOT_FOUND };

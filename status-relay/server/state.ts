@@ -110,15 +110,34 @@ export function applyEvent(
 
 const ACTIVE = new Set(['running', 'waiting']);
 
+/** About how many bytes a snapshot holds (its strings dominate). */
+export function snapshotBytes(snapshot: ExecutionSnapshot): number {
+	let bytes = 300 + (snapshot.workflowName?.length ?? 0) + (snapshot.error?.message.length ?? 0);
+	for (const node of snapshot.nodes) {
+		bytes += 200 + node.name.length + node.type.length + (node.itemsOut?.length ?? 0) * 8;
+		if (node.error) bytes += node.error.message.length + (node.error.description?.length ?? 0);
+	}
+	return bytes * 2;
+}
+
 export class ExecutionStates {
 	private readonly byId = new Map<string, ExecutionSnapshot>();
+	private readonly bytesById = new Map<string, number>();
 	private readonly byWorkflow = new Map<string, Set<string>>();
 	private readonly workflowNames = new Map<string, string>();
+	private bytes = 0;
 
 	constructor(
 		private readonly maxExecutions: number,
-		private readonly recentPerWorkflow = 20,
+		private readonly recentPerWorkflow = 50,
+		/** The snapshots together never hold (about) more than this many bytes. */
+		private readonly maxBytes = Number.POSITIVE_INFINITY,
 	) {}
+
+	/** About how many bytes the snapshots hold. */
+	get byteSize(): number {
+		return this.bytes;
+	}
 
 	get size(): number {
 		return this.byId.size;
@@ -134,6 +153,9 @@ export class ExecutionStates {
 	put(snapshot: ExecutionSnapshot): void {
 		this.byId.delete(snapshot.executionId);
 		this.byId.set(snapshot.executionId, snapshot);
+		const size = snapshotBytes(snapshot);
+		this.bytes += size - (this.bytesById.get(snapshot.executionId) ?? 0);
+		this.bytesById.set(snapshot.executionId, size);
 		if (snapshot.workflowId) {
 			let ids = this.byWorkflow.get(snapshot.workflowId);
 			if (!ids) this.byWorkflow.set(snapshot.workflowId, (ids = new Set()));
@@ -168,9 +190,10 @@ export class ExecutionStates {
 			.map((id) => this.byId.get(id))
 			.filter((s): s is ExecutionSnapshot => s !== undefined);
 		const active = all.filter((s) => ACTIVE.has(s.status));
+		// Newest started first, like the dashboard's "Started" column.
 		const done = all
 			.filter((s) => !ACTIVE.has(s.status))
-			.sort((a, b) => (b.finishedAt ?? '').localeCompare(a.finishedAt ?? ''))
+			.sort(byStartDesc)
 			.slice(0, this.recentPerWorkflow);
 		const name = this.workflowNames.get(workflowId);
 		return {
@@ -180,20 +203,36 @@ export class ExecutionStates {
 		};
 	}
 
+	private over(): boolean {
+		return this.byId.size > this.maxExecutions || this.bytes > this.maxBytes;
+	}
+
 	private evict(): void {
-		if (this.byId.size <= this.maxExecutions) return;
+		if (!this.over()) return;
 		// Oldest first (insertion order = last update); keep running and waiting ones when possible.
 		for (const [id, snapshot] of this.byId) {
-			if (this.byId.size <= this.maxExecutions) break;
+			if (!this.over()) break;
 			if (ACTIVE.has(snapshot.status) && this.byId.size < this.maxExecutions * 2) continue;
-			this.byId.delete(id);
-			const ids = this.byWorkflow.get(snapshot.workflowId);
-			ids?.delete(id);
-			if (ids && !ids.size) this.byWorkflow.delete(snapshot.workflowId);
+			this.remove(id, snapshot);
 		}
+		// Over the byte budget with only running and waiting ones left: the oldest go too.
+		for (const [id, snapshot] of this.byId) {
+			if (this.bytes <= this.maxBytes || this.byId.size <= 1) break;
+			this.remove(id, snapshot);
+		}
+	}
+
+	private remove(id: string, snapshot: ExecutionSnapshot): void {
+		this.byId.delete(id);
+		this.bytes -= this.bytesById.get(id) ?? 0;
+		this.bytesById.delete(id);
+		const ids = this.byWorkflow.get(snapshot.workflowId);
+		ids?.delete(id);
+		if (ids && !ids.size) this.byWorkflow.delete(snapshot.workflowId);
 	}
 }
 
+/** Newest start first; a run whose start is unknown sorts by when it finished. */
 function byStartDesc(a: ExecutionSnapshot, b: ExecutionSnapshot): number {
-	return (b.startedAt ?? '').localeCompare(a.startedAt ?? '');
+	return (b.startedAt ?? b.finishedAt ?? '').localeCompare(a.startedAt ?? a.finishedAt ?? '');
 }

@@ -18,6 +18,8 @@ export interface EventScope {
 export interface AppendResult {
 	stored: Envelope[];
 	duplicates: number;
+	/** Events that could not be stored (e.g. not serialisable). */
+	rejected?: number;
 }
 
 export interface EventStore {
@@ -46,7 +48,12 @@ export interface EventStore {
 	 * messages as subscribers get them (UTF-8, same order), so a listener need not encode them again.
 	 */
 	onEvents(listener: (events: Envelope[], payloads?: Buffer[]) => void): void;
-	stats(): { events: number; executions: number };
+	stats(): { events: number; executions: number; bytes?: number };
+	/**
+	 * True the first time `key` is claimed within `ttlSeconds` (shared by every relay on the
+	 * store); used to take each signed batch once. Without it the relay remembers on its own.
+	 */
+	claimOnce?(key: string, ttlSeconds: number): Promise<boolean>;
 	/** False while the store cannot take events (e.g. Redis is unreachable). */
 	ready?(): boolean;
 	/**
@@ -83,6 +90,21 @@ function eventOf(payload: Buffer): Envelope {
 	return JSON.parse(payload.toString('utf8', PREFIX_BYTES, payload.length - 1)) as Envelope;
 }
 
+/** Tells every listener, even when one of them throws (which it should not). */
+export function notify(
+	listeners: Array<(events: Envelope[], payloads: Buffer[]) => void>,
+	events: Envelope[],
+	payloads: Buffer[],
+): void {
+	for (const listener of listeners) {
+		try {
+			listener(events, payloads);
+		} catch {
+			// A listener's own failure is its to log; the others still hear about the events.
+		}
+	}
+}
+
 export class MemoryStore implements EventStore {
 	readonly kind = 'memory' as const;
 	readonly epoch = `m${randomBytes(6).toString('hex')}`;
@@ -92,10 +114,14 @@ export class MemoryStore implements EventStore {
 	private readonly seqByExecution = new Map<string, number>();
 	private readonly seenIds = new Map<string, number>();
 	private readonly listeners: Array<(events: Envelope[], payloads: Buffer[]) => void> = [];
+	/** Bytes of the retained events' payloads. */
+	private bytes = 0;
 
 	constructor(
 		private readonly retentionEvents: number,
 		private readonly retentionExecutions: number,
+		/** The retained events' payloads never hold more than this many bytes. */
+		private readonly retentionBytes = Number.POSITIVE_INFINITY,
 	) {}
 
 	async start(): Promise<void> {}
@@ -114,31 +140,46 @@ export class MemoryStore implements EventStore {
 	}
 
 	stats() {
-		return { events: this.log.length - this.start0, executions: this.seqByExecution.size };
+		return {
+			events: this.log.length - this.start0,
+			executions: this.seqByExecution.size,
+			bytes: this.bytes,
+		};
 	}
 
 	async append(drafts: EventDraft[]): Promise<AppendResult> {
 		const stored: Envelope[] = [];
 		const payloads: Buffer[] = [];
 		let duplicates = 0;
+		let rejected = 0;
 		const ts = new Date().toISOString();
 		for (const draft of drafts) {
 			if (this.seenIds.has(draft.id)) {
 				duplicates++;
 				continue;
 			}
-			const position = ++this.lastPosition;
+			// Position and seq are taken only once the event is encoded: an event that cannot be
+			// serialised leaves no gap for a resuming reader to fall into.
+			const position = this.lastPosition + 1;
 			const seq = (this.seqByExecution.get(draft.executionId) ?? 0) + 1;
-			// Re-insert to keep the map in recency order for eviction.
-			this.seqByExecution.delete(draft.executionId);
-			this.seqByExecution.set(draft.executionId, seq);
 			const event: Envelope = {
 				...draft,
 				seq,
 				cursor: encodeCursor(this.epoch, String(position)),
 				ts,
 			};
-			const payload = eventMessageBytes(event);
+			let payload: Buffer;
+			try {
+				payload = eventMessageBytes(event);
+			} catch {
+				rejected++;
+				continue;
+			}
+			this.lastPosition = position;
+			// Re-insert to keep the map in recency order for eviction.
+			this.seqByExecution.delete(draft.executionId);
+			this.seqByExecution.set(draft.executionId, seq);
+			this.bytes += payload.length;
 			this.log.push({
 				position,
 				id: draft.id,
@@ -151,15 +192,18 @@ export class MemoryStore implements EventStore {
 			payloads.push(payload);
 		}
 		this.evict();
-		if (stored.length) for (const listener of this.listeners) listener(stored, payloads);
-		return { stored, duplicates };
+		if (stored.length) notify(this.listeners, stored, payloads);
+		return { stored, duplicates, ...(rejected ? { rejected } : {}) };
 	}
 
 	private evict(): void {
 		let live = this.log.length - this.start0;
-		while (live > this.retentionEvents) {
+		while (live > this.retentionEvents || (live > 0 && this.bytes > this.retentionBytes)) {
 			const dropped = this.log[this.start0];
 			this.seenIds.delete(dropped.id);
+			this.bytes -= dropped.payload.length;
+			// Free the slot's bytes now, not at the next compaction.
+			this.log[this.start0] = undefined as unknown as Stored;
 			this.start0++;
 			live--;
 		}

@@ -20,6 +20,8 @@ interface Client {
 	scope: StreamScope;
 	live: boolean;
 	queue: Envelope[];
+	/** Bytes of the queued events (as sent), bounded like the send buffer. */
+	queueBytes: number;
 	lastCursor: string;
 	/** Heartbeats without a pong in a row. */
 	missedPongs: number;
@@ -55,6 +57,9 @@ export class StreamHub {
 			noServer: true,
 			perMessageDeflate: false,
 			maxPayload: options.maxPayloadBytes,
+			// Pongs are answered here, within the client's buffer: a peer that pings and never reads
+			// must not make the relay queue answers without end.
+			autoPong: false,
 			// Echo only the stream protocol, never the token subprotocol.
 			handleProtocols: (protocols) =>
 				protocols.has(STREAM_SUBPROTOCOL) ? STREAM_SUBPROTOCOL : false,
@@ -84,6 +89,7 @@ export class StreamHub {
 				scope,
 				live: false,
 				queue: [],
+				queueBytes: 0,
 				lastCursor: this.store.head(),
 				missedPongs: 0,
 				closed: false,
@@ -95,6 +101,9 @@ export class StreamHub {
 			group.add(client);
 			this.metrics.wsClients.set(this.clients.size);
 			ws.on('pong', () => (client.missedPongs = 0));
+			ws.on('ping', (data) => {
+				if (this.roomFor(client)) ws.pong(data);
+			});
 			ws.on('message', (data) => this.onMessage(client, data.toString()));
 			ws.on('close', () => this.drop(client));
 			ws.on('error', () => this.drop(client));
@@ -164,6 +173,7 @@ export class StreamHub {
 		// Live events that came in while we replayed, minus those already sent.
 		const queued = client.queue;
 		client.queue = [];
+		client.queueBytes = 0;
 		for (const event of queued) {
 			if (this.store.compare(event.cursor, client.lastCursor) > 0) this.sendEvent(client, event);
 		}
@@ -218,7 +228,13 @@ export class StreamHub {
 						if (client.closed) continue;
 						if (!client.live) {
 							client.queue.push(event);
-							if (client.queue.length > (this.options.maxQueue ?? 10_000)) this.lag(client);
+							client.queueBytes += payloads?.[i]?.length ?? 512;
+							if (
+								client.queue.length > (this.options.maxQueue ?? 10_000) ||
+								client.queueBytes > Math.max(this.options.clientBufferBytes * 4, 8_388_608)
+							) {
+								this.lag(client);
+							}
 							continue;
 						}
 						const socket = socketOf(client.ws);
@@ -284,13 +300,22 @@ export class StreamHub {
 		} catch {
 			return;
 		}
-		if (message?.type === 'ping') {
+		// An answer only while the client reads what it is sent; one that does not gets `lagged`.
+		if (message?.type === 'ping' && this.roomFor(client)) {
 			this.send(client, {
 				type: 'heartbeat',
 				ts: new Date().toISOString(),
 				cursor: client.lastCursor,
 			});
 		}
+	}
+
+	/** Whether the client's send buffer has room; when it has none, the client is lagging. */
+	private roomFor(client: Client): boolean {
+		if (client.closed || client.ws.readyState !== WebSocket.OPEN) return false;
+		if (client.ws.bufferedAmount <= this.options.clientBufferBytes) return true;
+		this.lag(client);
+		return false;
 	}
 
 	private beat(): void {

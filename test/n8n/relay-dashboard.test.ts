@@ -43,6 +43,7 @@ let page: Page;
 let mainId: string;
 let slowId: string;
 let mainPath: string;
+let slowPath: string;
 
 async function startRelay(): Promise<Relay> {
 	const config = loadConfig({
@@ -112,7 +113,8 @@ beforeAll(async () => {
 		}),
 	);
 	await n8n.activate(mainId);
-	slowId = await n8n.importWorkflow(slowWorkflow(`relay-dash-slow-${randomUUID()}`, HOLD_SECONDS));
+	slowPath = `relay-dash-slow-${randomUUID()}`;
+	slowId = await n8n.importWorkflow(slowWorkflow(slowPath, HOLD_SECONDS));
 	await n8n.activate(slowId);
 	// The tokens name the workflows, and control needs n8n's API key: start the relay again.
 	await relay.stop();
@@ -237,15 +239,45 @@ describe(`relay dashboard in headless Chromium, n8n ${process.env.N8N_TEST_VERSI
 		}
 	});
 
-	it('pause and resume change intake in n8n', async () => {
-		await page.goto(`${relay.url}/#workflow=${mainId}`);
+	it('pause and resume answer once intake has changed in n8n; the page shows intake and only the button that changes it', async () => {
+		await page.goto(`${relay.url}/#workflow=${slowId}`);
 		await page.locator('#connection[data-state="live"]').waitFor({ timeout: 15_000 });
+		await page.locator('#intake[data-intake="open"]').waitFor({ timeout: 10_000 });
+		expect(await page.locator('#intake').textContent()).toBe('Intake open');
+		expect(await page.locator('#pause').isVisible()).toBe(true);
+		expect(await page.locator('#resume').isVisible()).toBe(false);
+
 		await page.locator('#pause').click();
 		await page.locator('#message', { hasText: 'Intake paused.' }).waitFor();
-		expect((await n8n.api('GET', `/workflows/${mainId}`)).active).toBe(false);
+		// Paused means paused: the webhook takes nothing from this moment on (no waiting for n8n).
+		const refused = await n8n.webhook(slowPath, { probe: 'paused' });
+		await refused.arrayBuffer();
+		expect(refused.status).toBe(404);
+		expect((await n8n.api('GET', `/workflows/${slowId}`)).active).toBe(false);
+		await page.locator('#intake[data-intake="paused"]').waitFor();
+		expect(await page.locator('#pause').isVisible()).toBe(false);
+		expect(await page.locator('#resume').isVisible()).toBe(true);
+
 		await page.locator('#resume').click();
 		await page.locator('#message', { hasText: 'Intake open.' }).waitFor();
-		expect((await n8n.api('GET', `/workflows/${mainId}`)).active).toBe(true);
+		// Open means open: the very next call to the webhook starts a run.
+		const taken = await n8n.webhook(slowPath, { probe: 'open' });
+		await taken.arrayBuffer();
+		expect(taken.status).toBe(200);
+		expect((await n8n.api('GET', `/workflows/${slowId}`)).active).toBe(true);
+		expect(await page.locator('#pause').isVisible()).toBe(true);
+		expect(await page.locator('#resume').isVisible()).toBe(false);
+		await shot('4b-intake-open');
+
+		// A page opened with a malformed address fragment still works (it used to stay blank).
+		await page.goto('about:blank');
+		await page.goto(`${relay.url}/#workflow=%E0%A4%A`);
+		await page.locator('#app').waitFor({ state: 'visible', timeout: 10_000 });
+		expect(await page.locator('#workflow-select').inputValue()).toBe('%E0%A4%A');
+
+		await page.goto('about:blank');
+		await page.goto(`${relay.url}/#workflow=${mainId}`);
+		await page.locator('#connection[data-state="live"]').waitFor({ timeout: 15_000 });
 	});
 
 	it('never shows a stale state as live: a banner while the relay is gone, then it reconnects by itself', async () => {

@@ -3,7 +3,7 @@
  * JavaScript with no build step). These tests hold the two to the same answers, and check how the
  * relay serves the page.
  */
-import { applyEvent as serverApply } from '../../../status-relay/server/state';
+import { applyEvent as serverApply, ExecutionStates } from '../../../status-relay/server/state';
 import { Relay } from '../../../status-relay/server/app';
 import { loadConfig } from '../../../status-relay/server/config';
 import { createLogger } from '../../../status-relay/server/logger';
@@ -12,6 +12,9 @@ import type { Envelope, ExecutionSnapshot, EventType } from '../../../status-rel
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const dashboard = require('../../../status-relay/dashboard/dashboard.js') as {
 	applyEvent(snapshot: unknown, event: unknown): ExecutionSnapshot;
+	sortRuns(executions: ExecutionSnapshot[]): ExecutionSnapshot[];
+	workflowFromHash(hash: string): string;
+	intakeButtons(intake: string): { pause: boolean; resume: boolean };
 };
 
 const NODES = ['Webhook', 'Prepare', 'Approval', 'Check Order', 'Done'];
@@ -159,6 +162,66 @@ describe('dashboard state folding', () => {
 		}
 		expect(page).toEqual(server);
 		expect(page.nodes.map((n) => n.state)).toEqual(['success', 'success', 'skipped']);
+	});
+});
+
+describe('dashboard recent runs and controls', () => {
+	const run = (id: number, status: ExecutionSnapshot['status'], startedS: number, tookS: number) =>
+		({
+			executionId: String(id),
+			workflowId: 'wf',
+			workflowName: 'Support',
+			mode: 'webhook',
+			status,
+			seq: 3,
+			nodes: [],
+			startedAt: new Date(1_700_000_000_000 + startedS * 1000).toISOString(),
+			...(status === 'running' || status === 'waiting'
+				? {}
+				: { finishedAt: new Date(1_700_000_000_000 + (startedS + tookS) * 1000).toISOString() }),
+		}) as ExecutionSnapshot;
+
+	it('lists every run, active first, then newest start first (the column says "Started"), whatever order they finished in', () => {
+		// 22 runs; long ones started early and finished late, so finish order is not start order.
+		const runs = Array.from({ length: 20 }, (_, i) =>
+			run(i + 1, i % 5 === 0 ? 'error' : 'success', i * 10, i % 3 === 0 ? 500 : 1),
+		);
+		runs.push(run(21, 'waiting', 5, 0), run(22, 'running', 195, 0));
+		const shown = dashboard.sortRuns([...runs].reverse());
+		expect(shown).toHaveLength(22);
+		expect(shown.slice(0, 2).map((e) => e.executionId)).toEqual(['22', '21']);
+		const starts = shown.slice(2).map((e) => e.startedAt!);
+		expect(starts).toEqual([...starts].sort().reverse());
+		expect(shown.slice(2).map((e) => e.executionId)).toEqual(
+			Array.from({ length: 20 }, (_, i) => String(20 - i)),
+		);
+	});
+
+	it('the relay snapshot carries those runs too (active, then the 50 newest started)', () => {
+		const states = new ExecutionStates(1000);
+		for (let i = 1; i <= 22; i++) {
+			states.put(run(i, i === 3 ? 'waiting' : 'success', i * 10, i % 3 === 0 ? 500 : 1));
+		}
+		const listed = states.workflow('wf').executions.map((e) => e.executionId);
+		expect(listed).toHaveLength(22);
+		expect(listed[0]).toBe('3');
+		expect(listed.slice(1)).toEqual(
+			Array.from({ length: 22 }, (_, i) => String(22 - i)).filter((id) => id !== '3'),
+		);
+	});
+
+	it('reads the workflow from the address fragment, a malformed escape included', () => {
+		expect(dashboard.workflowFromHash('#workflow=abc')).toBe('abc');
+		expect(dashboard.workflowFromHash('#workflow=a%20b&x=1')).toBe('a b');
+		expect(dashboard.workflowFromHash('#workflow=%E0%A4%A')).toBe('%E0%A4%A');
+		expect(dashboard.workflowFromHash('#workflow=%')).toBe('%');
+		expect(dashboard.workflowFromHash('')).toBe('');
+	});
+
+	it('offers only the intake button that changes the current state', () => {
+		expect(dashboard.intakeButtons('open')).toEqual({ pause: true, resume: false });
+		expect(dashboard.intakeButtons('paused')).toEqual({ pause: false, resume: true });
+		expect(dashboard.intakeButtons('unknown')).toEqual({ pause: true, resume: true });
 	});
 });
 

@@ -65,7 +65,7 @@ function nodeEvent(executionId: string, i: number): EventDraft {
 	};
 }
 
-async function ingest(relay: Relay, events: EventDraft[]) {
+async function ingest(relay: Relay, events: unknown[]) {
 	const body = JSON.stringify({
 		v: 1,
 		source: { host: 'h', pid: 1, role: 'worker', hookVersion: '1' },
@@ -218,4 +218,114 @@ describe('Redis Streams store', () => {
 		);
 		expect(gone.status).toBe(410);
 	}, 60_000);
+
+	it('an entry with the wrong shape in the stream does not stop a relay from starting, and is skipped', async () => {
+		const stream = `t-${randomUUID()}`;
+		const bad = {
+			...nodeEvent('e5', 0),
+			id: 'e5:started',
+			type: 'execution.started',
+			data: { nodes: 5 },
+		};
+		// As a relay without the schema check could have stored it.
+		await redis.command(
+			'XADD',
+			`{${stream}}:events`,
+			'*',
+			'seq',
+			'1',
+			'ts',
+			new Date().toISOString(),
+			'e',
+			JSON.stringify(bad),
+		);
+		await redis.command(
+			'XADD',
+			`{${stream}}:events`,
+			'*',
+			'seq',
+			'2',
+			'ts',
+			new Date().toISOString(),
+			'e',
+			JSON.stringify(nodeEvent('e5', 1)),
+		);
+		const relay = await startRelay(stream);
+		const status = (await fetch(`${relay.url}/api/v1/executions/e5/status`, {
+			headers: { authorization: `Bearer ${TOKEN}` },
+		}).then((r) => r.json())) as { nodes: Array<{ name: string; state: string }> };
+		expect(status.nodes).toEqual([expect.objectContaining({ name: 'N1', state: 'running' })]);
+		// And a new malformed event is refused at the door.
+		const refused = await ingest(relay, [bad, nodeEvent('e5', 2)]);
+		expect(refused.body).toMatchObject({ accepted: 1, rejected: 1 });
+	}, 60_000);
+
+	it("a replayed signed batch is taken once across relay instances, even after its events' dedupe keys expired", async () => {
+		const stream = `t-${randomUUID()}`;
+		const [a, b] = await Promise.all([startRelay(stream), startRelay(stream)]);
+		const event = {
+			...nodeEvent('e6', 0),
+			id: 'e6:finished',
+			type: 'execution.finished',
+			data: { status: 'error', finishedAt: new Date().toISOString() },
+		};
+		const body = JSON.stringify({
+			v: 1,
+			source: { host: 'h', pid: 1, role: 'worker', hookVersion: '1' },
+			dropped: 0,
+			sentAt: new Date().toISOString(),
+			events: [event],
+		});
+		const signature = signBody(SECRET, body);
+		const post = async (relay: Relay) =>
+			await fetch(`${relay.url}/ingest`, {
+				method: 'POST',
+				headers: { 'x-relay-signature': signature },
+				body,
+			}).then((r) => r.json());
+		expect(await post(a)).toMatchObject({ accepted: 1 });
+		// The event id is no longer remembered (as after RELAY_REDIS_DEDUPE_SECONDS).
+		await redis.command('DEL', `{${stream}}:id:e6:finished`);
+		expect(await post(b)).toEqual({ accepted: 0, duplicates: 1, rejected: 0 });
+		expect(await post(a)).toEqual({ accepted: 0, duplicates: 1, rejected: 0 });
+	}, 60_000);
+
+	it("one execution's logs are read entry by entry, not by scanning the whole stream", async () => {
+		const stream = `t-${randomUUID()}`;
+		const relay = await startRelay(stream);
+		for (let batch = 0; batch < 40; batch++) {
+			const events = Array.from({ length: 500 }, (_, i) => nodeEvent(`bulk${batch}`, i));
+			expect((await ingest(relay, events)).status).toBe(200);
+		}
+		const mine = [0, 1, 2].map((i) => nodeEvent('x1', i));
+		await ingest(relay, mine);
+		const headers = { authorization: `Bearer ${TOKEN}` };
+		// Until this instance's tail has the last event.
+		for (let i = 0; i < 200; i++) {
+			const found = await fetch(`${relay.url}/api/v1/executions/x1/status`, { headers });
+			await found.arrayBuffer();
+			if (found.status === 200) break;
+			await new Promise((resolve) => setTimeout(resolve, 50));
+		}
+		const store = relay.store as unknown as { envelope(entry: unknown): unknown };
+		const parse = jest.spyOn(store, 'envelope');
+		const first = (await fetch(`${relay.url}/api/v1/executions/x1/logs?limit=2`, { headers }).then(
+			(r) => r.json(),
+		)) as { events: Envelope[]; nextCursor: string; hasMore: boolean };
+		expect(first.events.map((e) => e.id)).toEqual(mine.slice(0, 2).map((e) => e.id));
+		expect(first.hasMore).toBe(true);
+		const rest = (await fetch(
+			`${relay.url}/api/v1/executions/x1/logs?limit=2&cursor=${first.nextCursor}`,
+			{ headers },
+		).then((r) => r.json())) as { events: Envelope[]; hasMore: boolean };
+		expect(rest.events.map((e) => e.id)).toEqual([mine[2].id]);
+		expect(rest.hasMore).toBe(false);
+		const workflowPage = (await fetch(`${relay.url}/api/v1/workflows/wf1/logs?limit=10`, {
+			headers,
+		}).then((r) => r.json())) as { events: Envelope[] };
+		expect(workflowPage.events).toHaveLength(10);
+		// 20,003 entries in the stream; the three pages above parsed a handful.
+		expect(parse.mock.calls.length).toBeLessThan(50);
+		parse.mockRestore();
+	}, 120_000);
 });

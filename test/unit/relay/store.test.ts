@@ -39,6 +39,35 @@ describe('memory store', () => {
 		expect(again.stored.map((e) => e.seq)).toEqual([3]);
 	});
 
+	it('an event that cannot be serialised leaves no gap: a reader resuming before it gets the next one', async () => {
+		const store = new MemoryStore(100, 10);
+		const { stored } = await store.append([draft('a')]);
+		// Not JSON (a BigInt): it cannot be stored, and it must not use up a position or a seq.
+		const poisoned = { ...draft('p'), data: { node: 'p', runIndex: 0, size: BigInt(1) } };
+		const result = await store.append([poisoned as unknown as EventDraft, draft('b')]);
+		expect(result.stored.map((e) => [e.id, e.seq])).toEqual([['b', 2]]);
+		expect(result.rejected).toBe(1);
+		const after = await store.readAfter(stored[0].cursor, () => true, 10);
+		expect(after.ok && after.events.map((e) => e.id)).toEqual(['b']);
+	});
+
+	it('keeps its retention within a byte budget as well as a count', async () => {
+		const budget = 64 * 1024;
+		const store = new MemoryStore(100_000, 10, budget);
+		const big = (id: string) => ({
+			...draft(id),
+			data: { node: id, nodeType: 'x'.repeat(4000), runIndex: 0, startedAt: '' },
+		});
+		for (let i = 0; i < 200; i++) await store.append([big(`n${i}`) as EventDraft]);
+		const stats = store.stats();
+		expect(stats.bytes).toBeLessThanOrEqual(budget);
+		expect(stats.events).toBeGreaterThan(5);
+		expect(stats.events).toBeLessThan(20);
+		// What is kept is the newest, readable from the start without a gap.
+		const all = await store.readAfter(undefined, () => true, 1000);
+		expect(all.ok && all.events.at(-1)?.id).toBe('n199');
+	});
+
 	it('reads exactly the events after a cursor, paged, filtered', async () => {
 		const store = new MemoryStore(100, 10);
 		const { stored } = await store.append(['a', 'b', 'c', 'd', 'e'].map((id) => draft(id)));
@@ -134,5 +163,34 @@ describe('execution state', () => {
 		}
 		expect(states.size).toBe(5);
 		expect(states.workflow('w').executions[0].executionId).toBe('19');
+	});
+
+	it('bounds the bytes its snapshots hold, dropping the oldest finished runs first', () => {
+		const states = new ExecutionStates(1000, 50, 200_000);
+		const snapshot = (i: number, status: 'running' | 'error') => ({
+			executionId: String(i),
+			workflowId: 'w',
+			workflowName: 'w',
+			mode: 'webhook',
+			status,
+			seq: 1,
+			startedAt: new Date(i * 1000).toISOString(),
+			nodes: [
+				{
+					name: 'A',
+					type: 't',
+					state: 'error' as const,
+					runs: 1,
+					error: { message: 'e'.repeat(10_000) },
+				},
+			],
+		});
+		states.put(snapshot(0, 'running'));
+		for (let i = 1; i < 100; i++) states.put(snapshot(i, 'error'));
+		expect(states.byteSize).toBeLessThanOrEqual(200_000);
+		expect(states.size).toBeLessThan(15);
+		// The running one is kept while finished ones can go instead.
+		expect(states.get('0')?.status).toBe('running');
+		expect(states.get('99')).toBeDefined();
 	});
 });
