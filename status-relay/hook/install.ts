@@ -10,7 +10,8 @@ import { hostname } from 'node:os';
 import type { EventDraft } from '../protocol/types';
 import { EventMapper } from './mapper';
 import type { HookContext } from './mapper';
-import { Sender } from './sender';
+import { DEFAULT_BATCH_BYTES, DEFAULT_BUFFER_BYTES, Sender } from './sender';
+import { DEFAULT_MAX_STRING_BYTES } from './bounds';
 import type { SenderStats } from './sender';
 
 export const HOOK_VERSION = '1';
@@ -21,7 +22,10 @@ export interface HookConfig {
 	url: string;
 	secret: string;
 	maxBuffer: number;
+	maxBufferBytes: number;
 	maxBatch: number;
+	maxBatchBytes: number;
+	maxStringBytes: number;
 	flushIntervalMs: number;
 	requestTimeoutMs: number;
 	source: 'auto' | 'lifecycle' | 'eventbus';
@@ -67,7 +71,8 @@ export function readHookConfig(): HookConfig | { error: string } {
 		const parsed = new URL(url);
 		if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error('protocol');
 	} catch {
-		return { error: `SUPPORT_RELAY_URL "${url}" is not an http(s) URL` };
+		// Not echoed: a URL may carry credentials, and logs travel further than settings.
+		return { error: 'SUPPORT_RELAY_URL is not an http(s) URL' };
 	}
 	if (secret.length < 16) return { error: 'SUPPORT_RELAY_SECRET must be at least 16 characters' };
 	const source = (process.env.SUPPORT_RELAY_SOURCE ?? 'auto') as HookConfig['source'];
@@ -75,7 +80,25 @@ export function readHookConfig(): HookConfig | { error: string } {
 		url,
 		secret,
 		maxBuffer: intFromEnv('SUPPORT_RELAY_BUFFER_MAX', 10_000, 1, 1_000_000),
+		maxBufferBytes: intFromEnv(
+			'SUPPORT_RELAY_BUFFER_BYTES',
+			DEFAULT_BUFFER_BYTES,
+			64 * 1024,
+			1024 * 1024 * 1024,
+		),
 		maxBatch: intFromEnv('SUPPORT_RELAY_BATCH_MAX', 200, 1, 5_000),
+		maxBatchBytes: intFromEnv(
+			'SUPPORT_RELAY_BATCH_BYTES',
+			DEFAULT_BATCH_BYTES,
+			16 * 1024,
+			64 * 1024 * 1024,
+		),
+		maxStringBytes: intFromEnv(
+			'SUPPORT_RELAY_MAX_STRING_BYTES',
+			DEFAULT_MAX_STRING_BYTES,
+			256,
+			1024 * 1024,
+		),
 		flushIntervalMs: intFromEnv('SUPPORT_RELAY_FLUSH_MS', 50, 5, 60_000),
 		requestTimeoutMs: intFromEnv('SUPPORT_RELAY_TIMEOUT_MS', 5_000, 100, 120_000),
 		source: ['auto', 'lifecycle', 'eventbus'].includes(source) ? source : 'auto',
@@ -121,7 +144,10 @@ export function installHook(config: HookConfig): HookHandle {
 		url: config.url,
 		secret: config.secret,
 		maxBuffer: config.maxBuffer,
+		maxBufferBytes: config.maxBufferBytes,
 		maxBatch: config.maxBatch,
+		maxBatchBytes: config.maxBatchBytes,
+		maxStringBytes: config.maxStringBytes,
 		flushIntervalMs: config.flushIntervalMs,
 		requestTimeoutMs: config.requestTimeoutMs,
 		source: {
@@ -158,7 +184,10 @@ export function installHook(config: HookConfig): HookHandle {
 	sender.start();
 	process.once('exit', () => sender.flushSync());
 	(globalThis as Record<symbol, HookHandle>)[INSTALLED] = handle;
-	log('info', `status relay hook installed (${handle.source}) for ${role}`, { url: config.url });
+	// The origin only: user info, path or query of the URL may hold credentials.
+	log('info', `status relay hook installed (${handle.source}) for ${role}`, {
+		relay: new URL(config.url).origin,
+	});
 	return handle;
 }
 
