@@ -17,6 +17,7 @@ import type { SenderStats } from './sender';
 export const HOOK_VERSION = '1';
 const INSTALLED = Symbol.for('n8n-support-relay.hook');
 const WRAPPED = Symbol.for('n8n-support-relay.runHook');
+const STOP_WRAPPED = Symbol.for('n8n-support-relay.stop');
 
 export interface HookConfig {
 	url: string;
@@ -37,6 +38,8 @@ export interface HookHandle {
 	mapper: EventMapper;
 	sender?: Sender;
 	internalErrors: number;
+	/** Stops of waiting executions are reported (n8n runs no lifecycle hook for them). */
+	reportsStops?: boolean;
 }
 
 type Level = 'warn' | 'info' | 'debug';
@@ -181,12 +184,14 @@ export function installHook(config: HookConfig): HookHandle {
 		log('warn', 'no n8n execution event source found; the status relay gets no events');
 		return handle;
 	}
+	if (req && wrapExecutionStop(mapper, emit, handle)) handle.reportsStops = true;
 	sender.start();
 	process.once('exit', () => sender.flushSync());
 	(globalThis as Record<symbol, HookHandle>)[INSTALLED] = handle;
 	// The origin only: user info, path or query of the URL may hold credentials.
 	log('info', `status relay hook installed (${handle.source}) for ${role}`, {
 		relay: new URL(config.url).origin,
+		reportsStops: handle.reportsStops === true,
 	});
 	return handle;
 }
@@ -222,6 +227,55 @@ function wrapRunHook(
 	proto.runHook = wrapped;
 	proto[WRAPPED] = true;
 	return true;
+}
+
+/**
+ * n8n stops a waiting execution by writing `canceled` to its database: nothing runs, so no
+ * lifecycle hook tells us. Both ways n8n stops an execution (ExecutionService.stopInRegularMode
+ * and stopInScalingMode, in 1.x and 2.x, behind the editor's stop, the public API's
+ * `/executions/{id}/stop` and stop-many) get the execution record; we report the ones that were
+ * waiting (a running one ends through the lifecycle hooks, with the same event id). Only the
+ * module n8n already loaded is wrapped: loading n8n's services ourselves could run them too early.
+ */
+function wrapExecutionStop(
+	mapper: EventMapper,
+	emit: (events: EventDraft[]) => void,
+	handle: HookHandle,
+): boolean {
+	const main = require.main?.filename;
+	if (!main) return false;
+	const file = join(dirname(main), '..', 'dist/executions/execution.service.js');
+	const loaded = require.cache[file]?.exports as
+		{ ExecutionService?: { prototype?: Record<string | symbol, unknown> } } | undefined;
+	const proto = loaded?.ExecutionService?.prototype;
+	if (!proto) {
+		log('debug', 'n8n ExecutionService not loaded: stops of waiting executions are not reported');
+		return false;
+	}
+	if (proto[STOP_WRAPPED]) return true;
+	let wrapped = false;
+	for (const name of ['stopInRegularMode', 'stopInScalingMode']) {
+		const original = proto[name];
+		if (typeof original !== 'function') continue;
+		const replacement = async function (this: unknown, execution: unknown, ...rest: unknown[]) {
+			const status = (execution as { status?: unknown } | undefined)?.status;
+			const stopped: unknown = await original.call(this, execution, ...rest);
+			if (status === 'waiting') {
+				try {
+					emit(mapper.stoppedWhileWaiting(stopped ?? execution));
+				} catch (error) {
+					handle.internalErrors++;
+					if (handle.internalErrors <= 5) log('warn', `status relay hook error: ${String(error)}`);
+				}
+			}
+			return stopped;
+		};
+		Object.defineProperty(replacement, 'name', { value: name });
+		proto[name] = replacement;
+		wrapped = true;
+	}
+	if (wrapped) proto[STOP_WRAPPED] = true;
+	return wrapped;
 }
 
 /**

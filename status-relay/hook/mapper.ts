@@ -133,6 +133,59 @@ export class EventMapper {
 		return events;
 	}
 
+	/**
+	 * A waiting execution stopped through n8n (the editor's stop, `POST /executions/{id}/stop`,
+	 * the relay's cancel): n8n only writes `canceled` to its database, with no lifecycle hook, as
+	 * nothing runs. `execution` is n8n's execution record after the stop.
+	 */
+	stoppedWhileWaiting(execution: unknown): EventDraft[] {
+		if (!isObj(execution)) return [];
+		const executionId = str(execution.id);
+		if (!executionId || this.ended.has(executionId)) return [];
+		const context: HookContext = {
+			executionId,
+			mode: execution.mode,
+			workflowData: isObj(execution.workflowData)
+				? execution.workflowData
+				: { id: execution.workflowId },
+		};
+		const tracked = this.executions.get(executionId);
+		this.executions.delete(executionId);
+		this.markEnded(executionId);
+		const data = isObj(execution.data) ? execution.data : undefined;
+		const startedMs = earliest(
+			earliest(tracked?.startedAtMs, toMs(execution.startedAt)),
+			firstNodeStart(data),
+		);
+		const finishedAt = toIso(execution.stoppedAt) ?? new Date(this.now()).toISOString();
+		const startedAt = iso(startedMs);
+		const last = lastNode(data) ?? tracked?.lastNode;
+		return [
+			this.draft(
+				context,
+				executionId,
+				'execution.finished',
+				`${executionId}:finished`,
+				{
+					status: 'canceled',
+					...(startedAt ? { startedAt } : {}),
+					finishedAt,
+					...(startedAt ? { durationMs: Date.parse(finishedAt) - Date.parse(startedAt) } : {}),
+					...(last ? { lastNode: last } : {}),
+				},
+				Date.parse(finishedAt),
+			),
+		];
+	}
+
+	private markEnded(executionId: string): void {
+		this.ended.add(executionId);
+		if (this.ended.size > this.maxTracked) {
+			const oldest = this.ended.values().next().value;
+			if (oldest !== undefined) this.ended.delete(oldest);
+		}
+	}
+
 	private mapExecution(
 		context: HookContext,
 		executionId: string,
@@ -404,11 +457,7 @@ export class EventMapper {
 			];
 		}
 		this.executions.delete(executionId);
-		this.ended.add(executionId);
-		if (this.ended.size > this.maxTracked) {
-			const oldest = this.ended.values().next().value;
-			if (oldest !== undefined) this.ended.delete(oldest);
-		}
+		this.markEnded(executionId);
 		const finalStatus: ExecutionFinishedData['status'] =
 			status && FINISHED_STATUSES.has(status)
 				? (status as ExecutionFinishedData['status'])
