@@ -253,8 +253,9 @@ describe('hook sender bounds', () => {
 			// Never started: nothing leaves before the exit flush.
 			const out = sender(`http://127.0.0.1:${port}`, { maxBatchBytes: 256 * 1024 });
 			const filler = 'z'.repeat(1500);
-			out.push(Array.from({ length: 1000 }, (_, i) => event(i, filler)));
-			expect(out.stats.bufferedBytes).toBeGreaterThan(1024 * 1024);
+			const events = Array.from({ length: 1000 }, (_, i) => event(i, filler));
+			expect(JSON.stringify(events).length).toBeGreaterThan(1024 * 1024);
+			out.push(events);
 			out.flushSync(10_000);
 			const batches = readFileSync(file, 'utf8')
 				.trim()
