@@ -209,7 +209,7 @@ beforeAll(async () => {
 	// Token A's workflow list is fixed at relay start, and control needs n8n's API key: restart it.
 	await relay.stop();
 	relay = await startRelay();
-});
+}, 900_000);
 
 afterAll(async () => {
 	await relay?.stop();
