@@ -10,18 +10,23 @@ import { hostname } from 'node:os';
 import type { EventDraft } from '../protocol/types';
 import { EventMapper } from './mapper';
 import type { HookContext } from './mapper';
-import { Sender } from './sender';
+import { DEFAULT_BATCH_BYTES, DEFAULT_BUFFER_BYTES, Sender } from './sender';
+import { DEFAULT_MAX_STRING_BYTES } from './bounds';
 import type { SenderStats } from './sender';
 
 export const HOOK_VERSION = '1';
 const INSTALLED = Symbol.for('n8n-support-relay.hook');
 const WRAPPED = Symbol.for('n8n-support-relay.runHook');
+const STOP_WRAPPED = Symbol.for('n8n-support-relay.stop');
 
 export interface HookConfig {
 	url: string;
 	secret: string;
 	maxBuffer: number;
+	maxBufferBytes: number;
 	maxBatch: number;
+	maxBatchBytes: number;
+	maxStringBytes: number;
 	flushIntervalMs: number;
 	requestTimeoutMs: number;
 	source: 'auto' | 'lifecycle' | 'eventbus';
@@ -33,6 +38,8 @@ export interface HookHandle {
 	mapper: EventMapper;
 	sender?: Sender;
 	internalErrors: number;
+	/** Stops of waiting executions are reported (n8n runs no lifecycle hook for them). */
+	reportsStops?: boolean;
 }
 
 type Level = 'warn' | 'info' | 'debug';
@@ -67,7 +74,8 @@ export function readHookConfig(): HookConfig | { error: string } {
 		const parsed = new URL(url);
 		if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error('protocol');
 	} catch {
-		return { error: `SUPPORT_RELAY_URL "${url}" is not an http(s) URL` };
+		// Not echoed: a URL may carry credentials, and logs travel further than settings.
+		return { error: 'SUPPORT_RELAY_URL is not an http(s) URL' };
 	}
 	if (secret.length < 16) return { error: 'SUPPORT_RELAY_SECRET must be at least 16 characters' };
 	const source = (process.env.SUPPORT_RELAY_SOURCE ?? 'auto') as HookConfig['source'];
@@ -75,7 +83,25 @@ export function readHookConfig(): HookConfig | { error: string } {
 		url,
 		secret,
 		maxBuffer: intFromEnv('SUPPORT_RELAY_BUFFER_MAX', 10_000, 1, 1_000_000),
+		maxBufferBytes: intFromEnv(
+			'SUPPORT_RELAY_BUFFER_BYTES',
+			DEFAULT_BUFFER_BYTES,
+			64 * 1024,
+			1024 * 1024 * 1024,
+		),
 		maxBatch: intFromEnv('SUPPORT_RELAY_BATCH_MAX', 200, 1, 5_000),
+		maxBatchBytes: intFromEnv(
+			'SUPPORT_RELAY_BATCH_BYTES',
+			DEFAULT_BATCH_BYTES,
+			16 * 1024,
+			64 * 1024 * 1024,
+		),
+		maxStringBytes: intFromEnv(
+			'SUPPORT_RELAY_MAX_STRING_BYTES',
+			DEFAULT_MAX_STRING_BYTES,
+			256,
+			1024 * 1024,
+		),
 		flushIntervalMs: intFromEnv('SUPPORT_RELAY_FLUSH_MS', 50, 5, 60_000),
 		requestTimeoutMs: intFromEnv('SUPPORT_RELAY_TIMEOUT_MS', 5_000, 100, 120_000),
 		source: ['auto', 'lifecycle', 'eventbus'].includes(source) ? source : 'auto',
@@ -121,7 +147,10 @@ export function installHook(config: HookConfig): HookHandle {
 		url: config.url,
 		secret: config.secret,
 		maxBuffer: config.maxBuffer,
+		maxBufferBytes: config.maxBufferBytes,
 		maxBatch: config.maxBatch,
+		maxBatchBytes: config.maxBatchBytes,
+		maxStringBytes: config.maxStringBytes,
 		flushIntervalMs: config.flushIntervalMs,
 		requestTimeoutMs: config.requestTimeoutMs,
 		source: {
@@ -155,10 +184,15 @@ export function installHook(config: HookConfig): HookHandle {
 		log('warn', 'no n8n execution event source found; the status relay gets no events');
 		return handle;
 	}
+	if (req && wrapExecutionStop(mapper, emit, handle)) handle.reportsStops = true;
 	sender.start();
 	process.once('exit', () => sender.flushSync());
 	(globalThis as Record<symbol, HookHandle>)[INSTALLED] = handle;
-	log('info', `status relay hook installed (${handle.source}) for ${role}`, { url: config.url });
+	// The origin only: user info, path or query of the URL may hold credentials.
+	log('info', `status relay hook installed (${handle.source}) for ${role}`, {
+		relay: new URL(config.url).origin,
+		reportsStops: handle.reportsStops === true,
+	});
 	return handle;
 }
 
@@ -193,6 +227,55 @@ function wrapRunHook(
 	proto.runHook = wrapped;
 	proto[WRAPPED] = true;
 	return true;
+}
+
+/**
+ * n8n stops a waiting execution by writing `canceled` to its database: nothing runs, so no
+ * lifecycle hook tells us. Both ways n8n stops an execution (ExecutionService.stopInRegularMode
+ * and stopInScalingMode, in 1.x and 2.x, behind the editor's stop, the public API's
+ * `/executions/{id}/stop` and stop-many) get the execution record; we report the ones that were
+ * waiting (a running one ends through the lifecycle hooks, with the same event id). Only the
+ * module n8n already loaded is wrapped: loading n8n's services ourselves could run them too early.
+ */
+function wrapExecutionStop(
+	mapper: EventMapper,
+	emit: (events: EventDraft[]) => void,
+	handle: HookHandle,
+): boolean {
+	const main = require.main?.filename;
+	if (!main) return false;
+	const file = join(dirname(main), '..', 'dist/executions/execution.service.js');
+	const loaded = require.cache[file]?.exports as
+		{ ExecutionService?: { prototype?: Record<string | symbol, unknown> } } | undefined;
+	const proto = loaded?.ExecutionService?.prototype;
+	if (!proto) {
+		log('debug', 'n8n ExecutionService not loaded: stops of waiting executions are not reported');
+		return false;
+	}
+	if (proto[STOP_WRAPPED]) return true;
+	let wrapped = false;
+	for (const name of ['stopInRegularMode', 'stopInScalingMode']) {
+		const original = proto[name];
+		if (typeof original !== 'function') continue;
+		const replacement = async function (this: unknown, execution: unknown, ...rest: unknown[]) {
+			const status = (execution as { status?: unknown } | undefined)?.status;
+			const stopped: unknown = await original.call(this, execution, ...rest);
+			if (status === 'waiting') {
+				try {
+					emit(mapper.stoppedWhileWaiting(stopped ?? execution));
+				} catch (error) {
+					handle.internalErrors++;
+					if (handle.internalErrors <= 5) log('warn', `status relay hook error: ${String(error)}`);
+				}
+			}
+			return stopped;
+		};
+		Object.defineProperty(replacement, 'name', { value: name });
+		proto[name] = replacement;
+		wrapped = true;
+	}
+	if (wrapped) proto[STOP_WRAPPED] = true;
+	return wrapped;
 }
 
 /**

@@ -1,7 +1,9 @@
 /**
  * Turns n8n's execution lifecycle hook calls into relay events. Pure and synchronous: it only
- * reads what n8n passes (never item data beyond counts, error messages and sub-execution ids) and
- * never throws for unexpected shapes (n8n's internals are not a public API).
+ * reads what n8n passes (never item data beyond counts, the error messages of items n8n itself
+ * treats as errors, and sub-execution ids) and never throws for unexpected shapes (n8n's internals
+ * are not a public API). Between calls it keeps counts and times per execution, never run data:
+ * a waiting execution can hold megabytes of items for days.
  */
 import type {
 	EventDraft,
@@ -22,11 +24,19 @@ export interface HookContext {
 }
 
 interface Tracked {
-	runExecutionData?: Obj;
+	/** Runs per node so far, from n8n's run data; unset until this process has seen any. */
+	nodeRuns?: Map<string, number>;
+	/** The node that ran last (n8n's lastNodeExecuted). */
+	lastNode?: string;
 	/** The node that held the execution: n8n runs it again on resume, which is no new start. */
 	resumedNode?: string;
 	/** Put to wait by this process: the next node event here means n8n resumed it. */
 	waiting?: boolean;
+	/** Node runs before the wait: names both the waiting and the resumed event of one wait. */
+	waitPoint?: number;
+	/** When the execution started (ms), kept across waits: a resume is no new start. */
+	startedAtMs?: number;
+	/** Node starts seen here, for run indexes when n8n's run data is unknown. */
 	starts: Map<string, number>;
 	touchedAt: number;
 }
@@ -123,6 +133,59 @@ export class EventMapper {
 		return events;
 	}
 
+	/**
+	 * A waiting execution stopped through n8n (the editor's stop, `POST /executions/{id}/stop`,
+	 * the relay's cancel): n8n only writes `canceled` to its database, with no lifecycle hook, as
+	 * nothing runs. `execution` is n8n's execution record after the stop.
+	 */
+	stoppedWhileWaiting(execution: unknown): EventDraft[] {
+		if (!isObj(execution)) return [];
+		const executionId = str(execution.id);
+		if (!executionId || this.ended.has(executionId)) return [];
+		const context: HookContext = {
+			executionId,
+			mode: execution.mode,
+			workflowData: isObj(execution.workflowData)
+				? execution.workflowData
+				: { id: execution.workflowId },
+		};
+		const tracked = this.executions.get(executionId);
+		this.executions.delete(executionId);
+		this.markEnded(executionId);
+		const data = isObj(execution.data) ? execution.data : undefined;
+		const startedMs = earliest(
+			earliest(tracked?.startedAtMs, toMs(execution.startedAt)),
+			firstNodeStart(data),
+		);
+		const finishedAt = toIso(execution.stoppedAt) ?? new Date(this.now()).toISOString();
+		const startedAt = iso(startedMs);
+		const last = lastNode(data) ?? tracked?.lastNode;
+		return [
+			this.draft(
+				context,
+				executionId,
+				'execution.finished',
+				`${executionId}:finished`,
+				{
+					status: 'canceled',
+					...(startedAt ? { startedAt } : {}),
+					finishedAt,
+					...(startedAt ? { durationMs: Date.parse(finishedAt) - Date.parse(startedAt) } : {}),
+					...(last ? { lastNode: last } : {}),
+				},
+				Date.parse(finishedAt),
+			),
+		];
+	}
+
+	private markEnded(executionId: string): void {
+		this.ended.add(executionId);
+		if (this.ended.size > this.maxTracked) {
+			const oldest = this.ended.values().next().value;
+			if (oldest !== undefined) this.ended.delete(oldest);
+		}
+	}
+
 	private mapExecution(
 		context: HookContext,
 		executionId: string,
@@ -192,23 +255,27 @@ export class EventMapper {
 		this.ended.delete(executionId);
 		const tracked = this.track(executionId);
 		tracked.waiting = false;
-		if (isObj(runExecutionData)) tracked.runExecutionData = runExecutionData;
+		remember(tracked, runExecutionData);
 		const runs = totalRuns(runExecutionData);
 		// n8n 1.x (and a queue-mode worker) reports a resumed waiting execution as a new
 		// workflowExecuteBefore over run data that already has node runs.
 		if (isResume || runs > 0) {
 			tracked.resumedNode = lastNode(runExecutionData);
+			tracked.startedAtMs = earliest(tracked.startedAtMs, firstNodeStart(runExecutionData));
+			const point = tracked.waitPoint ?? waitPoint(runExecutionData);
+			tracked.waitPoint = undefined;
 			return [
-				this.draft(context, executionId, 'execution.resumed', `${executionId}:resumed:${runs}`, {
+				this.draft(context, executionId, 'execution.resumed', `${executionId}:resumed:${point}`, {
 					node: lastNode(runExecutionData),
 				}),
 			];
 		}
 		const parent = isObj(runExecutionData) ? runExecutionData.parentExecution : undefined;
+		tracked.startedAtMs = this.now();
 		return [
 			this.draft(context, executionId, 'execution.started', `${executionId}:started`, {
 				nodes: workflowNodes(context.workflowData),
-				startedAt: new Date(this.now()).toISOString(),
+				startedAt: new Date(tracked.startedAtMs).toISOString(),
 				...(isObj(parent) && str(parent.executionId)
 					? { parentExecutionId: str(parent.executionId), parentWorkflowId: str(parent.workflowId) }
 					: {}),
@@ -234,9 +301,8 @@ export class EventMapper {
 			tracked.resumedNode = undefined;
 			if (resumed) return [];
 		}
-		const recorded = runsOf(tracked.runExecutionData, node);
 		const local = tracked.starts.get(node) ?? 0;
-		const runIndex = recorded ?? local;
+		const runIndex = tracked.nodeRuns ? (tracked.nodeRuns.get(node) ?? 0) : local;
 		tracked.starts.set(node, Math.max(local, runIndex) + 1);
 		const startedAt = isObj(taskStarted) && iso(taskStarted.startTime);
 		return [
@@ -267,21 +333,29 @@ export class EventMapper {
 		if (!node || !isObj(taskData) || this.ended.has(executionId)) return [];
 		const resumed = this.resumedImplicitly(context, executionId, runExecutionData);
 		const tracked = this.track(executionId);
-		if (isObj(runExecutionData)) tracked.runExecutionData = runExecutionData;
 		const runs: unknown = (runExecutionData as Obj | undefined)?.resultData?.runData?.[node];
 		let runIndex = Array.isArray(runs) ? runs.indexOf(taskData) : -1;
 		if (runIndex < 0) runIndex = Array.isArray(runs) && runs.length ? runs.length - 1 : 0;
+		// Only this node's count changed: no walk over the whole run data on every node.
+		if (tracked.nodeRuns && Array.isArray(runs)) {
+			tracked.nodeRuns.set(node, runs.length);
+			tracked.lastNode = node;
+		} else remember(tracked, runExecutionData);
 
 		const outputs: unknown[] = Array.isArray(taskData.data?.main) ? taskData.data.main : [];
-		const itemsOut = outputs.map((output) => (Array.isArray(output) ? output.length : 0));
 		const nodeParams = nodeOf(context.workflowData, node);
 
 		let status = nodeRunStatus(taskData, runExecutionData);
+		// A node that waits (for approval, for a time) hands on its items only when it resumes.
+		const itemsOut =
+			status === 'waiting'
+				? []
+				: outputs.map((output) => (Array.isArray(output) ? output.length : 0));
 		let error = errorOf(taskData.error);
 		let continuedOnError: boolean | undefined;
-		if (!error && continuesOnError(nodeParams)) {
+		if (!error && status !== 'waiting' && continuesOnError(nodeParams)) {
 			// With "On Error: Continue" n8n records a success and puts the error on the items.
-			const message = firstItemError(outputs);
+			const message = firstItemError(outputs, nodeParams?.onError === 'continueErrorOutput');
 			if (message) {
 				error = { message };
 				status = 'error';
@@ -331,17 +405,20 @@ export class EventMapper {
 	): EventDraft[] {
 		const tracked = this.executions.get(executionId);
 		if (tracked && !tracked.waiting) return [];
-		const data = isObj(runExecutionData) ? runExecutionData : tracked?.runExecutionData;
 		const fresh = this.track(executionId);
 		fresh.waiting = false;
-		if (isObj(runExecutionData)) fresh.runExecutionData = runExecutionData;
+		const point = fresh.waitPoint ?? waitPoint(runExecutionData);
+		fresh.waitPoint = undefined;
+		const node = fresh.lastNode ?? lastNode(runExecutionData);
+		fresh.startedAtMs = earliest(fresh.startedAtMs, firstNodeStart(runExecutionData));
+		remember(fresh, runExecutionData);
 		return [
 			this.draft(
 				context,
 				executionId,
 				'execution.resumed',
-				`${executionId}:resumed:${totalRuns(data)}`,
-				lastNode(data) ? { node: lastNode(data) } : {},
+				`${executionId}:resumed:${point}`,
+				node ? { node } : {},
 			),
 		];
 	}
@@ -352,35 +429,43 @@ export class EventMapper {
 		fullRunData: unknown,
 	): EventDraft[] {
 		const tracked = this.executions.get(executionId);
-		this.executions.delete(executionId);
 		const run = isObj(fullRunData) ? fullRunData : {};
-		const runExecutionData = isObj(run.data) ? run.data : tracked?.runExecutionData;
+		const runExecutionData: Obj | undefined = isObj(run.data) ? run.data : undefined;
 		const status = str(run.status);
 		const waitTill = toIso(run.waitTill ?? runExecutionData?.waitTill);
+		const startedMs = earliest(
+			earliest(tracked?.startedAtMs, toMs(run.startedAt)),
+			firstNodeStart(runExecutionData),
+		);
 		if (status === 'waiting' || (!status && waitTill)) {
-			const runs = totalRuns(runExecutionData);
 			const waiting = this.track(executionId);
 			waiting.waiting = true;
-			if (isObj(runExecutionData)) waiting.runExecutionData = runExecutionData;
+			remember(waiting, runExecutionData);
+			waiting.startedAtMs = startedMs;
+			waiting.waitPoint = waitPoint(runExecutionData, true);
 			return [
-				this.draft(context, executionId, 'execution.waiting', `${executionId}:waiting:${runs}`, {
-					...(waitTill && !waitTill.startsWith('3000-') ? { waitTill } : {}),
-					node: lastNode(runExecutionData),
-				}),
+				this.draft(
+					context,
+					executionId,
+					'execution.waiting',
+					`${executionId}:waiting:${waiting.waitPoint}`,
+					{
+						...(waitTill && !waitTill.startsWith('3000-') ? { waitTill } : {}),
+						node: lastNode(runExecutionData) ?? waiting.lastNode,
+					},
+				),
 			];
 		}
-		this.ended.add(executionId);
-		if (this.ended.size > this.maxTracked) {
-			const oldest = this.ended.values().next().value;
-			if (oldest !== undefined) this.ended.delete(oldest);
-		}
+		this.executions.delete(executionId);
+		this.markEnded(executionId);
 		const finalStatus: ExecutionFinishedData['status'] =
 			status && FINISHED_STATUSES.has(status)
 				? (status as ExecutionFinishedData['status'])
 				: runExecutionData?.resultData?.error
 					? 'error'
 					: 'success';
-		const startedAt = toIso(run.startedAt);
+		// After a resume n8n's run says when it resumed; the run started before the wait.
+		const startedAt = iso(startedMs);
 		const finishedAt = toIso(run.stoppedAt) ?? new Date(this.now()).toISOString();
 		const resultError = runExecutionData?.resultData?.error;
 		const error = errorOf(resultError);
@@ -398,7 +483,9 @@ export class EventMapper {
 							},
 						}
 					: {}),
-				...(lastNode(runExecutionData) ? { lastNode: lastNode(runExecutionData) } : {}),
+				...((lastNode(runExecutionData) ?? tracked?.lastNode)
+					? { lastNode: lastNode(runExecutionData) ?? tracked?.lastNode }
+					: {}),
 			}),
 		];
 	}
@@ -412,9 +499,60 @@ function totalRuns(runExecutionData: unknown): number {
 	return total;
 }
 
-function runsOf(runExecutionData: unknown, node: string): number | undefined {
-	const runs = (runExecutionData as Obj | undefined)?.resultData?.runData?.[node];
-	return Array.isArray(runs) ? runs.length : isObj(runExecutionData) ? 0 : undefined;
+/** Keeps what the mapper needs of n8n's run data: run counts per node and the last node. */
+function remember(tracked: Tracked, runExecutionData: unknown): void {
+	const runData = (runExecutionData as Obj | undefined)?.resultData?.runData;
+	if (!isObj(runData)) return;
+	const counts = new Map<string, number>();
+	for (const [node, runs] of Object.entries(runData)) {
+		if (Array.isArray(runs)) counts.set(node, runs.length);
+	}
+	tracked.nodeRuns = counts;
+	tracked.lastNode = lastNode(runExecutionData) ?? tracked.lastNode;
+}
+
+/**
+ * Node runs finished before a wait, the same number whether counted when the execution goes to
+ * wait (n8n's run data then ends with the waiting node's run) or when it resumes (n8n has taken
+ * that run out again, to run the node anew).
+ */
+function waitPoint(runExecutionData: unknown, goingToWait = false): number {
+	const total = totalRuns(runExecutionData);
+	const last = lastNode(runExecutionData);
+	const runs = last ? (runExecutionData as Obj).resultData.runData?.[last] : undefined;
+	const lastRun = Array.isArray(runs) ? runs[runs.length - 1] : undefined;
+	const waitingRun =
+		Array.isArray(runs) &&
+		runs.length > 0 &&
+		(goingToWait || (isObj(lastRun) && lastRun.executionStatus === 'waiting'));
+	return waitingRun ? total - 1 : total;
+}
+
+/** When the first node run of the execution started (ms), if n8n's run data says. */
+function firstNodeStart(runExecutionData: unknown): number | undefined {
+	const runData = (runExecutionData as Obj | undefined)?.resultData?.runData;
+	if (!isObj(runData)) return undefined;
+	let first: number | undefined;
+	for (const runs of Object.values(runData)) {
+		if (!Array.isArray(runs)) continue;
+		for (const run of runs) {
+			const start = isObj(run) ? run.startTime : undefined;
+			// n8n writes 0 for nodes that never ran (an error before the start).
+			if (typeof start === 'number' && start > 0) first = earliest(first, start);
+		}
+	}
+	return first;
+}
+
+function earliest(a: number | undefined, b: number | undefined): number | undefined {
+	if (a === undefined) return b;
+	if (b === undefined) return a;
+	return Math.min(a, b);
+}
+
+function toMs(value: unknown): number | undefined {
+	const text = toIso(value);
+	return text ? Date.parse(text) : undefined;
 }
 
 function lastNode(runExecutionData: unknown): string | undefined {
@@ -467,17 +605,40 @@ function errorOf(error: unknown): { message: string; description?: string } | un
 	return { message, ...(description ? { description } : {}) };
 }
 
-export function firstItemError(outputs: unknown[]): string | undefined {
-	for (let index = outputs.length - 1; index >= 0; index--) {
-		const output = outputs[index];
+/**
+ * The error message of the first item n8n itself treats as an error: with "On Error: Continue
+ * (using error output)", an item n8n routed to the error output (the last one); otherwise an
+ * item that passes n8n's own test for one (WorkflowExecute.handleNodeErrorOutput: the item carries
+ * an `error`, or its json holds nothing but `error`, `message` and `details`). Never a field of
+ * an item a node returned as a success: item data does not leave n8n.
+ */
+export function firstItemError(outputs: unknown[], errorOutput = false): string | undefined {
+	const candidates = errorOutput ? outputs.slice(-1) : outputs;
+	for (const output of candidates) {
 		if (!Array.isArray(output)) continue;
 		for (const item of output) {
-			const error = isObj(item) && isObj(item.json) ? item.json.error : undefined;
-			if (typeof error === 'string' && error) return error;
-			if (isObj(error) && str(error.message)) return str(error.message);
+			if (!isObj(item)) continue;
+			if (!errorOutput && !isErrorItem(item)) continue;
+			const message =
+				messageOf(item.error) ?? (isObj(item.json) ? messageOf(item.json.error) : undefined);
+			if (message) return message;
 		}
 	}
 	return undefined;
+}
+
+function isErrorItem(item: Obj): boolean {
+	if (item.error) return true;
+	const json = item.json;
+	if (!isObj(json) || !json.error) return false;
+	return Object.keys(json).every(
+		(key) => key === 'error' || key === 'message' || key === 'details',
+	);
+}
+
+function messageOf(error: unknown): string | undefined {
+	if (typeof error === 'string') return error || undefined;
+	return isObj(error) ? (str(error.message) ?? undefined) : undefined;
 }
 
 function subExecutionOf(

@@ -350,3 +350,44 @@ export function slowWorkflow(path: string, seconds: number): Workflow {
 		connections: { Webhook: { main: [[to('Hold')]] }, Hold: { main: [[to('After Hold')]] } },
 	};
 }
+
+/** What a payment API's answer might hold: it must never reach a dashboard. */
+export const CARD_DETAILS = 'Card 4111 1111 1111 1111 of jane.doe@example.com declined (CVV 123)';
+
+/**
+ * Webhook -> Pay (a Set node with "On Error: Continue (using error output)" whose successful item
+ * carries an `error` field among its data) -> Paid: a node that succeeds with data shaped like an
+ * error, which n8n itself does not treat as one.
+ */
+export function cardWorkflow(path: string): Workflow {
+	return {
+		name: `relay card ${randomUUID().slice(0, 6)}`,
+		nodes: [
+			webhookNode(path),
+			{
+				name: 'Pay',
+				type: 'n8n-nodes-base.set',
+				typeVersion: 3.4,
+				position: [220, 0],
+				onError: 'continueErrorOutput',
+				parameters: {
+					assignments: {
+						assignments: [
+							{ id: 'c1', name: 'customer', value: 'jane', type: 'string' },
+							{ id: 'c2', name: 'error', value: CARD_DETAILS, type: 'string' },
+						],
+					},
+					options: {},
+				},
+			},
+			{
+				name: 'Paid',
+				type: 'n8n-nodes-base.noOp',
+				typeVersion: 1,
+				position: [440, 0],
+				parameters: {},
+			},
+		],
+		connections: { Webhook: { main: [[to('Pay')]] }, Pay: { main: [[to('Paid')], []] } },
+	};
+}

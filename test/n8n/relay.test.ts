@@ -21,7 +21,9 @@ import type {
 	WorkflowSnapshot,
 } from '../../status-relay/protocol/types';
 import {
+	CARD_DETAILS,
 	CHECK_ORDER_ERROR,
+	cardWorkflow,
 	installedHookFile,
 	QUIET_TRAIL,
 	mainTrail,
@@ -55,6 +57,8 @@ let slowId: string;
 let webhookPath: string;
 let quietPath: string;
 let slowPath: string;
+let cardId: string;
+let cardPath: string;
 
 /** The relay; once n8n is up, with control and state rebuild through n8n's public API. */
 async function startRelay(): Promise<Relay> {
@@ -180,6 +184,7 @@ beforeAll(async () => {
 	webhookPath = `relay-main-${randomUUID()}`;
 	quietPath = `relay-quiet-${randomUUID()}`;
 	slowPath = `relay-slow-${randomUUID()}`;
+	cardPath = `relay-card-${randomUUID()}`;
 	// The relay starts before n8n so the hook finds it from the first event.
 	relay = await startRelay();
 	n8n = await startN8n();
@@ -199,10 +204,12 @@ beforeAll(async () => {
 	await n8n.activate(quietId);
 	slowId = await n8n.importWorkflow(slowWorkflow(slowPath, HOLD_SECONDS));
 	await n8n.activate(slowId);
+	cardId = await n8n.importWorkflow(cardWorkflow(cardPath));
+	await n8n.activate(cardId);
 	// Token A's workflow list is fixed at relay start, and control needs n8n's API key: restart it.
 	await relay.stop();
 	relay = await startRelay();
-});
+}, 900_000);
 
 afterAll(async () => {
 	await relay?.stop();
@@ -338,6 +345,7 @@ describe(`status relay in real n8n ${process.env.N8N_TEST_VERSION ?? 'default'}`
 		const events = watcher.events();
 		expect(trail(events, webhookExecutionId)).toEqual(mainTrail('Webhook'));
 		expectGaplessSeq(events, webhookExecutionId);
+		expectWaitReported(events, webhookExecutionId);
 		expect(new Set(events.map((e) => e.id)).size).toBe(events.length);
 		for (const e of events.filter((x) => x.executionId === webhookExecutionId)) {
 			expect(e).toMatchObject({ v: 1, workflowId: mainId, mode: 'webhook' });
@@ -406,6 +414,34 @@ describe(`status relay in real n8n ${process.env.N8N_TEST_VERSION ?? 'default'}`
 		expect(resumed).toEqual(full);
 		await watcher.close();
 	});
+
+	/**
+	 * A run that waited for approval: the waiting node reported no items while it waited, one wait
+	 * has one number in its waiting and resumed ids, and the end has the run's start (before the
+	 * wait, not the resume) and its whole duration.
+	 */
+	function expectWaitReported(events: Envelope[], executionId: string): void {
+		const ofRun = events.filter((e) => e.executionId === executionId);
+		const of = (type: string) => ofRun.find((e) => e.type === type)!;
+		const started = of('execution.started').data as { startedAt: string };
+		const waiting = of('execution.waiting');
+		const resumed = of('execution.resumed');
+		expect(resumed.id.split(':').pop()).toBe(waiting.id.split(':').pop());
+		const waitingNode = ofRun.find(
+			(e) => e.type === 'node.finished' && (e.data as { status: string }).status === 'waiting',
+		)!;
+		expect(waitingNode.data).toMatchObject({ node: 'Approval', itemsOut: [] });
+		const finished = of('execution.finished').data as {
+			startedAt: string;
+			finishedAt: string;
+			durationMs: number;
+		};
+		expect(Date.parse(finished.startedAt)).toBeLessThanOrEqual(Date.parse(started.startedAt));
+		expect(finished.durationMs).toBe(
+			Date.parse(finished.finishedAt) - Date.parse(finished.startedAt),
+		);
+		expect(Date.parse(finished.startedAt)).toBeLessThan(Date.parse(resumed.occurredAt));
+	}
 
 	let dropperEvents: Envelope[] = [];
 	/** Approves the wait while `dropper` is gone, then brings it back with its cursor. */
@@ -700,6 +736,108 @@ describe(`status relay in real n8n ${process.env.N8N_TEST_VERSION ?? 'default'}`
 						.find((e) => e.type === 'execution.finished' && e.executionId === executionId)?.data,
 				).toMatchObject({ status: 'success' });
 			}
+			await watcher.close();
+		},
+	);
+
+	it('a successful item whose data has an `error` field sends no error and none of its data (Continue on Fail node)', async () => {
+		const watcher = await RelayStream.connect(
+			relay.url,
+			{ kind: 'workflow', id: cardId },
+			{ token: TOKEN_ALL },
+		);
+		await watcher.waitFor((s) => s.messages.some((m) => m.type === 'caught-up'));
+		const known = new Set((await n8n.executions(cardId, 100)).map((e) => String(e.id)));
+		const response = await n8n.callWebhookWhenRegistered(cardPath, {});
+		expect(response.status).toBe(200);
+		await response.arrayBuffer();
+		const run = await n8n.waitForExecution(cardId, known);
+		expect(run.status).toBe('success');
+		// n8n itself took the item for a success: it went on along the success output.
+		expect(run.output('Pay')[0].json).toMatchObject({ error: CARD_DETAILS });
+		await watcher.waitFor(isFinished(run.id), 30_000, 'card run finished');
+		const events = watcher.events().filter((e) => e.executionId === run.id);
+		expect(trail(events, run.id)).toEqual([
+			'execution.started',
+			'started Webhook',
+			'finished Webhook success',
+			'started Pay',
+			'finished Pay success',
+			'started Paid',
+			'finished Paid success',
+			'execution.finished success',
+		]);
+		expect(finishedOf(events, run.id, 'Pay')).toMatchObject({ itemsOut: [1, 0] });
+		expect(finishedOf(events, run.id, 'Pay').error).toBeUndefined();
+		expect(JSON.stringify(events)).not.toContain('4111');
+		await watcher.close();
+	});
+
+	it(
+		MAJOR >= 2
+			? "cancelling a waiting run through the relay ends it: execution.finished canceled, with the run's start and duration"
+			: "cancelling a waiting run in n8n (the editor's stop) ends it: execution.finished canceled, with the run's start and duration",
+		async () => {
+			const admin = new RelayApi(relay.url, TOKEN_ALL);
+			const watcher = await RelayStream.connect(
+				relay.url,
+				{ kind: 'workflow', id: mainId },
+				{ token: TOKEN_A },
+			);
+			await watcher.waitFor((s) => s.messages.some((m) => m.type === 'caught-up'));
+			const response = await n8n.callWebhookWhenRegistered(webhookPath, { orderId: 9 });
+			expect(response.status).toBe(200);
+			await response.arrayBuffer();
+			const { executionId } = await approver.next(90_000);
+			await watcher.waitFor(
+				(s) =>
+					s.events().some((e) => e.type === 'execution.waiting' && e.executionId === executionId),
+				60_000,
+				'execution.waiting',
+			);
+			await eventually(async () => {
+				const stored = await n8n.execution(executionId);
+				return stored.status === 'waiting' ? true : undefined;
+			}, 'n8n stored the execution as waiting');
+			if (MAJOR >= 2) {
+				const cancel = await admin.request('POST', `/api/v1/executions/${executionId}/cancel`);
+				expect(cancel).toMatchObject({ status: 200, body: { executionId, canceled: true } });
+			} else {
+				// n8n 1.x's public API has no stop (the relay answers 501); the editor's stop button does.
+				const stop = await n8n.rest('POST', `/rest/executions/${executionId}/stop`, {});
+				expect(stop.status).toBe(200);
+				await stop.arrayBuffer();
+			}
+			await watcher.waitFor(isFinished(executionId), 30_000, 'canceled waiting run finished');
+			const events = watcher.events().filter((e) => e.executionId === executionId);
+			const full = mainTrail('Webhook');
+			expect(trail(events, executionId)).toEqual([
+				...full.slice(0, full.indexOf('execution.waiting') + 1),
+				'execution.finished canceled',
+			]);
+			expectGaplessSeq(events, executionId);
+			const started = events.find((e) => e.type === 'execution.started')!.data as {
+				startedAt: string;
+			};
+			const waiting = events.find((e) => e.type === 'execution.waiting')!;
+			const finished = events.find((e) => e.type === 'execution.finished')!.data as {
+				startedAt: string;
+				finishedAt: string;
+				durationMs: number;
+			};
+			expect(Date.parse(finished.startedAt)).toBeLessThanOrEqual(Date.parse(started.startedAt));
+			expect(Date.parse(finished.finishedAt)).toBeGreaterThanOrEqual(
+				Date.parse(waiting.occurredAt),
+			);
+			expect(finished.durationMs).toBe(
+				Date.parse(finished.finishedAt) - Date.parse(finished.startedAt),
+			);
+			expect((await n8n.execution(executionId)).status).toBe('canceled');
+			const status = await admin.request<ExecutionSnapshot>(
+				'GET',
+				`/api/v1/executions/${executionId}/status`,
+			);
+			expect(status.body.status).toBe('canceled');
 			await watcher.close();
 		},
 	);

@@ -162,3 +162,175 @@ describe('hook sender', () => {
 		);
 	});
 });
+
+describe('hook event mapper: what it keeps and what it sends', () => {
+	const context = {
+		executionId: '30',
+		mode: 'webhook',
+		workflowData: {
+			id: 'wf',
+			name: 'Support',
+			nodes: [
+				{ name: 'Hook', type: 'n8n-nodes-base.webhook' },
+				{ name: 'Pay', type: 'n8n-nodes-base.set', onError: 'continueErrorOutput' },
+				{ name: 'Charge', type: 'n8n-nodes-base.code', onError: 'continueRegularOutput' },
+				{ name: 'Approval', type: 'n8n-nodes-base.wait' },
+			],
+		},
+	};
+	const CARD = 'Card 4111 1111 1111 1111 of jane.doe@example.com declined (CVV 123)';
+	const task = (main: unknown[][], extra: Record<string, unknown> = {}) => ({
+		startTime: 1000,
+		executionTime: 5,
+		executionStatus: 'success',
+		data: { main },
+		...extra,
+	});
+
+	it("never sends a successful item's json.error; only items n8n treats as errors give a message", () => {
+		const mapper = new EventMapper();
+		const runData: Record<string, unknown[]> = {};
+		mapper.map(context, 'workflowExecuteBefore', [{}, { resultData: { runData } }]);
+		// A success that carries an `error` field among its data, on the success output.
+		const paid = task([[{ json: { customer: 'jane', error: CARD } }], []]);
+		runData.Pay = [paid];
+		const [pay] = mapper.map(context, 'nodeExecuteAfter', [
+			'Pay',
+			paid,
+			{ resultData: { runData } },
+		]);
+		expect(pay.data).toMatchObject({ status: 'success', itemsOut: [1, 0] });
+		expect(JSON.stringify(pay)).not.toContain('4111');
+		const charged = task([[{ json: { customer: 'jane', error: CARD } }]]);
+		runData.Charge = [charged];
+		const [charge] = mapper.map(context, 'nodeExecuteAfter', [
+			'Charge',
+			charged,
+			{ resultData: { runData } },
+		]);
+		expect(charge.data).toMatchObject({ status: 'success' });
+		expect(JSON.stringify(charge)).not.toContain('4111');
+		// What n8n routed to the error output, and an item that passes n8n's own error test.
+		const failed = task([[], [{ json: { customer: 'jane', error: 'HTTP 402' } }]]);
+		runData.Pay.push(failed);
+		const [pay2] = mapper.map(context, 'nodeExecuteAfter', [
+			'Pay',
+			failed,
+			{ resultData: { runData } },
+		]);
+		expect(pay2.data).toMatchObject({
+			status: 'error',
+			continuedOnError: true,
+			error: { message: 'HTTP 402' },
+		});
+		const regular = task([[{ json: { error: 'timeout', message: 'no answer' } }]]);
+		runData.Charge.push(regular);
+		const [charge2] = mapper.map(context, 'nodeExecuteAfter', [
+			'Charge',
+			regular,
+			{ resultData: { runData } },
+		]);
+		expect(charge2.data).toMatchObject({ status: 'error', error: { message: 'timeout' } });
+	});
+
+	it('keeps counts, not run data, for a waiting execution; the waiting node reports no items; ids, start and duration hold across the wait', () => {
+		let now = Date.parse('2026-01-01T10:00:00.000Z');
+		const mapper = new EventMapper(2000, () => now);
+		const big = 'x'.repeat(1_000_000);
+		const runData: Record<string, unknown[]> = {};
+		const runExecutionData = { resultData: { runData, lastNodeExecuted: 'Hook' } };
+		const [started] = mapper.map(context, 'workflowExecuteBefore', [{}, runExecutionData]);
+		expect(started.data).toMatchObject({ startedAt: '2026-01-01T10:00:00.000Z' });
+		runData.Hook = [task([[{ json: { big } }]], { startTime: now })];
+		mapper.map(context, 'nodeExecuteAfter', ['Hook', runData.Hook[0], runExecutionData]);
+		now += 1000;
+		const waitingTask = task([[{ json: { big } }]], { startTime: now, executionStatus: 'waiting' });
+		runData.Approval = [waitingTask];
+		runExecutionData.resultData.lastNodeExecuted = 'Approval';
+		const [waitingNode] = mapper.map(context, 'nodeExecuteAfter', [
+			'Approval',
+			waitingTask,
+			{ ...runExecutionData, waitTill: new Date('3000-01-01') },
+		]);
+		expect(waitingNode.data).toMatchObject({ status: 'waiting', itemsOut: [] });
+		const [waiting] = mapper.map(context, 'workflowExecuteAfter', [
+			{
+				status: 'waiting',
+				startedAt: new Date(Date.parse('2026-01-01T10:00:00.000Z')),
+				waitTill: new Date('3000-01-01'),
+				data: runExecutionData,
+			},
+		]);
+		expect(waiting.id).toBe('30:waiting:1');
+		// Nothing of n8n's run data (items, megabytes of them) is held while it waits.
+		const held = JSON.stringify(
+			[...(mapper as unknown as { executions: Map<string, unknown> }).executions.values()],
+			(_key, value: unknown) => (value instanceof Map ? [...value.entries()] : value),
+		);
+		expect(held.length).toBeLessThan(500);
+		expect(held).not.toContain('xxxx');
+
+		// 38 s later the approver answers; n8n takes the waiting run out and resumes.
+		now += 38_000;
+		runData.Approval.pop();
+		const [resumed] = mapper.map(context, 'workflowExecuteResume', [{}, runExecutionData]);
+		expect(resumed.id).toBe('30:resumed:1');
+		const done = task([[{ json: {} }]], { startTime: now });
+		runData.Approval.push(done);
+		const [approval] = mapper.map(context, 'nodeExecuteAfter', [
+			'Approval',
+			done,
+			runExecutionData,
+		]);
+		expect(approval.data).toMatchObject({ status: 'success', itemsOut: [1], runIndex: 0 });
+		now += 500;
+		// n8n's run after a resume says it started at the resume.
+		const [finished] = mapper.map(context, 'workflowExecuteAfter', [
+			{
+				status: 'success',
+				startedAt: new Date(now - 500),
+				stoppedAt: new Date(now),
+				data: runExecutionData,
+			},
+		]);
+		expect(finished.data).toMatchObject({
+			status: 'success',
+			startedAt: '2026-01-01T10:00:00.000Z',
+			durationMs: 39_500,
+		});
+	});
+
+	it('a waiting execution stopped in n8n ends as canceled, with its start and duration', () => {
+		const mapper = new EventMapper();
+		const runData = {
+			Hook: [task([[{ json: {} }]], { startTime: Date.parse('2026-01-01T10:00:00Z') })],
+		};
+		const execution = {
+			id: '31',
+			mode: 'webhook',
+			status: 'canceled',
+			workflowData: context.workflowData,
+			startedAt: new Date('2026-01-01T10:00:00Z'),
+			stoppedAt: new Date('2026-01-01T10:05:00Z'),
+			data: { resultData: { runData, lastNodeExecuted: 'Approval' } },
+		};
+		const [finished] = mapper.stoppedWhileWaiting(execution);
+		expect(finished).toMatchObject({
+			id: '31:finished',
+			type: 'execution.finished',
+			workflowId: 'wf',
+			data: {
+				status: 'canceled',
+				startedAt: '2026-01-01T10:00:00.000Z',
+				finishedAt: '2026-01-01T10:05:00.000Z',
+				durationMs: 300_000,
+				lastNode: 'Approval',
+			},
+		});
+		// Reported once; a late node report of that execution is no resume.
+		expect(mapper.stoppedWhileWaiting(execution)).toEqual([]);
+		expect(
+			mapper.map({ ...context, executionId: '31' }, 'nodeExecuteBefore', ['Approval', {}]),
+		).toEqual([]);
+	});
+});
