@@ -48,8 +48,12 @@ function objectFiles(dir: string): string[] {
 }
 
 /** What the n8n install in `dest` is doing now, read from what is on disk. */
-function installState(dest: string, version: string): string {
+function installState(cache: string, dest: string, version: string): string {
 	const major = Number(version.split('.')[0]);
+	const node24 = process.env.N8N_TEST_NODE24 ?? '24.9.0';
+	if (major >= 2 && !existsSync(join(cache, `node-${node24}`, 'bin', 'node'))) {
+		return `fetching Node ${node24} (n8n 2.x runs on Node 24) from the npm registry`;
+	}
 	const nodeModules = join(dest, 'node_modules');
 	if (!existsSync(nodeModules)) {
 		return `npm is resolving n8n ${version}'s dependency tree (it downloads package metadata first; nothing on disk yet)`;
@@ -93,7 +97,7 @@ async function installN8nWithProgress(version: string, signal: AbortSignal): Pro
 		}
 	});
 	const ticker = setInterval(() => {
-		console.log(`  ${elapsed(started)}: ${installState(dest, version)}`);
+		console.log(`  ${elapsed(started)}: ${installState(cache, dest, version)}`);
 	}, PROGRESS_EVERY_MS);
 	const onAbort = () => {
 		try {

@@ -97,24 +97,17 @@ async function search(term: string, expected: string[]): Promise<string[]> {
 				).trim(),
 			),
 		);
-	try {
-		await page.waitForFunction(
-			({ selector, names }) => {
-				const shown = Array.from(document.querySelectorAll(selector)).map((element) =>
-					(
-						element.querySelector('[data-test-id="node-creator-item-name"]')?.textContent ??
-						element.textContent ??
-						''
-					).trim(),
-				);
-				return names.every((name) => shown.includes(name));
-			},
-			{ selector: ITEMS, names: expected },
-			{ timeout: 30_000 },
-		);
-	} catch {
-		// Fall through: the assertion below says what was listed instead.
-	}
+	// Playwright waits for each name to be rendered (no fixed delay).
+	await Promise.all(
+		expected.map((name) =>
+			page
+				.locator(ITEMS)
+				.filter({ has: page.getByText(name, { exact: true }) })
+				.first()
+				.waitFor({ timeout: 30_000 })
+				.catch(() => undefined),
+		),
+	);
 	return await listed();
 }
 
