@@ -30,12 +30,18 @@ function elapsed(since: number): string {
 	return seconds < 60 ? `${seconds} s` : `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
 }
 
-/** Packages directly under node_modules (a scope's packages counted one by one). */
+/**
+ * Packages directly under node_modules that npm has unpacked (it creates every folder first and
+ * fills them as the tarballs arrive, so a folder with its package.json counts).
+ */
 function countPackages(nodeModules: string): number {
 	let count = 0;
 	for (const entry of readdirSync(nodeModules, { withFileTypes: true })) {
 		if (!entry.isDirectory() || entry.name.startsWith('.')) continue;
-		count += entry.name.startsWith('@') ? readdirSync(join(nodeModules, entry.name)).length : 1;
+		const names = entry.name.startsWith('@')
+			? readdirSync(join(nodeModules, entry.name)).map((name) => join(entry.name, name))
+			: [entry.name];
+		for (const name of names) if (existsSync(join(nodeModules, name, 'package.json'))) count++;
 	}
 	return count;
 }
