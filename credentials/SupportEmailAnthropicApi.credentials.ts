@@ -10,7 +10,8 @@ export class SupportEmailAnthropicApi implements ICredentialType {
 
 	displayName = 'Support Email: Anthropic API';
 
-	documentationUrl = 'https://docs.anthropic.com/en/api/getting-started';
+	documentationUrl =
+		'https://github.com/n8n-nodes-support-email/n8n-nodes-support-email#ai-providers';
 
 	icon = { light: 'file:icons/ai.svg', dark: 'file:icons/ai.dark.svg' } as const;
 

@@ -10,7 +10,8 @@ export class SupportEmailAzureOpenAiApi implements ICredentialType {
 
 	displayName = 'Support Email: Azure OpenAI API';
 
-	documentationUrl = 'https://learn.microsoft.com/en-us/azure/ai-services/openai/reference';
+	documentationUrl =
+		'https://github.com/n8n-nodes-support-email/n8n-nodes-support-email#ai-providers';
 
 	icon = { light: 'file:icons/ai.svg', dark: 'file:icons/ai.dark.svg' } as const;
 

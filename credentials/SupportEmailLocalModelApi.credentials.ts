@@ -10,7 +10,8 @@ export class SupportEmailLocalModelApi implements ICredentialType {
 
 	displayName = 'Support Email: Local Model Server (OpenAI-Compatible) API';
 
-	documentationUrl = 'https://github.com/ollama/ollama/blob/main/docs/openai.md';
+	documentationUrl =
+		'https://github.com/n8n-nodes-support-email/n8n-nodes-support-email#ai-providers';
 
 	icon = { light: 'file:icons/ai.svg', dark: 'file:icons/ai.dark.svg' } as const;
 

@@ -10,7 +10,8 @@ export class SupportEmailOpenAiApi implements ICredentialType {
 
 	displayName = 'Support Email: OpenAI API';
 
-	documentationUrl = 'https://platform.openai.com/docs/api-reference/authentication';
+	documentationUrl =
+		'https://github.com/n8n-nodes-support-email/n8n-nodes-support-email#ai-providers';
 
 	icon = { light: 'file:icons/ai.svg', dark: 'file:icons/ai.dark.svg' } as const;
 

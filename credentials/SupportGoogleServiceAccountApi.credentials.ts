@@ -11,7 +11,8 @@ export class SupportGoogleServiceAccountApi implements ICredentialType {
 
 	icon = { light: 'file:supportGoogle.svg', dark: 'file:supportGoogle.dark.svg' } as const;
 
-	documentationUrl = 'https://www.npmjs.com/package/n8n-nodes-support-email#credentials';
+	documentationUrl =
+		'https://github.com/n8n-nodes-support-email/n8n-nodes-support-email#mail-providers';
 
 	properties: INodeProperties[] = [
 		{

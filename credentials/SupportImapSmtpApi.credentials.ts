@@ -28,7 +28,8 @@ export class SupportImapSmtpApi implements ICredentialType {
 		dark: 'file:supportImapSmtp.dark.svg',
 	} as const;
 
-	documentationUrl = 'https://www.npmjs.com/package/n8n-nodes-support-email#credentials';
+	documentationUrl =
+		'https://github.com/n8n-nodes-support-email/n8n-nodes-support-email#mail-providers';
 
 	properties: INodeProperties[] = [
 		{

@@ -12,7 +12,8 @@ export class SupportSendGridApi implements ICredentialType {
 
 	icon = { light: 'file:supportSendGrid.svg', dark: 'file:supportSendGrid.dark.svg' } as const;
 
-	documentationUrl = 'https://www.npmjs.com/package/n8n-nodes-support-email#credentials';
+	documentationUrl =
+		'https://github.com/n8n-nodes-support-email/n8n-nodes-support-email#mail-providers';
 
 	properties: INodeProperties[] = [
 		{

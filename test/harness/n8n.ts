@@ -687,12 +687,18 @@ export async function packPackage(): Promise<string> {
 		const out = join(cacheDir(), 'pack');
 		mkdirSync(out, { recursive: true });
 		// Build and pack under a lock, into a folder of our own: several test runs may share this
-		// work tree, and a build starts by clearing dist/.
+		// work tree, and a build starts by clearing dist/. --ignore-scripts: built just before, and
+		// prepack's output would land in the --json on stdout.
 		const own = mkdtempSync(join(out, 'run-'));
 		const lock = join(out, '.lock');
 		const { stdout } = await execFileAsync(
 			'flock',
-			[lock, 'sh', '-c', `npm run build >&2 && npm pack --json --pack-destination "${own}"`],
+			[
+				lock,
+				'sh',
+				'-c',
+				`npm run build >&2 && npm pack --json --ignore-scripts --pack-destination "${own}"`,
+			],
 			{ cwd: REPO_ROOT, maxBuffer: 64 * 1024 * 1024 },
 		);
 		const [info] = JSON.parse(stdout) as Array<{ filename: string }>;
