@@ -370,8 +370,10 @@ describe('false-positive cost on ordinary mail', () => {
 					)
 					.join('\n'),
 		);
-		expect(Object.keys(BEFORE).sort()).toEqual(ids.sort());
-		const newly = ids.filter((id) => now[id].length > 0 && (BEFORE[id] ?? []).length === 0);
+		// Every mail recorded before is still measured; fixtures added since (the hostile-MIME ones of
+		// issue 14) are printed above but have no "before" to compare with.
+		expect(ids).toEqual(expect.arrayContaining(Object.keys(BEFORE)));
+		const newly = Object.keys(BEFORE).filter((id) => now[id].length > 0 && BEFORE[id].length === 0);
 		expect(newly).toEqual([]);
 	});
 });
