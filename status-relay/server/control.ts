@@ -389,7 +389,10 @@ export function snapshotFromN8n(execution: Obj, workflow: Obj | undefined): Exec
 		}
 		const outputs = (last.data?.main ?? []) as unknown[];
 		// As the live stream reports it: a node that continued on error failed, even if n8n says success.
-		const itemError = !last.error && continuesOnError(node) ? firstItemError(outputs) : undefined;
+		const itemError =
+			!last.error && continuesOnError(node)
+				? firstItemError(outputs, node?.onError === 'continueErrorOutput')
+				: undefined;
 		const state: NodeSnapshot['state'] =
 			last.error || itemError
 				? 'error'

@@ -616,7 +616,7 @@ describe(`status relay in real n8n ${process.env.N8N_TEST_VERSION ?? 'default'}`
 		const paused = await admin.request('POST', `/api/v1/workflows/${quietId}/pause`);
 		expect(paused).toEqual({
 			status: 200,
-			body: { workflowId: quietId, active: false, intake: 'paused' },
+			body: { workflowId: quietId, active: false, webhook: 'not_registered', intake: 'paused' },
 		});
 		expect((await n8n.api('GET', `/workflows/${quietId}`)).active).toBe(false);
 		// n8n stops listening on the trigger (2.x unpublishes through an outbox: a moment later).
@@ -631,7 +631,7 @@ describe(`status relay in real n8n ${process.env.N8N_TEST_VERSION ?? 'default'}`
 		const resumed = await admin.request('POST', `/api/v1/workflows/${quietId}/resume`);
 		expect(resumed).toEqual({
 			status: 200,
-			body: { workflowId: quietId, active: true, intake: 'open' },
+			body: { workflowId: quietId, active: true, webhook: 'registered', intake: 'open' },
 		});
 		expect((await n8n.api('GET', `/workflows/${quietId}`)).active).toBe(true);
 		await sleep(500);

@@ -232,10 +232,11 @@ describe('Support Reply Drafter in real n8n', () => {
 		expect(out.Delivery.json.support.draft.injectionSignals).toContain('hidden-html-text');
 		const german = out.Lieferung.json.support.draft;
 		expect(german.language).toBe('de');
-		// The built-in offline model knows English only: German mail is "unsure", so the German general
-		// template answers rather than a category's.
-		expect(german.reasons).toContain('low_classification_confidence');
-		expect(german.text).toMatch(/^Hallo Jana,\n\nvielen Dank für Ihre Nachricht an Acme Shop\./);
+		// The built-in offline model reads German: the German delivery template answers.
+		expect(german.reasons).not.toContain('low_classification_confidence');
+		expect(german.text).toMatch(
+			/^Hallo Jana,\n\nvielen Dank für Ihre Nachricht zu Ihrer Lieferung\./,
+		);
 		expect(german.text.endsWith('Mit freundlichen Grüßen\nSam\nAcme Shop')).toBe(true);
 		expect(llm.requests).toHaveLength(0);
 	});

@@ -286,7 +286,8 @@ function chain(options: ChainOptions = {}): Workflow {
 	const to = (node: string) => [{ node, type: 'main', index: 0 }];
 	const connections: Workflow['connections'] = {
 		Normalize: { main: [to(options.withoutClassifier ? ROUTER : 'Support Classifier')] },
-		'Support Classifier': { main: [to(ROUTER)] },
+		// Single Output has the one output plus Unsure: both go on to the router.
+		'Support Classifier': { main: [to(ROUTER), to(ROUTER)] },
 		// One output per priority; all four go on to the drafter.
 		[ROUTER]: { main: [0, 1, 2, 3].map(() => to(DRAFTER)) },
 		[DRAFTER]: { main: [to(ESCALATION)] },
