@@ -319,8 +319,11 @@ function decided(run: ExecutionResult): Record<string, { output: number; json: a
 /** Which router output (0 urgent … 3 low) each item left on. */
 function routed(run: ExecutionResult): Record<string, number> {
 	const out: Record<string, number> = {};
-	for (const output of [0, 1, 2, 3])
-		for (const item of run.output(ROUTER, output)) out[item.json.name] = output;
+	// The router runs once per classifier output that reached it (the category output and Unsure).
+	run.runsOf(ROUTER).forEach((_, runIndex) => {
+		for (const output of [0, 1, 2, 3])
+			for (const item of run.output(ROUTER, output, runIndex)) out[item.json.name] = output;
+	});
 	return out;
 }
 
@@ -508,7 +511,9 @@ describe('Classifier → Priority Router → Reply Drafter → Escalation in rea
 		expect(run.status).toBe('success');
 		const out = decided(run);
 		const by = (output: number) => NAMES.filter((name) => out[name].output === output).sort();
-		expect(by(OUTPUTS.auto_send)).toEqual(['delivery']);
+		// The built-in model reads German: the German delivery mail, answered from the knowledge in
+		// German, is as benign and grounded as the English one.
+		expect(by(OUTPUTS.auto_send)).toEqual(['delivery', 'german']);
 		expect(out.delivery.json.support.decision.reasons).toEqual([
 			'all-checks-passed: every rule passed and "Allow Auto Send" is on',
 		]);
@@ -527,9 +532,8 @@ describe('Classifier → Priority Router → Reply Drafter → Escalation in rea
 			expect(out[name].json.support.draft.reasons).toContain('injection_suspected');
 			expect(out[name].json.support.decision.reasons.join('\n')).toMatch(/^prompt-injection: /m);
 		}
-		// German mail answered in German, but the offline model is unsure of German: reviewed.
 		expect(out.german.json.support.draft.language).toBe('de');
-		expect(out.german.output).toBe(OUTPUTS.human_review);
+		expect(out.german.json.support.draft.citations).toEqual([{ id: 'kb-delivery' }]);
 		expect(out.refund.json.support.draft.reasons).toContain('policy_topic');
 		expect(out.refund.output).toBe(OUTPUTS.human_review);
 		expect(llm.requests.filter((r) => r.path === '/v1/chat/completions').length).toBeGreaterThan(0);
