@@ -533,7 +533,7 @@ describe('Classifier → Priority Router → Reply Drafter → Escalation in rea
 			expect(out[name].json.support.decision.reasons.join('\n')).toMatch(/^prompt-injection: /m);
 		}
 		expect(out.german.json.support.draft.language).toBe('de');
-		expect(out.german.json.support.draft.citations).toEqual([{ id: 'kb-delivery' }]);
+		expect(out.german.json.support.draft.citations).toMatchObject([{ id: 'kb-delivery' }]);
 		expect(out.refund.json.support.draft.reasons).toContain('policy_topic');
 		expect(out.refund.output).toBe(OUTPUTS.human_review);
 		expect(llm.requests.filter((r) => r.path === '/v1/chat/completions').length).toBeGreaterThan(0);
