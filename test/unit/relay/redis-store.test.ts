@@ -9,6 +9,7 @@ import { loadConfig } from '../../../status-relay/server/config';
 import { createLogger } from '../../../status-relay/server/logger';
 import { signBody } from '../../../status-relay/protocol/signing';
 import { RelayStream } from '../../../status-relay/client/client';
+import { nodeEvent } from './relay-helpers';
 import type { Envelope, EventDraft, ServerMessage } from '../../../status-relay/protocol/types';
 import { startRedis } from '../../n8n/relay-servers';
 import type { RedisServer } from '../../n8n/relay-servers';
@@ -44,25 +45,6 @@ async function startRelay(stream: string, extra: Record<string, string> = {}): P
 	);
 	relays.push(relay);
 	return await relay.start();
-}
-
-function nodeEvent(executionId: string, i: number): EventDraft {
-	return {
-		v: 1,
-		id: `${executionId}:node.started:N${i}:0`,
-		type: 'node.started',
-		workflowId: 'wf1',
-		workflowName: 'Support',
-		executionId,
-		mode: 'webhook',
-		occurredAt: new Date().toISOString(),
-		data: {
-			node: `N${i}`,
-			nodeType: 'n8n-nodes-base.noOp',
-			runIndex: 0,
-			startedAt: new Date().toISOString(),
-		},
-	};
 }
 
 async function ingest(relay: Relay, events: unknown[]) {

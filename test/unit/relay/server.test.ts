@@ -4,29 +4,11 @@ import { loadConfig } from '../../../status-relay/server/config';
 import { createLogger } from '../../../status-relay/server/logger';
 import { signBody } from '../../../status-relay/protocol/signing';
 import { RelayStream } from '../../../status-relay/client/client';
+import { nodeEvent } from './relay-helpers';
 import type { EventDraft } from '../../../status-relay/protocol/types';
 
 const SECRET = 'unit-test-ingest-secret';
 const TOKEN = 'unit-test-token-0123456789';
-
-function nodeEvent(executionId: string, i: number): EventDraft {
-	return {
-		v: 1,
-		id: `${executionId}:node.started:N${i}:0`,
-		type: 'node.started',
-		workflowId: 'wf1',
-		workflowName: 'Support',
-		executionId,
-		mode: 'webhook',
-		occurredAt: new Date().toISOString(),
-		data: {
-			node: `N${i}`,
-			nodeType: 'n8n-nodes-base.noOp',
-			runIndex: 0,
-			startedAt: new Date().toISOString(),
-		},
-	};
-}
 
 async function ingest(relay: Relay, events: EventDraft[], secret = SECRET, dropped = 0) {
 	const body = JSON.stringify({
