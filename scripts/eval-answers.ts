@@ -17,7 +17,7 @@
  *
  *   npm run eval:answers [-- --fit] [--json FILE] [--no-fail]
  */
-import { writeFileSync } from 'fs';
+import { readFileSync, writeFileSync } from 'fs';
 import * as path from 'path';
 import { KnowledgeBase } from '../lib/knowledge/base';
 import type { CalibrationModel } from '../lib/knowledge/calibration';
@@ -27,7 +27,6 @@ import { articleFromInput, conversationFromInput } from '../lib/knowledge/docume
 import { parseCsvRecords } from '../lib/offline-model/csv';
 import { createRng, shuffleInPlace } from '../lib/offline-model/random';
 import { findRepositoryRoot, loadOutOfTaxonomyTexts } from '../lib/offline-model/training-data';
-import { readFileSync } from 'fs';
 
 interface Row {
 	text: string;
@@ -99,39 +98,55 @@ interface Scored {
 	probability: number;
 	correct: boolean;
 	inScope: boolean;
-	features: number[];
-	/** Features and correctness of every hit (for fitting). */
-	all: Array<{ features: number[]; correct: boolean }>;
 }
 
-function score(setup: Setup, questions: Question[], withReplies: boolean, model: CalibrationModel): Scored[] {
-	const base = new KnowledgeBase(model);
+/** Every answer group a question's search found (features and whether it is right): searched once, rescored per model. */
+interface Searched {
+	inScope: boolean;
+	hits: Array<{ features: number[]; correct: boolean }>;
+}
+
+function search(setup: Setup, questions: Question[], withReplies: boolean): Searched[] {
+	const base = new KnowledgeBase();
 	base.upsert(setup.articles);
 	if (withReplies) base.upsert(setup.replies);
-	return questions.map((q) => {
-		const hits = base.search(q.text, { language: 'en', limit: 3 });
-		const top = hits[0];
-		const correct = !!top && !!q.intent && setup.intentOf.get(top.doc.key) === q.intent;
-		return {
-			probability: top?.probability ?? 0,
-			correct,
-			inScope: !!q.intent,
-			features: top ? vector(top.features) : [],
-			all: hits.map((h) => ({ features: vector(h.features), correct: !!q.intent && setup.intentOf.get(h.doc.key) === q.intent })),
-		};
+	return questions.map((q) => ({
+		inScope: !!q.intent,
+		hits: base.search(q.text, { language: 'en', limit: 12 }).map((h) => ({
+			features: vector(h.features),
+			correct: !!q.intent && setup.intentOf.get(h.doc.key) === q.intent,
+		})),
+	}));
+}
+
+function rescore(searched: Searched[], model: CalibrationModel): Scored[] {
+	return searched.map((s) => {
+		let best = { probability: 0, correct: false };
+		for (const hit of s.hits) {
+			let z = model.bias;
+			for (let k = 0; k < hit.features.length; k++) z += (model.weights[k] ?? 0) * hit.features[k];
+			const p = 1 / (1 + Math.exp(-z));
+			if (p > best.probability) best = { probability: p, correct: hit.correct };
+		}
+		return { ...best, inScope: s.inScope };
 	});
 }
 
-/** The lowest threshold whose auto-answers keep precision >= target (over every question, out of scope included). */
-function thresholdFor(scored: Scored[], target: number): number {
+/**
+ * The lowest threshold at which auto-answers keep precision >= target (over every question, out of
+ * scope included) and answer at most `oosLimit` (a share) of the out-of-scope questions.
+ */
+function thresholdFor(scored: Scored[], target: number, oosLimit = 1): number {
 	const sorted = [...scored].filter((s) => s.probability > 0).sort((a, b) => b.probability - a.probability);
+	const oosTotal = scored.filter((s) => !s.inScope).length;
 	let correct = 0;
+	let oos = 0;
 	let best = 1;
 	for (let i = 0; i < sorted.length; i++) {
 		if (sorted[i].correct) correct++;
-		const next = sorted[i + 1]?.probability;
-		if (next === sorted[i].probability) continue;
-		if (correct / (i + 1) >= target) best = sorted[i].probability;
+		if (!sorted[i].inScope) oos++;
+		if (sorted[i + 1]?.probability === sorted[i].probability) continue;
+		if (correct / (i + 1) >= target && oos <= oosLimit * oosTotal) best = sorted[i].probability;
 	}
 	return best;
 }
@@ -191,32 +206,54 @@ function main(): void {
 		(row) => `Answer about ${humanise(row.intent)}.`,
 	);
 
-	// Bitext questions: one half calibrates, the other half reports.
-	const random = createRng(3);
-	const shuffled = [...bitext.questions];
-	shuffleInPlace(shuffled, random);
-	const half = Math.floor(shuffled.length / 2);
-	const calibrationQuestions = shuffled.slice(0, half);
-	const reportQuestions = [...shuffled.slice(half), ...outOfTaxonomy];
+	// Each set's questions: one half calibrates, the other half reports.
+	const halves = (setup: Setup, seed: number) => {
+		const shuffled = [...setup.questions];
+		shuffleInPlace(shuffled, createRng(seed));
+		const half = Math.floor(shuffled.length / 2);
+		return { calibration: shuffled.slice(0, half), report: [...shuffled.slice(half), ...outOfTaxonomy] };
+	};
+	const sets = [
+		{ setup: bitext, ...halves(bitext, 3) },
+		{ setup: banking, ...halves(banking, 5) },
+	];
+
+	const searched = new Map<string, Searched[]>();
+	const searchOnce = (setup: Setup, part: 'calibration' | 'report', questions: Question[], withReplies: boolean) => {
+		const key = `${setup.name}/${part}/${withReplies}`;
+		if (!searched.has(key)) searched.set(key, search(setup, questions, withReplies));
+		return searched.get(key)!;
+	};
+	const fitOn = (chosen: typeof sets): CalibrationModel => {
+		const rows: number[][] = [];
+		const labels: number[] = [];
+		for (const { setup, calibration } of chosen)
+			for (const withReplies of [false, true])
+				for (const s of searchOnce(setup, 'calibration', calibration, withReplies))
+					for (const hit of s.hits.slice(0, 3)) {
+						rows.push(hit.features);
+						labels.push(hit.correct ? 1 : 0);
+					}
+		const fitted = fitLogistic(rows, labels);
+		const fittedModel: CalibrationModel = {
+			features: [...FEATURE_NAMES],
+			weights: fitted.weights.map((w) => Math.round(w * 1e4) / 1e4),
+			bias: Math.round(fitted.bias * 1e4) / 1e4,
+			autoAnswerThreshold: 1,
+			fittedOn: '',
+		};
+		// The threshold: the strictest over every set and knowledge setup, on the calibration halves.
+		const thresholds = chosen.flatMap(({ setup, calibration }) =>
+			[false, true].map((withReplies) => thresholdFor(rescore(searchOnce(setup, 'calibration', calibration, withReplies), fittedModel), TARGET_PRECISION)),
+		);
+		fittedModel.autoAnswerThreshold = Math.round(Math.max(...thresholds) * 1000) / 1000;
+		fittedModel.fittedOn = `${chosen.map((c) => `${c.setup.name} calibration half (${c.calibration.length} questions)`).join(' + ')}, ${rows.length} hits; threshold: the lowest probability with precision >= ${TARGET_PRECISION * 100}% (out-of-scope answers counted as wrong) in every set, articles only and with past replies`;
+		return fittedModel;
+	};
 
 	let model: CalibrationModel = DEFAULT_CALIBRATION;
 	if (fit) {
-		const rows: number[][] = [];
-		const labels: number[] = [];
-		for (const withReplies of [false, true]) {
-			for (const s of score(bitext, calibrationQuestions, withReplies, model)) {
-				for (const hit of s.all) {
-					rows.push(hit.features);
-					labels.push(hit.correct ? 1 : 0);
-				}
-			}
-		}
-		const fitted = fitLogistic(rows, labels);
-		model = { features: [...FEATURE_NAMES], weights: fitted.weights.map((w) => Math.round(w * 1e4) / 1e4), bias: Math.round(fitted.bias * 1e4) / 1e4, autoAnswerThreshold: 1, fittedOn: '' };
-		// The threshold: the stricter of the two knowledge setups at the target precision, on the calibration half.
-		const thresholds = [false, true].map((withReplies) => thresholdFor(score(bitext, calibrationQuestions, withReplies, model), TARGET_PRECISION));
-		model.autoAnswerThreshold = Math.round(Math.max(...thresholds) * 1000) / 1000;
-		model.fittedOn = `Bitext calibration half (${calibrationQuestions.length} questions, ${rows.length} hits, seed 7/3); threshold = lowest probability with precision >= ${TARGET_PRECISION * 100}% there, articles only and with past replies`;
+		model = fitOn(sets);
 		writeFileSync(path.join(root, 'lib/knowledge/calibration.json'), `${JSON.stringify(model, null, '\t')}\n`);
 		console.log(`fitted: weights ${JSON.stringify(model.weights)} bias ${model.bias} threshold ${model.autoAnswerThreshold}`);
 	}
@@ -225,14 +262,26 @@ function main(): void {
 	const reports: Report[] = [];
 	for (const withReplies of [false, true]) {
 		const knowledge = withReplies ? 'articles + past replies' : 'articles only';
-		reports.push(report('Bitext (report half + out-of-taxonomy)', knowledge, score(bitext, reportQuestions, withReplies, model), threshold));
-		reports.push(report('BANKING77 (never fitted on)', knowledge, score(banking, [...banking.questions, ...outOfTaxonomy], withReplies, model), threshold));
+		for (const { setup, report: questions } of sets)
+			reports.push(report(`${setup.name} (report half + out-of-taxonomy)`, knowledge, rescore(searchOnce(setup, 'report', questions, withReplies), model), threshold));
+	}
+	// Transfer: a model fitted on one set alone, measured on the other set's report half (never seen).
+	const transfer: Report[] = [];
+	if (args.includes('--transfer')) {
+		for (const [from, to] of [
+			[0, 1],
+			[1, 0],
+		]) {
+			const own = fitOn([sets[from]]);
+			for (const withReplies of [false, true])
+				transfer.push(report(`${sets[to].setup.name} with a model fitted on ${sets[from].setup.name} only`, withReplies ? 'articles + past replies' : 'articles only', rescore(searchOnce(sets[to].setup, 'report', sets[to].report, withReplies), own), own.autoAnswerThreshold));
+		}
 	}
 	console.log(`Answers from knowledge at the shipped threshold ${threshold} (goal: precision >= ${pct(TARGET_PRECISION)}, out of scope answered <= ${pct(OUT_OF_SCOPE_GOAL)})`);
 	console.log('set | knowledge | questions (in / out of scope) | auto-answered | precision | out of scope answered | top-1 accuracy');
-	for (const r of reports)
+	for (const r of [...reports, ...transfer])
 		console.log(`${r.set} | ${r.knowledge} | ${r.questions} (${r.inScope} / ${r.outOfScope}) | ${pct(r.autoAnsweredShare)} | ${pct(r.precision)} | ${pct(r.outOfScopeAnsweredShare)} | ${pct(r.top1Accuracy)}`);
-	if (jsonAt >= 0 && args[jsonAt + 1]) writeFileSync(args[jsonAt + 1], JSON.stringify({ threshold, reports }, null, 2));
+	if (jsonAt >= 0 && args[jsonAt + 1]) writeFileSync(args[jsonAt + 1], JSON.stringify({ threshold, reports, transfer }, null, 2));
 	const missed = reports.filter((r) => r.precision < TARGET_PRECISION || r.outOfScopeAnsweredShare > OUT_OF_SCOPE_GOAL);
 	for (const r of missed) console.log(`MISSED: ${r.set}, ${r.knowledge}: precision ${pct(r.precision)}, out of scope answered ${pct(r.outOfScopeAnsweredShare)}`);
 	if (missed.length && !noFail) process.exitCode = 1;

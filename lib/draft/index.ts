@@ -17,6 +17,8 @@ import { orderReasons, touchesPolicy } from './review';
 import type { ReviewReason } from './review';
 import { replySubject, signatureFor, textToHtml, withSignature } from './format';
 import { chooseTemplate, fillPlaceholders, greeting } from './templates';
+import type { SupportAnswer } from './answer';
+import { offlineDraft } from './offline-answer';
 import type { CustomTemplate, PlaceholderValues } from './templates';
 
 export * from './knowledge';
@@ -24,6 +26,8 @@ export * from './prompt';
 export * from './review';
 export * from './format';
 export * from './templates';
+export * from './answer';
+export * from './offline-answer';
 
 export interface DraftConfig {
 	/** AI providers in order; template replies follow when `templateFallback` is on. */
@@ -49,6 +53,10 @@ export interface DraftConfig {
 	redactPersonalData: boolean;
 	resilience?: Partial<ResilienceOptions>;
 	maxOutputTokens?: number;
+	/** Offline: answer from the knowledge (and thank thank-you mail) before a template (default true). */
+	answerFromKnowledge?: boolean;
+	/** An offline answer below this calibrated confidence needs review (default: the measured threshold). */
+	autoAnswerThreshold?: number;
 }
 
 /** What the drafter reads: support.email and support.classification (DESIGN.md section 2). */
@@ -71,6 +79,8 @@ export interface DraftInput {
 		promptInjection?: { suspected?: boolean; signals?: string[] };
 	};
 	knowledge: KnowledgeSnippet[];
+	/** `support.answer` from the Support Knowledge node, when it ran. */
+	answer?: SupportAnswer;
 }
 
 export interface Citation {
@@ -256,6 +266,17 @@ export async function draftReply(input: DraftInput, config: DraftConfig): Promis
 			'No provider is selected and template replies are switched off',
 			'Select at least one provider, or turn "Offline Fallback" on.',
 		);
+	}
+	const fromKnowledge = offlineDraft(input, config, values, language, reasons, started);
+	if (fromKnowledge) {
+		if (injectionSignals.size) {
+			fromKnowledge.injectionSignals = [...injectionSignals];
+			fromKnowledge.reasons = orderReasons([...fromKnowledge.reasons, 'injection_suspected']);
+			fromKnowledge.needsReview = true;
+		}
+		if (policy.touched) fromKnowledge.policyKeywords = policy.keywords;
+		if (failedAttempts) fromKnowledge.attempts = failedAttempts;
+		return fromKnowledge;
 	}
 	// A category the classifier is not sure of would put the wrong topic in the customer's mouth:
 	// the general template (or the node's `*` one) answers instead.

@@ -142,6 +142,7 @@ export class KnowledgeBase {
 		this.index.remove(indexed);
 		this.docs.delete(doc.key);
 		this.termCache.delete(doc.key);
+		this.termCache.delete(`own:${doc.key}`);
 		for (const term of new Set(`${indexed.title} ${indexed.body}`.split(' ').filter(Boolean))) {
 			const count = (this.df.get(term) ?? 1) - 1;
 			if (count > 0) this.df.set(term, count);
@@ -160,6 +161,17 @@ export class KnowledgeBase {
 			set = new Set(terms(doc.text, doc.language));
 			if (this.termCache.size > 5000) this.termCache.clear();
 			this.termCache.set(doc.key, set);
+		}
+		return set;
+	}
+
+	private ownTerms(doc: KnowledgeDoc): Set<string> {
+		const key = `own:${doc.key}`;
+		let set = this.termCache.get(key);
+		if (!set) {
+			set = new Set(terms(doc.source === 'reply' ? `${doc.title}\n${doc.question ?? ''}` : doc.title, doc.language));
+			if (this.termCache.size > 5000) this.termCache.clear();
+			this.termCache.set(key, set);
 		}
 		return set;
 	}
@@ -214,15 +226,22 @@ export class KnowledgeBase {
 			for (const [g, s] of bestOf) if (g !== group && s > otherBest) otherBest = s;
 			const matched = new Set(c.matched);
 			const weighted = [...matched].reduce((a, t) => a + (idfs.get(t) ?? 0), 0);
-			const titleTerms = new Set(terms(c.doc.title, c.doc.language));
-			const titleMatched = [...titleTerms].filter((t) => matched.has(t)).length;
+			// How much of what the document is about the query covers: a past customer message, or an article's title.
+			const own = this.ownTerms(c.doc);
+			let ownTotal = 0;
+			let ownMatched = 0;
+			for (const t of own) {
+				const weight = this.idf(t);
+				ownTotal += weight;
+				if (matched.has(t)) ownMatched += weight;
+			}
 			const groupMass = candidates.reduce((a, o, j) => a + (groups[j] === group ? o.score : 0), 0);
 			const served = this.servedVersion(c.doc, language);
 			const features: Features = {
 				weightedCoverage: idfTotal > 0 ? weighted / idfTotal : 0,
 				coverage: matched.size / queryTerms.length,
 				margin: Math.max(-1, (c.score - otherBest) / c.score),
-				titleCoverage: titleTerms.size ? titleMatched / titleTerms.size : 0,
+				docCoverage: ownTotal > 0 ? ownMatched / ownTotal : 0,
 				queryLength: Math.log1p(queryTerms.length) / 3,
 				isReply: c.doc.source === 'reply' ? 1 : 0,
 				agreement: total > 0 ? groupMass / total : 0,

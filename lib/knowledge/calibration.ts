@@ -10,7 +10,7 @@ export const FEATURE_NAMES = [
 	'weightedCoverage',
 	'coverage',
 	'margin',
-	'titleCoverage',
+	'docCoverage',
 	'queryLength',
 	'isReply',
 	'agreement',

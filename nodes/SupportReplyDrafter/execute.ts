@@ -1,7 +1,7 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
 import { CallLimiter, mapLimited } from '../../lib/ai';
-import type { CustomTemplate, DraftConfig, DraftInput, Tone } from '../../lib/draft';
+import type { CustomTemplate, DraftConfig, DraftInput, SupportAnswer, Tone } from '../../lib/draft';
 import {
 	DEFAULT_KNOWLEDGE_FIELD,
 	TONES,
@@ -14,6 +14,8 @@ import { continueOnFailItem, toNodeError } from '../shared/errors';
 import { buildProviders } from '../shared/providers';
 
 interface Options {
+	answerFromKnowledge?: boolean;
+	autoAnswerThreshold?: number;
 	concurrency?: number;
 	instructions?: string;
 	maxKnowledgeChars?: number;
@@ -97,6 +99,8 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 		maxOutputTokens: options.maxOutputTokens ?? 1000,
 		redactPersonalData: options.redactPersonalData ?? false,
 		resilience: { maxRetries: options.maxRetries ?? 3, timeoutMs },
+		answerFromKnowledge: options.answerFromKnowledge ?? true,
+		autoAnswerThreshold: options.autoAnswerThreshold,
 	};
 
 	const limiter = new CallLimiter({
@@ -200,5 +204,25 @@ function inputOf(
 			promptInjection: injection && typeof injection === 'object' ? injection : undefined,
 		},
 		knowledge,
+		answer: readAnswer(support?.answer),
+	};
+}
+
+/** `support.answer` from the Support Knowledge node; anything else is ignored (no auto-answer rests on it). */
+function readAnswer(value: unknown): SupportAnswer | undefined {
+	if (!value || typeof value !== 'object' || Array.isArray(value)) return undefined;
+	const answer = value as Record<string, unknown>;
+	if (typeof answer.confidence !== 'number' || !Number.isFinite(answer.confidence)) return undefined;
+	const citations = Array.isArray(answer.citations)
+		? (answer.citations as unknown[]).filter(
+				(c): c is SupportAnswer['citations'][number] =>
+					!!c && typeof c === 'object' && typeof (c as { id?: unknown }).id === 'string',
+			)
+		: [];
+	return {
+		confidence: Math.min(1, Math.max(0, answer.confidence)),
+		citations,
+		abstained: answer.abstained === true,
+		reasons: Array.isArray(answer.reasons) ? answer.reasons.map(String) : [],
 	};
 }
