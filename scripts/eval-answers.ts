@@ -21,7 +21,7 @@ import { readFileSync, writeFileSync } from 'fs';
 import * as path from 'path';
 import { KnowledgeBase } from '../lib/knowledge/base';
 import type { CalibrationModel } from '../lib/knowledge/calibration';
-import { DEFAULT_CALIBRATION, FEATURE_NAMES, fitLogistic, vector } from '../lib/knowledge/calibration';
+import { DEFAULT_CALIBRATION, INPUT_NAMES, fitLogistic, vector } from '../lib/knowledge/calibration';
 import type { KnowledgeDoc } from '../lib/knowledge/documents';
 import { articleFromInput, conversationFromInput } from '../lib/knowledge/documents';
 import { parseCsvRecords } from '../lib/offline-model/csv';
@@ -236,7 +236,7 @@ function main(): void {
 					}
 		const fitted = fitLogistic(rows, labels);
 		const fittedModel: CalibrationModel = {
-			features: [...FEATURE_NAMES],
+			features: [...INPUT_NAMES],
 			weights: fitted.weights.map((w) => Math.round(w * 1e4) / 1e4),
 			bias: Math.round(fitted.bias * 1e4) / 1e4,
 			autoAnswerThreshold: 1,

@@ -19,6 +19,7 @@ import { replySubject, signatureFor, textToHtml, withSignature } from './format'
 import { chooseTemplate, fillPlaceholders, greeting } from './templates';
 import type { SupportAnswer } from './answer';
 import { offlineDraft } from './offline-answer';
+import { unsupportedClaims } from './grounding';
 import type { CustomTemplate, PlaceholderValues } from './templates';
 
 export * from './knowledge';
@@ -28,6 +29,7 @@ export * from './format';
 export * from './templates';
 export * from './answer';
 export * from './offline-answer';
+export * from './grounding';
 
 export interface DraftConfig {
 	/** AI providers in order; template replies follow when `templateFallback` is on. */
@@ -115,6 +117,8 @@ export interface Draft {
 	/** Why the answer did not come from the first provider (each attempt, in order). */
 	attempts?: AttemptRecord[];
 	truncated?: boolean;
+	/** Facts in an AI reply that neither the knowledge nor the email states (grounding check). */
+	unsupportedClaims?: string[];
 }
 
 export const TEMPLATE_MODEL = 'built-in-templates';
@@ -217,12 +221,21 @@ export async function draftReply(input: DraftInput, config: DraftConfig): Promis
 				if (!answer.knowledgeAnswers) reasons.add('knowledge_insufficient');
 				if (used.length === 0) reasons.add('no_citations');
 			}
+			// Every checkable fact in the reply must come from the snippets or the customer's email.
+			const unsupported = unsupportedClaims(answer.reply, [
+				...input.knowledge.map((s) => `${s.title ?? ''}\n${s.text}\n${s.url ?? ''}`),
+				`${email.subject}\n${email.text}`,
+				config.signature ?? '',
+				config.companyName ?? '',
+			]);
+			if (unsupported.length) reasons.add('unsupported_claim');
 			let draftConfidence = clamp(answer.confidence);
 			// A reply no knowledge supports is a guess, however sure the model says it is.
 			if (
 				reasons.has('no_knowledge') ||
 				reasons.has('knowledge_insufficient') ||
-				reasons.has('no_citations')
+				reasons.has('no_citations') ||
+				reasons.has('unsupported_claim')
 			)
 				draftConfidence = Math.min(draftConfidence, 0.5);
 			if (draftConfidence < config.reviewThreshold) reasons.add('low_confidence');
@@ -254,6 +267,7 @@ export async function draftReply(input: DraftInput, config: DraftConfig): Promis
 			if (result.attempts.length > 1 || result.attempts[0]?.outcome !== 'ok')
 				draft.attempts = result.attempts;
 			if (truncated.truncated || knowledge.truncated) draft.truncated = true;
+			if (unsupported.length) draft.unsupportedClaims = unsupported;
 			return draft;
 		} catch (error) {
 			if (!(error instanceof AllProvidersFailedError) || !config.templateFallback) throw error;

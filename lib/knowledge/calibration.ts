@@ -31,9 +31,13 @@ export interface CalibrationModel {
 
 export const DEFAULT_CALIBRATION = defaultModel as CalibrationModel;
 
+/** The model's inputs, in FEATURE_NAMES order. */
 export function vector(features: Features): number[] {
 	return FEATURE_NAMES.map((name) => features[name]);
 }
+
+/** Names of the model inputs (`vector`). */
+export const INPUT_NAMES: string[] = [...FEATURE_NAMES];
 
 export function probability(features: Features, model: CalibrationModel = DEFAULT_CALIBRATION): number {
 	const x = vector(features);
@@ -51,7 +55,7 @@ export function fitLogistic(
 	labels: number[],
 	options: { l2?: number; iterations?: number; learningRate?: number } = {},
 ): { weights: number[]; bias: number } {
-	const dims = rows[0]?.length ?? FEATURE_NAMES.length;
+	const dims = rows[0]?.length ?? INPUT_NAMES.length;
 	const l2 = options.l2 ?? 1e-3;
 	const rate = options.learningRate ?? 0.05;
 	const w = new Array<number>(dims + 1).fill(0);

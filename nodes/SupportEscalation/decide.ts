@@ -6,6 +6,7 @@ import type {
 	SensitiveTopic,
 } from '../../lib/escalation';
 import { DEFAULT_CONFIG, decide, parseList, readEscalationInput } from '../../lib/escalation';
+import { withAnswerRule } from '../../lib/escalation/answer-rule';
 import { continueOnFailItem, toNodeError } from '../shared/errors';
 
 export const OUTPUT_NAMES = ['Auto Send', 'Human Review', 'Escalate'] as const;
@@ -75,7 +76,7 @@ export function decideAll(
 	for (const [itemIndex, item] of items.entries()) {
 		let decision: Decision;
 		try {
-			decision = decide(readEscalationInput(item.json, requireDraft), config, now);
+			decision = withAnswerRule(decide(readEscalationInput(item.json, requireDraft), config, now), item.json);
 		} catch (error) {
 			const nodeError = toNodeError(node, error, itemIndex);
 			if (!continueOnFail) throw nodeError;
