@@ -104,7 +104,7 @@ describe('grounding check', () => {
 	test('facts the knowledge and the email do not state are unsupported claims', () => {
 		const sources = ['Refunds are paid within 5 working days. See https://help.acme.test/refunds', 'My order 51007 cost 149.99 EUR'];
 		expect(unsupportedClaims('Your refund arrives within 5 working days (https://help.acme.test/refunds).', sources)).toEqual([]);
-		expect(unsupportedClaims('You will get 20% off and the refund arrives within 2 days. Call +49 30 9999 0000.', sources).sort()).sort()).toEqual(['+49 30 9999 0000', '2 days', '20%']);
+		expect(unsupportedClaims('You will get 20% off and the refund arrives within 2 days. Call +49 30 9999 0000.', sources).sort()).toEqual(['+49 30 9999 0000', '2 days', '20%']);
 		expect(unsupportedClaims('We refunded 149.99 EUR for order 51007.', sources)).toEqual([]);
 	});
 });
