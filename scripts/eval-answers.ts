@@ -21,7 +21,12 @@ import { readFileSync, writeFileSync } from 'fs';
 import * as path from 'path';
 import { KnowledgeBase } from '../lib/knowledge/base';
 import type { CalibrationModel } from '../lib/knowledge/calibration';
-import { DEFAULT_CALIBRATION, INPUT_NAMES, fitLogistic, vector } from '../lib/knowledge/calibration';
+import {
+	DEFAULT_CALIBRATION,
+	INPUT_NAMES,
+	fitLogistic,
+	vector,
+} from '../lib/knowledge/calibration';
 import type { KnowledgeDoc } from '../lib/knowledge/documents';
 import { articleFromInput, conversationFromInput } from '../lib/knowledge/documents';
 import { parseCsvRecords } from '../lib/offline-model/csv';
@@ -64,7 +69,13 @@ function group(rows: Row[]): Map<string, Row[]> {
 }
 
 /** Builds knowledge and questions from labelled rows: which intents are in scope, and which rows go where. */
-function buildSetup(name: string, rows: Row[], seed: number, articleText: (intent: string, rows: Row[]) => string, replyText: (row: Row) => string): Setup {
+function buildSetup(
+	name: string,
+	rows: Row[],
+	seed: number,
+	articleText: (intent: string, rows: Row[]) => string,
+	replyText: (row: Row) => string,
+): Setup {
 	const random = createRng(seed);
 	const byIntent = group(rows);
 	const intents = [...byIntent.keys()].sort();
@@ -81,11 +92,22 @@ function buildSetup(name: string, rows: Row[], seed: number, articleText: (inten
 		const articleRows = list.slice(0, 3);
 		const replyRows = list.slice(3, 3 + Math.floor((list.length - 3) * 0.4));
 		const testRows = list.slice(3 + replyRows.length);
-		const article = articleFromInput({ id: intent, title: humanise(intent), text: articleText(intent, articleRows), language: 'en', url: `https://help.example.com/${intent}` });
+		const article = articleFromInput({
+			id: intent,
+			title: humanise(intent),
+			text: articleText(intent, articleRows),
+			language: 'en',
+			url: `https://help.example.com/${intent}`,
+		});
 		setup.articles.push(article);
 		setup.intentOf.set(article.key, intent);
 		for (const [i, row] of replyRows.entries()) {
-			const reply = conversationFromInput({ id: `${intent}-${i}`, customerMessage: row.text, reply: replyText(row), language: 'en' });
+			const reply = conversationFromInput({
+				id: `${intent}-${i}`,
+				customerMessage: row.text,
+				reply: replyText(row),
+				language: 'en',
+			});
 			setup.replies.push(reply);
 			setup.intentOf.set(reply.key, intent);
 		}
@@ -137,7 +159,9 @@ function rescore(searched: Searched[], model: CalibrationModel): Scored[] {
  * scope included) and answer at most `oosLimit` (a share) of the out-of-scope questions.
  */
 function thresholdFor(scored: Scored[], target: number, oosLimit = 1): number {
-	const sorted = [...scored].filter((s) => s.probability > 0).sort((a, b) => b.probability - a.probability);
+	const sorted = [...scored]
+		.filter((s) => s.probability > 0)
+		.sort((a, b) => b.probability - a.probability);
 	const oosTotal = scored.filter((s) => !s.inScope).length;
 	let correct = 0;
 	let oos = 0;
@@ -176,9 +200,12 @@ function report(set: string, knowledge: string, scored: Scored[], threshold: num
 		inScope: inScope.length,
 		outOfScope: oos.length,
 		threshold,
-		autoAnsweredShare: inScope.filter((s) => s.probability >= threshold && s.correct).length / Math.max(1, inScope.length),
+		autoAnsweredShare:
+			inScope.filter((s) => s.probability >= threshold && s.correct).length /
+			Math.max(1, inScope.length),
 		precision: answered.length ? right / answered.length : 1,
-		outOfScopeAnsweredShare: oos.filter((s) => s.probability >= threshold).length / Math.max(1, oos.length),
+		outOfScopeAnsweredShare:
+			oos.filter((s) => s.probability >= threshold).length / Math.max(1, oos.length),
 		top1Accuracy: inScope.filter((s) => s.correct).length / Math.max(1, inScope.length),
 	};
 }
@@ -193,16 +220,33 @@ function main(): void {
 	const noFail = args.includes('--no-fail');
 	const jsonAt = args.indexOf('--json');
 	const root = findRepositoryRoot(__dirname);
-	const bitextRows: Row[] = parseCsvRecords(readFileSync(path.join(root, 'data/bitext-customer-support/Bitext_Sample_Customer_Support_Training_Dataset.csv'), 'utf8')).map((r) => ({ text: r.instruction, intent: r.intent, response: r.response }));
-	const bankingRows: Row[] = parseCsvRecords(readFileSync(path.join(root, 'data/banking77/train.csv'), 'utf8')).map((r) => ({ text: r.text, intent: r.category }));
+	const bitextRows: Row[] = parseCsvRecords(
+		readFileSync(
+			path.join(
+				root,
+				'data/bitext-customer-support/Bitext_Sample_Customer_Support_Training_Dataset.csv',
+			),
+			'utf8',
+		),
+	).map((r) => ({ text: r.instruction, intent: r.intent, response: r.response }));
+	const bankingRows: Row[] = parseCsvRecords(
+		readFileSync(path.join(root, 'data/banking77/train.csv'), 'utf8'),
+	).map((r) => ({ text: r.text, intent: r.category }));
 	const outOfTaxonomy: Question[] = loadOutOfTaxonomyTexts(root).map((text) => ({ text }));
 
-	const bitext = buildSetup('Bitext', bitextRows, 7, (_, rows) => rows[0].response ?? '', (row) => row.response ?? '');
+	const bitext = buildSetup(
+		'Bitext',
+		bitextRows,
+		7,
+		(_, rows) => rows[0].response ?? '',
+		(row) => row.response ?? '',
+	);
 	const banking = buildSetup(
 		'BANKING77',
 		bankingRows,
 		11,
-		(intent, rows) => `${humanise(intent)}. Questions this article answers:\n${rows.map((r) => `- ${r.text}`).join('\n')}`,
+		(intent, rows) =>
+			`${humanise(intent)}. Questions this article answers:\n${rows.map((r) => `- ${r.text}`).join('\n')}`,
 		(row) => `Answer about ${humanise(row.intent)}.`,
 	);
 
@@ -211,7 +255,10 @@ function main(): void {
 		const shuffled = [...setup.questions];
 		shuffleInPlace(shuffled, createRng(seed));
 		const half = Math.floor(shuffled.length / 2);
-		return { calibration: shuffled.slice(0, half), report: [...shuffled.slice(half), ...outOfTaxonomy] };
+		return {
+			calibration: shuffled.slice(0, half),
+			report: [...shuffled.slice(half), ...outOfTaxonomy],
+		};
 	};
 	const sets = [
 		{ setup: bitext, ...halves(bitext, 3) },
@@ -219,7 +266,12 @@ function main(): void {
 	];
 
 	const searched = new Map<string, Searched[]>();
-	const searchOnce = (setup: Setup, part: 'calibration' | 'report', questions: Question[], withReplies: boolean) => {
+	const searchOnce = (
+		setup: Setup,
+		part: 'calibration' | 'report',
+		questions: Question[],
+		withReplies: boolean,
+	) => {
 		const key = `${setup.name}/${part}/${withReplies}`;
 		if (!searched.has(key)) searched.set(key, search(setup, questions, withReplies));
 		return searched.get(key)!;
@@ -244,7 +296,12 @@ function main(): void {
 		};
 		// The threshold: the strictest over every set and knowledge setup, on the calibration halves.
 		const thresholds = chosen.flatMap(({ setup, calibration }) =>
-			[false, true].map((withReplies) => thresholdFor(rescore(searchOnce(setup, 'calibration', calibration, withReplies), fittedModel), TARGET_PRECISION)),
+			[false, true].map((withReplies) =>
+				thresholdFor(
+					rescore(searchOnce(setup, 'calibration', calibration, withReplies), fittedModel),
+					TARGET_PRECISION,
+				),
+			),
 		);
 		fittedModel.autoAnswerThreshold = Math.round(Math.max(...thresholds) * 1000) / 1000;
 		fittedModel.fittedOn = `${chosen.map((c) => `${c.setup.name} calibration half (${c.calibration.length} questions)`).join(' + ')}, ${rows.length} hits; threshold: the lowest probability with precision >= ${TARGET_PRECISION * 100}% (out-of-scope answers counted as wrong) in every set, articles only and with past replies`;
@@ -254,8 +311,13 @@ function main(): void {
 	let model: CalibrationModel = DEFAULT_CALIBRATION;
 	if (fit) {
 		model = fitOn(sets);
-		writeFileSync(path.join(root, 'lib/knowledge/calibration.json'), `${JSON.stringify(model, null, '\t')}\n`);
-		console.log(`fitted: weights ${JSON.stringify(model.weights)} bias ${model.bias} threshold ${model.autoAnswerThreshold}`);
+		writeFileSync(
+			path.join(root, 'lib/knowledge/calibration.json'),
+			`${JSON.stringify(model, null, '\t')}\n`,
+		);
+		console.log(
+			`fitted: weights ${JSON.stringify(model.weights)} bias ${model.bias} threshold ${model.autoAnswerThreshold}`,
+		);
 	}
 
 	const threshold = model.autoAnswerThreshold;
@@ -263,7 +325,14 @@ function main(): void {
 	for (const withReplies of [false, true]) {
 		const knowledge = withReplies ? 'articles + past replies' : 'articles only';
 		for (const { setup, report: questions } of sets)
-			reports.push(report(`${setup.name} (report half + out-of-taxonomy)`, knowledge, rescore(searchOnce(setup, 'report', questions, withReplies), model), threshold));
+			reports.push(
+				report(
+					`${setup.name} (report half + out-of-taxonomy)`,
+					knowledge,
+					rescore(searchOnce(setup, 'report', questions, withReplies), model),
+					threshold,
+				),
+			);
 	}
 	// Transfer: a model fitted on one set alone, measured on the other set's report half (never seen).
 	const transfer: Report[] = [];
@@ -274,16 +343,35 @@ function main(): void {
 		]) {
 			const own = fitOn([sets[from]]);
 			for (const withReplies of [false, true])
-				transfer.push(report(`${sets[to].setup.name} with a model fitted on ${sets[from].setup.name} only`, withReplies ? 'articles + past replies' : 'articles only', rescore(searchOnce(sets[to].setup, 'report', sets[to].report, withReplies), own), own.autoAnswerThreshold));
+				transfer.push(
+					report(
+						`${sets[to].setup.name} with a model fitted on ${sets[from].setup.name} only`,
+						withReplies ? 'articles + past replies' : 'articles only',
+						rescore(searchOnce(sets[to].setup, 'report', sets[to].report, withReplies), own),
+						own.autoAnswerThreshold,
+					),
+				);
 		}
 	}
-	console.log(`Answers from knowledge at the shipped threshold ${threshold} (goal: precision >= ${pct(TARGET_PRECISION)}, out of scope answered <= ${pct(OUT_OF_SCOPE_GOAL)})`);
-	console.log('set | knowledge | questions (in / out of scope) | auto-answered | precision | out of scope answered | top-1 accuracy');
+	console.log(
+		`Answers from knowledge at the shipped threshold ${threshold} (goal: precision >= ${pct(TARGET_PRECISION)}, out of scope answered <= ${pct(OUT_OF_SCOPE_GOAL)})`,
+	);
+	console.log(
+		'set | knowledge | questions (in / out of scope) | auto-answered | precision | out of scope answered | top-1 accuracy',
+	);
 	for (const r of [...reports, ...transfer])
-		console.log(`${r.set} | ${r.knowledge} | ${r.questions} (${r.inScope} / ${r.outOfScope}) | ${pct(r.autoAnsweredShare)} | ${pct(r.precision)} | ${pct(r.outOfScopeAnsweredShare)} | ${pct(r.top1Accuracy)}`);
-	if (jsonAt >= 0 && args[jsonAt + 1]) writeFileSync(args[jsonAt + 1], JSON.stringify({ threshold, reports, transfer }, null, 2));
-	const missed = reports.filter((r) => r.precision < TARGET_PRECISION || r.outOfScopeAnsweredShare > OUT_OF_SCOPE_GOAL);
-	for (const r of missed) console.log(`MISSED: ${r.set}, ${r.knowledge}: precision ${pct(r.precision)}, out of scope answered ${pct(r.outOfScopeAnsweredShare)}`);
+		console.log(
+			`${r.set} | ${r.knowledge} | ${r.questions} (${r.inScope} / ${r.outOfScope}) | ${pct(r.autoAnsweredShare)} | ${pct(r.precision)} | ${pct(r.outOfScopeAnsweredShare)} | ${pct(r.top1Accuracy)}`,
+		);
+	if (jsonAt >= 0 && args[jsonAt + 1])
+		writeFileSync(args[jsonAt + 1], JSON.stringify({ threshold, reports, transfer }, null, 2));
+	const missed = reports.filter(
+		(r) => r.precision < TARGET_PRECISION || r.outOfScopeAnsweredShare > OUT_OF_SCOPE_GOAL,
+	);
+	for (const r of missed)
+		console.log(
+			`MISSED: ${r.set}, ${r.knowledge}: precision ${pct(r.precision)}, out of scope answered ${pct(r.outOfScopeAnsweredShare)}`,
+		);
 	if (missed.length && !noFail) process.exitCode = 1;
 }
 

@@ -41,7 +41,9 @@ function embed(text: string): number[] {
 	return vector.map((v) => v / norm);
 }
 
-async function startEmbeddingsServer(latencyMs: number): Promise<{ url: string; close: () => Promise<void> }> {
+async function startEmbeddingsServer(
+	latencyMs: number,
+): Promise<{ url: string; close: () => Promise<void> }> {
 	const server = createServer((req, res) => {
 		const chunks: Buffer[] = [];
 		req.on('data', (c: Buffer) => chunks.push(c));
@@ -49,17 +51,33 @@ async function startEmbeddingsServer(latencyMs: number): Promise<{ url: string; 
 			const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { input: string[] };
 			setTimeout(() => {
 				res.setHeader('content-type', 'application/json');
-				res.end(JSON.stringify({ object: 'list', data: body.input.map((t, index) => ({ object: 'embedding', index, embedding: embed(t) })) }));
+				res.end(
+					JSON.stringify({
+						object: 'list',
+						data: body.input.map((t, index) => ({
+							object: 'embedding',
+							index,
+							embedding: embed(t),
+						})),
+					}),
+				);
 			}, latencyMs);
 		});
 	});
 	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 	const { port } = server.address() as AddressInfo;
-	return { url: `http://127.0.0.1:${port}/v1/embeddings`, close: () => new Promise((resolve) => server.close(() => resolve())) };
+	return {
+		url: `http://127.0.0.1:${port}/v1/embeddings`,
+		close: () => new Promise((resolve) => server.close(() => resolve())),
+	};
 }
 
 async function embedRemote(url: string, input: string[]): Promise<number[][]> {
-	const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'bench', input }) });
+	const response = await fetch(url, {
+		method: 'POST',
+		headers: { 'content-type': 'application/json' },
+		body: JSON.stringify({ model: 'bench', input }),
+	});
 	const body = (await response.json()) as { data: Array<{ embedding: number[] }> };
 	return body.data.map((d) => d.embedding);
 }
@@ -85,13 +103,30 @@ async function main(): Promise<void> {
 	const emailCount = Number(values.emails);
 	const latencyMs = Number(values['latency-ms']);
 	const root = findRepositoryRoot(__dirname);
-	const rows = parseCsvRecords(readFileSync(path.join(root, 'data/bitext-customer-support/Bitext_Sample_Customer_Support_Training_Dataset.csv'), 'utf8'));
+	const rows = parseCsvRecords(
+		readFileSync(
+			path.join(
+				root,
+				'data/bitext-customer-support/Bitext_Sample_Customer_Support_Training_Dataset.csv',
+			),
+			'utf8',
+		),
+	);
 	const articles = Array.from({ length: articleCount }, (_, i) => {
 		const a = rows[i % rows.length];
 		const b = rows[(i * 7 + 3) % rows.length];
-		return { id: `a${i}`, title: `${a.intent.replace(/_/g, ' ')} ${i}`, text: `${a.response}\n\n${b.instruction}`, language: 'en', url: `https://help.example.com/a${i}` };
+		return {
+			id: `a${i}`,
+			title: `${a.intent.replace(/_/g, ' ')} ${i}`,
+			text: `${a.response}\n\n${b.instruction}`,
+			language: 'en',
+			url: `https://help.example.com/a${i}`,
+		};
 	});
-	const emails = Array.from({ length: emailCount }, (_, i) => rows[(i * 13 + 5) % rows.length].instruction);
+	const emails = Array.from(
+		{ length: emailCount },
+		(_, i) => rows[(i * 13 + 5) % rows.length].instruction,
+	);
 
 	// Ours.
 	gc();
@@ -117,7 +152,12 @@ async function main(): Promise<void> {
 		t = performance.now();
 		const vectors: number[][] = [];
 		for (let i = 0; i < articles.length; i += 100)
-			vectors.push(...(await embedRemote(server.url, articles.slice(i, i + 100).map((a) => `${a.title}\n${a.text}`))));
+			vectors.push(
+				...(await embedRemote(
+					server.url,
+					articles.slice(i, i + 100).map((a) => `${a.title}\n${a.text}`),
+				)),
+			);
 		const baseBuildMs = performance.now() - t;
 		t = performance.now();
 		for (const text of emails) {
@@ -131,15 +171,28 @@ async function main(): Promise<void> {
 		}
 		const basePerEmailMs = (performance.now() - t) / emails.length;
 		const fmt = (n: number) => n.toFixed(n < 10 ? 3 : 0);
-		console.log(`bench/answers: ${articleCount} articles, ${emailCount} emails, embeddings server latency ${latencyMs} ms (loopback)`);
-		console.log('measure | this package | baseline (embeddings server + in-memory vectors) | ratio baseline/ours');
-		console.log(`index build (ms) | ${fmt(oursBuildMs)} | ${fmt(baseBuildMs)} | ${(baseBuildMs / oursBuildMs).toFixed(1)}x`);
-		console.log(`per email: retrieval + offline answer (ms) | ${fmt(oursPerEmailMs)} | ${fmt(basePerEmailMs)} (retrieval only) | ${(basePerEmailMs / oursPerEmailMs).toFixed(1)}x`);
-		console.log(`index memory, heap + external (MB) | ${oursMemoryMb.toFixed(1)} | n/a (vectors: ${((vectors.length * DIMENSIONS * 8) / 1e6).toFixed(1)} MB as JS arrays) |`);
+		console.log(
+			`bench/answers: ${articleCount} articles, ${emailCount} emails, embeddings server latency ${latencyMs} ms (loopback)`,
+		);
+		console.log(
+			'measure | this package | baseline (embeddings server + in-memory vectors) | ratio baseline/ours',
+		);
+		console.log(
+			`index build (ms) | ${fmt(oursBuildMs)} | ${fmt(baseBuildMs)} | ${(baseBuildMs / oursBuildMs).toFixed(1)}x`,
+		);
+		console.log(
+			`per email: retrieval + offline answer (ms) | ${fmt(oursPerEmailMs)} | ${fmt(basePerEmailMs)} (retrieval only) | ${(basePerEmailMs / oursPerEmailMs).toFixed(1)}x`,
+		);
+		console.log(
+			`index memory, heap + external (MB) | ${oursMemoryMb.toFixed(1)} | n/a (vectors: ${((vectors.length * DIMENSIONS * 8) / 1e6).toFixed(1)} MB as JS arrays) |`,
+		);
 		console.log(`answered offline (confidence >= 0.5): ${answered} of ${emailCount}`);
 		const checks = [
 			[`retrieval + offline answer <= 2 ms/email`, oursPerEmailMs <= 2],
-			[`index of ${articleCount} articles built in <= 10 s`, articleCount < 10000 || oursBuildMs <= 10_000],
+			[
+				`index of ${articleCount} articles built in <= 10 s`,
+				articleCount < 10000 || oursBuildMs <= 10_000,
+			],
 			['index memory <= 200 MB', oursMemoryMb <= 200],
 		] as const;
 		for (const [what, ok] of checks) console.log(`${ok ? 'OK  ' : 'MISS'} ${what}`);

@@ -67,7 +67,9 @@ export function answerFromKnowledge(
 ): AnswerDecision {
 	if (knowledge.length === 0) return { abstainReasons: ['no knowledge on the item'] };
 	if (answer?.abstained)
-		return { abstainReasons: answer.reasons.length ? answer.reasons : ['the knowledge step abstained'] };
+		return {
+			abstainReasons: answer.reasons.length ? answer.reasons : ['the knowledge step abstained'],
+		};
 	const cited = answer?.citations[0]?.id;
 	const snippet = (cited && knowledge.find((s) => s.id === cited)) || knowledge[0];
 	const calibrated = answer !== undefined && Number.isFinite(answer.confidence);
@@ -99,7 +101,10 @@ export function answerFromKnowledge(
 
 /** Text up to `max` characters, cut after the last whole paragraph (or sentence) that fits. */
 export function clip(text: string, max: number): string {
-	const clean = text.replace(/\r\n?/g, '\n').replace(/\n{3,}/g, '\n\n').trim();
+	const clean = text
+		.replace(/\r\n?/g, '\n')
+		.replace(/\n{3,}/g, '\n\n')
+		.trim();
 	if (clean.length <= max) return clean;
 	const head = clean.slice(0, max);
 	const paragraph = head.lastIndexOf('\n\n');
@@ -118,9 +123,16 @@ const THANKS =
 export function isThankYouOnly(subject: string, text: string): boolean {
 	const body = text.trim();
 	if (!body || body.length > 280 || /\?/.test(body)) return false;
-	if (/\b(?:but|however|still|not|problem|issue|help|need|please|aber|noch|nicht|bitte|mais|encore|pas|problème|pero|todavía|no|problema|ayuda)\b/i.test(body))
+	if (
+		/\b(?:but|however|still|not|problem|issue|help|need|please|aber|noch|nicht|bitte|mais|encore|pas|problème|pero|todavía|no|problema|ayuda)\b/i.test(
+			body,
+		)
+	)
 		return false;
-	return THANKS.test(body) || (THANKS.test(subject.replace(/^(?:re|aw|sv|fw|wg):\s*/i, '')) && body.split(/\s+/).length <= 25);
+	return (
+		THANKS.test(body) ||
+		(THANKS.test(subject.replace(/^(?:re|aw|sv|fw|wg):\s*/i, '')) && body.split(/\s+/).length <= 25)
+	);
 }
 
 export const THANK_YOU_REPLIES: Record<TemplateLanguage, string> = {

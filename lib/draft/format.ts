@@ -61,7 +61,9 @@ export function signatureFor(
 		agent = TEAM_LINES[lang].replace('{{companyName}}', company);
 	// The company is named once: not again under a name that already holds it.
 	const names =
-		agent && company && agent.toLowerCase().includes(company.toLowerCase()) ? [agent] : [agent, company];
+		agent && company && agent.toLowerCase().includes(company.toLowerCase())
+			? [agent]
+			: [agent, company];
 	return [line, ...names]
 		.map((part) => part?.trim())
 		.filter(Boolean)

@@ -14,11 +14,7 @@ const CLAIM_PATTERNS: RegExp[] = [
 ];
 
 function normalise(text: string): string {
-	return text
-		.toLowerCase()
-		.normalize('NFKC')
-		.replace(/[–—]/g, '-')
-		.replace(/\s+/g, ' ');
+	return text.toLowerCase().normalize('NFKC').replace(/[–—]/g, '-').replace(/\s+/g, ' ');
 }
 
 /** The numbers (and link / address text) a claim rests on, to look for in the sources. */
@@ -30,7 +26,9 @@ function anchors(claim: string): string[] {
 /** The claims in `reply` that neither the snippets nor the email state. */
 export function unsupportedClaims(reply: string, sources: string[]): string[] {
 	const haystack = normalise(sources.join('\n'));
-	const numbers = new Set((haystack.match(/\d+(?:[.,]\d+)?/g) ?? []).map((n) => n.replace(',', '.')));
+	const numbers = new Set(
+		(haystack.match(/\d+(?:[.,]\d+)?/g) ?? []).map((n) => n.replace(',', '.')),
+	);
 	const out = new Set<string>();
 	for (const pattern of CLAIM_PATTERNS) {
 		for (const match of reply.matchAll(pattern)) {

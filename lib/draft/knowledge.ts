@@ -92,7 +92,8 @@ export function parseKnowledge(
 			...(typeof record.score === 'number' && Number.isFinite(record.score)
 				? { score: record.score }
 				: {}),
-			...(record.source === 'article' || record.source === 'reply' ? { source: record.source as 'article' | 'reply' }
+			...(record.source === 'article' || record.source === 'reply'
+				? { source: record.source as 'article' | 'reply' }
 				: {}),
 			...(typeof record.language === 'string' && /^[a-z]{2}$/i.test(record.language.trim())
 				? { language: record.language.trim().toLowerCase() }

@@ -4,7 +4,12 @@
  * reply is considered.
  */
 import { DEFAULT_CALIBRATION } from '../knowledge/calibration';
-import { ANSWER_DRAFT_FLOOR, THANK_YOU_REPLIES, answerFromKnowledge, isThankYouOnly } from './answer';
+import {
+	ANSWER_DRAFT_FLOOR,
+	THANK_YOU_REPLIES,
+	answerFromKnowledge,
+	isThankYouOnly,
+} from './answer';
 import { replySubject, signatureFor, textToHtml, withSignature } from './format';
 import type { Draft, DraftConfig, DraftInput } from './index';
 import { orderReasons } from './review';

@@ -169,7 +169,12 @@ export class KnowledgeBase {
 		const key = `own:${doc.key}`;
 		let set = this.termCache.get(key);
 		if (!set) {
-			set = new Set(terms(doc.source === 'reply' ? `${doc.title}\n${doc.question ?? ''}` : doc.title, doc.language));
+			set = new Set(
+				terms(
+					doc.source === 'reply' ? `${doc.title}\n${doc.question ?? ''}` : doc.title,
+					doc.language,
+				),
+			);
 			if (this.termCache.size > 5000) this.termCache.clear();
 			this.termCache.set(key, set);
 		}
@@ -181,7 +186,9 @@ export class KnowledgeBase {
 	 * article has it), each with its calibrated probability, most probable first.
 	 */
 	search(query: string, options: SearchOptions = {}): KnowledgeHit[] {
-		const language = (options.language?.trim().toLowerCase() || detectLanguage(query).language).slice(0, 2);
+		const language = (
+			options.language?.trim().toLowerCase() || detectLanguage(query).language
+		).slice(0, 2);
 		const queryTerms = [...new Set(terms(query, language))];
 		if (queryTerms.length === 0 || this.docs.size === 0) return [];
 		const sources = options.sources;
@@ -194,7 +201,11 @@ export class KnowledgeBase {
 
 		const idfs = new Map(queryTerms.map((t) => [t, this.idf(t)]));
 		const idfTotal = [...idfs.values()].reduce((a, b) => a + b, 0);
-		const candidates = raw.map((r) => ({ doc: this.docs.get(r.id as string)!, score: r.score, matched: r.queryTerms }));
+		const candidates = raw.map((r) => ({
+			doc: this.docs.get(r.id as string)!,
+			score: r.score,
+			matched: r.queryTerms,
+		}));
 		// Answer groups: the language versions of one article are one answer; past replies that say the
 		// same thing (most of their words shared) are one answer too.
 		const groups: string[] = [];
@@ -214,7 +225,8 @@ export class KnowledgeBase {
 		}
 		const total = candidates.reduce((a, c) => a + c.score, 0);
 		const bestOf = new Map<string, number>();
-		for (const [i, c] of candidates.entries()) bestOf.set(groups[i], Math.max(bestOf.get(groups[i]) ?? 0, c.score));
+		for (const [i, c] of candidates.entries())
+			bestOf.set(groups[i], Math.max(bestOf.get(groups[i]) ?? 0, c.score));
 
 		const seen = new Set<string>();
 		const hits: KnowledgeHit[] = [];
@@ -265,7 +277,8 @@ export class KnowledgeBase {
 	articles(): Map<string, string[]> {
 		const out = new Map<string, string[]>();
 		for (const doc of this.docs.values())
-			if (doc.source === 'article') out.set(doc.articleId, [...(out.get(doc.articleId) ?? []), doc.language]);
+			if (doc.source === 'article')
+				out.set(doc.articleId, [...(out.get(doc.articleId) ?? []), doc.language]);
 		return out;
 	}
 

@@ -39,7 +39,10 @@ export function vector(features: Features): number[] {
 /** Names of the model inputs (`vector`). */
 export const INPUT_NAMES: string[] = [...FEATURE_NAMES];
 
-export function probability(features: Features, model: CalibrationModel = DEFAULT_CALIBRATION): number {
+export function probability(
+	features: Features,
+	model: CalibrationModel = DEFAULT_CALIBRATION,
+): number {
 	const x = vector(features);
 	let z = model.bias;
 	for (let i = 0; i < x.length; i++) z += (model.weights[i] ?? 0) * x[i];

@@ -100,7 +100,8 @@ function firstHeading(markdown: string): string | undefined {
 }
 
 function htmlTitle(html: string): string | undefined {
-	const match = /<title[^>]*>([\s\S]*?)<\/title>/i.exec(html) ?? /<h1[^>]*>([\s\S]*?)<\/h1>/i.exec(html);
+	const match =
+		/<title[^>]*>([\s\S]*?)<\/title>/i.exec(html) ?? /<h1[^>]*>([\s\S]*?)<\/h1>/i.exec(html);
 	return match ? htmlToText(match[1]).trim() || undefined : undefined;
 }
 
@@ -126,7 +127,10 @@ function asText(value: unknown, field: string, shape: string): string | undefine
 	if (value === undefined || value === null) return undefined;
 	if (typeof value === 'number') return String(value);
 	if (typeof value !== 'string')
-		throw new InputError(`"${field}" must be text, not ${Array.isArray(value) ? 'a list' : typeof value}`, shape);
+		throw new InputError(
+			`"${field}" must be text, not ${Array.isArray(value) ? 'a list' : typeof value}`,
+			shape,
+		);
 	return value;
 }
 
@@ -149,11 +153,13 @@ export function articleFromInput(input: ArticleInput): KnowledgeDoc {
 		text = htmlToText(html.replace(/<title[^>]*>[\s\S]*?<\/title>/i, ''));
 		if (title && text.startsWith(title)) text = text.slice(title.length).trim();
 	} else if (rawText?.trim()) text = rawText.trim();
-	if (!text.trim())
-		throw new InputError('The article has no text', ARTICLE_SHAPE);
+	if (!text.trim()) throw new InputError('The article has no text', ARTICLE_SHAPE);
 	text = text.slice(0, MAX_TEXT_CHARS);
 	const given = asText(record.id, 'id', ARTICLE_SHAPE)?.trim();
-	const group = asText(record.articleId, 'articleId', ARTICLE_SHAPE)?.trim() || given || (title ? slug(title) : undefined);
+	const group =
+		asText(record.articleId, 'articleId', ARTICLE_SHAPE)?.trim() ||
+		given ||
+		(title ? slug(title) : undefined);
 	if (!group) throw new InputError('The article has neither an id nor a title', ARTICLE_SHAPE);
 	const language = normaliseLanguage(record.language, `${title ?? ''}\n${text}`);
 	const url = asText(record.url, 'url', ARTICLE_SHAPE)?.trim() || undefined;
@@ -177,7 +183,9 @@ export function articleFromInput(input: ArticleInput): KnowledgeDoc {
  */
 export function articleFromFile(fileName: string, content: string): KnowledgeDoc {
 	const base = fileName.replace(/^.*[\\/]/, '');
-	const match = /^(.*?)(?:\.([a-z]{2}(?:[-_][A-Za-z]{2})?))?\.(md|markdown|html?|txt|text)$/i.exec(base);
+	const match = /^(.*?)(?:\.([a-z]{2}(?:[-_][A-Za-z]{2})?))?\.(md|markdown|html?|txt|text)$/i.exec(
+		base,
+	);
 	if (!match)
 		throw new InputError(
 			`"${base}" is not a Markdown, HTML or text file`,
@@ -191,11 +199,16 @@ export function articleFromFile(fileName: string, content: string): KnowledgeDoc
 		title: meta.title,
 		url: meta.url,
 		language: meta.language || meta.lang || fileLanguage,
-		...(ext.startsWith('m') ? { markdown: content } : ext.startsWith('htm') ? { html: content } : { text: content }),
+		...(ext.startsWith('m')
+			? { markdown: content }
+			: ext.startsWith('htm')
+				? { html: content }
+				: { text: content }),
 	});
 }
 
-const GREETING_LINE = /^(?:hi|hello|hey|dear|good (?:morning|afternoon|evening)|hallo|guten tag|liebe[rs]?|sehr geehrte[rs]?|bonjour|salut|madame|monsieur|hola|estimad[oa]|buenos d[ií]as|buenas tardes)\b[^\n]{0,60}\n+/i;
+const GREETING_LINE =
+	/^(?:hi|hello|hey|dear|good (?:morning|afternoon|evening)|hallo|guten tag|liebe[rs]?|sehr geehrte[rs]?|bonjour|salut|madame|monsieur|hola|estimad[oa]|buenos d[ií]as|buenas tardes)\b[^\n]{0,60}\n+/i;
 const CLOSING =
 	/\n+(?:best|kind|warm)? ?regards,?[\s\S]*$|\n+(?:thanks|thank you|cheers|sincerely|all the best),?\s*\n[\s\S]{0,120}$|\n+mit freundlichen gr(?:ü|ue)(?:ß|ss)en[\s\S]*$|\n+viele gr(?:ü|ue)(?:ß|ss)e[\s\S]*$|\n+cordialement[\s\S]*$|\n+bien (?:à vous|cordialement)[\s\S]*$|\n+(?:un )?saludo[s]?(?: cordiales)?,?[\s\S]*$|\n+atentamente[\s\S]*$/i;
 
@@ -210,15 +223,21 @@ export function replyBody(reply: string): string {
 /** A past conversation from item fields. */
 export function conversationFromInput(input: ConversationInput): KnowledgeDoc {
 	const record = input as Record<string, unknown>;
-	const question = asText(record.customerMessage ?? record.question, 'customerMessage', CONVERSATION_SHAPE)?.trim();
+	const question = asText(
+		record.customerMessage ?? record.question,
+		'customerMessage',
+		CONVERSATION_SHAPE,
+	)?.trim();
 	const reply = asText(record.reply ?? record.answer, 'reply', CONVERSATION_SHAPE)?.trim();
-	if (!question) throw new InputError('The past conversation has no customer message', CONVERSATION_SHAPE);
+	if (!question)
+		throw new InputError('The past conversation has no customer message', CONVERSATION_SHAPE);
 	if (!reply) throw new InputError('The past conversation has no reply', CONVERSATION_SHAPE);
 	const subject = asText(record.subject, 'subject', CONVERSATION_SHAPE)?.trim() ?? '';
 	const body = replyBody(reply).slice(0, MAX_TEXT_CHARS);
 	const language = normaliseLanguage(record.language, `${question}\n${body}`);
 	const id =
-		asText(record.id, 'id', CONVERSATION_SHAPE)?.trim() || contentHash([subject, question, reply]).slice(0, 16);
+		asText(record.id, 'id', CONVERSATION_SHAPE)?.trim() ||
+		contentHash([subject, question, reply]).slice(0, 16);
 	const doc: KnowledgeDoc = {
 		key: `reply:${id}`,
 		source: 'reply',

@@ -72,9 +72,20 @@ export function searchForEmail(
 	if (!top)
 		return {
 			knowledge,
-			answer: { confidence: 0, citations: [], abstained: true, reasons: [base.size ? 'nothing in the knowledge matches this email' : 'the knowledge base is empty'] },
+			answer: {
+				confidence: 0,
+				citations: [],
+				abstained: true,
+				reasons: [
+					base.size ? 'nothing in the knowledge matches this email' : 'the knowledge base is empty',
+				],
+			},
 		};
-	const citation = { id: top.id, ...(top.title ? { title: top.title } : {}), ...(top.url ? { url: top.url } : {}) };
+	const citation = {
+		id: top.id,
+		...(top.title ? { title: top.title } : {}),
+		...(top.url ? { url: top.url } : {}),
+	};
 	const abstained = top.score < floor;
 	return {
 		knowledge,
@@ -83,7 +94,9 @@ export function searchForEmail(
 			citations: [citation],
 			abstained,
 			reasons: abstained
-				? [`the best match ("${top.title ?? top.id}") answers with confidence ${top.score} < ${floor}`]
+				? [
+						`the best match ("${top.title ?? top.id}") answers with confidence ${top.score} < ${floor}`,
+					]
 				: [`answered by ${top.source} "${top.title ?? top.id}" (confidence ${top.score})`],
 		},
 	};
@@ -91,7 +104,10 @@ export function searchForEmail(
 
 /** Text up to `max` characters, cut after the last whole paragraph or sentence that fits. */
 export function clipText(text: string, max: number): string {
-	const clean = text.replace(/\r\n?/g, '\n').replace(/\n{3,}/g, '\n\n').trim();
+	const clean = text
+		.replace(/\r\n?/g, '\n')
+		.replace(/\n{3,}/g, '\n\n')
+		.trim();
 	if (clean.length <= max) return clean;
 	const head = clean.slice(0, max);
 	const paragraph = head.lastIndexOf('\n\n');

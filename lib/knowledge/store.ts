@@ -27,7 +27,8 @@ export function n8nDataFolder(): string {
 
 /** The file of a named index, or the path given (absolute, or relative to the n8n data folder). */
 export function indexFile(name: string, path?: string): string {
-	if (path?.trim()) return isAbsolute(path.trim()) ? path.trim() : join(n8nDataFolder(), path.trim());
+	if (path?.trim())
+		return isAbsolute(path.trim()) ? path.trim() : join(n8nDataFolder(), path.trim());
 	const safe = name.trim().toLowerCase();
 	if (!/^[a-z0-9][a-z0-9._-]{0,63}$/.test(safe) || safe.includes('..'))
 		throw new InputError(
@@ -64,7 +65,11 @@ function parse(file: string, content: string): KnowledgeBase {
 			'Delete the file and add the articles again (the Support Knowledge node rebuilds it), or point "Index File" at the right file.',
 		);
 	}
-	if (data?.format !== 'n8n-nodes-support-email/knowledge' || data.version !== 1 || !Array.isArray(data.docs))
+	if (
+		data?.format !== 'n8n-nodes-support-email/knowledge' ||
+		data.version !== 1 ||
+		!Array.isArray(data.docs)
+	)
 		throw new InputError(
 			`${file} is not a knowledge file of this package (format version 1)`,
 			'Point "Index File" at a file the Support Knowledge node wrote, or at a new path to start an empty knowledge base.',

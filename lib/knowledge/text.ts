@@ -69,7 +69,9 @@ const WORD = /[\p{L}\p{N}]+(?:['’][\p{L}]+)?/gu;
 
 /** The words of a text, in order, lower-cased (accents kept for the stemmer). */
 export function words(text: string): string[] {
-	return (text.toLowerCase().match(WORD) ?? []).map((w) => w.replace(/^(?:l|d|qu|j|n|s|c|m|t)['’]/, ''));
+	return (text.toLowerCase().match(WORD) ?? []).map((w) =>
+		w.replace(/^(?:l|d|qu|j|n|s|c|m|t)['’]/, ''),
+	);
 }
 
 /**

@@ -76,7 +76,10 @@ export function decideAll(
 	for (const [itemIndex, item] of items.entries()) {
 		let decision: Decision;
 		try {
-			decision = withAnswerRule(decide(readEscalationInput(item.json, requireDraft), config, now), item.json);
+			decision = withAnswerRule(
+				decide(readEscalationInput(item.json, requireDraft), config, now),
+				item.json,
+			);
 		} catch (error) {
 			const nodeError = toNodeError(node, error, itemIndex);
 			if (!continueOnFail) throw nodeError;

@@ -15,7 +15,8 @@ export class SupportKnowledge implements INodeType {
 		icon: { light: 'file:supportKnowledge.svg', dark: 'file:supportKnowledge.dark.svg' },
 		group: ['transform'],
 		version: 1,
-		subtitle: '={{ $parameter["operation"] + ": " + ($parameter["knowledgeBase"] === "demo" ? "demo help centre" : $parameter["indexName"]) }}',
+		subtitle:
+			'={{ $parameter["operation"] + ": " + ($parameter["knowledgeBase"] === "demo" ? "demo help centre" : $parameter["indexName"]) }}',
 		usableAsTool: true,
 		description:
 			'A knowledge base from your help centre and past replies: finds what answers each email (support.knowledge, support.answer), offline',

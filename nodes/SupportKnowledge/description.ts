@@ -33,11 +33,11 @@ export const properties: INodeProperties[] = [
 		default: 'search',
 		options: [
 			{
-				name: 'Search',
-				value: 'search',
-				action: 'Search knowledge for each email',
+				name: 'Add Past Replies',
+				value: 'upsertReplies',
+				action: 'Add past resolved conversations',
 				description:
-					'Finds the articles and past replies that answer each email: support.knowledge (scored) and support.answer (calibrated confidence, citation)',
+					'Each item is a customer message and the reply that resolved it (fields, or a handled support item)',
 			},
 			{
 				name: 'Add or Update Articles',
@@ -47,11 +47,17 @@ export const properties: INodeProperties[] = [
 					'Each item is an article (fields, or a Markdown / HTML / text file); unchanged articles are skipped',
 			},
 			{
-				name: 'Add Past Replies',
-				value: 'upsertReplies',
-				action: 'Add past resolved conversations',
+				name: 'Delete',
+				value: 'delete',
+				action: 'Delete articles or past replies',
+				description: 'Removes an article (every language) or a past reply by its ID',
+			},
+			{
+				name: 'Search',
+				value: 'search',
+				action: 'Search knowledge for each email',
 				description:
-					'Each item is a customer message and the reply that resolved it (fields, or a handled support item)',
+					'Finds the articles and past replies that answer each email: support.knowledge (scored) and support.answer (calibrated confidence, citation)',
 			},
 			{
 				name: 'Sync Folder',
@@ -59,12 +65,6 @@ export const properties: INodeProperties[] = [
 				action: 'Index a folder of articles',
 				description:
 					'Indexes every .md / .html / .txt file in a folder on the n8n host; articles whose files are gone are removed',
-			},
-			{
-				name: 'Delete',
-				value: 'delete',
-				action: 'Delete articles or past replies',
-				description: 'Removes an article (every language) or a past reply by its ID',
 			},
 		],
 	},
@@ -95,7 +95,7 @@ export const properties: INodeProperties[] = [
 		placeholder: '/data/help-centre',
 		displayOptions: { show: { operation: ['syncFolder'], knowledgeBase: ['file'] } },
 		description:
-			'Folder on the n8n host with the articles: NAME.md, NAME.de.md (language before the extension), .html or .txt; front matter may set id, title, url and language',
+			'Folder on the n8n host with the articles: NAME.md, NAME.de.md (language before the extension), .html or .txt; front matter may set ID, title, URL and language',
 	},
 	{
 		displayName: 'Input',
@@ -108,12 +108,13 @@ export const properties: INodeProperties[] = [
 				name: 'Item Fields',
 				value: 'fields',
 				description:
-					'Fields id, title, text (or markdown / html), url, language, articleId: e.g. rows of a Data Table or an HTTP Request',
+					'Fields ID, title, text (or markdown / html), URL, language, articleId: e.g. rows of a Data Table or an HTTP Request',
 			},
 			{
 				name: 'Binary Files',
 				value: 'binary',
-				description: 'A Markdown, HTML or text file on each item (Read Files From Disk, HTTP Request)',
+				description:
+					'A Markdown, HTML or text file on each item (Read Files From Disk, HTTP Request)',
 			},
 		],
 	},
@@ -122,7 +123,9 @@ export const properties: INodeProperties[] = [
 		name: 'binaryProperty',
 		type: 'string',
 		default: 'data',
-		displayOptions: { show: { operation: ['upsertArticles'], articleInput: ['binary'], knowledgeBase: ['file'] } },
+		displayOptions: {
+			show: { operation: ['upsertArticles'], articleInput: ['binary'], knowledgeBase: ['file'] },
+		},
 		description: 'Name of the binary property with the file',
 	},
 	{
@@ -162,9 +165,9 @@ export const properties: INodeProperties[] = [
 			},
 			{
 				displayName: 'Max Results',
-				name: 'limit',
+				name: 'maxResults',
 				type: 'number',
-				typeOptions: { minValue: 1, maxValue: 20 },
+				typeOptions: { minValue: 1 },
 				default: 3,
 				description: 'Most entries written to support.knowledge',
 			},
@@ -203,7 +206,9 @@ export const properties: INodeProperties[] = [
 		type: 'collection',
 		placeholder: 'Add Option',
 		default: {},
-		displayOptions: { show: { operation: ['upsertArticles', 'upsertReplies', 'syncFolder', 'delete'] } },
+		displayOptions: {
+			show: { operation: ['upsertArticles', 'upsertReplies', 'syncFolder', 'delete'] },
+		},
 		options: [
 			{
 				displayName: 'Index File',

@@ -25,13 +25,27 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 	const operation = this.getNodeParameter('operation', 0) as Operation;
 	const source = this.getNodeParameter('knowledgeBase', 0, 'demo') as 'demo' | 'file';
 	if (operation !== 'search' && source === 'demo')
-		throw new NodeOperationError(this.getNode(), 'The built-in demo help centre cannot be changed', {
-			description: 'Set Knowledge Base to "Your Own (Index File)" to add, sync or delete articles.',
-		});
-	const options = this.getNodeParameter(operation === 'search' ? 'options' : 'writeOptions', 0, {}) as IDataObject;
+		throw new NodeOperationError(
+			this.getNode(),
+			'The built-in demo help centre cannot be changed',
+			{
+				description:
+					'Set Knowledge Base to "Your Own (Index File)" to add, sync or delete articles.',
+			},
+		);
+	const options = this.getNodeParameter(
+		operation === 'search' ? 'options' : 'writeOptions',
+		0,
+		{},
+	) as IDataObject;
 	const file =
 		source === 'file'
-			? wrap(this, () => indexFile(this.getNodeParameter('indexName', 0, 'help-centre') as string, options.indexPath as string | undefined))
+			? wrap(this, () =>
+					indexFile(
+						this.getNodeParameter('indexName', 0, 'help-centre') as string,
+						options.indexPath as string | undefined,
+					),
+				)
 			: undefined;
 	if (operation === 'search') return [await search(this, file, options)];
 	if (operation === 'syncFolder') return [await syncFolder(this, file!, options)];
@@ -47,7 +61,11 @@ function wrap<T>(context: IExecuteFunctions, work: () => T, itemIndex = 0): T {
 	}
 }
 
-async function search(context: IExecuteFunctions, file: string | undefined, options: IDataObject): Promise<INodeExecutionData[]> {
+async function search(
+	context: IExecuteFunctions,
+	file: string | undefined,
+	options: IDataObject,
+): Promise<INodeExecutionData[]> {
 	const items = context.getInputData();
 	let base: KnowledgeBase;
 	try {
@@ -74,12 +92,16 @@ async function search(context: IExecuteFunctions, file: string | undefined, opti
 			const language = [classification.language, email.language].find(
 				(l): l is string => typeof l === 'string' && /^[a-z]{2}$/i.test(l),
 			);
-			const result = searchForEmail(base, { subject, text, language }, {
-				limit: (options.limit as number) ?? 3,
-				sources,
-				abstainBelow: (options.abstainBelow as number) ?? undefined,
-				maxSnippetChars: (options.maxSnippetChars as number) ?? undefined,
-			});
+			const result = searchForEmail(
+				base,
+				{ subject, text, language },
+				{
+					limit: Math.min(20, (options.maxResults as number) ?? 3),
+					sources,
+					abstainBelow: (options.abstainBelow as number) ?? undefined,
+					maxSnippetChars: (options.maxSnippetChars as number) ?? undefined,
+				},
+			);
 			out.push({
 				json: {
 					...item.json,
@@ -124,14 +146,25 @@ async function upsert(
 			if (!doc) continue;
 			const before = base.get(doc.key)?.hash;
 			base.upsert([doc]);
-			status.set(doc.key, before === undefined ? 'added' : before === doc.hash ? 'unchanged' : 'updated');
+			status.set(
+				doc.key,
+				before === undefined ? 'added' : before === doc.hash ? 'unchanged' : 'updated',
+			);
 		}
 		let removed = 0;
 		if (options.removeMissing === true && operation === 'upsertArticles') {
 			const keep = new Set(docs.flatMap((d) => (d.doc ? [d.doc.key] : [])));
-			removed = base.remove(base.documents().filter((d) => d.source === 'article' && !keep.has(d.key)).map((d) => d.key));
+			removed = base.remove(
+				base
+					.documents()
+					.filter((d) => d.source === 'article' && !keep.has(d.key))
+					.map((d) => d.key),
+			);
 		}
-		return { result: { status, removed }, changed: [...status.values()].some((s) => s !== 'unchanged') || removed > 0 };
+		return {
+			result: { status, removed },
+			changed: [...status.values()].some((s) => s !== 'unchanged') || removed > 0,
+		};
 	});
 	return docs.map(({ itemIndex, doc, error }) => {
 		if (error) return continueOnFailItem(items[itemIndex], itemIndex, error);
@@ -161,7 +194,11 @@ async function documentOf(
 ): Promise<KnowledgeDoc> {
 	if (operation === 'upsertReplies') {
 		const support = item.json.support as IDataObject | undefined;
-		if (item.json.customerMessage === undefined && support?.email && (support.sent || support.draft)) {
+		if (
+			item.json.customerMessage === undefined &&
+			support?.email &&
+			(support.sent || support.draft)
+		) {
 			// A handled support item: the customer's mail and the reply that went out.
 			const email = support.email as IDataObject;
 			const draft = (support.draft ?? {}) as IDataObject;
@@ -186,17 +223,27 @@ async function documentOf(
 			);
 		const buffer = await context.helpers.getBinaryDataBuffer(itemIndex, property);
 		if (buffer.length > MAX_FILE_BYTES)
-			throw new InputError(`${binary.fileName ?? 'The file'} is larger than 2 MB`, 'Split the article, or leave out embedded images.');
-		const name = binary.fileName ?? `${property}${binary.fileExtension ? `.${binary.fileExtension}` : '.txt'}`;
+			throw new InputError(
+				`${binary.fileName ?? 'The file'} is larger than 2 MB`,
+				'Split the article, or leave out embedded images.',
+			);
+		const name =
+			binary.fileName ?? `${property}${binary.fileExtension ? `.${binary.fileExtension}` : '.txt'}`;
 		return articleFromFile(name, buffer.toString('utf8'));
 	}
 	return articleFromInput(item.json as IDataObject);
 }
 
-async function syncFolder(context: IExecuteFunctions, file: string, options: IDataObject): Promise<INodeExecutionData[]> {
+async function syncFolder(
+	context: IExecuteFunctions,
+	file: string,
+	options: IDataObject,
+): Promise<INodeExecutionData[]> {
 	const folder = String(context.getNodeParameter('folder', 0, '')).trim();
 	if (!folder)
-		throw new NodeOperationError(context.getNode(), 'No folder given', { description: 'Set Folder to the folder with your help-centre articles.' });
+		throw new NodeOperationError(context.getNode(), 'No folder given', {
+			description: 'Set Folder to the folder with your help-centre articles.',
+		});
 	const files: string[] = [];
 	const walk = async (dir: string): Promise<void> => {
 		for (const entry of await fs.readdir(dir, { withFileTypes: true })) {
@@ -205,16 +252,24 @@ async function syncFolder(context: IExecuteFunctions, file: string, options: IDa
 			if (entry.isDirectory()) await walk(path);
 			else if (/^\.(md|markdown|html?|txt|text)$/i.test(extname(entry.name))) files.push(path);
 			if (files.length > MAX_FOLDER_FILES)
-				throw new InputError(`${folder} holds more than ${MAX_FOLDER_FILES} articles`, 'Split it into several knowledge bases.');
+				throw new InputError(
+					`${folder} holds more than ${MAX_FOLDER_FILES} articles`,
+					'Split it into several knowledge bases.',
+				);
 		}
 	};
 	try {
 		await walk(folder);
 	} catch (error) {
 		if (error instanceof InputError) throw toNodeError(context.getNode(), error, 0);
-		throw new NodeOperationError(context.getNode(), `Cannot read the folder ${folder}: ${(error as Error).message}`, {
-			description: 'Check the path and that n8n may read it (in Docker: mount the folder into the container).',
-		});
+		throw new NodeOperationError(
+			context.getNode(),
+			`Cannot read the folder ${folder}: ${(error as Error).message}`,
+			{
+				description:
+					'Check the path and that n8n may read it (in Docker: mount the folder into the container).',
+			},
+		);
 	}
 	const docs: KnowledgeDoc[] = [];
 	const skipped: Array<{ file: string; error: string }> = [];
@@ -222,7 +277,12 @@ async function syncFolder(context: IExecuteFunctions, file: string, options: IDa
 		try {
 			const stat = await fs.stat(path);
 			if (stat.size > MAX_FILE_BYTES) throw new InputError('larger than 2 MB', '');
-			docs.push(articleFromFile(relative(folder, path).replace(/[\\/]/g, '__'), await fs.readFile(path, 'utf8')));
+			docs.push(
+				articleFromFile(
+					relative(folder, path).replace(/[\\/]/g, '__'),
+					await fs.readFile(path, 'utf8'),
+				),
+			);
 		} catch (error) {
 			skipped.push({ file: relative(folder, path), error: (error as Error).message });
 		}
@@ -233,10 +293,20 @@ async function syncFolder(context: IExecuteFunctions, file: string, options: IDa
 		const removed =
 			options.removeMissing === false
 				? 0
-				: base.remove(base.documents().filter((d) => d.source === 'article' && !keep.has(d.key)).map((d) => d.key));
+				: base.remove(
+						base
+							.documents()
+							.filter((d) => d.source === 'article' && !keep.has(d.key))
+							.map((d) => d.key),
+					);
 		return { result: { ...result, removed }, changed: result.added + result.updated + removed > 0 };
 	});
-	return [{ json: { knowledge: { folder, file, files: files.length, ...summary, skipped } }, pairedItem: { item: 0 } }];
+	return [
+		{
+			json: { knowledge: { folder, file, files: files.length, ...summary, skipped } },
+			pairedItem: { item: 0 },
+		},
+	];
 }
 
 async function remove(context: IExecuteFunctions, file: string): Promise<INodeExecutionData[]> {

@@ -212,7 +212,8 @@ function inputOf(
 function readAnswer(value: unknown): SupportAnswer | undefined {
 	if (!value || typeof value !== 'object' || Array.isArray(value)) return undefined;
 	const answer = value as Record<string, unknown>;
-	if (typeof answer.confidence !== 'number' || !Number.isFinite(answer.confidence)) return undefined;
+	if (typeof answer.confidence !== 'number' || !Number.isFinite(answer.confidence))
+		return undefined;
 	const citations = Array.isArray(answer.citations)
 		? (answer.citations as unknown[]).filter(
 				(c): c is SupportAnswer['citations'][number] =>
