@@ -33,18 +33,18 @@ export const properties: INodeProperties[] = [
 		default: 'search',
 		options: [
 			{
-				name: 'Add Past Replies',
-				value: 'upsertReplies',
-				action: 'Add past resolved conversations',
-				description:
-					'Each item is a customer message and the reply that resolved it (fields, or a handled support item)',
-			},
-			{
 				name: 'Add or Update Articles',
 				value: 'upsertArticles',
 				action: 'Add or update help centre articles',
 				description:
 					'Each item is an article (fields, or a Markdown / HTML / text file); unchanged articles are skipped',
+			},
+			{
+				name: 'Add Past Replies',
+				value: 'upsertReplies',
+				action: 'Add past resolved conversations',
+				description:
+					'Each item is a customer message and the reply that resolved it (fields, or a handled support item)',
 			},
 			{
 				name: 'Delete',
