@@ -63,6 +63,7 @@ export interface SerializedKnowledgeBase {
 }
 
 const CANDIDATES = 12;
+const MAX_QUERY_TERMS = 48;
 
 export class KnowledgeBase {
 	private readonly docs = new Map<string, KnowledgeDoc>();
@@ -189,7 +190,8 @@ export class KnowledgeBase {
 		const language = (
 			options.language?.trim().toLowerCase() || detectLanguage(query).language
 		).slice(0, 2);
-		const queryTerms = [...new Set(terms(query, language))];
+		// Long mail: the first distinct terms carry the question; more only slow the search down.
+		const queryTerms = [...new Set(terms(query, language))].slice(0, MAX_QUERY_TERMS);
 		if (queryTerms.length === 0 || this.docs.size === 0) return [];
 		const sources = options.sources;
 		const raw = this.index

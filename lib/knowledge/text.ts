@@ -28,13 +28,27 @@ const STEMMER_NAMES: Record<string, string> = {
 };
 
 const stemmers = new Map<string, Stemmer>();
+/** Stems already computed, per language: words repeat across articles and mail, stemming is the hot path. */
+const stemCache = new Map<string, Map<string, string>>();
+const MAX_CACHED_STEMS = 200_000;
 
 function stemmerFor(language: string): Stemmer | undefined {
 	const name = STEMMER_NAMES[language];
 	if (!name) return undefined;
 	let stemmer = stemmers.get(language);
 	if (!stemmer) {
-		stemmer = loadStemmer(name);
+		const raw = loadStemmer(name);
+		const cache = new Map<string, string>();
+		stemCache.set(language, cache);
+		stemmer = (word: string) => {
+			let stem = cache.get(word);
+			if (stem === undefined) {
+				if (cache.size >= MAX_CACHED_STEMS) cache.clear();
+				stem = fold(raw(word));
+				cache.set(word, stem);
+			}
+			return stem;
+		};
 		stemmers.set(language, stemmer);
 	}
 	return stemmer;
@@ -89,7 +103,7 @@ export function terms(text: string, language: string | undefined): string[] {
 		if (stop.has(folded)) continue;
 		// Long digit runs are order numbers and the like: they identify one customer, not a topic.
 		if (/^\d{5,}$/.test(folded)) continue;
-		out.push(stem ? fold(stem(word)) : folded);
+		out.push(stem ? stem(word) : folded);
 	}
 	return out;
 }
