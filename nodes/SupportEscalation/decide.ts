@@ -135,5 +135,23 @@ export function pendingReview(index: number, item: INodeExecutionData): PendingR
 		customerText: String(email.text ?? email.fullText ?? ''),
 		draftText: String(draft.text ?? ''),
 		reasons: Array.isArray(decision.reasons) ? decision.reasons.map(String) : [],
+		details: reviewDetails(support),
 	};
+}
+
+/** Category, priority and the cited knowledge, for the reviewer. */
+function reviewDetails(support: IDataObject): string[] {
+	const classification = (support.classification ?? {}) as IDataObject;
+	const priority = (support.priority ?? {}) as IDataObject;
+	const draft = (support.draft ?? {}) as IDataObject;
+	const answer = (support.answer ?? {}) as IDataObject;
+	const lines: string[] = [];
+	if (classification.category) lines.push(`Category: ${String(classification.category)}`);
+	if (priority.level) lines.push(`Priority: ${String(priority.level)}`);
+	const citations = (Array.isArray(draft.citations) ? draft.citations : []) as IDataObject[];
+	for (const c of citations)
+		lines.push(`Cited: ${String(c.title ?? c.id)}${c.url ? ` (${String(c.url)})` : ''}`);
+	if (typeof answer.confidence === 'number')
+		lines.push(`Answer confidence: ${Math.round(answer.confidence * 100)}%`);
+	return lines;
 }
