@@ -222,12 +222,15 @@ export async function draftReply(input: DraftInput, config: DraftConfig): Promis
 				if (used.length === 0) reasons.add('no_citations');
 			}
 			// Every checkable fact in the reply must come from the snippets or the customer's email.
-			const unsupported = unsupportedClaims(answer.reply, [
-				...input.knowledge.map((s) => `${s.title ?? ''}\n${s.text}\n${s.url ?? ''}`),
-				`${email.subject}\n${email.text}`,
-				config.signature ?? '',
-				config.companyName ?? '',
-			]);
+			const unsupported =
+				input.knowledge.length === 0
+					? []
+					: unsupportedClaims(answer.reply, [
+							...input.knowledge.map((s) => `${s.title ?? ''}\n${s.text}\n${s.url ?? ''}`),
+							`${email.subject}\n${email.text}`,
+							config.signature ?? '',
+							config.companyName ?? '',
+						]);
 			if (unsupported.length) reasons.add('unsupported_claim');
 			let draftConfidence = clamp(answer.confidence);
 			// A reply no knowledge supports is a guess, however sure the model says it is.

@@ -107,6 +107,7 @@ describe('Support Knowledge in real n8n', () => {
 			{ id: 'broken', title: 'No text' },
 		];
 		const first = await n8n.execute(write, articles);
+		expect(first.nodeError(KNOWLEDGE)?.message).toBeUndefined();
 		expect(first.status).toBe('success');
 		const out = first.output(KNOWLEDGE, 0);
 		expect(out.map((i) => i.json.knowledge?.status ?? i.json.error)).toEqual([
@@ -159,6 +160,7 @@ describe('Support Knowledge in real n8n', () => {
 				),
 			],
 		);
+		expect(run.nodeError(KNOWLEDGE)?.message ?? run.nodeError(DRAFTER)?.message).toBeUndefined();
 		expect(run.status).toBe('success');
 		const [answered, abstained] = run.output(DRAFTER, 0);
 		expect(answered.json.support.draft).toMatchObject({
