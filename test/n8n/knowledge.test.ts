@@ -34,7 +34,6 @@ function knowledgeWorkflow(
 							type: `${NODE_PREFIX}.supportReplyDrafter`,
 							typeVersion: 1,
 							parameters: {
-								providers: ['templates'],
 								companyName: 'Acme',
 								options: { autoAnswerThreshold: 0.5 },
 							},
