@@ -301,6 +301,6 @@ export const WRITERS: Record<SupportField, string> = {
 	decision: 'a Support Escalation',
 	sent: '"Support Email → Send Reply" (or Send New)',
 	draftSaved: '"Support Email → Create Draft"',
-	knowledge: 'a knowledge search node (it writes support.knowledge)',
-	answer: 'a knowledge search node (it writes support.answer)',
+	knowledge: 'the Support Knowledge node (operation Search)',
+	answer: 'the Support Knowledge node (operation Search)',
 };

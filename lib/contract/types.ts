@@ -9,6 +9,7 @@ import type { Draft } from '../draft';
 import type { SupportEmail } from '../email/types';
 import type { Decision } from '../escalation/rules';
 import type { SupportPriority } from '../priority';
+import type { SupportAnswer, SupportKnowledgeEntry } from '../knowledge/search';
 
 export type {
 	AttachmentInfo,
@@ -20,6 +21,7 @@ export type {
 export type { Classification as SupportClassification } from '../classify';
 export type { SupportPriority } from '../priority';
 export type { Draft as SupportDraft, Citation } from '../draft';
+export type { SupportAnswer, SupportKnowledgeEntry } from '../knowledge/search';
 
 /** `support.decision`: what the Support Escalation decided, plus who approved it when a person did. */
 export type SupportDecision = Pick<Decision, 'action' | 'reasons'> &
@@ -40,28 +42,6 @@ export interface SupportSent {
 	draftId?: string;
 	mailbox?: string;
 	warnings?: string[];
-}
-
-/** One entry of `support.knowledge`: what retrieval found for this email, best first. */
-export interface SupportKnowledgeEntry {
-	id: string;
-	title?: string;
-	text: string;
-	url?: string;
-	/** Retrieval score, higher is better. */
-	score: number;
-	source: 'article' | 'reply';
-	language?: string;
-}
-
-/** `support.answer`: whether the knowledge answers this email. */
-export interface SupportAnswer {
-	/** Calibrated: the probability that the knowledge answers this email. */
-	confidence: number;
-	/** The knowledge entries the answer rests on. */
-	citations: Array<{ id: string; title?: string; url?: string }>;
-	abstained: boolean;
-	reasons: string[];
 }
 
 /** Every field of `item.json.support`, by name. */

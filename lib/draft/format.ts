@@ -52,12 +52,31 @@ export function signatureFor(
 	closing: boolean,
 ): string {
 	if (custom?.trim()) return fillPlaceholders(custom, values);
-	const line = closing ? CLOSINGS[isTemplateLanguage(language) ? language : 'en'] : undefined;
-	return [line, values.agentName, values.companyName]
-		.map((line) => line?.trim())
+	const lang = isTemplateLanguage(language) ? language : 'en';
+	const line = closing ? CLOSINGS[lang] : undefined;
+	const company = values.companyName?.trim();
+	let agent = values.agentName?.trim();
+	// "The Acme support team" is a team line, not a person: said in the reply's language.
+	if (company && (!agent || (lang !== 'en' && /^the\b.*\bteam$/i.test(agent))))
+		agent = TEAM_LINES[lang].replace('{{companyName}}', company);
+	// The company is named once: not again under a name that already holds it.
+	const names =
+		agent && company && agent.toLowerCase().includes(company.toLowerCase())
+			? [agent]
+			: [agent, company];
+	return [line, ...names]
+		.map((part) => part?.trim())
 		.filter(Boolean)
 		.join('\n');
 }
+
+/** The team line of the default signature, per language. */
+const TEAM_LINES: Record<'en' | 'de' | 'fr' | 'es', string> = {
+	en: 'The {{companyName}} support team',
+	de: 'Ihr {{companyName}}-Support-Team',
+	fr: 'L’équipe support {{companyName}}',
+	es: 'El equipo de soporte de {{companyName}}',
+};
 
 /**
  * Body plus signature (added by us, never by the model). A model's reply ends with its closing

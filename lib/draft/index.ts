@@ -17,6 +17,9 @@ import { orderReasons, touchesPolicy } from './review';
 import type { ReviewReason } from './review';
 import { replySubject, signatureFor, textToHtml, withSignature } from './format';
 import { chooseTemplate, fillPlaceholders, greeting } from './templates';
+import type { SupportAnswer } from '../knowledge/search';
+import { offlineDraft } from './offline-answer';
+import { unsupportedClaims } from './grounding';
 import type { CustomTemplate, PlaceholderValues } from './templates';
 
 export * from './knowledge';
@@ -24,6 +27,9 @@ export * from './prompt';
 export * from './review';
 export * from './format';
 export * from './templates';
+export * from './answer';
+export * from './offline-answer';
+export * from './grounding';
 
 export interface DraftConfig {
 	/** AI providers in order; template replies follow when `templateFallback` is on. */
@@ -52,6 +58,10 @@ export interface DraftConfig {
 	redactPersonalData: boolean;
 	resilience?: Partial<ResilienceOptions>;
 	maxOutputTokens?: number;
+	/** Offline: answer from the knowledge (and thank thank-you mail) before a template (default true). */
+	answerFromKnowledge?: boolean;
+	/** An offline answer below this calibrated confidence needs review (default: the measured threshold). */
+	autoAnswerThreshold?: number;
 }
 
 /** What the drafter reads: support.email and support.classification (DESIGN.md section 2). */
@@ -74,6 +84,8 @@ export interface DraftInput {
 		promptInjection?: { suspected?: boolean; signals?: string[] };
 	};
 	knowledge: KnowledgeSnippet[];
+	/** `support.answer` from the Support Knowledge node, when it ran. */
+	answer?: SupportAnswer;
 }
 
 export interface Citation {
@@ -108,6 +120,8 @@ export interface Draft {
 	/** Why the answer did not come from the first provider (each attempt, in order). */
 	attempts?: AttemptRecord[];
 	truncated?: boolean;
+	/** Facts in an AI reply that neither the knowledge nor the email states (grounding check). */
+	unsupportedClaims?: string[];
 }
 
 export const TEMPLATE_MODEL = 'built-in-templates';
@@ -212,12 +226,24 @@ export async function draftReply(input: DraftInput, config: DraftConfig): Promis
 				if (!answer.knowledgeAnswers) reasons.add('knowledge_insufficient');
 				if (used.length === 0) reasons.add('no_citations');
 			}
+			// Every checkable fact in the reply must come from the snippets or the customer's email.
+			const unsupported =
+				input.knowledge.length === 0
+					? []
+					: unsupportedClaims(answer.reply, [
+							...input.knowledge.map((s) => `${s.title ?? ''}\n${s.text}\n${s.url ?? ''}`),
+							`${email.subject}\n${email.text}`,
+							config.signature ?? '',
+							config.companyName ?? '',
+						]);
+			if (unsupported.length) reasons.add('unsupported_claim');
 			let draftConfidence = clamp(answer.confidence);
 			// A reply no knowledge supports is a guess, however sure the model says it is.
 			if (
 				reasons.has('no_knowledge') ||
 				reasons.has('knowledge_insufficient') ||
-				reasons.has('no_citations')
+				reasons.has('no_citations') ||
+				reasons.has('unsupported_claim')
 			)
 				draftConfidence = Math.min(draftConfidence, 0.5);
 			if (draftConfidence < config.reviewThreshold) reasons.add('low_confidence');
@@ -249,6 +275,7 @@ export async function draftReply(input: DraftInput, config: DraftConfig): Promis
 			if (result.attempts.length > 1 || result.attempts[0]?.outcome !== 'ok')
 				draft.attempts = result.attempts;
 			if (truncated.truncated || knowledge.truncated) draft.truncated = true;
+			if (unsupported.length) draft.unsupportedClaims = unsupported;
 			return draft;
 		} catch (error) {
 			if (!(error instanceof AllProvidersFailedError) || !config.templateFallback) throw error;
@@ -261,6 +288,17 @@ export async function draftReply(input: DraftInput, config: DraftConfig): Promis
 			'No provider is selected and template replies are switched off',
 			'Select at least one provider, or turn "Offline Fallback" on.',
 		);
+	}
+	const fromKnowledge = offlineDraft(input, config, values, language, reasons, started);
+	if (fromKnowledge) {
+		if (injectionSignals.size) {
+			fromKnowledge.injectionSignals = [...injectionSignals];
+			fromKnowledge.reasons = orderReasons([...fromKnowledge.reasons, 'injection_suspected']);
+			fromKnowledge.needsReview = true;
+		}
+		if (policy.touched) fromKnowledge.policyKeywords = policy.keywords;
+		if (failedAttempts) fromKnowledge.attempts = failedAttempts;
+		return fromKnowledge;
 	}
 	// A category the classifier is not sure of would put the wrong topic in the customer's mouth:
 	// the general template (or the node's `*` one) answers instead.

@@ -7,6 +7,11 @@ export interface KnowledgeSnippet {
 	title?: string;
 	text: string;
 	url?: string;
+	/** Retrieval score (the Support Knowledge node: the calibrated probability that it answers the email). */
+	score?: number;
+	source?: 'article' | 'reply';
+	/** ISO 639-1 language of the text. */
+	language?: string;
 }
 
 export const DEFAULT_KNOWLEDGE_FIELD = 'support.knowledge';
@@ -84,6 +89,15 @@ export function parseKnowledge(
 				? { title: record.title.trim() }
 				: {}),
 			...(typeof record.url === 'string' && record.url.trim() ? { url: record.url.trim() } : {}),
+			...(typeof record.score === 'number' && Number.isFinite(record.score)
+				? { score: record.score }
+				: {}),
+			...(record.source === 'article' || record.source === 'reply'
+				? { source: record.source as 'article' | 'reply' }
+				: {}),
+			...(typeof record.language === 'string' && /^[a-z]{2}$/i.test(record.language.trim())
+				? { language: record.language.trim().toLowerCase() }
+				: {}),
 		};
 	});
 	return snippets;

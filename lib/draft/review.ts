@@ -25,6 +25,13 @@ export const REVIEW_REASONS = {
 	language_fallback: "No template in the customer's language; English was used",
 	/** Auto-reply, bounce, list or no-reply mail: never answered automatically. */
 	auto_submitted: 'The email was sent automatically (auto-reply, bounce, list or no-reply)',
+	/** The offline answer's calibrated confidence is below the auto-answer threshold. */
+	answer_confidence_low:
+		'The knowledge may not answer this email (answer confidence below the auto-answer threshold)',
+	/** The answer rests on knowledge whose scores nobody calibrated (not from the Support Knowledge node). */
+	answer_uncalibrated: 'The knowledge has no calibrated answer confidence',
+	/** The reply states something (an amount, a time, a link, ...) that the knowledge does not say. */
+	unsupported_claim: 'The reply states something the knowledge does not support',
 } as const;
 
 export type ReviewReason = keyof typeof REVIEW_REASONS;

@@ -23,6 +23,8 @@ export interface PendingReview {
 	customerText: string;
 	draftText: string;
 	reasons: string[];
+	/** Category, priority, cited articles: what the reviewer checks the reply against. */
+	details?: string[];
 }
 
 export interface ApprovalResponse {
@@ -208,7 +210,8 @@ function reviewBlock(review: PendingReview, editable: boolean): string {
 	const draft = editable
 		? `<textarea name="draft_${review.index}" rows="12">${escapeHtml(review.draftText)}</textarea>`
 		: `<pre>${escapeHtml(review.draftText || '(no draft)')}</pre>`;
-	return `<h2>${escapeHtml(review.subject || '(no subject)')}</h2><div class="meta">From ${escapeHtml(review.from)}</div>
+	const details = (review.details ?? []).map((d) => escapeHtml(d)).join(' · ');
+	return `<h2>${escapeHtml(review.subject || '(no subject)')}</h2><div class="meta">From ${escapeHtml(review.from)}${details ? `<br>${details}` : ''}</div>
 <pre>${escapeHtml(review.customerText.slice(0, 4000))}</pre><div class="meta">Why a person is asked:</div><ul>${reasons}</ul>
 <div class="meta">Reply${editable ? ' (edit it, then approve)' : ''}:</div>${draft}`;
 }
@@ -273,7 +276,7 @@ export function approvalEmail(
 	const text = `${reviews
 		.map(
 			(r) =>
-				`From: ${r.from}\nSubject: ${r.subject}\n\n${r.customerText.slice(0, 2000)}\n\nWhy a person is asked:\n${r.reasons.map((x) => `- ${x}`).join('\n')}\n\nDraft reply:\n${r.draftText}\n`,
+				`From: ${r.from}\nSubject: ${r.subject}\n${(r.details ?? []).map((d) => `${d}\n`).join('')}\n${r.customerText.slice(0, 2000)}\n\nWhy a person is asked:\n${r.reasons.map((x) => `- ${x}`).join('\n')}\n\nDraft reply:\n${r.draftText}\n`,
 		)
 		.join('\n----\n')}
 Approve: ${urls.approve}

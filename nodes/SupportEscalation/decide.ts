@@ -13,7 +13,9 @@ import {
 	readEscalationInput,
 	withGuardFields,
 } from '../../lib/escalation';
+import { withAnswerRule } from '../../lib/escalation/answer-rule';
 import { readSupport, withSupport } from '../../lib/contract';
+import type { SupportFields } from '../../lib/contract';
 import { continueOnFailItem, toNodeError } from '../shared/errors';
 
 export const OUTPUT_NAMES = ['Auto Send', 'Human Review', 'Escalate'] as const;
@@ -100,10 +102,13 @@ export function decideAll(
 	for (const [itemIndex, item] of items.entries()) {
 		let decision: Decision;
 		try {
-			decision = decide(
-				withGuardFields(readEscalationInput(item.json, requireDraft, version), item.json),
-				config,
-				now,
+			decision = withAnswerRule(
+				decide(
+					withGuardFields(readEscalationInput(item.json, requireDraft, version), item.json),
+					config,
+					now,
+				),
+				item.json,
 			);
 		} catch (error) {
 			const nodeError = toNodeError(node, error, itemIndex);
@@ -143,11 +148,12 @@ export function toOutputs(entries: Array<{ item: INodeExecutionData; output: num
 
 /** What a reviewer sees of one item. */
 export function pendingReview(index: number, item: INodeExecutionData): PendingReview {
-	const { email, draft, decision } = readSupport(item.json, {
+	const support = readSupport(item.json, {
 		required: ['email', 'decision'],
-		optional: ['draft'],
-		needs: { email: [], decision: [], draft: [] },
+		optional: ['draft', 'classification', 'priority', 'answer'],
+		needs: { email: [], decision: [], draft: [], classification: [], priority: [], answer: [] },
 	});
+	const { email, draft, decision } = support;
 	const from = email.from;
 	return {
 		index,
@@ -156,5 +162,23 @@ export function pendingReview(index: number, item: INodeExecutionData): PendingR
 		customerText: email.text || email.fullText || '',
 		draftText: draft?.text ?? '',
 		reasons: (decision.reasons ?? []).map(String),
+		details: reviewDetails(support),
 	};
+}
+
+/** Category, priority and the cited knowledge, for the reviewer. */
+function reviewDetails({
+	classification,
+	priority,
+	draft,
+	answer,
+}: Pick<Partial<SupportFields>, 'classification' | 'priority' | 'draft' | 'answer'>): string[] {
+	const lines: string[] = [];
+	if (classification?.category) lines.push(`Category: ${classification.category}`);
+	if (priority?.level) lines.push(`Priority: ${priority.level}`);
+	for (const c of draft?.citations ?? answer?.citations ?? [])
+		lines.push(`Cited: ${c.title ?? c.id}${c.url ? ` (${c.url})` : ''}`);
+	if (typeof answer?.confidence === 'number')
+		lines.push(`Answer confidence: ${Math.round(answer.confidence * 100)}%`);
+	return lines;
 }

@@ -1,5 +1,6 @@
 import type { INodeProperties } from 'n8n-workflow';
 import { DEFAULT_KNOWLEDGE_FIELD } from '../../lib/draft/knowledge';
+import { DEFAULT_AUTO_ANSWER_THRESHOLD } from '../../lib/draft/offline-answer';
 import { aiOptions, providerFields } from '../shared/ai-fields';
 
 export const properties: INodeProperties[] = [
@@ -152,6 +153,23 @@ export const properties: INodeProperties[] = [
 		placeholder: 'Add Option',
 		default: {},
 		options: [
+			{
+				displayName: 'Answer From Knowledge Offline',
+				name: 'answerFromKnowledge',
+				type: 'boolean',
+				default: true,
+				description:
+					'Whether, with no AI reply, the best article or past reply in support.knowledge answers the email (citing it) before a template is used, and a thank-you mail gets a thank-you',
+			},
+			{
+				displayName: 'Auto-Answer Threshold',
+				name: 'autoAnswerThreshold',
+				type: 'number',
+				typeOptions: { minValue: 0, maxValue: 1, numberPrecision: 3 },
+				default: DEFAULT_AUTO_ANSWER_THRESHOLD,
+				description:
+					'An offline answer whose calibrated confidence (support.answer.confidence) is below this is marked for review. The default is measured: wrong auto-answers at most 2% (npm run eval:answers).',
+			},
 			aiOptions.concurrency('Replies drafted at the same time'),
 			{
 				displayName: 'Instructions',

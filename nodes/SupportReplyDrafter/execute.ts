@@ -15,6 +15,8 @@ import { continueOnFailItem, toNodeError } from '../shared/errors';
 import { buildProviders } from '../shared/providers';
 
 interface Options {
+	answerFromKnowledge?: boolean;
+	autoAnswerThreshold?: number;
 	concurrency?: number;
 	instructions?: string;
 	maxKnowledgeChars?: number;
@@ -99,6 +101,8 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 		maxOutputTokens: options.maxOutputTokens ?? 1000,
 		redactPersonalData: options.redactPersonalData ?? false,
 		resilience: { maxRetries: options.maxRetries ?? 3, timeoutMs },
+		answerFromKnowledge: options.answerFromKnowledge ?? true,
+		autoAnswerThreshold: options.autoAnswerThreshold,
 	};
 
 	const limiter = new CallLimiter({
@@ -137,8 +141,9 @@ function inputOf(
 	itemIndex: number,
 	item: INodeExecutionData,
 ): DraftInput {
-	const { email, classification } = readSupport(item.json, {
+	const { email, classification, answer } = readSupport(item.json, {
 		required: ['email', 'classification'],
+		optional: ['answer'],
 		needs: { email: [], classification: ['category'] },
 		hints: {
 			classification:
@@ -178,5 +183,7 @@ function inputOf(
 			promptInjection: classification.promptInjection,
 		},
 		knowledge,
+		answer,
 	};
 }
+

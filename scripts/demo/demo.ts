@@ -486,6 +486,14 @@ export function outcomeTable(outcomes: SampleOutcome[]): string {
 	return outcomes.map((o) => `  ${o.sample.sample.kind.padEnd(width)}  ${label(o)}`).join('\n');
 }
 
+/** How many samples were answered without a person, went to review, or were escalated. */
+export function answeredLine(outcomes: SampleOutcome[]): string {
+	const automatic = outcomes.filter((o) => o.outcomes[0] === 'reply').length;
+	const review = outcomes.filter((o) => o.outcomes.includes('review')).length;
+	const escalated = outcomes.filter((o) => o.outcomes.includes('escalation')).length;
+	return `Answered and sent automatically (help centre and past replies, no person): ${automatic}; went to review: ${review}; escalated: ${escalated}.`;
+}
+
 export function readyMessage(demo: Demo): string {
 	const mail = demo.mailbox.summaries();
 	const count = (kind: MailKind) => mail.filter((m: MailSummary) => m.kind === kind).length;
@@ -503,6 +511,7 @@ export function readyMessage(demo: Demo): string {
 		demo.outcomes.length
 			? `${demo.outcomes.length} sample emails went through: ${count('reply')} replies, ${count('escalation')} escalation notices, ${count('review')} review requests${demo.reviewed.approved + demo.reviewed.rejected ? ` (the demo played the reviewer: approved ${demo.reviewed.approved}, rejected ${demo.reviewed.rejected} that look like prompt injection)` : ''}.\n${outcomeTable(demo.outcomes)}`
 			: '',
+		demo.outcomes.length ? answeredLine(demo.outcomes) : '',
 		'',
 		'Press Ctrl-C to stop everything.',
 		'',

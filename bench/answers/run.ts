@@ -1,0 +1,205 @@
+/**
+ * bench/answers: answers from knowledge, this package vs the baseline a user would otherwise build
+ * (n8n's in-memory vector store fed by an embeddings server): side by side in one run, on the same
+ * articles and the same emails.
+ *
+ *   - ours: Support Knowledge's index (MiniSearch over Snowball stems) built from N articles, then per
+ *     email retrieval + the offline answerer (searchForEmail + answerFromKnowledge);
+ *   - baseline: every article embedded through a local OpenAI-style embeddings server on loopback
+ *     (fixed latency per request, batches of 100 like n8n's embeddings nodes), vectors kept in memory,
+ *     per email one embedding request and a cosine scan over all vectors (what the in-memory vector
+ *     store does).
+ * Articles are Bitext replies and questions (data/bitext-customer-support, CDLA-Sharing-1.0) made
+ * into N distinct articles; emails are Bitext customer messages.
+ *
+ *   npm run bench:answers -- [--articles 10000] [--emails 2000] [--latency-ms 20]
+ */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { answerFromKnowledge } from '../../lib/draft/answer';
+import { KnowledgeBase } from '../../lib/knowledge/base';
+import { articleFromInput } from '../../lib/knowledge/documents';
+import { searchForEmail } from '../../lib/knowledge/search';
+import { terms } from '../../lib/knowledge/text';
+import { parseCsvRecords } from '../../lib/offline-model/csv';
+import { findRepositoryRoot } from '../../lib/offline-model/training-data';
+
+const DIMENSIONS = 256;
+
+/** A deterministic stand-in for an embedding model: hashed bag of stems, L2-normalised. */
+function embed(text: string): number[] {
+	const vector = new Array<number>(DIMENSIONS).fill(0);
+	for (const term of terms(text, 'en')) {
+		let h = 2166136261;
+		for (let i = 0; i < term.length; i++) h = Math.imul(h ^ term.charCodeAt(i), 16777619);
+		vector[(h >>> 0) % DIMENSIONS] += 1;
+	}
+	const norm = Math.sqrt(vector.reduce((a, v) => a + v * v, 0)) || 1;
+	return vector.map((v) => v / norm);
+}
+
+async function startEmbeddingsServer(
+	latencyMs: number,
+): Promise<{ url: string; close: () => Promise<void> }> {
+	const server = createServer((req, res) => {
+		const chunks: Buffer[] = [];
+		req.on('data', (c: Buffer) => chunks.push(c));
+		req.on('end', () => {
+			const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { input: string[] };
+			setTimeout(() => {
+				res.setHeader('content-type', 'application/json');
+				res.end(
+					JSON.stringify({
+						object: 'list',
+						data: body.input.map((t, index) => ({
+							object: 'embedding',
+							index,
+							embedding: embed(t),
+						})),
+					}),
+				);
+			}, latencyMs);
+		});
+	});
+	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+	const { port } = server.address() as AddressInfo;
+	return {
+		url: `http://127.0.0.1:${port}/v1/embeddings`,
+		close: () => new Promise((resolve) => server.close(() => resolve())),
+	};
+}
+
+async function embedRemote(url: string, input: string[]): Promise<number[][]> {
+	const response = await fetch(url, {
+		method: 'POST',
+		headers: { 'content-type': 'application/json' },
+		body: JSON.stringify({ model: 'bench', input }),
+	});
+	const body = (await response.json()) as { data: Array<{ embedding: number[] }> };
+	return body.data.map((d) => d.embedding);
+}
+
+function heapMb(): number {
+	const usage = process.memoryUsage();
+	return (usage.heapUsed + usage.external + usage.arrayBuffers) / 1e6;
+}
+
+function gc(): void {
+	(globalThis as { gc?: () => void }).gc?.();
+}
+
+async function main(): Promise<void> {
+	const { values } = parseArgs({
+		options: {
+			articles: { type: 'string', default: '10000' },
+			emails: { type: 'string', default: '2000' },
+			'latency-ms': { type: 'string', default: '20' },
+		},
+	});
+	const articleCount = Number(values.articles);
+	const emailCount = Number(values.emails);
+	const latencyMs = Number(values['latency-ms']);
+	const root = findRepositoryRoot(__dirname);
+	const rows = parseCsvRecords(
+		readFileSync(
+			path.join(
+				root,
+				'data/bitext-customer-support/Bitext_Sample_Customer_Support_Training_Dataset.csv',
+			),
+			'utf8',
+		),
+	);
+	const articles = Array.from({ length: articleCount }, (_, i) => {
+		const a = rows[i % rows.length];
+		const b = rows[(i * 7 + 3) % rows.length];
+		return {
+			id: `a${i}`,
+			title: `${a.intent.replace(/_/g, ' ')} ${i}`,
+			text: `${a.response}\n\n${b.instruction}`,
+			language: 'en',
+			url: `https://help.example.com/a${i}`,
+		};
+	});
+	const emails = Array.from(
+		{ length: emailCount },
+		(_, i) => rows[(i * 13 + 5) % rows.length].instruction,
+	);
+
+	// Ours.
+	gc();
+	const before = heapMb();
+	let t = performance.now();
+	const docs = articles.map(articleFromInput);
+	const base = new KnowledgeBase();
+	base.upsert(docs);
+	const oursBuildMs = performance.now() - t;
+	gc();
+	const oursMemoryMb = heapMb() - before;
+	t = performance.now();
+	let answered = 0;
+	for (const text of emails) {
+		const result = searchForEmail(base, { text, language: 'en' });
+		if (answerFromKnowledge(result.knowledge, result.answer, 'en').answer) answered++;
+	}
+	const oursPerEmailMs = (performance.now() - t) / emails.length;
+
+	// Baseline: embeddings server + in-memory vector store.
+	const server = await startEmbeddingsServer(latencyMs);
+	try {
+		t = performance.now();
+		const vectors: number[][] = [];
+		for (let i = 0; i < articles.length; i += 100)
+			vectors.push(
+				...(await embedRemote(
+					server.url,
+					articles.slice(i, i + 100).map((a) => `${a.title}\n${a.text}`),
+				)),
+			);
+		const baseBuildMs = performance.now() - t;
+		t = performance.now();
+		for (const text of emails) {
+			const [query] = await embedRemote(server.url, [text]);
+			let best = -1;
+			for (const vector of vectors) {
+				let dot = 0;
+				for (let k = 0; k < DIMENSIONS; k++) dot += vector[k] * query[k];
+				if (dot > best) best = dot;
+			}
+		}
+		const basePerEmailMs = (performance.now() - t) / emails.length;
+		const fmt = (n: number) => n.toFixed(n < 10 ? 3 : 0);
+		console.log(
+			`bench/answers: ${articleCount} articles, ${emailCount} emails, embeddings server latency ${latencyMs} ms (loopback)`,
+		);
+		console.log(
+			'measure | this package | baseline (embeddings server + in-memory vectors) | ratio baseline/ours',
+		);
+		console.log(
+			`index build (ms) | ${fmt(oursBuildMs)} | ${fmt(baseBuildMs)} | ${(baseBuildMs / oursBuildMs).toFixed(1)}x`,
+		);
+		console.log(
+			`per email: retrieval + offline answer (ms) | ${fmt(oursPerEmailMs)} | ${fmt(basePerEmailMs)} (retrieval only) | ${(basePerEmailMs / oursPerEmailMs).toFixed(1)}x`,
+		);
+		console.log(
+			`index memory, heap + external (MB) | ${oursMemoryMb.toFixed(1)} | n/a (vectors: ${((vectors.length * DIMENSIONS * 8) / 1e6).toFixed(1)} MB as JS arrays) |`,
+		);
+		console.log(`answered offline (confidence >= 0.5): ${answered} of ${emailCount}`);
+		const checks = [
+			[`retrieval + offline answer <= 2 ms/email`, oursPerEmailMs <= 2],
+			[
+				`index of ${articleCount} articles built in <= 10 s`,
+				articleCount < 10000 || oursBuildMs <= 10_000,
+			],
+			['index memory <= 200 MB', oursMemoryMb <= 200],
+		] as const;
+		for (const [what, ok] of checks) console.log(`${ok ? 'OK  ' : 'MISS'} ${what}`);
+		if (checks.some(([, ok]) => !ok)) process.exitCode = 1;
+	} finally {
+		await server.close();
+	}
+}
+
+void main();

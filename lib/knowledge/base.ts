@@ -1,0 +1,311 @@
+/**
+ * The knowledge base: documents plus a MiniSearch (BM25) index over their language-aware terms.
+ * One index holds every language; a hit on any language version of an article is served in the
+ * customer's language when the article has it. Search returns each hit's retrieval features and
+ * the calibrated probability that it answers the query.
+ */
+import MiniSearch from 'minisearch';
+import type { Options as MiniSearchOptions } from 'minisearch';
+import { detectLanguage } from '../offline-model/language';
+import type { CalibrationModel, Features } from './calibration';
+import { DEFAULT_CALIBRATION, probability } from './calibration';
+import type { KnowledgeDoc, KnowledgeSource } from './documents';
+import { terms } from './text';
+
+interface IndexedDoc {
+	key: string;
+	title: string;
+	body: string;
+}
+
+const MINISEARCH_OPTIONS: MiniSearchOptions<IndexedDoc> = {
+	idField: 'key',
+	fields: ['title', 'body'],
+	storeFields: [],
+	tokenize: (text) => text.split(' '),
+	processTerm: (term) => term || null,
+	autoVacuum: false,
+	searchOptions: { boost: { title: 2 }, combineWith: 'OR', prefix: false, fuzzy: false },
+};
+
+export interface UpsertResult {
+	added: number;
+	updated: number;
+	unchanged: number;
+}
+
+export interface SearchOptions {
+	/** The customer's language (ISO 639-1); detected from the text when missing. */
+	language?: string;
+	/** Most snippets returned (default 3). */
+	limit?: number;
+	/** Which documents to search (default both). */
+	sources?: KnowledgeSource[];
+	/** Leave out hits below this probability (default 0). */
+	minProbability?: number;
+}
+
+export interface KnowledgeHit {
+	doc: KnowledgeDoc;
+	/** BM25 score of the matched document. */
+	score: number;
+	features: Features;
+	/** Calibrated probability that this document answers the query. */
+	probability: number;
+}
+
+export interface SerializedKnowledgeBase {
+	format: 'n8n-nodes-support-email/knowledge';
+	version: 1;
+	docs: KnowledgeDoc[];
+	df: Record<string, number>;
+	index: ReturnType<MiniSearch['toJSON']>;
+}
+
+const CANDIDATES = 12;
+const MAX_QUERY_TERMS = 48;
+
+export class KnowledgeBase {
+	private readonly docs = new Map<string, KnowledgeDoc>();
+	private readonly df = new Map<string, number>();
+	private readonly termCache = new Map<string, Set<string>>();
+	private index: MiniSearch<IndexedDoc>;
+
+	constructor(private readonly calibration: CalibrationModel = DEFAULT_CALIBRATION) {
+		this.index = new MiniSearch<IndexedDoc>(MINISEARCH_OPTIONS);
+	}
+
+	get size(): number {
+		return this.docs.size;
+	}
+
+	get autoAnswerThreshold(): number {
+		return this.calibration.autoAnswerThreshold;
+	}
+
+	documents(): KnowledgeDoc[] {
+		return [...this.docs.values()];
+	}
+
+	get(key: string): KnowledgeDoc | undefined {
+		return this.docs.get(key);
+	}
+
+	/** Adds new documents and replaces changed ones; a document whose hash is unchanged is left alone. */
+	upsert(docs: Iterable<KnowledgeDoc>): UpsertResult {
+		const result: UpsertResult = { added: 0, updated: 0, unchanged: 0 };
+		for (const doc of docs) {
+			const existing = this.docs.get(doc.key);
+			if (existing?.hash === doc.hash) {
+				result.unchanged++;
+				continue;
+			}
+			if (existing) {
+				this.removeOne(existing);
+				result.updated++;
+			} else result.added++;
+			this.addOne(doc);
+		}
+		return result;
+	}
+
+	/** Removes documents by key; returns how many were there. */
+	remove(keys: Iterable<string>): number {
+		let removed = 0;
+		for (const key of keys) {
+			const doc = this.docs.get(key);
+			if (!doc) continue;
+			this.removeOne(doc);
+			removed++;
+		}
+		return removed;
+	}
+
+	private indexed(doc: KnowledgeDoc): IndexedDoc {
+		const body = doc.source === 'reply' ? (doc.question ?? '') : doc.text;
+		return {
+			key: doc.key,
+			title: terms(doc.title, doc.language).join(' '),
+			body: terms(body, doc.language).join(' '),
+		};
+	}
+
+	private addOne(doc: KnowledgeDoc): void {
+		const indexed = this.indexed(doc);
+		this.docs.set(doc.key, doc);
+		this.index.add(indexed);
+		for (const term of new Set(`${indexed.title} ${indexed.body}`.split(' ').filter(Boolean)))
+			this.df.set(term, (this.df.get(term) ?? 0) + 1);
+	}
+
+	private removeOne(doc: KnowledgeDoc): void {
+		const indexed = this.indexed(doc);
+		this.index.remove(indexed);
+		this.docs.delete(doc.key);
+		this.termCache.delete(doc.key);
+		this.termCache.delete(`own:${doc.key}`);
+		for (const term of new Set(`${indexed.title} ${indexed.body}`.split(' ').filter(Boolean))) {
+			const count = (this.df.get(term) ?? 1) - 1;
+			if (count > 0) this.df.set(term, count);
+			else this.df.delete(term);
+		}
+	}
+
+	private idf(term: string): number {
+		const n = this.docs.size;
+		return Math.log(1 + (n + 1) / ((this.df.get(term) ?? 0) + 0.5));
+	}
+
+	private textTerms(doc: KnowledgeDoc): Set<string> {
+		let set = this.termCache.get(doc.key);
+		if (!set) {
+			set = new Set(terms(doc.text, doc.language));
+			if (this.termCache.size > 5000) this.termCache.clear();
+			this.termCache.set(doc.key, set);
+		}
+		return set;
+	}
+
+	private ownTerms(doc: KnowledgeDoc): Set<string> {
+		const key = `own:${doc.key}`;
+		let set = this.termCache.get(key);
+		if (!set) {
+			set = new Set(
+				terms(
+					doc.source === 'reply' ? `${doc.title}\n${doc.question ?? ''}` : doc.title,
+					doc.language,
+				),
+			);
+			if (this.termCache.size > 5000) this.termCache.clear();
+			this.termCache.set(key, set);
+		}
+		return set;
+	}
+
+	/**
+	 * The documents that best answer a query, one per article (in the wanted language where the
+	 * article has it), each with its calibrated probability, most probable first.
+	 */
+	search(query: string, options: SearchOptions = {}): KnowledgeHit[] {
+		const language = (
+			options.language?.trim().toLowerCase() || detectLanguage(query).language
+		).slice(0, 2);
+		// Long mail: the first distinct terms carry the question; more only slow the search down.
+		const queryTerms = [...new Set(terms(query, language))].slice(0, MAX_QUERY_TERMS);
+		if (queryTerms.length === 0 || this.docs.size === 0) return [];
+		const sources = options.sources;
+		const raw = this.index
+			.search(queryTerms.join(' '), {
+				filter: sources ? (r) => sources.includes(this.docs.get(r.id)!.source) : undefined,
+			})
+			.slice(0, CANDIDATES);
+		if (raw.length === 0) return [];
+
+		const idfs = new Map(queryTerms.map((t) => [t, this.idf(t)]));
+		const idfTotal = [...idfs.values()].reduce((a, b) => a + b, 0);
+		const candidates = raw.map((r) => ({
+			doc: this.docs.get(r.id as string)!,
+			score: r.score,
+			matched: r.queryTerms,
+		}));
+		// Answer groups: the language versions of one article are one answer; past replies that say the
+		// same thing (most of their words shared) are one answer too.
+		const groups: string[] = [];
+		for (const [i, c] of candidates.entries()) {
+			let group = `${c.doc.source}:${c.doc.articleId}`;
+			if (c.doc.source === 'reply') {
+				const mine = this.textTerms(c.doc);
+				for (let j = 0; j < i; j++) {
+					const other = candidates[j].doc;
+					if (other.source === 'reply' && jaccard(mine, this.textTerms(other)) >= 0.5) {
+						group = groups[j];
+						break;
+					}
+				}
+			}
+			groups.push(group);
+		}
+		const total = candidates.reduce((a, c) => a + c.score, 0);
+		const bestOf = new Map<string, number>();
+		for (const [i, c] of candidates.entries())
+			bestOf.set(groups[i], Math.max(bestOf.get(groups[i]) ?? 0, c.score));
+
+		const seen = new Set<string>();
+		const hits: KnowledgeHit[] = [];
+		for (const [i, c] of candidates.entries()) {
+			const group = groups[i];
+			if (seen.has(group)) continue;
+			seen.add(group);
+			let otherBest = 0;
+			for (const [g, s] of bestOf) if (g !== group && s > otherBest) otherBest = s;
+			const matched = new Set(c.matched);
+			const weighted = [...matched].reduce((a, t) => a + (idfs.get(t) ?? 0), 0);
+			// How much of what the document is about the query covers: a past customer message, or an article's title.
+			const own = this.ownTerms(c.doc);
+			let ownTotal = 0;
+			let ownMatched = 0;
+			for (const t of own) {
+				const weight = this.idf(t);
+				ownTotal += weight;
+				if (matched.has(t)) ownMatched += weight;
+			}
+			const groupMass = candidates.reduce((a, o, j) => a + (groups[j] === group ? o.score : 0), 0);
+			const served = this.servedVersion(c.doc, language);
+			const features: Features = {
+				weightedCoverage: idfTotal > 0 ? weighted / idfTotal : 0,
+				coverage: matched.size / queryTerms.length,
+				margin: Math.max(-1, (c.score - otherBest) / c.score),
+				docCoverage: ownTotal > 0 ? ownMatched / ownTotal : 0,
+				queryLength: Math.log1p(queryTerms.length) / 3,
+				isReply: c.doc.source === 'reply' ? 1 : 0,
+				agreement: total > 0 ? groupMass / total : 0,
+				languageMatch: served.language === language ? 1 : 0,
+			};
+			const p = probability(features, this.calibration);
+			if (p < (options.minProbability ?? 0)) continue;
+			hits.push({ doc: served, score: c.score, features, probability: p });
+		}
+		hits.sort((a, b) => b.probability - a.probability || b.score - a.score);
+		return hits.slice(0, options.limit ?? 3);
+	}
+
+	/** The article version in the wanted language, when the article has one. */
+	private servedVersion(doc: KnowledgeDoc, language: string): KnowledgeDoc {
+		if (doc.source !== 'article' || doc.language === language) return doc;
+		return this.docs.get(`article:${doc.articleId}:${language}`) ?? doc;
+	}
+
+	/** The article ids and the languages each is written in. */
+	articles(): Map<string, string[]> {
+		const out = new Map<string, string[]>();
+		for (const doc of this.docs.values())
+			if (doc.source === 'article')
+				out.set(doc.articleId, [...(out.get(doc.articleId) ?? []), doc.language]);
+		return out;
+	}
+
+	toJSON(): SerializedKnowledgeBase {
+		return {
+			format: 'n8n-nodes-support-email/knowledge',
+			version: 1,
+			docs: [...this.docs.values()],
+			df: Object.fromEntries(this.df),
+			index: this.index.toJSON(),
+		};
+	}
+
+	static fromJSON(data: SerializedKnowledgeBase, calibration?: CalibrationModel): KnowledgeBase {
+		const base = new KnowledgeBase(calibration);
+		for (const doc of data.docs) base.docs.set(doc.key, doc);
+		for (const [term, count] of Object.entries(data.df)) base.df.set(term, count);
+		base.index = MiniSearch.loadJS<IndexedDoc>(data.index, MINISEARCH_OPTIONS);
+		return base;
+	}
+}
+
+function jaccard(a: Set<string>, b: Set<string>): number {
+	if (a.size === 0 && b.size === 0) return 1;
+	let shared = 0;
+	for (const t of a) if (b.has(t)) shared++;
+	return shared / (a.size + b.size - shared);
+}

@@ -1,0 +1,90 @@
+/**
+ * The answer confidence: a logistic model over retrieval features, fitted by
+ * `npm run eval:answers -- --fit` on one public data set and checked on others. Its output is the
+ * probability that the knowledge it scores answers the email (what `support.answer.confidence` and
+ * each snippet's `score` carry).
+ */
+import defaultModel from './calibration.json';
+
+export const FEATURE_NAMES = [
+	'weightedCoverage',
+	'coverage',
+	'margin',
+	'docCoverage',
+	'queryLength',
+	'isReply',
+	'agreement',
+	'languageMatch',
+] as const;
+
+export type Features = Record<(typeof FEATURE_NAMES)[number], number>;
+
+export interface CalibrationModel {
+	features: string[];
+	weights: number[];
+	bias: number;
+	/** Auto-answer at or above this probability (chosen from measurement; see the eval report). */
+	autoAnswerThreshold: number;
+	/** How the model and threshold were obtained. */
+	fittedOn: string;
+}
+
+export const DEFAULT_CALIBRATION = defaultModel as CalibrationModel;
+
+/** The model's inputs, in FEATURE_NAMES order. */
+export function vector(features: Features): number[] {
+	return FEATURE_NAMES.map((name) => features[name]);
+}
+
+/** Names of the model inputs (`vector`). */
+export const INPUT_NAMES: string[] = [...FEATURE_NAMES];
+
+export function probability(
+	features: Features,
+	model: CalibrationModel = DEFAULT_CALIBRATION,
+): number {
+	const x = vector(features);
+	let z = model.bias;
+	for (let i = 0; i < x.length; i++) z += (model.weights[i] ?? 0) * x[i];
+	return 1 / (1 + Math.exp(-z));
+}
+
+/**
+ * Fits weights by L2-regularised logistic regression (full-batch gradient descent with Adam): the
+ * data sets are a few thousand rows of eight features, so this takes well under a second.
+ */
+export function fitLogistic(
+	rows: number[][],
+	labels: number[],
+	options: { l2?: number; iterations?: number; learningRate?: number } = {},
+): { weights: number[]; bias: number } {
+	const dims = rows[0]?.length ?? INPUT_NAMES.length;
+	const l2 = options.l2 ?? 1e-3;
+	const rate = options.learningRate ?? 0.05;
+	const w = new Array<number>(dims + 1).fill(0);
+	const m = new Array<number>(dims + 1).fill(0);
+	const v = new Array<number>(dims + 1).fill(0);
+	const positives = labels.reduce((a, b) => a + b, 0);
+	const n = rows.length;
+	if (n === 0) return { weights: w.slice(0, dims), bias: 0 };
+	w[dims] = Math.log((positives + 1) / (n - positives + 1));
+	for (let step = 1; step <= (options.iterations ?? 3000); step++) {
+		const grad = new Array<number>(dims + 1).fill(0);
+		for (let i = 0; i < n; i++) {
+			let z = w[dims];
+			for (let k = 0; k < dims; k++) z += w[k] * rows[i][k];
+			const error = 1 / (1 + Math.exp(-z)) - labels[i];
+			for (let k = 0; k < dims; k++) grad[k] += error * rows[i][k];
+			grad[dims] += error;
+		}
+		for (let k = 0; k <= dims; k++) {
+			const g = grad[k] / n + (k < dims ? l2 * w[k] : 0);
+			m[k] = 0.9 * m[k] + 0.1 * g;
+			v[k] = 0.999 * v[k] + 0.001 * g * g;
+			const mHat = m[k] / (1 - 0.9 ** step);
+			const vHat = v[k] / (1 - 0.999 ** step);
+			w[k] -= (rate * mHat) / (Math.sqrt(vHat) + 1e-8);
+		}
+	}
+	return { weights: w.slice(0, dims), bias: w[dims] };
+}

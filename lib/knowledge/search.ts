@@ -1,0 +1,117 @@
+/**
+ * From an email to `support.knowledge` and `support.answer` (DESIGN.md section 2): the best
+ * knowledge for the email, each entry scored with the calibrated probability that it answers the
+ * email, and the answer decision (confidence, citation, or why it abstained).
+ */
+import type { KnowledgeBase } from './base';
+import type { KnowledgeSource } from './documents';
+
+/** One entry of `support.knowledge`. */
+export interface SupportKnowledgeEntry {
+	id: string;
+	title?: string;
+	text: string;
+	url?: string;
+	/** The calibrated probability that this entry answers the email (0..1). */
+	score: number;
+	source: KnowledgeSource;
+	language?: string;
+}
+
+/** `support.answer`. */
+export interface SupportAnswer {
+	confidence: number;
+	citations: Array<{ id: string; title?: string; url?: string }>;
+	abstained: boolean;
+	reasons: string[];
+}
+
+export interface EmailQuery {
+	subject?: string;
+	text: string;
+	language?: string;
+}
+
+export interface KnowledgeSearchOptions {
+	limit?: number;
+	sources?: KnowledgeSource[];
+	/** Below this the answer abstains (default 0.5). */
+	abstainBelow?: number;
+	/** Longest snippet text (default 1500 characters). */
+	maxSnippetChars?: number;
+}
+
+export const DEFAULT_ABSTAIN_BELOW = 0.5;
+
+/** Searches the knowledge for one email. */
+export function searchForEmail(
+	base: KnowledgeBase,
+	email: EmailQuery,
+	options: KnowledgeSearchOptions = {},
+): { knowledge: SupportKnowledgeEntry[]; answer: SupportAnswer } {
+	const query = `${email.subject ?? ''}\n${email.text}`.slice(0, 8000);
+	const hits = base.search(query, {
+		language: email.language,
+		limit: options.limit ?? 3,
+		sources: options.sources,
+	});
+	const knowledge = hits.map((hit): SupportKnowledgeEntry => {
+		const entry: SupportKnowledgeEntry = {
+			id: hit.doc.source === 'article' ? hit.doc.articleId : hit.doc.key,
+			title: hit.doc.title,
+			text: clipText(hit.doc.text, options.maxSnippetChars ?? 1500),
+			score: Math.round(hit.probability * 1000) / 1000,
+			source: hit.doc.source,
+			language: hit.doc.language,
+		};
+		if (hit.doc.url) entry.url = hit.doc.url;
+		return entry;
+	});
+	const top = knowledge[0];
+	const floor = options.abstainBelow ?? DEFAULT_ABSTAIN_BELOW;
+	if (!top)
+		return {
+			knowledge,
+			answer: {
+				confidence: 0,
+				citations: [],
+				abstained: true,
+				reasons: [
+					base.size ? 'nothing in the knowledge matches this email' : 'the knowledge base is empty',
+				],
+			},
+		};
+	const citation = {
+		id: top.id,
+		...(top.title ? { title: top.title } : {}),
+		...(top.url ? { url: top.url } : {}),
+	};
+	const abstained = top.score < floor;
+	return {
+		knowledge,
+		answer: {
+			confidence: top.score,
+			citations: [citation],
+			abstained,
+			reasons: abstained
+				? [
+						`the best match ("${top.title ?? top.id}") answers with confidence ${top.score} < ${floor}`,
+					]
+				: [`answered by ${top.source} "${top.title ?? top.id}" (confidence ${top.score})`],
+		},
+	};
+}
+
+/** Text up to `max` characters, cut after the last whole paragraph or sentence that fits. */
+export function clipText(text: string, max: number): string {
+	const clean = text
+		.replace(/\r\n?/g, '\n')
+		.replace(/\n{3,}/g, '\n\n')
+		.trim();
+	if (clean.length <= max) return clean;
+	const head = clean.slice(0, max);
+	const paragraph = head.lastIndexOf('\n\n');
+	if (paragraph > max / 3) return head.slice(0, paragraph).trim();
+	const sentence = Math.max(head.lastIndexOf('. '), head.lastIndexOf('.\n'));
+	return sentence > max / 3 ? head.slice(0, sentence + 1).trim() : `${head.trim()}…`;
+}

@@ -1,0 +1,32 @@
+import type {
+	IExecuteFunctions,
+	INodeExecutionData,
+	INodeType,
+	INodeTypeDescription,
+} from 'n8n-workflow';
+import { NodeConnectionTypes } from 'n8n-workflow';
+import { properties } from './description';
+import { execute } from './execute';
+
+export class SupportKnowledge implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'Support Knowledge',
+		name: 'supportKnowledge',
+		icon: { light: 'file:supportKnowledge.svg', dark: 'file:supportKnowledge.dark.svg' },
+		group: ['transform'],
+		version: 1,
+		subtitle:
+			'={{ $parameter["operation"] + ": " + ($parameter["knowledgeBase"] === "demo" ? "demo help centre" : $parameter["indexName"]) }}',
+		usableAsTool: true,
+		description:
+			'A knowledge base from your help centre and past replies: finds what answers each email (support.knowledge, support.answer), offline',
+		defaults: { name: 'Support Knowledge' },
+		inputs: [NodeConnectionTypes.Main],
+		outputs: [NodeConnectionTypes.Main],
+		properties,
+	};
+
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		return await execute.call(this);
+	}
+}

@@ -1,0 +1,340 @@
+import { promises as fs } from 'node:fs';
+import { extname, join, relative } from 'node:path';
+import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
+import { readSupport, withSupport } from '../../lib/contract';
+import { InputError } from '../../lib/errors';
+import type { KnowledgeBase, KnowledgeDoc, KnowledgeSource } from '../../lib/knowledge';
+import {
+	articleFromFile,
+	articleFromInput,
+	conversationFromInput,
+	demoKnowledgeBase,
+	indexFile,
+	loadKnowledgeBase,
+	searchForEmail,
+	updateKnowledgeBase,
+} from '../../lib/knowledge';
+import { continueOnFailItem, toNodeError } from '../shared/errors';
+
+type Operation = 'search' | 'upsertArticles' | 'upsertReplies' | 'syncFolder' | 'delete';
+
+const MAX_FILE_BYTES = 2 * 1024 * 1024;
+const MAX_FOLDER_FILES = 20_000;
+
+export async function execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+	const operation = this.getNodeParameter('operation', 0) as Operation;
+	const source = this.getNodeParameter('knowledgeBase', 0, 'demo') as 'demo' | 'file';
+	if (operation !== 'search' && source === 'demo')
+		throw new NodeOperationError(
+			this.getNode(),
+			'The built-in demo help centre cannot be changed',
+			{
+				description:
+					'Set Knowledge Base to "Your Own (Index File)" to add, sync or delete articles.',
+			},
+		);
+	const options = this.getNodeParameter(
+		operation === 'search' ? 'options' : 'writeOptions',
+		0,
+		{},
+	) as IDataObject;
+	const file =
+		source === 'file'
+			? wrap(this, () =>
+					indexFile(
+						this.getNodeParameter('indexName', 0, 'help-centre') as string,
+						options.indexPath as string | undefined,
+					),
+				)
+			: undefined;
+	if (operation === 'search') return [await search(this, file, options)];
+	if (operation === 'syncFolder') return [await syncFolder(this, file!, options)];
+	if (operation === 'delete') return [await remove(this, file!)];
+	return [await upsert(this, file!, operation, options)];
+}
+
+function wrap<T>(context: IExecuteFunctions, work: () => T, itemIndex = 0): T {
+	try {
+		return work();
+	} catch (error) {
+		throw toNodeError(context.getNode(), error, itemIndex);
+	}
+}
+
+async function search(
+	context: IExecuteFunctions,
+	file: string | undefined,
+	options: IDataObject,
+): Promise<INodeExecutionData[]> {
+	const items = context.getInputData();
+	let base: KnowledgeBase;
+	try {
+		base = file ? await loadKnowledgeBase(file) : demoKnowledgeBase();
+	} catch (error) {
+		throw toNodeError(context.getNode(), error, 0);
+	}
+	const sources: KnowledgeSource[] | undefined =
+		options.sources === 'article' || options.sources === 'reply' ? [options.sources] : undefined;
+	const out: INodeExecutionData[] = [];
+	for (const [itemIndex, item] of items.entries()) {
+		try {
+			const query = String(context.getNodeParameter('options.query', itemIndex, '') ?? '').trim();
+			const { email, classification } = readSupport(item.json, {
+				required: query ? [] : ['email'],
+				optional: query ? ['email', 'classification'] : ['classification'],
+				needs: { email: [], classification: [] },
+				hints: { email: 'Or set Options > Query to search for a text of your own.' },
+			});
+			const text = query || (email?.text ?? '').trim() || (email?.fullText ?? '').trim();
+			const subject = query ? '' : (email?.subject ?? '');
+			if (!text && !subject.trim())
+				throw new InputError(
+					'There is nothing to search for: the email has neither text nor subject',
+					'Filter empty mail out before this node, or set Options > Query.',
+				);
+			const language = [classification?.language, email?.language].find(
+				(l): l is string => typeof l === 'string' && /^[a-z]{2}$/i.test(l),
+			);
+			const result = searchForEmail(
+				base,
+				{ subject, text, language },
+				{
+					limit: Math.min(20, (options.maxResults as number) ?? 3),
+					sources,
+					abstainBelow: (options.abstainBelow as number) ?? undefined,
+					maxSnippetChars: (options.maxSnippetChars as number) ?? undefined,
+				},
+			);
+			out.push({
+				json: withSupport(item.json, { knowledge: result.knowledge, answer: result.answer }),
+				binary: item.binary,
+				pairedItem: { item: itemIndex },
+			});
+		} catch (error) {
+			const nodeError = toNodeError(context.getNode(), error, itemIndex);
+			if (!context.continueOnFail()) throw nodeError;
+			out.push(continueOnFailItem(item, itemIndex, nodeError));
+		}
+	}
+	return out;
+}
+
+async function upsert(
+	context: IExecuteFunctions,
+	file: string,
+	operation: 'upsertArticles' | 'upsertReplies',
+	options: IDataObject,
+): Promise<INodeExecutionData[]> {
+	const items = context.getInputData();
+	const docs: Array<{ itemIndex: number; doc?: KnowledgeDoc; error?: NodeOperationError }> = [];
+	for (const [itemIndex, item] of items.entries()) {
+		try {
+			docs.push({ itemIndex, doc: await documentOf(context, operation, item, itemIndex) });
+		} catch (error) {
+			const nodeError = toNodeError(context.getNode(), error, itemIndex);
+			if (!context.continueOnFail()) throw nodeError;
+			docs.push({ itemIndex, error: nodeError });
+		}
+	}
+	const statuses = await write(context, file, (base) => {
+		const status = new Map<string, string>();
+		for (const { doc } of docs) {
+			if (!doc) continue;
+			const before = base.get(doc.key)?.hash;
+			base.upsert([doc]);
+			status.set(
+				doc.key,
+				before === undefined ? 'added' : before === doc.hash ? 'unchanged' : 'updated',
+			);
+		}
+		let removed = 0;
+		if (options.removeMissing === true && operation === 'upsertArticles') {
+			const keep = new Set(docs.flatMap((d) => (d.doc ? [d.doc.key] : [])));
+			removed = base.remove(
+				base
+					.documents()
+					.filter((d) => d.source === 'article' && !keep.has(d.key))
+					.map((d) => d.key),
+			);
+		}
+		return {
+			result: { status, removed },
+			changed: [...status.values()].some((s) => s !== 'unchanged') || removed > 0,
+		};
+	});
+	return docs.map(({ itemIndex, doc, error }) => {
+		if (error) return continueOnFailItem(items[itemIndex], itemIndex, error);
+		return {
+			json: {
+				knowledge: {
+					id: doc!.source === 'article' ? doc!.articleId : doc!.key,
+					key: doc!.key,
+					source: doc!.source,
+					language: doc!.language,
+					title: doc!.title,
+					status: statuses.status.get(doc!.key),
+					...(statuses.removed ? { removedOthers: statuses.removed } : {}),
+					file,
+				},
+			},
+			pairedItem: { item: itemIndex },
+		};
+	});
+}
+
+async function documentOf(
+	context: IExecuteFunctions,
+	operation: 'upsertArticles' | 'upsertReplies',
+	item: INodeExecutionData,
+	itemIndex: number,
+): Promise<KnowledgeDoc> {
+	if (operation === 'upsertReplies') {
+		const support = item.json.support as IDataObject | undefined;
+		if (
+			item.json.customerMessage === undefined &&
+			support?.email &&
+			(support.sent || support.draft)
+		) {
+			// A handled support item: the customer's mail and the reply that went out.
+			const email = support.email as IDataObject;
+			const draft = (support.draft ?? {}) as IDataObject;
+			return conversationFromInput({
+				id: typeof email.messageId === 'string' ? email.messageId : undefined,
+				subject: String(email.subject ?? ''),
+				customerMessage: String(email.text ?? ''),
+				reply: String(draft.text ?? ''),
+				language: typeof draft.language === 'string' ? draft.language : undefined,
+			});
+		}
+		return conversationFromInput(item.json as IDataObject);
+	}
+	const input = context.getNodeParameter('articleInput', itemIndex, 'fields') as string;
+	if (input === 'binary') {
+		const property = context.getNodeParameter('binaryProperty', itemIndex, 'data') as string;
+		const binary = item.binary?.[property];
+		if (!binary)
+			throw new InputError(
+				`The item has no binary property "${property}"`,
+				'Set Binary Property to the name the file has on the item (often "data"), or choose Input: Item Fields.',
+			);
+		const buffer = await context.helpers.getBinaryDataBuffer(itemIndex, property);
+		if (buffer.length > MAX_FILE_BYTES)
+			throw new InputError(
+				`${binary.fileName ?? 'The file'} is larger than 2 MB`,
+				'Split the article, or leave out embedded images.',
+			);
+		const name =
+			binary.fileName ?? `${property}${binary.fileExtension ? `.${binary.fileExtension}` : '.txt'}`;
+		return articleFromFile(name, buffer.toString('utf8'));
+	}
+	return articleFromInput(item.json as IDataObject);
+}
+
+async function syncFolder(
+	context: IExecuteFunctions,
+	file: string,
+	options: IDataObject,
+): Promise<INodeExecutionData[]> {
+	const folder = String(context.getNodeParameter('folder', 0, '')).trim();
+	if (!folder)
+		throw new NodeOperationError(context.getNode(), 'No folder given', {
+			description: 'Set Folder to the folder with your help-centre articles.',
+		});
+	const files: string[] = [];
+	const walk = async (dir: string): Promise<void> => {
+		for (const entry of await fs.readdir(dir, { withFileTypes: true })) {
+			if (entry.name.startsWith('.')) continue;
+			const path = join(dir, entry.name);
+			if (entry.isDirectory()) await walk(path);
+			else if (/^\.(md|markdown|html?|txt|text)$/i.test(extname(entry.name))) files.push(path);
+			if (files.length > MAX_FOLDER_FILES)
+				throw new InputError(
+					`${folder} holds more than ${MAX_FOLDER_FILES} articles`,
+					'Split it into several knowledge bases.',
+				);
+		}
+	};
+	try {
+		await walk(folder);
+	} catch (error) {
+		if (error instanceof InputError) throw toNodeError(context.getNode(), error, 0);
+		throw new NodeOperationError(
+			context.getNode(),
+			`Cannot read the folder ${folder}: ${(error as Error).message}`,
+			{
+				description:
+					'Check the path and that n8n may read it (in Docker: mount the folder into the container).',
+			},
+		);
+	}
+	const docs: KnowledgeDoc[] = [];
+	const skipped: Array<{ file: string; error: string }> = [];
+	for (const path of files.sort()) {
+		try {
+			const stat = await fs.stat(path);
+			if (stat.size > MAX_FILE_BYTES) throw new InputError('larger than 2 MB', '');
+			docs.push(
+				articleFromFile(
+					relative(folder, path).replace(/[\\/]/g, '__'),
+					await fs.readFile(path, 'utf8'),
+				),
+			);
+		} catch (error) {
+			skipped.push({ file: relative(folder, path), error: (error as Error).message });
+		}
+	}
+	const summary = await write(context, file, (base) => {
+		const result = base.upsert(docs);
+		const keep = new Set(docs.map((d) => d.key));
+		const removed =
+			options.removeMissing === false
+				? 0
+				: base.remove(
+						base
+							.documents()
+							.filter((d) => d.source === 'article' && !keep.has(d.key))
+							.map((d) => d.key),
+					);
+		return { result: { ...result, removed }, changed: result.added + result.updated + removed > 0 };
+	});
+	return [
+		{
+			json: { knowledge: { folder, file, files: files.length, ...summary, skipped } },
+			pairedItem: { item: 0 },
+		},
+	];
+}
+
+async function remove(context: IExecuteFunctions, file: string): Promise<INodeExecutionData[]> {
+	const items = context.getInputData();
+	const out: INodeExecutionData[] = [];
+	for (const [itemIndex] of items.entries()) {
+		const ids = String(context.getNodeParameter('ids', itemIndex, ''))
+			.split(',')
+			.map((id) => id.trim())
+			.filter(Boolean);
+		const removed = await write(context, file, (base) => {
+			const keys = base
+				.documents()
+				.filter((d) => ids.includes(d.articleId) || ids.includes(d.key))
+				.map((d) => d.key);
+			const count = base.remove(keys);
+			return { result: count, changed: count > 0 };
+		});
+		out.push({ json: { knowledge: { removed, ids, file } }, pairedItem: { item: itemIndex } });
+	}
+	return out;
+}
+
+async function write<T>(
+	context: IExecuteFunctions,
+	file: string,
+	change: (base: KnowledgeBase) => { result: T; changed: boolean },
+): Promise<T> {
+	try {
+		return await updateKnowledgeBase(file, change);
+	} catch (error) {
+		throw toNodeError(context.getNode(), error, 0);
+	}
+}

@@ -1,0 +1,187 @@
+/**
+ * Support Knowledge in real n8n: articles added through the node persist in the knowledge file and
+ * are found by later executions (incrementally: unchanged articles are skipped), the search writes
+ * support.knowledge and support.answer, and the Reply Drafter answers from it offline with the
+ * citation, without any wiring.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Workflow } from '../harness/n8n';
+import { NODE_PREFIX, sharedN8n } from '../harness/shared';
+
+const KNOWLEDGE = 'Support Knowledge';
+const DRAFTER = 'Support Reply Drafter';
+
+function knowledgeWorkflow(
+	parameters: Record<string, unknown>,
+	extra: Record<string, unknown> = {},
+	withDrafter = false,
+): Workflow {
+	return {
+		nodes: [
+			{
+				name: KNOWLEDGE,
+				type: `${NODE_PREFIX}.supportKnowledge`,
+				typeVersion: 1,
+				parameters,
+				...extra,
+			},
+			...(withDrafter
+				? [
+						{
+							name: DRAFTER,
+							type: `${NODE_PREFIX}.supportReplyDrafter`,
+							typeVersion: 1,
+							parameters: {
+								companyName: 'Acme',
+								options: { autoAnswerThreshold: 0.5 },
+							},
+						},
+					]
+				: []),
+		],
+		connections: withDrafter
+			? { [KNOWLEDGE]: { main: [[{ node: DRAFTER, type: 'main', index: 0 }]] } }
+			: {},
+	};
+}
+
+function emailItem(id: string, subject: string, text: string, language: string) {
+	return {
+		id,
+		support: {
+			email: {
+				messageId: `<${id}@example.test>`,
+				references: [],
+				from: { name: 'Ana Pérez', address: `${id}@example.test` },
+				subject,
+				text,
+				autoSubmitted: false,
+			},
+			classification: {
+				category: 'account',
+				language,
+				confidence: 0.9,
+				sentiment: { label: 'neutral', score: 0 },
+				urgency: 'normal',
+			},
+		},
+	};
+}
+
+describe('Support Knowledge in real n8n', () => {
+	const n8n = sharedN8n();
+	let dir: string;
+	beforeAll(() => (dir = mkdtempSync(join(tmpdir(), 'n8n-knowledge-'))));
+	afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+	it('adds articles once, skips unchanged ones, and later executions find them', async () => {
+		const indexPath = join(dir, 'help-centre.json');
+		const write = knowledgeWorkflow(
+			{
+				operation: 'upsertArticles',
+				knowledgeBase: 'file',
+				articleInput: 'fields',
+				writeOptions: { indexPath },
+			},
+			{ continueOnFail: true },
+		);
+		const articles = [
+			{
+				id: 'gift-cards',
+				language: 'en',
+				title: 'How long are gift cards valid?',
+				text: 'Gift cards are valid for 3 years from purchase.',
+				url: 'https://help.example.test/en/gift-cards',
+			},
+			{
+				id: 'gift-cards',
+				language: 'de',
+				title: 'Wie lange sind Geschenkkarten gültig?',
+				markdown:
+					'# Wie lange sind Geschenkkarten gültig?\n\nGeschenkkarten sind **3 Jahre** ab Kauf gültig.',
+				url: 'https://help.example.test/de/gift-cards',
+			},
+			{ id: 'broken', title: 'No text' },
+		];
+		const first = await n8n.execute(write, articles);
+		expect(first.nodeError(KNOWLEDGE)?.message).toBeUndefined();
+		expect(first.status).toBe('success');
+		const out = first.output(KNOWLEDGE, 0);
+		expect(out.map((i) => i.json.knowledge?.status ?? i.json.error)).toEqual([
+			'added',
+			'added',
+			'The article has no text',
+		]);
+		expect(out.map((i) => i.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }]);
+
+		const again = await n8n.execute(write, articles.slice(0, 2));
+		expect(again.output(KNOWLEDGE, 0).map((i) => i.json.knowledge.status)).toEqual([
+			'unchanged',
+			'unchanged',
+		]);
+
+		const search = await n8n.execute(
+			knowledgeWorkflow({ operation: 'search', knowledgeBase: 'file', options: { indexPath } }),
+			[emailItem('q1', 'Geschenkkarte', 'Wie lange ist meine Geschenkkarte gültig?', 'de')],
+		);
+		expect(search.status).toBe('success');
+		const [item] = search.output(KNOWLEDGE, 0);
+		expect(item.pairedItem).toEqual({ item: 0 });
+		expect(item.json.support.email.messageId).toBe('<q1@example.test>');
+		expect(item.json.support.knowledge[0]).toMatchObject({
+			id: 'gift-cards',
+			language: 'de',
+			source: 'article',
+			url: 'https://help.example.test/de/gift-cards',
+		});
+		expect(item.json.support.knowledge[0].text).toContain('3 Jahre');
+		expect(item.json.support.answer.citations[0].id).toBe('gift-cards');
+		expect(item.json.support.answer.confidence).toBe(item.json.support.knowledge[0].score);
+	});
+
+	it('the demo help centre answers through the Reply Drafter offline, citing the article', async () => {
+		const run = await n8n.execute(
+			knowledgeWorkflow({ operation: 'search', knowledgeBase: 'demo' }, {}, true),
+			[
+				emailItem(
+					'q2',
+					'No puedo entrar en mi cuenta',
+					'Hola, olvidé mi contraseña y no puedo acceder a mi cuenta. ¿Cómo puedo restablecerla?',
+					'es',
+				),
+				emailItem(
+					'q3',
+					'Podcast',
+					'We are an agency and want to sponsor your podcast episode next month.',
+					'en',
+				),
+			],
+		);
+		expect(run.nodeError(KNOWLEDGE)?.message ?? run.nodeError(DRAFTER)?.message).toBeUndefined();
+		expect(run.status).toBe('success');
+		const [answered, abstained] = run.output(DRAFTER, 0);
+		expect(answered.json.support.draft).toMatchObject({
+			provider: 'knowledge',
+			language: 'es',
+			knowledgeAnswered: true,
+		});
+		expect(answered.json.support.draft.citations[0]).toMatchObject({
+			id: 'reset-password',
+			url: 'https://help.acme.test/es/reset-password',
+		});
+		expect(answered.json.support.draft.text).toContain('https://help.acme.test/es/reset-password');
+		expect(abstained.json.support.answer.abstained).toBe(true);
+		expect(abstained.json.support.draft).toMatchObject({ provider: 'template', needsReview: true });
+	});
+
+	it('the demo help centre cannot be written to: a clear error', async () => {
+		const run = await n8n.execute(
+			knowledgeWorkflow({ operation: 'upsertArticles', knowledgeBase: 'demo' }),
+			[{ id: 'x', text: 'y' }],
+		);
+		expect(run.status).toBe('error');
+		expect(run.nodeError(KNOWLEDGE)?.message).toMatch(/demo help centre cannot be changed/);
+	});
+});

@@ -1,0 +1,311 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { InputError } from '../../../lib/errors';
+import {
+	KnowledgeBase,
+	articleFromFile,
+	articleFromInput,
+	clearKnowledgeCache,
+	conversationFromInput,
+	demoKnowledgeBase,
+	frontMatter,
+	indexFile,
+	loadKnowledgeBase,
+	replyBody,
+	searchForEmail,
+	terms,
+	updateKnowledgeBase,
+} from '../../../lib/knowledge';
+import { createRng } from '../../../lib/offline-model/random';
+
+const refundsEn = () =>
+	articleFromInput({
+		articleId: 'refunds',
+		language: 'en',
+		title: 'When will I get my refund?',
+		text: 'We refund a return within 5 working days after it arrives at our warehouse.',
+		url: 'https://help.example.com/en/refunds',
+	});
+const refundsDe = () =>
+	articleFromInput({
+		articleId: 'refunds',
+		language: 'de',
+		title: 'Wann bekomme ich meine Erstattung?',
+		text: 'Wir erstatten eine Rücksendung innerhalb von 5 Werktagen nach Eingang in unserem Lager.',
+		url: 'https://help.example.com/de/refunds',
+	});
+const passwordEn = () =>
+	articleFromInput({
+		id: 'password',
+		language: 'en',
+		title: 'How do I reset my password?',
+		text: 'Click Forgot password on the login page and we send you a reset link valid for 60 minutes.',
+	});
+
+describe('terms', () => {
+	test('stems per language, folds accents, drops stop words and order numbers', () => {
+		expect(terms('Die Rücksendungen meiner Bestellung 1234567', 'de')).toEqual(
+			terms('Rücksendung Bestellungen', 'de'),
+		);
+		expect(terms('remboursements du colis', 'fr')).toEqual(terms('remboursement colis', 'fr'));
+		expect(terms('the refunds', 'en')).toEqual(['refund']);
+		expect(terms('Ελληνικά κείμενο', 'el').length).toBe(2);
+	});
+});
+
+describe('documents', () => {
+	test('Markdown with front matter: title, language, url and the text without the heading', () => {
+		const doc = articleFromFile(
+			'returns.md',
+			'---\ntitle: Returning an item\nurl: https://help.example.com/returns\nlanguage: en\n---\n# Ignored heading\n\nUse the **prepaid** [label](https://x.test/l).',
+		);
+		expect(doc).toMatchObject({
+			key: 'article:returns:en',
+			title: 'Returning an item',
+			url: 'https://help.example.com/returns',
+			language: 'en',
+			source: 'article',
+		});
+		expect(doc.text).toContain('Use the prepaid label (https://x.test/l).');
+		expect(frontMatter('no front matter')).toEqual({});
+	});
+
+	test('file name language and HTML title', () => {
+		const doc = articleFromFile(
+			'faq/shipping.de.html',
+			'<html><head><title>Versand</title></head><body><p>Der Versand dauert 2 Tage.</p></body></html>',
+		);
+		expect(doc).toMatchObject({ key: 'article:shipping:de', title: 'Versand', language: 'de' });
+		expect(doc.text).toBe('Der Versand dauert 2 Tage.');
+		expect(() => articleFromFile('picture.png', 'x')).toThrow(InputError);
+	});
+
+	test('a changed article gets a new hash; the same content the same hash', () => {
+		expect(refundsEn().hash).toBe(refundsEn().hash);
+		expect(
+			articleFromInput({
+				id: 'refunds',
+				language: 'en',
+				title: 'When will I get my refund?',
+				text: 'Changed.',
+			}).hash,
+		).not.toBe(refundsEn().hash);
+	});
+
+	test('past replies lose the greeting and sign-off that named another customer', () => {
+		expect(replyBody('Hi Anna,\n\nThe parcel ships tomorrow.\n\nBest regards,\nTom\nAcme')).toBe(
+			'The parcel ships tomorrow.',
+		);
+		expect(
+			replyBody('Bonjour Claire,\n\nVotre colis part demain.\n\nCordialement,\nLe support'),
+		).toBe('Votre colis part demain.');
+		const doc = conversationFromInput({
+			customerMessage: 'Where is my parcel?',
+			reply: 'Hello Bob,\n\nIt ships tomorrow.\n\nThanks,\nAcme',
+			language: 'en',
+		});
+		expect(doc).toMatchObject({
+			source: 'reply',
+			text: 'It ships tomorrow.',
+			question: 'Where is my parcel?',
+		});
+	});
+
+	test('bad input says what to fix', () => {
+		expect(() => articleFromInput({ id: 'x' })).toThrow(/no text/);
+		expect(() => articleFromInput({ text: 'body only' })).toThrow(/neither an id nor a title/);
+		expect(() => articleFromInput({ id: 'x', text: ['a'] as unknown as string })).toThrow(
+			/must be text/,
+		);
+		expect(() => conversationFromInput({ customerMessage: 'hi' })).toThrow(/no reply/);
+	});
+});
+
+describe('KnowledgeBase', () => {
+	test('updates incrementally by content hash and removes', () => {
+		const base = new KnowledgeBase();
+		expect(base.upsert([refundsEn(), refundsDe(), passwordEn()])).toEqual({
+			added: 3,
+			updated: 0,
+			unchanged: 0,
+		});
+		expect(base.upsert([refundsEn(), passwordEn()])).toEqual({
+			added: 0,
+			updated: 0,
+			unchanged: 2,
+		});
+		const changed = articleFromInput({
+			id: 'password',
+			language: 'en',
+			title: 'How do I reset my password?',
+			text: 'Use the Forgot password link; the reset link is valid for 30 minutes.',
+		});
+		expect(base.upsert([changed])).toEqual({ added: 0, updated: 1, unchanged: 0 });
+		expect(base.search('reset password link', { language: 'en' })[0].doc.text).toContain(
+			'30 minutes',
+		);
+		expect(base.remove(['article:password:en', 'missing'])).toBe(1);
+		expect(
+			base.search('reset password link', { language: 'en' }).map((h) => h.doc.articleId),
+		).not.toContain('password');
+	});
+
+	test('a hit on any language version is served in the customer’s language', () => {
+		const base = new KnowledgeBase();
+		base.upsert([refundsEn(), refundsDe(), passwordEn()]);
+		const german = base.search('Wann bekomme ich meine Erstattung für die Rücksendung?', {
+			language: 'de',
+		});
+		expect(german[0].doc.key).toBe('article:refunds:de');
+		// An English question on an article that also exists in German: one hit per article.
+		const english = base.search('when do I get my refund', { language: 'en' });
+		expect(english.filter((h) => h.doc.articleId === 'refunds')).toHaveLength(1);
+		expect(english[0].doc.key).toBe('article:refunds:en');
+		expect(english[0].probability).toBeGreaterThan(english[1]?.probability ?? 0);
+	});
+
+	test('serialised and loaded, it answers the same', () => {
+		const base = new KnowledgeBase();
+		base.upsert([refundsEn(), refundsDe(), passwordEn()]);
+		const loaded = KnowledgeBase.fromJSON(JSON.parse(JSON.stringify(base.toJSON())));
+		const query = 'I forgot my password, how can I reset it?';
+		expect(loaded.search(query, { language: 'en' })).toEqual(
+			base.search(query, { language: 'en' }),
+		);
+		loaded.upsert([
+			articleFromInput({
+				id: 'new',
+				language: 'en',
+				title: 'Gift cards',
+				text: 'Gift cards are valid for 3 years.',
+			}),
+		]);
+		expect(
+			loaded.search('how long is a gift card valid', { language: 'en' })[0].doc.articleId,
+		).toBe('new');
+	});
+});
+
+describe('store', () => {
+	let dir: string;
+	beforeEach(() => {
+		dir = mkdtempSync(join(tmpdir(), 'knowledge-'));
+		clearKnowledgeCache();
+	});
+	afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+	test('persists, reloads when another process changed the file, and keeps concurrent updates', async () => {
+		const file = join(dir, 'kb.json');
+		expect((await loadKnowledgeBase(file)).size).toBe(0);
+		await updateKnowledgeBase(file, (base) => ({
+			result: base.upsert([refundsEn()]),
+			changed: true,
+		}));
+		expect((await loadKnowledgeBase(file)).size).toBe(1);
+		// Another worker writes the file: the next load sees it.
+		const other = new KnowledgeBase();
+		other.upsert([refundsEn(), passwordEn()]);
+		writeFileSync(file, JSON.stringify(other.toJSON()));
+		expect((await loadKnowledgeBase(file)).size).toBe(2);
+		await Promise.all([
+			updateKnowledgeBase(file, (base) => ({ result: base.upsert([refundsDe()]), changed: true })),
+			updateKnowledgeBase(file, (base) => ({
+				result: base.upsert([
+					articleFromInput({
+						id: 'gift',
+						title: 'Gift cards',
+						text: 'Valid 3 years.',
+						language: 'en',
+					}),
+				]),
+				changed: true,
+			})),
+		]);
+		clearKnowledgeCache();
+		expect(
+			(await loadKnowledgeBase(file))
+				.documents()
+				.map((d) => d.key)
+				.sort(),
+		).toEqual([
+			'article:gift:en',
+			'article:password:en',
+			'article:refunds:de',
+			'article:refunds:en',
+		]);
+	});
+
+	test('a file that is not a knowledge file is a clear error', async () => {
+		const file = join(dir, 'broken.json');
+		writeFileSync(file, '{"not": "knowledge"');
+		await expect(loadKnowledgeBase(file)).rejects.toThrow(/not valid JSON/);
+		writeFileSync(file, '{"format": "something else"}');
+		await expect(loadKnowledgeBase(file)).rejects.toThrow(/not a knowledge file/);
+		expect(readFileSync(file, 'utf8')).toContain('something else');
+	});
+
+	test('index names cannot leave the knowledge folder', () => {
+		expect(() => indexFile('../etc/passwd')).toThrow(InputError);
+		expect(indexFile('help-centre')).toMatch(/support-knowledge[\\/]help-centre\.json$/);
+		expect(indexFile('x', '/shared/kb.json')).toBe('/shared/kb.json');
+	});
+});
+
+describe('searchForEmail on the demo help centre', () => {
+	const base = demoKnowledgeBase();
+
+	test('has at least 25 articles, each in en, de, fr and es', () => {
+		const articles = base.articles();
+		expect(articles.size).toBeGreaterThanOrEqual(25);
+		for (const languages of articles.values())
+			expect(languages.sort()).toEqual(['de', 'en', 'es', 'fr']);
+	});
+
+	test('a FAQ question is answered from the right article in the customer’s language', () => {
+		const result = searchForEmail(base, {
+			subject: 'No puedo entrar',
+			text: 'Olvidé mi contraseña. ¿Cómo puedo restablecerla?',
+			language: 'es',
+		});
+		expect(result.knowledge[0]).toMatchObject({
+			id: 'reset-password',
+			language: 'es',
+			source: 'article',
+		});
+		expect(result.answer.abstained).toBe(false);
+		expect(result.answer.citations[0]).toMatchObject({
+			id: 'reset-password',
+			url: 'https://help.acme.test/es/reset-password',
+		});
+		expect(result.answer.confidence).toBe(result.knowledge[0].score);
+	});
+
+	test('an email the help centre does not cover abstains', () => {
+		const result = searchForEmail(base, {
+			subject: 'Partnership',
+			text: 'We are a marketing agency and would like to discuss a sponsorship of your podcast.',
+			language: 'en',
+		});
+		expect(result.answer.abstained).toBe(true);
+		expect(result.answer.reasons[0]).toMatch(/confidence|nothing in the knowledge matches/);
+	});
+
+	test('fuzz: random text never throws and scores stay probabilities', () => {
+		const random = createRng(42);
+		const alphabet = 'abcdefghijklmnopqrstuvwxyzäöüéñß 0123456789?!.,\n\'"<>#*[]()-_';
+		for (let i = 0; i < 120; i++) {
+			const length = Math.floor(random() * 400);
+			let text = '';
+			for (let k = 0; k < length; k++) text += alphabet[Math.floor(random() * alphabet.length)];
+			const result = searchForEmail(base, { text, language: ['en', 'de', 'xx', undefined][i % 4] });
+			for (const entry of result.knowledge) expect(entry.score).toBeGreaterThanOrEqual(0);
+			for (const entry of result.knowledge) expect(entry.score).toBeLessThanOrEqual(1);
+			try {
+				articleFromFile(`f${i}.md`, text);
+			} catch (error) {
+				expect(error).toBeInstanceOf(InputError);
+			}
+		}
+	});
+});
