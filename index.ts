@@ -19,6 +19,7 @@ import {
 	type EscalationConfig,
 } from './lib/escalation/rules';
 import { readEscalationInput } from './lib/escalation/input';
+import { withAnswerRule } from './lib/escalation/answer-rule';
 import { normalizeInput, type NormalizeOptions } from './lib/email/normalize';
 import type { SupportEmail } from './lib/email/types';
 
@@ -248,12 +249,32 @@ export function decideEscalation(
 	now = new Date(),
 ): Decision {
 	const { requireDraft = false, ...rules } = config;
-	return decide(
-		readEscalationInput({ support }, requireDraft),
-		{ ...DEFAULT_CONFIG, ...rules },
-		now,
+	return withAnswerRule(
+		decide(readEscalationInput({ support }, requireDraft), { ...DEFAULT_CONFIG, ...rules }, now),
+		{ support },
 	);
 }
+
+// ------------------------------------------------------------------------------------------------
+// Knowledge: a help centre and past replies, searched offline (the Support Knowledge node)
+
+export {
+	KnowledgeBase,
+	articleFromInput,
+	articleFromFile,
+	conversationFromInput,
+	demoKnowledgeBase,
+	loadKnowledgeBase,
+	searchForEmail,
+} from './lib/knowledge';
+export type {
+	ArticleInput,
+	ConversationInput,
+	KnowledgeDoc,
+	SupportAnswer,
+	SupportKnowledgeEntry,
+} from './lib/knowledge';
+export { AUTO_ANSWER_THRESHOLD } from './lib/escalation/answer-rule';
 
 // ------------------------------------------------------------------------------------------------
 // The status relay's client (WebSocket stream with resume, and the REST API)

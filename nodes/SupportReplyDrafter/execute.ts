@@ -186,4 +186,3 @@ function inputOf(
 		answer,
 	};
 }
-

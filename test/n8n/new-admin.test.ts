@@ -2,7 +2,7 @@
  * A new admin, end to end: a fresh `git clone` of this repository at HEAD, the README's clone
  * install command (`npm ci --ignore-scripts`), `npm pack` with no dist/ beforehand (prepack must
  * build), the README's "With npm" install commands verbatim in a clean user folder, then n8n started
- * on that folder: all six nodes and nine credential types load from the package. The packed package
+ * on that folder: all seven nodes and nine credential types load from the package. The packed package
  * is then required by name from that folder and used as the README's "Use from code" shows.
  * Runs on 2.41.1 (Node 24, the install too) and 1.123.x (Node 20). The npm cache is the machine's,
  * so the clone's install downloads nothing it already has.
@@ -110,7 +110,7 @@ describe(`a new admin: clean clone → pack → README install → n8n ${version
 		expect(readdirSync(installed)).not.toContain('isolated-vm');
 	});
 
-	it('n8n started on that user folder loads all six nodes and nine credential types', async () => {
+	it('n8n started on that user folder loads all seven nodes and nine credential types', async () => {
 		n8n = await N8n.start({ version, userFolder: home, installPackage: false });
 		const nodeTypes = (await n8n.nodeTypes()).filter((type) => type.startsWith(`${PACKAGE_NAME}.`));
 		const expectedNodes = manifest.n8n.nodes.map(
@@ -123,8 +123,8 @@ describe(`a new admin: clean clone → pack → README install → n8n ${version
 				)}`,
 		);
 		// n8n adds derived types of its own (a `…Tool` for usableAsTool nodes, a `…HitlTool` for a
-		// node with a send-and-wait operation): ours are the six, every other one derives from them.
-		expect(expectedNodes).toHaveLength(6);
+		// node with a send-and-wait operation): ours are the seven, every other one derives from them.
+		expect(expectedNodes).toHaveLength(7);
 		expect(expectedNodes.filter((type) => !nodeTypes.includes(type))).toEqual([]);
 		expect(
 			nodeTypes.filter(

@@ -1,7 +1,7 @@
 /**
  * Finding the nodes in n8n's node panel, in headless Chromium, as a canvas user does: logged in as
  * the owner, the panel opened from a workflow's "+" (after a trigger) and from an empty workflow's
- * first step, a term typed into its search bar. "Support" lists all six nodes, each once (the AI root
+ * first step, a term typed into its search bar. "Support" lists all seven nodes, each once (the AI root
  * nodes need "Root Nodes" in their codex to be found; Support Escalation also sits in n8n's Human in
  * the Loop group and must not show twice); "classifier" lists ours next to n8n's Text Classifier.
  * Runs on 2.41.1 and 1.123.x (N8N_TEST_VERSION=1.123.x).
@@ -21,6 +21,7 @@ const OURS = [
 	'Support Email',
 	'Support Escalation',
 	'Support Inbox Trigger',
+	'Support Knowledge',
 	'Support Priority Router',
 	'Support Reply Drafter',
 ];
@@ -119,7 +120,7 @@ function counts(names: string[]): Record<string, number> {
 
 describe(`the node panel in n8n ${process.env.N8N_TEST_VERSION ?? 'default'} (headless Chromium)`, () => {
 	it.each(['after a trigger', 'first step'] as const)(
-		'%s: "Support" lists all six nodes, each once',
+		'%s: "Support" lists all seven nodes, each once',
 		async (from) => {
 			await openPanel(from);
 			const names = await search('Support', OURS);

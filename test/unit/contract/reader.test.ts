@@ -52,8 +52,8 @@ describe('readSupport: the one reader of item.json.support', () => {
 		for (const [field, writer] of [
 			['priority', /Support Priority Router/],
 			['decision', /Support Escalation/],
-			['knowledge', /knowledge search node/],
-			['answer', /knowledge search node/],
+			['knowledge', /Support Knowledge node \(operation Search\)/],
+			['answer', /Support Knowledge node \(operation Search\)/],
 		] as const)
 			expect(errorOf(() => readSupport({ support: {} }, { required: [field] })).message).toMatch(
 				writer,
