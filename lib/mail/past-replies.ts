@@ -62,7 +62,8 @@ const REPLY_SUBJECT = /^\s*((re|aw|sv|vs|antw|rif|r|res|ref|odp|wg)\s*(\[\d+\])?
 /** The line a mail client puts above the quote: "On Mon, 3 Jun 2024 Jane <jane@x> wrote:" in several languages. */
 const QUOTE_HEADER =
 	/(wrote|schrieb|a écrit|a ecrit|escribió|escribio|ha scritto|schreef|escreveu|skrev|kirjoitti|napisał)\s*:\s*$/i;
-const OUTLOOK_HEADER = /^(-{2,}\s*(original message|ursprüngliche nachricht|message d'origine|mensaje original|messaggio originale|oorspronkelijk bericht|mensagem original)\s*-{2,}|(from|von|de|da|van|sent|gesendet|envoyé|enviado|inviato|verzonden|to|an|à|para|a|aan|cc|subject|betreff|objet|asunto|oggetto|onderwerp|assunto|date|datum|fecha|data)\s*:.*)$/i;
+const OUTLOOK_HEADER =
+	/^(-{2,}\s*(original message|ursprüngliche nachricht|message d'origine|mensaje original|messaggio originale|oorspronkelijk bericht|mensagem original)\s*-{2,}|(from|von|de|da|van|sent|gesendet|envoyé|enviado|inviato|verzonden|to|an|à|para|a|aan|cc|subject|betreff|objet|asunto|oggetto|onderwerp|assunto|date|datum|fecha|data)\s*:.*)$/i;
 
 /** The customer's message quoted in a reply: one quote level, without the quote header. */
 export function quotedMessage(fullText: string): string {
@@ -83,7 +84,10 @@ export function quotedMessage(fullText: string): string {
 	} else {
 		// Outlook style: a header block, then the message unindented.
 		let start = 0;
-		while (start < lines.length && (OUTLOOK_HEADER.test(lines[start].trim()) || !lines[start].trim()))
+		while (
+			start < lines.length &&
+			(OUTLOOK_HEADER.test(lines[start].trim()) || !lines[start].trim())
+		)
 			start++;
 		body = lines.slice(start);
 	}
@@ -92,7 +96,9 @@ export function quotedMessage(fullText: string): string {
 }
 
 function isReply(email: SupportEmail): boolean {
-	return !!email.inReplyTo || email.references.length > 0 || REPLY_SUBJECT.test(email.subject ?? '');
+	return (
+		!!email.inReplyTo || email.references.length > 0 || REPLY_SUBJECT.test(email.subject ?? '')
+	);
 }
 
 /** One sent reply (RFC 822 source) as a past conversation, or why it is none. */
@@ -116,8 +122,7 @@ export async function pastReplyFromMime(raw: Buffer): Promise<PastReply> {
 	if (!isReply(email)) return { skipped: 'not a reply (no In-Reply-To, References or "Re:")' };
 	const reply = (email.text ?? '').trim();
 	const customerMessage = quotedMessage(email.fullText ?? '');
-	if (!customerMessage)
-		return { skipped: 'the reply does not quote the message it answers' };
+	if (!customerMessage) return { skipped: 'the reply does not quote the message it answers' };
 	if (!reply || reply === customerMessage) return { skipped: 'no reply text above the quote' };
 	return {
 		conversation: {
@@ -174,7 +179,9 @@ export async function readSentFolder(
 				{ uid: true },
 			)) {
 				if ((message.size ?? 0) > PAST_REPLY_LIMITS.maxMessageBytes || !message.source) {
-					replies.push({ skipped: `larger than ${PAST_REPLY_LIMITS.maxMessageBytes / 1048576} MB` });
+					replies.push({
+						skipped: `larger than ${PAST_REPLY_LIMITS.maxMessageBytes / 1048576} MB`,
+					});
 					continue;
 				}
 				replies.push(await pastReplyFromMime(message.source));
@@ -192,7 +199,9 @@ async function sentMailbox(client: ImapFlow): Promise<string> {
 	const folders = await client.list();
 	const sent = folders.find((folder) => folder.specialUse === '\\Sent');
 	if (sent) return sent.path;
-	const named = folders.find((folder) => /^(sent|sent items|sent messages|gesendet|envoyés)$/i.test(folder.name));
+	const named = folders.find((folder) =>
+		/^(sent|sent items|sent messages|gesendet|envoyés)$/i.test(folder.name),
+	);
 	if (named) return named.path;
 	throw new InputError(
 		'The mailbox has no folder marked as Sent',

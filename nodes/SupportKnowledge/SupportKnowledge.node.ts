@@ -5,6 +5,7 @@ import type {
 	INodeTypeDescription,
 } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
+import { mailCredentialTests } from '../shared/mail-credential-tests';
 import { properties } from './description';
 import { execute } from './execute';
 
@@ -23,7 +24,19 @@ export class SupportKnowledge implements INodeType {
 		defaults: { name: 'Support Knowledge' },
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
+		credentials: [
+			{
+				name: 'supportImapSmtpApi',
+				required: true,
+				testedBy: 'supportImapSmtpConnectionTest',
+				displayOptions: { show: { operation: ['upsertReplies'], replyInput: ['sentFolder'] } },
+			},
+		],
 		properties,
+	};
+
+	methods = {
+		credentialTest: mailCredentialTests,
 	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {

@@ -119,6 +119,78 @@ export const properties: INodeProperties[] = [
 		],
 	},
 	{
+		displayName: 'Input',
+		name: 'replyInput',
+		type: 'options',
+		default: 'fields',
+		displayOptions: { show: { operation: ['upsertReplies'], knowledgeBase: ['file'] } },
+		options: [
+			{
+				name: 'Item Fields',
+				value: 'fields',
+				description:
+					'Fields customerMessage and reply (ID, subject, language optional), or handled support items (support.email and the reply in support.draft)',
+			},
+			{
+				name: 'Mail Files (EML or Mbox)',
+				value: 'mailFiles',
+				description:
+					'An .eml file or an mbox export of sent mail on each item: each reply and the customer message it quotes',
+			},
+			{
+				name: 'Sent Folder (IMAP)',
+				value: 'sentFolder',
+				description:
+					"The support mailbox's Sent folder through the IMAP / SMTP credential: each reply and the customer message it quotes (runs once, whatever the input items)",
+			},
+		],
+	},
+	{
+		displayName: 'Binary Property',
+		name: 'mailBinaryProperty',
+		type: 'string',
+		default: 'data',
+		displayOptions: {
+			show: { operation: ['upsertReplies'], replyInput: ['mailFiles'], knowledgeBase: ['file'] },
+		},
+		description: 'Name of the binary property with the .eml or mbox file',
+	},
+	{
+		displayName: 'Sent Folder',
+		name: 'sentFolder',
+		type: 'string',
+		default: '',
+		placeholder: 'Sent',
+		displayOptions: {
+			show: { operation: ['upsertReplies'], replyInput: ['sentFolder'], knowledgeBase: ['file'] },
+		},
+		description:
+			'Folder with the sent replies; empty: the folder the server marks as Sent (Gmail: "[Gmail]/Sent Mail")',
+	},
+	{
+		displayName: 'Max Messages',
+		name: 'sentLimit',
+		type: 'number',
+		typeOptions: { minValue: 1, maxValue: 20000 },
+		default: 1000,
+		displayOptions: {
+			show: { operation: ['upsertReplies'], replyInput: ['sentFolder'], knowledgeBase: ['file'] },
+		},
+		description:
+			'The newest this many sent messages are read (run it again later: unchanged replies are skipped)',
+	},
+	{
+		displayName: 'Sent in the Last (Days)',
+		name: 'sentDays',
+		type: 'number',
+		typeOptions: { minValue: 0 },
+		default: 365,
+		displayOptions: {
+			show: { operation: ['upsertReplies'], replyInput: ['sentFolder'], knowledgeBase: ['file'] },
+		},
+		description: 'Only mail sent in this many days; 0 reads all',
+	},
+	{
 		displayName: 'Binary Property',
 		name: 'binaryProperty',
 		type: 'string',

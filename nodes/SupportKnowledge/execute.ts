@@ -4,6 +4,9 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-wor
 import { NodeOperationError } from 'n8n-workflow';
 import { readSupport, withSupport } from '../../lib/contract';
 import { InputError } from '../../lib/errors';
+import { readImapSmtpCredentials } from '../../lib/mail/credentials';
+import type { PastReply, SentFolderResult } from '../../lib/mail/past-replies';
+import { pastReplyFromMime, readSentFolder, splitMbox } from '../../lib/mail/past-replies';
 import type { KnowledgeBase, KnowledgeDoc, KnowledgeSource } from '../../lib/knowledge';
 import {
 	articleFromFile,
@@ -127,6 +130,11 @@ async function upsert(
 	options: IDataObject,
 ): Promise<INodeExecutionData[]> {
 	const items = context.getInputData();
+	if (operation === 'upsertReplies') {
+		const replyInput = context.getNodeParameter('replyInput', 0, 'fields') as string;
+		if (replyInput === 'mailFiles') return await upsertMailFiles(context, file);
+		if (replyInput === 'sentFolder') return await upsertSentFolder(context, file);
+	}
 	const docs: Array<{ itemIndex: number; doc?: KnowledgeDoc; error?: NodeOperationError }> = [];
 	for (const [itemIndex, item] of items.entries()) {
 		try {
@@ -325,6 +333,93 @@ async function remove(context: IExecuteFunctions, file: string): Promise<INodeEx
 		out.push({ json: { knowledge: { removed, ids, file } }, pairedItem: { item: itemIndex } });
 	}
 	return out;
+}
+
+/** Past replies from .eml / mbox files on the items: one summary item per file. */
+async function upsertMailFiles(
+	context: IExecuteFunctions,
+	file: string,
+): Promise<INodeExecutionData[]> {
+	const items = context.getInputData();
+	const out: INodeExecutionData[] = [];
+	for (const [itemIndex, item] of items.entries()) {
+		try {
+			const property = context.getNodeParameter('mailBinaryProperty', itemIndex, 'data') as string;
+			const binary = item.binary?.[property];
+			if (!binary)
+				throw new InputError(
+					`The item has no binary property "${property}"`,
+					'Set Binary Property to the name the .eml or mbox file has on the item (often "data").',
+				);
+			const buffer = await context.helpers.getBinaryDataBuffer(itemIndex, property);
+			const replies: PastReply[] = [];
+			for (const message of splitMbox(buffer)) replies.push(await pastReplyFromMime(message));
+			const summary = await storeReplies(context, file, replies);
+			out.push({
+				json: { knowledge: { ...summary, fileName: binary.fileName, file } },
+				pairedItem: { item: itemIndex },
+			});
+		} catch (error) {
+			const nodeError = toNodeError(context.getNode(), error, itemIndex);
+			if (!context.continueOnFail()) throw nodeError;
+			out.push(continueOnFailItem(item, itemIndex, nodeError));
+		}
+	}
+	return out;
+}
+
+/** Past replies from the support mailbox's Sent folder (read once per run). */
+async function upsertSentFolder(
+	context: IExecuteFunctions,
+	file: string,
+): Promise<INodeExecutionData[]> {
+	const days = context.getNodeParameter('sentDays', 0, 365) as number;
+	let result: SentFolderResult;
+	try {
+		const credentials = readImapSmtpCredentials(
+			(await context.getCredentials('supportImapSmtpApi', 0)) as IDataObject,
+		);
+		result = await readSentFolder(credentials, {
+			mailbox: context.getNodeParameter('sentFolder', 0, '') as string,
+			limit: context.getNodeParameter('sentLimit', 0, 1000) as number,
+			since: days > 0 ? new Date(Date.now() - days * 86_400_000) : undefined,
+		});
+	} catch (error) {
+		throw toNodeError(context.getNode(), error, 0);
+	}
+	const summary = await storeReplies(context, file, result.replies);
+	return [
+		{ json: { knowledge: { ...summary, mailbox: result.mailbox, file } }, pairedItem: { item: 0 } },
+	];
+}
+
+async function storeReplies(context: IExecuteFunctions, file: string, replies: PastReply[]) {
+	const docs: KnowledgeDoc[] = [];
+	const skipped: Record<string, number> = {};
+	for (const reply of replies) {
+		let reason = reply.skipped;
+		if (reply.conversation) {
+			try {
+				docs.push(conversationFromInput(reply.conversation));
+				continue;
+			} catch (error) {
+				reason = (error as Error).message;
+			}
+		}
+		reason ??= 'unreadable';
+		skipped[reason] = (skipped[reason] ?? 0) + 1;
+	}
+	const result = await write(context, file, (base) => {
+		const upserted = base.upsert(docs);
+		return { result: upserted, changed: upserted.added + upserted.updated > 0 };
+	});
+	return {
+		messages: replies.length,
+		replies: docs.length,
+		...result,
+		skipped: Object.values(skipped).reduce((a, b) => a + b, 0),
+		skippedBecause: skipped,
+	};
 }
 
 async function write<T>(

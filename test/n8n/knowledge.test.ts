@@ -176,6 +176,82 @@ describe('Support Knowledge in real n8n', () => {
 		expect(abstained.json.support.draft).toMatchObject({ provider: 'template', needsReview: true });
 	});
 
+	it('past replies from an mbox export (a binary file) are found by a later search', async () => {
+		const indexPath = join(dir, 'replies.json');
+		const reply = (n: number, subject: string, answer: string, question: string) =>
+			[
+				`From support@acme.test Mon Jan  ${n} 10:00:00 2026`,
+				'From: Acme Support <support@acme.test>',
+				'To: customer@example.test',
+				`Subject: Re: ${subject}`,
+				`Message-ID: <sent-${n}@acme.test>`,
+				`In-Reply-To: <question-${n}@example.test>`,
+				'Content-Type: text/plain; charset=utf-8',
+				'',
+				answer,
+				'',
+				`On Mon, ${n} Jan 2026, Customer <customer@example.test> wrote:`,
+				...question.split('\n').map((line) => `> ${line}`),
+				'',
+			].join('\n');
+		const mbox = [
+			reply(
+				1,
+				'Engraving',
+				'Hello,\n\nYes: we engrave up to 20 characters on every watch for free; add the text in the order notes.\n\nBest regards,\nAcme',
+				'Hi, can you engrave a name on the back of the watch I want to order?',
+			),
+			'From support@acme.test Mon Jan  2 10:00:00 2026\nFrom: Acme <support@acme.test>\nSubject: Newsletter\nMessage-ID: <news@acme.test>\n\nOur news.\n',
+		].join('\n');
+		const write: Workflow = {
+			nodes: [
+				{
+					name: 'To File',
+					type: 'n8n-nodes-base.convertToFile',
+					typeVersion: 1.1,
+					parameters: {
+						operation: 'toBinary',
+						sourceProperty: 'base64',
+						binaryPropertyName: 'data',
+						options: { fileName: 'sent.mbox', mimeType: 'application/mbox' },
+					},
+				},
+				{
+					name: KNOWLEDGE,
+					type: `${NODE_PREFIX}.supportKnowledge`,
+					typeVersion: 1,
+					parameters: {
+						operation: 'upsertReplies',
+						knowledgeBase: 'file',
+						replyInput: 'mailFiles',
+						writeOptions: { indexPath },
+					},
+				},
+			],
+			connections: { 'To File': { main: [[{ node: KNOWLEDGE, type: 'main', index: 0 }]] } },
+		};
+		const run = await n8n.execute(write, [{ base64: Buffer.from(mbox).toString('base64') }]);
+		expect(run.nodeError(KNOWLEDGE)?.message).toBeUndefined();
+		const [summary] = run.output(KNOWLEDGE, 0);
+		expect(summary.pairedItem).toEqual({ item: 0 });
+		expect(summary.json.knowledge).toMatchObject({
+			messages: 2,
+			replies: 1,
+			added: 1,
+			skipped: 1,
+			fileName: 'sent.mbox',
+		});
+		expect(Object.keys(summary.json.knowledge.skippedBecause)[0]).toMatch(/not a reply/);
+
+		const search = await n8n.execute(
+			knowledgeWorkflow({ operation: 'search', knowledgeBase: 'file', options: { indexPath } }),
+			[emailItem('q4', 'Watch engraving', 'Can you engrave initials on a watch?', 'en')],
+		);
+		const [item] = search.output(KNOWLEDGE, 0);
+		expect(item.json.support.knowledge[0]).toMatchObject({ source: 'reply' });
+		expect(item.json.support.knowledge[0].text).toContain('20 characters');
+	});
+
 	it('the demo help centre cannot be written to: a clear error', async () => {
 		const run = await n8n.execute(
 			knowledgeWorkflow({ operation: 'upsertArticles', knowledgeBase: 'demo' }),

@@ -128,7 +128,9 @@ describe('past replies from mail', () => {
 	});
 
 	it('keeps only the first quote level', () => {
-		expect(quotedMessage('Sure.\n\nOn Mon, Jane wrote:\n> Question?\n> > Older\n')).toBe('Question?');
+		expect(quotedMessage('Sure.\n\nOn Mon, Jane wrote:\n> Question?\n> > Older\n')).toBe(
+			'Question?',
+		);
 	});
 
 	describe('the Sent folder of a real Dovecot', () => {
