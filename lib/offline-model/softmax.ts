@@ -27,9 +27,15 @@ export interface SoftmaxTrainingOptions {
 	averageFromEpoch: number;
 }
 
+/**
+ * Defaults for a model learned from a team's own examples. Chosen on BANKING77 (5-fold CV, 10,003
+ * examples, 77 labels): 8 epochs at l2 2e-6 reach 0.9006 against 0.8978 for 5 at 5e-6, for about 1.4x
+ * the training time; more epochs, word trigrams, 2-6 character n-grams, other block weights, skip-grams
+ * and a kNN vote gained nothing (scratch runs, README "The built-in offline model").
+ */
 export const DEFAULT_SOFTMAX_OPTIONS: SoftmaxTrainingOptions = {
-	epochs: 5,
-	l2: 5e-6,
+	epochs: 8,
+	l2: 2e-6,
 	learningRate: 2,
 	seed: 7,
 	tolerance: 0,

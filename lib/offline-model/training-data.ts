@@ -45,7 +45,24 @@ export const DEFAULT_MODEL_TRAINING: TrainClassifierOptions = {
 	seed: 7,
 	unsureThreshold: DEFAULT_MODEL_THRESHOLD,
 	outOfScopeLabel: OUT_OF_SCOPE_LABEL,
-	features: { charWeight: 2, unknownInNorm: false },
+	// Pinned here, not taken from the library's defaults (which are tuned for a team's own examples,
+	// e.g. BANKING77), so a change of those defaults does not silently change the shipped model.
+	features: {
+		wordNgramMax: 2,
+		charNgramMin: 3,
+		charNgramMax: 5,
+		wordWeight: 1,
+		charWeight: 2,
+		maxInputChars: 4000,
+		unknownInNorm: false,
+	},
+	softmax: {
+		epochs: 5,
+		l2: 5e-6,
+		learningRate: 2,
+		tolerance: 0,
+		averageFromEpoch: 1,
+	},
 };
 /** Every how-many-th Bitext row is kept: its templated English would otherwise outweigh the rest. */
 export const BITEXT_EVERY = 4;

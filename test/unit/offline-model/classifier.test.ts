@@ -9,9 +9,12 @@ import {
 } from '../../../lib/offline-model/classifier';
 import { getDefaultClassifier } from '../../../lib/offline-model/default-model';
 import { createRng, stratifiedFolds } from '../../../lib/offline-model/random';
+import { DEFAULT_SOFTMAX_OPTIONS } from '../../../lib/offline-model/softmax';
+import { DEFAULT_FEATURE_OPTIONS } from '../../../lib/offline-model/text-features';
 import {
 	buildDefaultModel,
 	buildTrainingSet,
+	DEFAULT_MODEL_TRAINING,
 	expandTrainingSet,
 	findRepositoryRoot,
 	loadBanking77Examples,
@@ -174,6 +177,21 @@ describe('the shipped model (lib/offline-model/model/default-model.json)', () =>
 		const stored = readFileSync(join(ROOT, 'lib/offline-model/model/default-model.json'), 'utf8');
 		expect(fresh === stored).toBe(true);
 		expect(stored.length).toBeLessThan(5 * 1024 * 1024);
+	});
+
+	it("pins every training option, so the library's learned-model defaults do not change it", () => {
+		const pinned = DEFAULT_MODEL_TRAINING;
+		const softmaxKeys = Object.keys(DEFAULT_SOFTMAX_OPTIONS).filter((key) => key !== 'seed');
+		expect(Object.keys(pinned.softmax ?? {}).sort()).toEqual(softmaxKeys.sort());
+		expect(pinned.seed).toBeDefined();
+		for (const key of Object.keys(DEFAULT_FEATURE_OPTIONS)) {
+			expect(pinned.features).toHaveProperty(key);
+		}
+		// The stored model says how it was trained: the same pinned options.
+		const stored = JSON.parse(
+			readFileSync(join(ROOT, 'lib/offline-model/model/default-model.json'), 'utf8'),
+		) as { metadata: { trainingOptions: unknown } };
+		expect(stored.metadata.trainingOptions).toEqual(JSON.parse(JSON.stringify(pinned)));
 	});
 });
 
