@@ -110,3 +110,65 @@ function describe(value: unknown): string {
 	if (typeof value === 'object') return 'an object';
 	return `a ${typeof value}`;
 }
+
+/** What a LangChain retriever (n8n's retriever and vector store sub-nodes) returns per document. */
+interface RetrievedDocument {
+	pageContent?: unknown;
+	metadata?: Record<string, unknown>;
+}
+
+/** The part of a LangChain retriever the drafter uses (duck-typed: no LangChain dependency). */
+export interface Retriever {
+	invoke(query: string): Promise<unknown>;
+}
+
+export function isRetriever(value: unknown): value is Retriever {
+	return (
+		!!value &&
+		typeof value === 'object' &&
+		typeof (value as { invoke?: unknown }).invoke === 'function'
+	);
+}
+
+/** Longest query sent to a retriever (subject and the start of the customer's text). */
+export const MAX_RETRIEVER_QUERY_CHARS = 2000;
+
+/**
+ * Snippets from a retriever for one email: each document's `pageContent` as the text, its metadata's
+ * id / title / url (or `source`, when it is a link) kept for the citation. Scores from a retriever are
+ * not calibrated, so answers resting on them always go to review.
+ */
+export async function retrieveKnowledge(
+	retriever: Retriever,
+	query: string,
+	maxSnippets = 5,
+): Promise<KnowledgeSnippet[]> {
+	const documents = await retriever.invoke(query.slice(0, MAX_RETRIEVER_QUERY_CHARS));
+	if (!Array.isArray(documents))
+		throw new InputError(
+			'The connected retriever returned something other than a list of documents',
+			'Connect one of n8n\'s retriever sub-nodes (for example "Vector Store Retriever") to the Retriever input.',
+		);
+	const snippets: KnowledgeSnippet[] = [];
+	for (const [index, entry] of (documents as RetrievedDocument[]).entries()) {
+		if (snippets.length >= maxSnippets) break;
+		const text = typeof entry?.pageContent === 'string' ? entry.pageContent.trim() : '';
+		if (!text) continue;
+		const meta = entry.metadata ?? {};
+		const pick = (key: string) =>
+			typeof meta[key] === 'string' && (meta[key] as string).trim()
+				? (meta[key] as string).trim()
+				: undefined;
+		const link = [pick('url'), pick('source')].find((v) => v && /^https?:\/\//i.test(v));
+		const id = pick('id') ?? (typeof meta.id === 'number' ? String(meta.id) : `R${index + 1}`);
+		const language = pick('language');
+		snippets.push({
+			id,
+			text: text.slice(0, 20_000),
+			...(pick('title') ? { title: pick('title') } : {}),
+			...(link ? { url: link } : {}),
+			...(language && /^[a-z]{2}$/i.test(language) ? { language: language.toLowerCase() } : {}),
+		});
+	}
+	return snippets;
+}

@@ -5,7 +5,7 @@ import type {
 	INodeTypeDescription,
 } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
-import { AI_CREDENTIALS, AI_INPUTS } from '../shared/ai-fields';
+import { AI_CREDENTIALS, DRAFTER_INPUTS } from '../shared/ai-fields';
 import { properties } from './description';
 import { execute } from './execute';
 
@@ -23,7 +23,7 @@ export class SupportReplyDrafter implements INodeType {
 		description:
 			"A reply draft in the customer's language, grounded in the knowledge on the item, with confidence and review flags",
 		defaults: { name: 'Support Reply Drafter' },
-		inputs: AI_INPUTS,
+		inputs: DRAFTER_INPUTS,
 		outputs: [NodeConnectionTypes.Main],
 		credentials: AI_CREDENTIALS,
 		properties,

@@ -4,6 +4,8 @@ import { CallLimiter, mapLimited } from '../../lib/ai';
 import type { CustomTemplate, DraftConfig, DraftInput, Tone } from '../../lib/draft';
 import {
 	DEFAULT_KNOWLEDGE_FIELD,
+	isRetriever,
+	retrieveKnowledge,
 	TONES,
 	draftReply,
 	parseKnowledge,
@@ -41,6 +43,11 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 		0,
 	).catch(() => undefined);
 	const providers = await buildProviders(this, connectedModel, timeoutMs);
+	const connectedRetriever = await this.getInputConnectionData(
+		NodeConnectionTypes.AiRetriever,
+		0,
+	).catch(() => undefined);
+	const retriever = isRetriever(connectedRetriever) ? connectedRetriever : undefined;
 	if (!providers.offlineListed && providers.ai.length === 0) {
 		throw new NodeOperationError(this.getNode(), 'No provider selected', {
 			description:
@@ -112,6 +119,12 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 	const results = await mapLimited(items.length, limiter, async (itemIndex) => {
 		try {
 			const input = inputOf(this, itemIndex, items[itemIndex]);
+			// With a retriever connected, an item that brought no knowledge of its own gets the retriever's.
+			if (retriever && input.knowledge.length === 0)
+				input.knowledge = await retrieveKnowledge(
+					retriever,
+					`${input.email.subject}\n${input.email.text}`,
+				);
 			return { draft: await draftReply(input, config) };
 		} catch (error) {
 			return { error };

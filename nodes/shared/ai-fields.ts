@@ -22,6 +22,17 @@ export const AI_INPUTS: INodeInputConfiguration[] = [
 	},
 ];
 
+/** The Reply Drafter's inputs: the AI inputs plus an optional retriever (n8n's vector store retrievers). */
+export const DRAFTER_INPUTS: INodeInputConfiguration[] = [
+	...AI_INPUTS,
+	{
+		type: NodeConnectionTypes.AiRetriever,
+		displayName: 'Retriever',
+		required: false,
+		maxConnections: 1,
+	},
+];
+
 /** One credential per provider, shown when that provider is selected. */
 export const AI_CREDENTIALS: INodeCredentialDescription[] = [
 	{

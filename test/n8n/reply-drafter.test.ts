@@ -412,4 +412,100 @@ describe('Support Reply Drafter in real n8n', () => {
 		);
 		expect(noEmail.nodeError('Drafter')?.description).toMatch(/Support Email → Normalize/);
 	});
+
+	it("a connected retriever (n8n's Workflow Retriever) gives the knowledge to an item that has none, and the reply cites it", async () => {
+		const subWorkflow = {
+			nodes: [
+				{
+					id: 'trigger',
+					name: 'When Called',
+					type: 'n8n-nodes-base.executeWorkflowTrigger',
+					typeVersion: 1,
+					position: [0, 0],
+					parameters: {},
+				},
+				{
+					id: 'faq',
+					name: 'Invoice FAQ',
+					type: 'n8n-nodes-base.set',
+					typeVersion: 3.4,
+					position: [200, 0],
+					parameters: {
+						mode: 'manual',
+						includeOtherFields: false,
+						assignments: {
+							assignments: [
+								{
+									id: 'a1',
+									name: 'answer',
+									type: 'string',
+									value:
+										'=Invoices: every invoice is in your account under Orders > Invoice (asked: {{ $json.query }})',
+								},
+							],
+						},
+					},
+				},
+			],
+			connections: { 'When Called': { main: [[{ node: 'Invoice FAQ', type: 'main', index: 0 }]] } },
+		};
+		llm.setResponder((request: LlmRequest) => {
+			const cites =
+				request.userText.includes('[R1]') && request.userText.includes('Orders > Invoice');
+			return {
+				json: {
+					reply: cites
+						? 'Hello Jana,\n\nYou find every invoice in your account under Orders > Invoice.\n\nBest regards,'
+						: 'Hello Jana,\n\nWe will get back to you.\n\nBest regards,',
+					usedSnippets: cites ? ['R1'] : [],
+					knowledgeAnswers: cites,
+					policyTopic: false,
+					promptInjection: false,
+					confidence: 0.9,
+				},
+			};
+		});
+		const credential = await n8n.createCredential('supportEmailLocalModelApi', {
+			url: llm.openaiBaseUrl,
+			apiKey: llm.apiKeys.openai,
+			structuredMode: 'jsonSchema',
+		});
+		const base = workflow(
+			{ providers: ['localModel'], localModel: 'llama3.1' },
+			{ credentials: { supportEmailLocalModelApi: credential } },
+		);
+		const run = await n8n.execute(
+			{
+				nodes: [
+					...base.nodes,
+					{
+						name: 'Workflow Retriever',
+						type: '@n8n/n8n-nodes-langchain.retrieverWorkflow',
+						typeVersion: 1.1,
+						parameters: { source: 'parameter', workflowJson: JSON.stringify(subWorkflow) },
+					},
+				],
+				connections: {
+					...base.connections,
+					'Workflow Retriever': {
+						ai_retriever: [[{ node: 'Drafter', type: 'ai_retriever', index: 0 }]],
+					},
+				},
+			},
+			[MAIL.noKnowledge],
+		);
+		expect(run.nodeError('Drafter')?.message).toBeUndefined();
+		expect(run.status).toBe('success');
+		const [item] = run.output('Drafter', 0);
+		expect(item.pairedItem).toEqual({ item: 0 });
+		const draft = item.json.support.draft;
+		expect(draft.reasons).not.toContain('no_knowledge');
+		expect(draft.citations).toEqual([{ id: 'R1' }]);
+		expect(draft.text).toContain('Orders > Invoice');
+		const prompt = JSON.stringify(
+			llm.requests.filter((r) => r.path === '/v1/chat/completions').map((c) => c.body.messages),
+		);
+		// The retriever was asked with the email's subject and text.
+		expect(prompt).toContain('asked: Invoice copy');
+	});
 });
