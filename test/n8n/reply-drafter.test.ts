@@ -465,6 +465,10 @@ describe('Support Reply Drafter in real n8n', () => {
 				},
 			};
 		});
+		// A workflow of its own (its runs are not the drafter workflow's), published as n8n 2.x
+		// requires for a sub-workflow.
+		const subWorkflowId = await n8n.importWorkflow(subWorkflow as unknown as Workflow);
+		await n8n.activate(subWorkflowId);
 		const credential = await n8n.createCredential('supportEmailLocalModelApi', {
 			url: llm.openaiBaseUrl,
 			apiKey: llm.apiKeys.openai,
@@ -482,7 +486,10 @@ describe('Support Reply Drafter in real n8n', () => {
 						name: 'Workflow Retriever',
 						type: '@n8n/n8n-nodes-langchain.retrieverWorkflow',
 						typeVersion: 1.1,
-						parameters: { source: 'parameter', workflowJson: JSON.stringify(subWorkflow) },
+						parameters: {
+							source: 'database',
+							workflowId: { __rl: true, mode: 'id', value: subWorkflowId },
+						},
 					},
 				],
 				connections: {
