@@ -60,14 +60,15 @@ describe('Normalize: real-world MIME fixtures', () => {
 		expect(email.attachments[0].size).toBe(size);
 		expect(JSON.stringify(email).length).toBeLessThan(64 * 1024);
 		expect(email.size).toBe(raw.length);
-	});
+		// Heavy: parsing 10 MB takes seconds on a loaded machine (jest's default is 5 s).
+	}, 120_000);
 
 	it('refuses mail over the size limit with a message that names the option', async () => {
 		const raw = makeLargeAttachmentEmail(2 * 1024 * 1024);
 		await expect(normalizeRaw(raw, { maxBytes: 1024 * 1024 })).rejects.toThrow(
 			/over the limit of 1\.0 MB/,
 		);
-	});
+	}, 60_000);
 
 	it('rejects an empty input and a JSON document with a clear error', async () => {
 		await expect(normalizeRaw(Buffer.alloc(0))).rejects.toThrow(/empty/);
