@@ -9,6 +9,7 @@
  * nobody calibrated, so an answer from it is always reviewed.
  */
 import type { SupportAnswer } from '../knowledge/search';
+import { clipText } from '../knowledge/search';
 import type { KnowledgeSnippet } from './knowledge';
 import { isTemplateLanguage } from './templates';
 import type { TemplateLanguage } from './templates';
@@ -83,27 +84,13 @@ export function answerFromKnowledge(
 	if (snippetLanguage !== replyLanguage) reviewReasons.push('language_fallback');
 	const language = snippetLanguage;
 	const lang: TemplateLanguage = isTemplateLanguage(language) ? language : 'en';
-	const parts = [clip(snippet.text, MAX_ANSWER_CHARS)];
+	const parts = [clipText(snippet.text, MAX_ANSWER_CHARS)];
 	if (snippet.url) parts.push(SEE_ALSO[lang].replace('{{link}}', snippet.url));
 	parts.push(FOLLOW_UP[lang]);
 	return {
 		answer: { body: parts.join('\n\n'), language, confidence, snippet, reviewReasons },
 		abstainReasons: [],
 	};
-}
-
-/** Text up to `max` characters, cut after the last whole paragraph (or sentence) that fits. */
-export function clip(text: string, max: number): string {
-	const clean = text
-		.replace(/\r\n?/g, '\n')
-		.replace(/\n{3,}/g, '\n\n')
-		.trim();
-	if (clean.length <= max) return clean;
-	const head = clean.slice(0, max);
-	const paragraph = head.lastIndexOf('\n\n');
-	if (paragraph > max / 3) return head.slice(0, paragraph).trim();
-	const sentence = Math.max(head.lastIndexOf('. '), head.lastIndexOf('.\n'));
-	return sentence > max / 3 ? head.slice(0, sentence + 1).trim() : `${head.trim()}…`;
 }
 
 const THANKS =

@@ -465,10 +465,10 @@ describe('Support Reply Drafter in real n8n', () => {
 				},
 			};
 		});
-		// A workflow of its own (its runs are not the drafter workflow's), published as n8n 2.x
-		// requires for a sub-workflow.
+		// A workflow of its own (its runs are not the drafter workflow's). n8n 2.x runs the published
+		// version of a sub-workflow; 1.x runs it as saved (and refuses to activate it: no trigger).
 		const subWorkflowId = await n8n.importWorkflow(subWorkflow as unknown as Workflow);
-		await n8n.activate(subWorkflowId);
+		if (!n8n.version.startsWith('1.')) await n8n.activate(subWorkflowId);
 		const credential = await n8n.createCredential('supportEmailLocalModelApi', {
 			url: llm.openaiBaseUrl,
 			apiKey: llm.apiKeys.openai,
