@@ -235,3 +235,92 @@ const fs = require('node:fs');
 export async function tempFolder(prefix: string): Promise<string> {
 	return await mkdtemp(join(tmpdir(), prefix));
 }
+
+/**
+ * Every module a built file of the installed package requires by a literal name, that Node cannot
+ * resolve from that file: a dependency the package uses but does not declare works only when npm
+ * happens to hoist it (as `npm install` does), and breaks under n8n's `--install-strategy=shallow`,
+ * which puts only declared dependencies next to the package. n8n-workflow is left out: n8n provides
+ * it (a peer dependency, resolved through n8n's NODE_PATH).
+ */
+export async function unresolvedRequires(
+	packageDir: string,
+	nodeBin: string,
+): Promise<Array<{ file: string; request: string }>> {
+	const script = `
+const { createRequire, isBuiltin } = require('node:module');
+const fs = require('node:fs');
+const path = require('node:path');
+const root = ${JSON.stringify(packageDir)};
+const missing = [];
+const walk = (dir) => {
+	for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+		const full = path.join(dir, entry.name);
+		if (entry.isDirectory()) walk(full);
+		else if (entry.name.endsWith('.js')) {
+			const source = fs.readFileSync(full, 'utf8');
+			for (const match of source.matchAll(/\\brequire\\((['"])([^'"]+)\\1\\)/g)) {
+				const request = match[2];
+				if (request.startsWith('.') || request.startsWith('/') || isBuiltin(request)) continue;
+				if (request === 'n8n-workflow' || request.startsWith('n8n-workflow/')) continue;
+				try {
+					createRequire(full).resolve(request);
+				} catch {
+					missing.push({ file: path.relative(root, full), request });
+				}
+			}
+		}
+	}
+};
+walk(path.join(root, 'dist'));
+process.stdout.write(JSON.stringify(missing));
+`;
+	const { stdout } = await execFileAsync(join(nodeBin, 'node'), ['-e', script], {
+		cwd: packageDir,
+		env: cleanEnv(),
+		maxBuffer: 16 * 1024 * 1024,
+		timeout: 120_000,
+	});
+	return JSON.parse(stdout);
+}
+
+/** `SupportEmailOpenAiApi` → `supportEmailOpenAiApi` (n8n's type names start lower case). */
+function typeName(className: string): string {
+	return className[0].toLowerCase() + className.slice(1);
+}
+
+/** The node types (`n8n-nodes-support-email.x`) and credential types the package.json declares. */
+export function declaredTypes(): { nodes: string[]; credentials: string[] } {
+	const { n8n } = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as {
+		n8n: { nodes: string[]; credentials: string[] };
+	};
+	const base = (file: string, suffix: RegExp) => file.split('/').pop()!.replace(suffix, '');
+	return {
+		nodes: n8n.nodes.map((file) => `${PACKAGE_NAME}.${typeName(base(file, /\.node\.js$/))}`),
+		credentials: n8n.credentials.map((file) => typeName(base(file, /\.credentials\.js$/))),
+	};
+}
+
+/**
+ * What a running n8n offers of this package, against what package.json declares: declared node and
+ * credential types it lacks, and node types of ours it has that are neither declared nor derived
+ * (n8n adds a `…Tool` for usableAsTool nodes and a `…HitlTool` for a send-and-wait operation).
+ */
+export async function missingTypes(n8n: {
+	nodeTypes(): Promise<string[]>;
+	credentialTypes(): Promise<string[]>;
+}): Promise<{ nodes: string[]; credentials: string[]; unexpected: string[] }> {
+	const declared = declaredTypes();
+	const nodeTypes = (await n8n.nodeTypes()).filter((type) => type.startsWith(`${PACKAGE_NAME}.`));
+	const credentialTypes = await n8n.credentialTypes();
+	return {
+		nodes: declared.nodes.filter((type) => !nodeTypes.includes(type)),
+		credentials: declared.credentials.filter((type) => !credentialTypes.includes(type)),
+		unexpected: nodeTypes.filter(
+			(type) =>
+				!declared.nodes.some(
+					(ours) => type === ours || type === `${ours}Tool` || type === `${ours}HitlTool`,
+				),
+		),
+	};
+}
