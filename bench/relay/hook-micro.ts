@@ -35,7 +35,13 @@ export interface HookMicroResult {
 	eventsDropped: number;
 }
 
-type Call = [context: HookContext, hookName: string, parameters: unknown[]];
+/** One runHook call, and what n8n changes in its run data just before making it. */
+type Call = [
+	context: HookContext,
+	hookName: string,
+	parameters: unknown[],
+	before: (() => void) | undefined,
+];
 type Handler = (context: HookContext, hookName: string, parameters: unknown[]) => void;
 
 const NODES = ['Webhook', ...Array.from({ length: 19 }, (_, i) => `Set ${i + 1}`)];
@@ -72,7 +78,11 @@ const workflowData = {
 	settings: { executionOrder: 'v1' },
 };
 
-/** The calls of one run, with fresh objects as n8n makes them (the Set nodes copy the item). */
+/**
+ * The calls of one run, with fresh objects as n8n makes them (the Set nodes copy the item). The run
+ * data grows as the calls are made, as in n8n: each node's run is added just before its
+ * nodeExecuteAfter.
+ */
 export function oneRun(executionId: string, at: number): Call[] {
 	const context: HookContext = { executionId, mode: 'webhook', workflowData };
 	const runData: Record<string, unknown[]> = {};
@@ -87,7 +97,9 @@ export function oneRun(executionId: string, at: number): Call[] {
 			waitingExecutionSource: {},
 		},
 	};
-	const calls: Call[] = [[context, 'workflowExecuteBefore', [workflowData, runExecutionData]]];
+	const calls: Call[] = [
+		[context, 'workflowExecuteBefore', [workflowData, runExecutionData], undefined],
+	];
 	let json: Record<string, unknown> = {
 		headers: {
 			host: '127.0.0.1:5678',
@@ -110,6 +122,7 @@ export function oneRun(executionId: string, at: number): Call[] {
 			context,
 			'nodeExecuteBefore',
 			[node, { startTime, executionIndex: index, source }],
+			undefined,
 		]);
 		if (index) json = { ...json, [`step${index}`]: index };
 		const taskData = {
@@ -121,9 +134,15 @@ export function oneRun(executionId: string, at: number): Call[] {
 			source,
 			data: { main: [[{ json, pairedItem: { item: 0 } }]] },
 		};
-		runData[node] = [taskData];
-		runExecutionData.resultData.lastNodeExecuted = node;
-		calls.push([context, 'nodeExecuteAfter', [node, taskData, runExecutionData]]);
+		calls.push([
+			context,
+			'nodeExecuteAfter',
+			[node, taskData, runExecutionData],
+			() => {
+				runData[node] = [taskData];
+				runExecutionData.resultData.lastNodeExecuted = node;
+			},
+		]);
 	}
 	calls.push([
 		context,
@@ -139,6 +158,7 @@ export function oneRun(executionId: string, at: number): Call[] {
 			},
 			{},
 		],
+		undefined,
 	]);
 	return calls;
 }
@@ -209,7 +229,10 @@ export async function runHookMicro(runs: number): Promise<HookMicroResult> {
 				if (which === 'hook') hookRuns += slice;
 				for (const calls of batch) {
 					const started = process.hrtime.bigint();
-					for (const [context, name, parameters] of calls) handler(context, name, parameters);
+					for (const [context, name, parameters, before] of calls) {
+						before?.();
+						handler(context, name, parameters);
+					}
 					ns += process.hrtime.bigint() - started;
 					// n8n awaits between hook calls: the sender's timer and posts get their turn.
 					await nextTick();

@@ -152,11 +152,16 @@ export async function runOverhead(
 	const started: N8n[] = [];
 	try {
 		log('starting two n8n processes (package installed in both, the hook in one)…');
-		const plain = await N8n.start({ userFolder: folders[0] });
+		// BENCH_N8N_NODE_OPTIONS: Node flags for both n8n processes (e.g. --cpu-prof --cpu-prof-dir=…).
+		const nodeOptions: Record<string, string> = process.env.BENCH_N8N_NODE_OPTIONS
+			? { NODE_OPTIONS: process.env.BENCH_N8N_NODE_OPTIONS }
+			: {};
+		const plain = await N8n.start({ userFolder: folders[0], env: nodeOptions });
 		started.push(plain);
 		const hooked = await N8n.start({
 			userFolder: folders[1],
 			env: ({ packageDir }) => ({
+				...nodeOptions,
 				EXTERNAL_HOOK_FILES: join(packageDir, 'dist/status-relay/hook/index.js'),
 				SUPPORT_RELAY_URL: `http://127.0.0.1:${relayPort}`,
 				SUPPORT_RELAY_SECRET: secret,

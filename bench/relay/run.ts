@@ -15,6 +15,7 @@
  * (1000: the fan-out feed alternates between the floor and the relay in slices this long, both
  * servers and their subscribers up all along, so other load on the host falls on both alike),
  * BENCH_SERVER_NODE_ARGS (extra Node flags for the two servers, e.g. --cpu-prof),
+ * BENCH_N8N_NODE_OPTIONS (NODE_OPTIONS for both n8n processes of the overhead bench, e.g. --cpu-prof),
  * N8N_TEST_VERSION (n8n version, as for the tests). Results also go to
  * test-results/bench-relay.json.
  */

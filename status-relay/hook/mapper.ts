@@ -700,17 +700,22 @@ function subExecutionOf(
 	taskData: Obj,
 	outputs: unknown[],
 ): { executionId: string; workflowId?: string } | undefined {
-	const candidates: unknown[] = [taskData.metadata?.subExecution];
+	const own = subExecutionFrom(taskData.metadata?.subExecution);
+	if (own) return own;
 	for (const output of outputs) {
-		if (Array.isArray(output) && output.length) candidates.push(output[0]?.metadata?.subExecution);
-	}
-	for (const candidate of candidates) {
-		if (isObj(candidate) && str(candidate.executionId)) {
-			return {
-				executionId: String(candidate.executionId),
-				...(str(candidate.workflowId) ? { workflowId: str(candidate.workflowId) } : {}),
-			};
-		}
+		if (!Array.isArray(output) || !output.length) continue;
+		const found = subExecutionFrom(output[0]?.metadata?.subExecution);
+		if (found) return found;
 	}
 	return undefined;
+}
+
+function subExecutionFrom(
+	candidate: unknown,
+): { executionId: string; workflowId?: string } | undefined {
+	if (!isObj(candidate) || !str(candidate.executionId)) return undefined;
+	return {
+		executionId: String(candidate.executionId),
+		...(str(candidate.workflowId) ? { workflowId: str(candidate.workflowId) } : {}),
+	};
 }
