@@ -31,6 +31,8 @@ export interface OverheadResult {
 	cpuMsPerRun?: { plain: number; hooked: number; relay: number };
 	eventsAtRelay: number;
 	expectedEvents: number;
+	/** An A/A run: neither n8n had the hook. */
+	control: boolean;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -137,9 +139,14 @@ async function timeRun(n8n: N8n, path: string, i: number): Promise<number> {
 	return took;
 }
 
+/**
+ * `control`: the second n8n runs without the hook too (an A/A run): the ratio then shows what two
+ * n8n processes differ by on this machine with no hook at all, the noise the real ratio sits in.
+ */
 export async function runOverhead(
 	runs: number,
 	log: (line: string) => void,
+	control = false,
 ): Promise<OverheadResult> {
 	const secret = randomBytes(24).toString('hex');
 	const token = `bench-${randomBytes(12).toString('hex')}`;
@@ -160,15 +167,21 @@ export async function runOverhead(
 		started.push(plain);
 		const hooked = await N8n.start({
 			userFolder: folders[1],
-			env: ({ packageDir }) => ({
-				...nodeOptions,
-				EXTERNAL_HOOK_FILES: join(packageDir, 'dist/status-relay/hook/index.js'),
-				SUPPORT_RELAY_URL: `http://127.0.0.1:${relayPort}`,
-				SUPPORT_RELAY_SECRET: secret,
-			}),
+			env: ({ packageDir }) =>
+				control
+					? nodeOptions
+					: {
+							...nodeOptions,
+							EXTERNAL_HOOK_FILES: join(packageDir, 'dist/status-relay/hook/index.js'),
+							SUPPORT_RELAY_URL: `http://127.0.0.1:${relayPort}`,
+							SUPPORT_RELAY_SECRET: secret,
+						},
 		});
 		started.push(hooked);
-		if (!hooked.logs.some((line) => line.includes('status relay hook installed (lifecycle)'))) {
+		if (
+			!control &&
+			!hooked.logs.some((line) => line.includes('status relay hook installed (lifecycle)'))
+		) {
 			throw new Error('the hook did not install in the hooked n8n');
 		}
 		const paths = [`bench-${randomUUID()}`, `bench-${randomUUID()}`];
@@ -214,9 +227,9 @@ export async function runOverhead(
 		const measuredCpu = relayCpuBefore !== undefined && relayCpuAfter !== undefined;
 		if (measuredCpu) cpu.relay = relayCpuAfter - relayCpuBefore;
 		// Every hooked run (and warm-up run) reached the relay: 2 execution events + 2 per node.
-		const expectedEvents = (runs + 20) * (2 + 2 * 20);
+		const expectedEvents = control ? 0 : (runs + 20) * (2 + 2 * 20);
 		let eventsAtRelay = 0;
-		for (let attempt = 0; attempt < 50; attempt++) {
+		for (let attempt = 0; attempt < 50 && !control; attempt++) {
 			eventsAtRelay = 0;
 			let cursor = '';
 			for (;;) {
@@ -243,6 +256,7 @@ export async function runOverhead(
 			ratioMedian: h.medianMs / p.medianMs,
 			eventsAtRelay,
 			expectedEvents,
+			control,
 			...(measuredCpu
 				? {
 						cpuMsPerRun: {

@@ -16,6 +16,7 @@
  * servers and their subscribers up all along, so other load on the host falls on both alike),
  * BENCH_SERVER_NODE_ARGS (extra Node flags for the two servers, e.g. --cpu-prof),
  * BENCH_N8N_NODE_OPTIONS (NODE_OPTIONS for both n8n processes of the overhead bench, e.g. --cpu-prof),
+ * BENCH_CONTROL=1 (the overhead bench as an A/A run: neither n8n has the hook; shows the noise),
  * N8N_TEST_VERSION (n8n version, as for the tests). Results also go to
  * test-results/bench-relay.json.
  */
@@ -86,7 +87,9 @@ async function main(): Promise<void> {
 		log(
 			`\n== 1. hook overhead in real n8n: 20-node workflow x ${runs} runs, with and without the hook (load average ${load()})`,
 		);
-		const o = await runOverhead(runs, log);
+		const control = process.env.BENCH_CONTROL === '1';
+		if (control) log('  BENCH_CONTROL=1: an A/A run, the second n8n has no hook either');
+		const o = await runOverhead(runs, log, control);
 		results.overhead = o;
 		const ok = o.ratioMean <= 1.05 && o.eventsAtRelay >= o.expectedEvents;
 		failed ||= !ok;
@@ -96,7 +99,7 @@ async function main(): Promise<void> {
 		log(`                 mean ms   median ms   p95 ms   total s`);
 		for (const [label, s] of [
 			['without hook', o.plain],
-			['with hook   ', o.hooked],
+			[o.control ? 'A/A: no hook' : 'with hook   ', o.hooked],
 		] as const) {
 			log(
 				`  ${label}  ${fmt(s.meanMs).padStart(8)}  ${fmt(s.medianMs).padStart(10)}  ${fmt(s.p95Ms).padStart(7)}  ${fmt(s.totalMs / 1000).padStart(8)}`,
