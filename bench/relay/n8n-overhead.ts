@@ -158,7 +158,11 @@ export async function runOverhead(
 	];
 	const started: N8n[] = [];
 	try {
-		log('starting two n8n processes (package installed in both, the hook in one)…');
+		log(
+			control
+				? 'starting two n8n processes (package installed in both, no hook in either)…'
+				: 'starting two n8n processes (package installed in both, the hook in one)…',
+		);
 		// BENCH_N8N_NODE_OPTIONS: Node flags for both n8n processes (e.g. --cpu-prof --cpu-prof-dir=…).
 		const nodeOptions: Record<string, string> = process.env.BENCH_N8N_NODE_OPTIONS
 			? { NODE_OPTIONS: process.env.BENCH_N8N_NODE_OPTIONS }
