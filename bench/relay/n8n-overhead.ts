@@ -8,7 +8,7 @@
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -23,11 +23,32 @@ export interface OverheadResult {
 	hooked: { meanMs: number; medianMs: number; p95Ms: number; totalMs: number };
 	ratioMean: number;
 	ratioMedian: number;
+	/**
+	 * CPU time (user + system, all threads, from /proc) per run, taken over each process's own
+	 * rounds: n8n without and with the hook, and the relay process (its ingest of the hooked runs'
+	 * events; on this shared machine it competes with n8n for the same cores).
+	 */
+	cpuMsPerRun?: { plain: number; hooked: number; relay: number };
 	eventsAtRelay: number;
 	expectedEvents: number;
+	/** An A/A run: neither n8n had the hook. */
+	control: boolean;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** CPU ms a process has used so far (Linux /proc; undefined elsewhere). */
+function cpuMs(pid: number | undefined): number | undefined {
+	if (!pid) return undefined;
+	try {
+		// Fields after the command name (which may hold spaces): utime and stime are 14th and 15th.
+		const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+		const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+		return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+	} catch {
+		return undefined;
+	}
+}
 
 function twentyNodes(path: string): Workflow {
 	const sets = Array.from({ length: 19 }, (_, i) => `Set ${i + 1}`);
@@ -118,9 +139,14 @@ async function timeRun(n8n: N8n, path: string, i: number): Promise<number> {
 	return took;
 }
 
+/**
+ * `control`: the second n8n runs without the hook too (an A/A run): the ratio then shows what two
+ * n8n processes differ by on this machine with no hook at all, the noise the real ratio sits in.
+ */
 export async function runOverhead(
 	runs: number,
 	log: (line: string) => void,
+	control = false,
 ): Promise<OverheadResult> {
 	const secret = randomBytes(24).toString('hex');
 	const token = `bench-${randomBytes(12).toString('hex')}`;
@@ -132,19 +158,34 @@ export async function runOverhead(
 	];
 	const started: N8n[] = [];
 	try {
-		log('starting two n8n processes (package installed in both, the hook in one)…');
-		const plain = await N8n.start({ userFolder: folders[0] });
+		log(
+			control
+				? 'starting two n8n processes (package installed in both, no hook in either)…'
+				: 'starting two n8n processes (package installed in both, the hook in one)…',
+		);
+		// BENCH_N8N_NODE_OPTIONS: Node flags for both n8n processes (e.g. --cpu-prof --cpu-prof-dir=…).
+		const nodeOptions: Record<string, string> = process.env.BENCH_N8N_NODE_OPTIONS
+			? { NODE_OPTIONS: process.env.BENCH_N8N_NODE_OPTIONS }
+			: {};
+		const plain = await N8n.start({ userFolder: folders[0], env: nodeOptions });
 		started.push(plain);
 		const hooked = await N8n.start({
 			userFolder: folders[1],
-			env: ({ packageDir }) => ({
-				EXTERNAL_HOOK_FILES: join(packageDir, 'dist/status-relay/hook/index.js'),
-				SUPPORT_RELAY_URL: `http://127.0.0.1:${relayPort}`,
-				SUPPORT_RELAY_SECRET: secret,
-			}),
+			env: ({ packageDir }) =>
+				control
+					? nodeOptions
+					: {
+							...nodeOptions,
+							EXTERNAL_HOOK_FILES: join(packageDir, 'dist/status-relay/hook/index.js'),
+							SUPPORT_RELAY_URL: `http://127.0.0.1:${relayPort}`,
+							SUPPORT_RELAY_SECRET: secret,
+						},
 		});
 		started.push(hooked);
-		if (!hooked.logs.some((line) => line.includes('status relay hook installed (lifecycle)'))) {
+		if (
+			!control &&
+			!hooked.logs.some((line) => line.includes('status relay hook installed (lifecycle)'))
+		) {
 			throw new Error('the hook did not install in the hooked n8n');
 		}
 		const paths = [`bench-${randomUUID()}`, `bench-${randomUUID()}`];
@@ -168,22 +209,31 @@ export async function runOverhead(
 			}
 		}
 		const samples: { plain: number[]; hooked: number[] } = { plain: [], hooked: [] };
+		const cpu = { plain: 0, hooked: 0, relay: 0 };
+		const pids = { plain: plain.state().pid, hooked: hooked.state().pid };
+		const relayCpuBefore = cpuMs(relay.pid);
 		const round = 20;
 		for (let r = 0; r * round < runs; r++) {
 			const order = r % 2 === 0 ? (['plain', 'hooked'] as const) : (['hooked', 'plain'] as const);
 			for (const which of order) {
 				const n8n = which === 'plain' ? plain : hooked;
 				const path = which === 'plain' ? paths[0] : paths[1];
+				const before = cpuMs(pids[which]);
 				for (let i = 0; i < round && samples[which].length < runs; i++) {
 					samples[which].push(await timeRun(n8n, path, i));
 				}
+				const after = cpuMs(pids[which]);
+				if (before !== undefined && after !== undefined) cpu[which] += after - before;
 			}
 			log(`  round ${r + 1}: ${samples.plain.length} + ${samples.hooked.length} runs`);
 		}
+		const relayCpuAfter = cpuMs(relay.pid);
+		const measuredCpu = relayCpuBefore !== undefined && relayCpuAfter !== undefined;
+		if (measuredCpu) cpu.relay = relayCpuAfter - relayCpuBefore;
 		// Every hooked run (and warm-up run) reached the relay: 2 execution events + 2 per node.
-		const expectedEvents = (runs + 20) * (2 + 2 * 20);
+		const expectedEvents = control ? 0 : (runs + 20) * (2 + 2 * 20);
 		let eventsAtRelay = 0;
-		for (let attempt = 0; attempt < 50; attempt++) {
+		for (let attempt = 0; attempt < 50 && !control; attempt++) {
 			eventsAtRelay = 0;
 			let cursor = '';
 			for (;;) {
@@ -210,6 +260,16 @@ export async function runOverhead(
 			ratioMedian: h.medianMs / p.medianMs,
 			eventsAtRelay,
 			expectedEvents,
+			control,
+			...(measuredCpu
+				? {
+						cpuMsPerRun: {
+							plain: cpu.plain / runs,
+							hooked: cpu.hooked / runs,
+							relay: cpu.relay / runs,
+						},
+					}
+				: {}),
 		};
 	} finally {
 		for (const n8n of started) await n8n.stop();

@@ -1,28 +1,34 @@
 /**
- * `npm run bench:relay`: the status relay's two benchmarks, each measured side by side in one run.
+ * `npm run bench:relay`: the status relay's benchmarks, each measured side by side in one run.
  *
+ *   0. the hook's own cost per event: n8n's runHook calls for a 20-node workflow fed to the hook's
+ *      handler and to a no-op handler, alternating, in one process (no n8n);
  *   1. hook overhead in real n8n: a 20-node workflow run 200 times with and without the hook
  *      (target: at most 1.05 times slower with it);
  *   2. fan-out: 1,000 WebSocket subscribers fed 5,000 events/s for 30 s through the relay and
  *      through a bare `ws` broadcast (the floor): p50 / p99, lost events, relay memory
  *      (targets: p99 within 2x the floor and under 50 ms, nothing lost).
  *
- * Options (environment): BENCH_ONLY=n8n|fanout, BENCH_RUNS (200), BENCH_SUBSCRIBERS (1000),
+ * Options (environment): BENCH_ONLY=hook|n8n|fanout, BENCH_HOOK_RUNS (4000), BENCH_RUNS (200), BENCH_SUBSCRIBERS (1000),
  * BENCH_WORKFLOWS (100), BENCH_RATE (5000), BENCH_SECONDS (30), BENCH_SUBSCRIBER_PROCESSES (2),
  * BENCH_BATCH (200) and BENCH_FLUSH_MS (50) (ingest batching, the hook's defaults), BENCH_SLICE_MS
  * (1000: the fan-out feed alternates between the floor and the relay in slices this long, both
  * servers and their subscribers up all along, so other load on the host falls on both alike),
  * BENCH_SERVER_NODE_ARGS (extra Node flags for the two servers, e.g. --cpu-prof),
+ * BENCH_N8N_NODE_OPTIONS (NODE_OPTIONS for both n8n processes of the overhead bench, e.g. --cpu-prof),
+ * BENCH_CONTROL=1 (the overhead bench as an A/A run: neither n8n has the hook; shows the noise),
  * N8N_TEST_VERSION (n8n version, as for the tests). Results also go to
  * test-results/bench-relay.json.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { REPO_ROOT } from '../../test/harness/n8n';
 import { runOverhead } from './n8n-overhead';
 import type { OverheadResult } from './n8n-overhead';
 import { runFanout } from './fanout';
+import { runHookMicro } from './hook-micro';
+import type { HookMicroResult } from './hook-micro';
 import type { FanoutResult } from './fanout';
 import { LATENCY_CAP_MS } from './subscribers';
 
@@ -39,18 +45,51 @@ const verdict = (ok: boolean) => (ok ? 'PASS' : 'FAIL');
 async function main(): Promise<void> {
 	const only = process.env.BENCH_ONLY;
 	const results: {
+		hook?: HookMicroResult;
 		overhead?: OverheadResult;
 		fanout?: { floor: FanoutResult; relay: FanoutResult };
 	} = {};
 	let failed = false;
 	log(`status relay benchmarks on ${cpus().length} CPU(s), Node ${process.version}`);
+	const load = () =>
+		loadavg()
+			.map((n) => fmt(n))
+			.join(' ');
+
+	if (!only || only === 'hook') {
+		const runs = int('BENCH_HOOK_RUNS', 4000);
+		log(
+			`\n== 0. the hook's own cost: n8n's runHook calls of ${runs} runs of the 20-node workflow, to the hook's handler and to a no-op, alternating (load average ${load()})`,
+		);
+		const m = await runHookMicro(runs);
+		results.hook = m;
+		log(
+			`  ${m.callsPerRun} runHook calls and ${fmt(m.eventsPerRun, 1)} events per run; ${m.eventsSent} events reached the sink, ${m.eventsDropped} dropped`,
+		);
+		log(
+			`                 ns per call   us per run (in the handler)   CPU us per run (all work, GC)`,
+		);
+		for (const [label, ns, us, cpu] of [
+			['hook handler', m.hookNsPerCall, m.hookUsPerRun, m.hookCpuUsPerRun],
+			['no-op       ', m.noopNsPerCall, m.noopUsPerRun, m.noopCpuUsPerRun],
+		] as const) {
+			log(
+				`  ${label}  ${fmt(ns, 0).padStart(11)}  ${fmt(us, 1).padStart(28)}  ${fmt(cpu, 1).padStart(30)}`,
+			);
+		}
+		log(
+			`  hook/no-op: ${fmt(m.hookNsPerCall / m.noopNsPerCall, 1)}x in the handler, ${fmt(m.hookCpuUsPerRun / m.noopCpuUsPerRun, 2)}x CPU; the hook adds ${fmt(m.hookUsPerRun - m.noopUsPerRun, 1)} us on n8n's path and ${fmt(m.hookCpuUsPerRun - m.noopCpuUsPerRun, 1)} us of CPU per run (load average ${load()})`,
+		);
+	}
 
 	if (!only || only === 'n8n') {
 		const runs = int('BENCH_RUNS', 200);
 		log(
-			`\n== 1. hook overhead in real n8n: 20-node workflow x ${runs} runs, with and without the hook`,
+			`\n== 1. hook overhead in real n8n: 20-node workflow x ${runs} runs, with and without the hook (load average ${load()})`,
 		);
-		const o = await runOverhead(runs, log);
+		const control = process.env.BENCH_CONTROL === '1';
+		if (control) log('  BENCH_CONTROL=1: an A/A run, the second n8n has no hook either');
+		const o = await runOverhead(runs, log, control);
 		results.overhead = o;
 		const ok = o.ratioMean <= 1.05 && o.eventsAtRelay >= o.expectedEvents;
 		failed ||= !ok;
@@ -60,7 +99,7 @@ async function main(): Promise<void> {
 		log(`                 mean ms   median ms   p95 ms   total s`);
 		for (const [label, s] of [
 			['without hook', o.plain],
-			['with hook   ', o.hooked],
+			[o.control ? 'A/A: no hook' : 'with hook   ', o.hooked],
 		] as const) {
 			log(
 				`  ${label}  ${fmt(s.meanMs).padStart(8)}  ${fmt(s.medianMs).padStart(10)}  ${fmt(s.p95Ms).padStart(7)}  ${fmt(s.totalMs / 1000).padStart(8)}`,
@@ -72,6 +111,13 @@ async function main(): Promise<void> {
 		log(
 			`  events at the relay: ${o.eventsAtRelay} of ${o.expectedEvents} expected  ${verdict(o.eventsAtRelay >= o.expectedEvents)}`,
 		);
+		if (o.cpuMsPerRun) {
+			const c = o.cpuMsPerRun;
+			log(
+				`  CPU per run: n8n without hook ${fmt(c.plain)} ms, with hook ${fmt(c.hooked)} ms (${fmt(c.hooked / c.plain, 3)}x); relay ${fmt(c.relay)} ms`,
+			);
+		}
+		log(`  load average at the end: ${load()}`);
 	}
 
 	if (!only || only === 'fanout') {

@@ -28,16 +28,28 @@ export function truncateString(value: string, maxBytes: number): string {
 	return `${head}${truncationMarker(bytes - Buffer.byteLength(head))}`;
 }
 
+/** Deepest level of an event's `data` that is sent; event data is a few levels deep. */
+const MAX_DEPTH = 6;
+
 /**
- * A copy of the event's `data` with every string (at any depth) cut to `maxBytes`; the event
- * itself when nothing needed cutting. Counts what it cut in `counter.truncated`.
+ * The event itself when every string in it fits `maxBytes` (the common case, decided without
+ * allocating anything: most strings are decided by their length alone); otherwise a copy with
+ * every string (at any depth) cut to `maxBytes` and anything nested deeper than event data goes
+ * left out. Counts what it cut in `counter.truncated`.
  */
 export function boundEvent(
 	event: EventDraft,
 	maxBytes: number,
 	counter: { truncated: number } = { truncated: 0 },
 ): EventDraft {
-	const before = counter.truncated;
+	if (
+		fits(event.data, maxBytes, 0) &&
+		fitsString(event.workflowName, maxBytes) &&
+		fitsString(event.workflowId, maxBytes) &&
+		fitsString(event.mode, maxBytes)
+	) {
+		return event;
+	}
 	const data = bound(event.data, maxBytes, counter, 0) as EventDraft['data'];
 	const fields = bound(
 		{ workflowName: event.workflowName, workflowId: event.workflowId, mode: event.mode },
@@ -45,7 +57,30 @@ export function boundEvent(
 		counter,
 		0,
 	) as Pick<EventDraft, 'workflowName' | 'workflowId' | 'mode'>;
-	return counter.truncated === before ? event : { ...event, ...fields, data };
+	return { ...event, ...fields, data };
+}
+
+function fitsString(value: unknown, maxBytes: number): boolean {
+	return (
+		typeof value !== 'string' ||
+		value.length * 3 <= maxBytes ||
+		Buffer.byteLength(value) <= maxBytes
+	);
+}
+
+function fits(value: unknown, maxBytes: number, depth: number): boolean {
+	if (typeof value === 'string') return fitsString(value, maxBytes);
+	// What `bound` would leave out is not as it will be sent.
+	if (depth > MAX_DEPTH) return false;
+	if (typeof value !== 'object' || value === null) return true;
+	if (Array.isArray(value)) {
+		for (const entry of value) if (!fits(entry, maxBytes, depth + 1)) return false;
+		return true;
+	}
+	for (const key in value) {
+		if (!fits((value as Record<string, unknown>)[key], maxBytes, depth + 1)) return false;
+	}
+	return true;
 }
 
 function bound(
@@ -59,9 +94,8 @@ function bound(
 		if (cut !== value) counter.truncated++;
 		return cut;
 	}
-	// Event data is a few levels deep; anything deeper is not ours and is not sent.
-	if (typeof value !== 'object' || value === null || depth > 6)
-		return depth > 6 ? undefined : value;
+	if (typeof value !== 'object' || value === null || depth > MAX_DEPTH)
+		return depth > MAX_DEPTH ? undefined : value;
 	if (Array.isArray(value)) return value.map((entry) => bound(entry, maxBytes, counter, depth + 1));
 	const copy: Record<string, unknown> = {};
 	for (const [key, entry] of Object.entries(value)) {

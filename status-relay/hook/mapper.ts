@@ -46,14 +46,49 @@ interface Tracked {
 type Obj = Record<string, any>;
 
 const isObj = (value: unknown): value is Obj => typeof value === 'object' && value !== null;
-const iso = (ms: unknown): string | undefined =>
-	typeof ms === 'number' && Number.isFinite(ms) ? new Date(ms).toISOString() : undefined;
-const toIso = (value: unknown): string | undefined => {
-	if (value instanceof Date) return Number.isNaN(value.getTime()) ? undefined : value.toISOString();
-	if (typeof value === 'string' && value) {
-		const date = new Date(value);
-		return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
+
+/** Up to the end of year 9999 the ISO form is fixed-width. */
+const ISO_FIXED_UNTIL_MS = 253402300800000;
+const DAY_MS = 86_400_000;
+let isoDay = Number.NaN;
+let isoDayPrefix = '';
+let isoLastMs = Number.NaN;
+let isoLast = '';
+const two = (n: number) => (n < 10 ? `0${n}` : `${n}`);
+
+/**
+ * `new Date(ms).toISOString()`, without a Date and V8's formatting per call: every event carries
+ * two or three times, and `toISOString` costs about as much as serialising the whole event. The
+ * date part is kept per day (JavaScript's UTC days are all 86,400,000 ms long); the last result is
+ * kept too (an event's finish and its occurrence are the same instant). Outside 1970..9999, or for
+ * a non-finite `ms`, it is `toISOString` itself.
+ */
+export function isoTime(ms: number): string {
+	if (ms === isoLastMs) return isoLast;
+	if (!(ms >= 0 && ms < ISO_FIXED_UNTIL_MS)) return new Date(ms).toISOString();
+	const whole = Math.floor(ms);
+	const day = Math.floor(whole / DAY_MS);
+	if (day !== isoDay) {
+		isoDayPrefix = new Date(day * DAY_MS).toISOString().slice(0, 11);
+		isoDay = day;
 	}
+	let rest = whole - day * DAY_MS;
+	const hours = Math.floor(rest / 3_600_000);
+	rest -= hours * 3_600_000;
+	const minutes = Math.floor(rest / 60_000);
+	rest -= minutes * 60_000;
+	const seconds = Math.floor(rest / 1000);
+	const milli = rest - seconds * 1000;
+	isoLast = `${isoDayPrefix}${two(hours)}:${two(minutes)}:${two(seconds)}.${milli < 10 ? '00' : milli < 100 ? '0' : ''}${milli}Z`;
+	isoLastMs = ms;
+	return isoLast;
+}
+
+const iso = (ms: unknown): string | undefined =>
+	typeof ms === 'number' && Number.isFinite(ms) ? isoTime(ms) : undefined;
+const toIso = (value: unknown): string | undefined => {
+	if (value instanceof Date) return iso(value.getTime());
+	if (typeof value === 'string' && value) return iso(new Date(value).getTime());
 	return iso(value);
 };
 const str = (value: unknown): string | undefined =>
@@ -157,7 +192,7 @@ export class EventMapper {
 			earliest(tracked?.startedAtMs, toMs(execution.startedAt)),
 			firstNodeStart(data),
 		);
-		const finishedAt = toIso(execution.stoppedAt) ?? new Date(this.now()).toISOString();
+		const finishedAt = toIso(execution.stoppedAt) ?? isoTime(this.now());
 		const startedAt = iso(startedMs);
 		const last = lastNode(data) ?? tracked?.lastNode;
 		return [
@@ -241,7 +276,7 @@ export class EventMapper {
 			workflowName: typeof workflow.name === 'string' ? workflow.name : '',
 			executionId,
 			mode: str(context.mode) ?? 'unknown',
-			occurredAt: new Date(occurredAt).toISOString(),
+			occurredAt: isoTime(occurredAt),
 			data,
 		};
 	}
@@ -275,7 +310,7 @@ export class EventMapper {
 		return [
 			this.draft(context, executionId, 'execution.started', `${executionId}:started`, {
 				nodes: workflowNodes(context.workflowData),
-				startedAt: new Date(tracked.startedAtMs).toISOString(),
+				startedAt: isoTime(tracked.startedAtMs),
 				...(isObj(parent) && str(parent.executionId)
 					? { parentExecutionId: str(parent.executionId), parentWorkflowId: str(parent.workflowId) }
 					: {}),
@@ -316,7 +351,7 @@ export class EventMapper {
 					node,
 					nodeType: nodeTypeOf(context.workflowData, node),
 					runIndex,
-					startedAt: startedAt || new Date(this.now()).toISOString(),
+					startedAt: startedAt || isoTime(this.now()),
 				},
 			),
 		];
@@ -381,7 +416,7 @@ export class EventMapper {
 					runIndex,
 					status,
 					...(startedMs !== undefined ? { startedAt: iso(startedMs) } : {}),
-					finishedAt: new Date(finishedMs).toISOString(),
+					finishedAt: isoTime(finishedMs),
 					...(durationMs !== undefined ? { durationMs } : {}),
 					itemsOut,
 					...(error ? { error } : {}),
@@ -466,7 +501,7 @@ export class EventMapper {
 					: 'success';
 		// After a resume n8n's run says when it resumed; the run started before the wait.
 		const startedAt = iso(startedMs);
-		const finishedAt = toIso(run.stoppedAt) ?? new Date(this.now()).toISOString();
+		const finishedAt = toIso(run.stoppedAt) ?? isoTime(this.now());
 		const resultError = runExecutionData?.resultData?.error;
 		const error = errorOf(resultError);
 		return [
@@ -571,9 +606,29 @@ function isStickyNote(node: Obj): boolean {
 	return node.type === 'n8n-nodes-base.stickyNote';
 }
 
+/**
+ * A workflow's nodes by name, per nodes array (n8n keeps one per execution, and it goes with it):
+ * no search through the nodes on every event.
+ */
+const nodesByName = new WeakMap<unknown[], Map<string, Obj>>();
+
 function nodeOf(workflowData: unknown, name: string): Obj | undefined {
-	const nodes = isObj(workflowData) && Array.isArray(workflowData.nodes) ? workflowData.nodes : [];
-	return nodes.find((node: unknown) => isObj(node) && node.name === name);
+	if (!isObj(workflowData) || !Array.isArray(workflowData.nodes)) return undefined;
+	const nodes: unknown[] = workflowData.nodes;
+	let byName = nodesByName.get(nodes);
+	if (!byName) {
+		byName = new Map();
+		for (const node of nodes) {
+			if (isObj(node) && typeof node.name === 'string' && !byName.has(node.name)) {
+				byName.set(node.name, node);
+			}
+		}
+		nodesByName.set(nodes, byName);
+	}
+	const found = byName.get(name);
+	if (found?.name === name) return found;
+	// Not as when the map was made (n8n's objects are not ours): searched, as without the map.
+	return nodes.find((node: unknown) => isObj(node) && node.name === name) as Obj | undefined;
 }
 
 function nodeTypeOf(workflowData: unknown, name: string): string {
@@ -645,17 +700,22 @@ function subExecutionOf(
 	taskData: Obj,
 	outputs: unknown[],
 ): { executionId: string; workflowId?: string } | undefined {
-	const candidates: unknown[] = [taskData.metadata?.subExecution];
+	const own = subExecutionFrom(taskData.metadata?.subExecution);
+	if (own) return own;
 	for (const output of outputs) {
-		if (Array.isArray(output) && output.length) candidates.push(output[0]?.metadata?.subExecution);
-	}
-	for (const candidate of candidates) {
-		if (isObj(candidate) && str(candidate.executionId)) {
-			return {
-				executionId: String(candidate.executionId),
-				...(str(candidate.workflowId) ? { workflowId: str(candidate.workflowId) } : {}),
-			};
-		}
+		if (!Array.isArray(output) || !output.length) continue;
+		const found = subExecutionFrom(output[0]?.metadata?.subExecution);
+		if (found) return found;
 	}
 	return undefined;
+}
+
+function subExecutionFrom(
+	candidate: unknown,
+): { executionId: string; workflowId?: string } | undefined {
+	if (!isObj(candidate) || !str(candidate.executionId)) return undefined;
+	return {
+		executionId: String(candidate.executionId),
+		...(str(candidate.workflowId) ? { workflowId: str(candidate.workflowId) } : {}),
+	};
 }

@@ -16,7 +16,7 @@ import { setFlagsFromString } from 'node:v8';
 import { EventMapper } from '../../../status-relay/hook/mapper';
 import { Sender } from '../../../status-relay/hook/sender';
 import type { SenderOptions } from '../../../status-relay/hook/sender';
-import { truncateString } from '../../../status-relay/hook/bounds';
+import { boundEvent, truncateString } from '../../../status-relay/hook/bounds';
 import type { EventDraft, IngestBatch } from '../../../status-relay/protocol/types';
 
 const SECRET = 'x'.repeat(16);
@@ -104,6 +104,51 @@ describe('hook sender bounds', () => {
 		);
 		expect(truncateString('short', 2048)).toBe('short');
 		expect(truncateString('😀'.repeat(1000), 300)).not.toContain('\uFFFD');
+	});
+
+	it('leaves an event that fits as it is (the same object) and cuts every long string at any depth of one that does not', () => {
+		const fitting: EventDraft = {
+			...event(1),
+			type: 'node.finished',
+			// 682 characters may be 2,046 bytes: decided by length alone, no encoding.
+			data: {
+				node: 'n'.repeat(682),
+				nodeType: 't',
+				runIndex: 0,
+				status: 'error',
+				finishedAt: new Date().toISOString(),
+				itemsOut: [1, 0],
+				error: { message: 'é'.repeat(1024) },
+			},
+		};
+		const counter = { truncated: 0 };
+		expect(boundEvent(fitting, 2048, counter)).toBe(fitting);
+		expect(counter.truncated).toBe(0);
+
+		const long = 'x'.repeat(5000);
+		const tooLong: EventDraft = {
+			...fitting,
+			workflowName: long,
+			data: { ...fitting.data, error: { message: 'é'.repeat(1025), description: long } },
+		} as EventDraft;
+		const cut = boundEvent(tooLong, 2048, counter);
+		expect(cut).not.toBe(tooLong);
+		expect(counter.truncated).toBe(3);
+		expect(Buffer.byteLength(cut.workflowName)).toBeLessThanOrEqual(2048);
+		const error = (cut.data as { error: { message: string; description: string } }).error;
+		expect(error.message).toMatch(/ … \[truncated \d+ bytes\]$/);
+		expect(Buffer.byteLength(error.message)).toBeLessThanOrEqual(2048);
+		expect(Buffer.byteLength(error.description)).toBeLessThanOrEqual(2048);
+		// The original is not changed: n8n's strings are only read.
+		expect(tooLong.workflowName).toBe(long);
+
+		// Anything nested deeper than event data is left out, even when no string is long.
+		let deep: Record<string, unknown> = { leaf: 1 };
+		for (let i = 0; i < 8; i++) deep = { deep };
+		const nested = { ...fitting, data: { ...fitting.data, extra: deep } } as unknown as EventDraft;
+		const bounded = boundEvent(nested, 2048);
+		expect(bounded).not.toBe(nested);
+		expect(JSON.stringify(bounded)).not.toContain('leaf');
 	});
 
 	it('while the relay is down, 10,000 events with 50 KB error messages keep the buffer and heap within the byte budget', async () => {

@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { EventMapper } from '../../../status-relay/hook/mapper';
+import { EventMapper, isoTime } from '../../../status-relay/hook/mapper';
 import { Sender } from '../../../status-relay/hook/sender';
 import type { EventDraft } from '../../../status-relay/protocol/types';
 
@@ -332,5 +332,79 @@ describe('hook event mapper: what it keeps and what it sends', () => {
 		expect(
 			mapper.map({ ...context, executionId: '31' }, 'nodeExecuteBefore', ['Approval', {}]),
 		).toEqual([]);
+	});
+
+	it('writes times exactly as Date.prototype.toISOString does, for any time', () => {
+		const times = [
+			0,
+			1,
+			999,
+			1000,
+			86_399_999,
+			86_400_000,
+			951_782_400_000, // 2000-02-29
+			4_107_542_399_999, // 2100-02-28T23:59:59.999Z
+			253_402_300_799_999, // the last millisecond of 9999
+			253_402_300_800_000, // +010000-01-01
+			-1,
+			-62_198_755_200_000, // year 0
+			1.5,
+			8.64e15,
+			Date.now(),
+		];
+		let seed = 13;
+		const random = () => ((seed = (seed * 16807) % 2147483647) - 1) / 2147483646;
+		for (let i = 0; i < 20_000; i++) {
+			times.push(Math.floor(random() * 253_402_300_800_000));
+			// Runs of nearby times, as events have them (the same day, second, millisecond).
+			times.push(Date.now() + Math.floor(random() * 200_000_000));
+			times.push(times[times.length - 1]);
+		}
+		const wrong = times.filter((ms) => isoTime(ms) !== new Date(ms).toISOString());
+		expect(wrong.map((ms) => [ms, isoTime(ms), new Date(ms).toISOString()])).toEqual([]);
+		expect(times.length).toBeGreaterThan(60_000);
+		expect(() => isoTime(Number.NaN)).toThrow(RangeError);
+	});
+
+	it('finds node types by name in the workflow of each execution, also when two workflows share node names', () => {
+		const mapper = new EventMapper();
+		const other = {
+			executionId: '40',
+			mode: 'webhook',
+			workflowData: {
+				id: 'wf2',
+				name: 'Other',
+				nodes: [
+					{ name: 'Pay', type: 'n8n-nodes-base.code' },
+					{ name: 'Hook', type: 'n8n-nodes-base.formTrigger' },
+				],
+			},
+		};
+		const types = (ctx: typeof context | typeof other, id: string) => {
+			const c = { ...ctx, executionId: id };
+			mapper.map(c, 'workflowExecuteBefore', [{}, { resultData: { runData: {} } }]);
+			return ['Hook', 'Pay', 'Missing'].map(
+				(node) =>
+					(
+						mapper.map(c, 'nodeExecuteBefore', [
+							node,
+							{ startTime: 1 },
+						])[0] as EventDraft<'node.started'>
+					).data.nodeType,
+			);
+		};
+		expect(types(context, '41')).toEqual(['n8n-nodes-base.webhook', 'n8n-nodes-base.set', '']);
+		expect(types(other, '42')).toEqual(['n8n-nodes-base.formTrigger', 'n8n-nodes-base.code', '']);
+		// A node added to the same workflow object later is found too.
+		context.workflowData.nodes.push({ name: 'Missing', type: 'n8n-nodes-base.noOp' });
+		try {
+			expect(types(context, '43')).toEqual([
+				'n8n-nodes-base.webhook',
+				'n8n-nodes-base.set',
+				'n8n-nodes-base.noOp',
+			]);
+		} finally {
+			context.workflowData.nodes.pop();
+		}
 	});
 });
