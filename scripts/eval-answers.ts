@@ -15,7 +15,7 @@
  * lib/knowledge/calibration.json with the threshold that keeps precision >= 98% there); the figures
  * are reported on Bitext's other half and on BANKING77, which the model never saw.
  *
- *   npm run eval:answers [-- --fit] [--json FILE] [--no-fail]
+ *   npm run eval:answers [-- --fit] [--transfer] [--json FILE] [--dump-features FILE] [--no-fail]
  */
 import { readFileSync, writeFileSync } from 'fs';
 import * as path from 'path';
@@ -186,6 +186,8 @@ interface Report {
 	precision: number;
 	outOfScopeAnsweredShare: number;
 	top1Accuracy: number;
+	/** For information: the share auto-answered had the threshold been chosen on this very split (an upper bound). */
+	oracleAutoAnsweredShare: number;
 }
 
 function report(set: string, knowledge: string, scored: Scored[], threshold: number): Report {
@@ -193,6 +195,7 @@ function report(set: string, knowledge: string, scored: Scored[], threshold: num
 	const oos = scored.filter((s) => !s.inScope);
 	const answered = scored.filter((s) => s.probability >= threshold);
 	const right = answered.filter((s) => s.correct).length;
+	const oracle = thresholdFor(scored, TARGET_PRECISION, OUT_OF_SCOPE_GOAL);
 	return {
 		set,
 		knowledge,
@@ -207,6 +210,9 @@ function report(set: string, knowledge: string, scored: Scored[], threshold: num
 		outOfScopeAnsweredShare:
 			oos.filter((s) => s.probability >= threshold).length / Math.max(1, oos.length),
 		top1Accuracy: inScope.filter((s) => s.correct).length / Math.max(1, inScope.length),
+		oracleAutoAnsweredShare:
+			inScope.filter((s) => s.probability >= oracle && s.correct).length /
+			Math.max(1, inScope.length),
 	};
 }
 
@@ -357,11 +363,27 @@ function main(): void {
 		`Answers from knowledge at the shipped threshold ${threshold} (goal: precision >= ${pct(TARGET_PRECISION)}, out of scope answered <= ${pct(OUT_OF_SCOPE_GOAL)})`,
 	);
 	console.log(
-		'set | knowledge | questions (in / out of scope) | auto-answered | precision | out of scope answered | top-1 accuracy',
+		'set | knowledge | questions (in / out of scope) | auto-answered | precision | out of scope answered | top-1 accuracy | upper bound (threshold chosen on this split)',
 	);
 	for (const r of [...reports, ...transfer])
 		console.log(
-			`${r.set} | ${r.knowledge} | ${r.questions} (${r.inScope} / ${r.outOfScope}) | ${pct(r.autoAnsweredShare)} | ${pct(r.precision)} | ${pct(r.outOfScopeAnsweredShare)} | ${pct(r.top1Accuracy)}`,
+			`${r.set} | ${r.knowledge} | ${r.questions} (${r.inScope} / ${r.outOfScope}) | ${pct(r.autoAnsweredShare)} | ${pct(r.precision)} | ${pct(r.outOfScopeAnsweredShare)} | ${pct(r.top1Accuracy)} | ${pct(r.oracleAutoAnsweredShare)}`,
+		);
+	const dumpAt = args.indexOf('--dump-features');
+	if (dumpAt >= 0 && args[dumpAt + 1])
+		writeFileSync(
+			args[dumpAt + 1],
+			JSON.stringify(
+				Object.fromEntries(
+					[...searched].map(([key, list]) => [
+						key,
+						list.map((s) => ({
+							inScope: s.inScope,
+							hits: s.hits.slice(0, 5).map((h) => [...h.features, h.correct ? 1 : 0]),
+						})),
+					]),
+				),
+			),
 		);
 	if (jsonAt >= 0 && args[jsonAt + 1])
 		writeFileSync(args[jsonAt + 1], JSON.stringify({ threshold, reports, transfer }, null, 2));

@@ -15,6 +15,14 @@ export const FEATURE_NAMES = [
 	'isReply',
 	'agreement',
 	'languageMatch',
+	/** Weighted coverage of this answer minus the best of any other answer's. */
+	'coverageMargin',
+	/** The rarest query term this answer lacks (its idf over the query's highest idf; 0: none missing). */
+	'missingRare',
+	/** Share of the candidates that belong to this answer. */
+	'vote',
+	/** idf-weighted overlap (Dice) between the query and the answer's own terms (title or past question). */
+	'ownOverlap',
 ] as const;
 
 export type Features = Record<(typeof FEATURE_NAMES)[number], number>;
