@@ -125,7 +125,8 @@ interface Scored {
 /** Every answer group a question's search found (features and whether it is right): searched once, rescored per model. */
 interface Searched {
 	inScope: boolean;
-	hits: Array<{ features: number[]; correct: boolean }>;
+	text: string;
+	hits: Array<{ features: number[]; correct: boolean; key: string }>;
 }
 
 function search(setup: Setup, questions: Question[], withReplies: boolean): Searched[] {
@@ -134,9 +135,11 @@ function search(setup: Setup, questions: Question[], withReplies: boolean): Sear
 	if (withReplies) base.upsert(setup.replies);
 	return questions.map((q) => ({
 		inScope: !!q.intent,
+		text: q.text,
 		hits: base.search(q.text, { language: 'en', limit: 12 }).map((h) => ({
 			features: vector(h.features),
 			correct: !!q.intent && setup.intentOf.get(h.doc.key) === q.intent,
+			key: h.doc.key,
 		})),
 	}));
 }
@@ -379,6 +382,8 @@ function main(): void {
 						key,
 						list.map((s) => ({
 							inScope: s.inScope,
+							text: s.text,
+							top: s.hits[0]?.key,
 							hits: s.hits.slice(0, 5).map((h) => [...h.features, h.correct ? 1 : 0]),
 						})),
 					]),

@@ -266,16 +266,17 @@ export class KnowledgeBase {
 
 		const idfs = new Map(queryTerms.map((t) => [t, this.idf(t)]));
 		const idfTotal = [...idfs.values()].reduce((a, b) => a + b, 0);
+		// Term ids after termsOf: a base loaded from file numbers its terms on first use.
+		const docs = raw.map((r) => this.docs.get(r.id as string)!);
+		const docTerms = docs.map((doc) => this.termsOf(doc).all);
 		const queryIds = queryTerms.map((t) => this.termIds.get(t));
-		const candidates = raw.map((r) => {
-			const doc = this.docs.get(r.id as string)!;
-			const all = this.termsOf(doc).all;
-			return {
-				doc,
-				score: r.score,
-				matched: queryTerms.filter((_, i) => queryIds[i] !== undefined && has(all, queryIds[i]!)),
-			};
-		});
+		const candidates = raw.map((r, k) => ({
+			doc: docs[k],
+			score: r.score,
+			matched: queryTerms.filter(
+				(_, i) => queryIds[i] !== undefined && has(docTerms[k], queryIds[i]!),
+			),
+		}));
 		// Answer groups: the language versions of one article are one answer; past replies that say the
 		// same thing (most of their words shared) are one answer too.
 		const groups: string[] = [];
