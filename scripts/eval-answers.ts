@@ -390,8 +390,32 @@ function main(): void {
 				),
 			),
 		);
+	// How the share answered and the precision move with the threshold, so a team can choose its own.
+	const sweep: Array<{ threshold: number; reports: Report[] }> = [];
+	console.log('\nother thresholds: auto-answered / precision / out of scope answered, per set and knowledge');
+	console.log(`threshold | ${reports.map((r) => `${r.set.split(' ')[0]}, ${r.knowledge}`).join(' | ')}`);
+	for (const t of [0.5, 0.7, 0.8, 0.9, 0.93, 0.95, threshold, 0.97]) {
+		const row: Report[] = [];
+		for (const withReplies of [false, true])
+			for (const { setup, report: questions } of sets)
+				row.push(
+					report(
+						setup.name,
+						withReplies ? 'articles + past replies' : 'articles only',
+						rescore(searchOnce(setup, 'report', questions, withReplies), model),
+						t,
+					),
+				);
+		sweep.push({ threshold: t, reports: row });
+		console.log(
+			`${t} | ${row.map((r) => `${pct(r.autoAnsweredShare)} / ${pct(r.precision)} / ${pct(r.outOfScopeAnsweredShare)}`).join(' | ')}`,
+		);
+	}
 	if (jsonAt >= 0 && args[jsonAt + 1])
-		writeFileSync(args[jsonAt + 1], JSON.stringify({ threshold, reports, transfer }, null, 2));
+		writeFileSync(
+			args[jsonAt + 1],
+			JSON.stringify({ threshold, reports, transfer, sweep }, null, 2),
+		);
 	const missed = reports.filter(
 		(r) => r.precision < TARGET_PRECISION || r.outOfScopeAnsweredShare > OUT_OF_SCOPE_GOAL,
 	);
