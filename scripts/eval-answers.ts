@@ -15,8 +15,9 @@
  * lib/knowledge/calibration.json with the threshold that keeps precision >= 98% there); the figures
  * are reported on Bitext's other half and on BANKING77, which the model never saw.
  *
- *   npm run eval:answers [-- --fit] [--transfer] [--json FILE] [--dump-features FILE] [--no-fail]
+ *   npm run eval:answers [-- --fit] [--transfer] [--json FILE] [--dump-features FILE] [--posting-budget N] [--no-fail]
  */
+import { spawnSync } from 'child_process';
 import { readFileSync, writeFileSync } from 'fs';
 import * as path from 'path';
 import { KnowledgeBase } from '../lib/knowledge/base';
@@ -129,6 +130,9 @@ interface Searched {
 	hits: Array<{ features: number[]; correct: boolean; key: string }>;
 }
 
+/** `--posting-budget N`: how many postings one search scores (default: the package's). */
+let postingBudget: number | undefined;
+
 function search(setup: Setup, questions: Question[], withReplies: boolean): Searched[] {
 	const base = new KnowledgeBase();
 	base.upsert(setup.articles);
@@ -136,7 +140,7 @@ function search(setup: Setup, questions: Question[], withReplies: boolean): Sear
 	return questions.map((q) => ({
 		inScope: !!q.intent,
 		text: q.text,
-		hits: base.search(q.text, { language: 'en', limit: 12 }).map((h) => ({
+		hits: base.search(q.text, { language: 'en', limit: 12, postingBudget }).map((h) => ({
 			features: vector(h.features),
 			correct: !!q.intent && setup.intentOf.get(h.doc.key) === q.intent,
 			key: h.doc.key,
@@ -228,6 +232,8 @@ function main(): void {
 	const fit = args.includes('--fit');
 	const noFail = args.includes('--no-fail');
 	const jsonAt = args.indexOf('--json');
+	const budgetAt = args.indexOf('--posting-budget');
+	if (budgetAt >= 0) postingBudget = Number(args[budgetAt + 1]);
 	const root = findRepositoryRoot(__dirname);
 	const bitextRows: Row[] = parseCsvRecords(
 		readFileSync(
@@ -320,10 +326,12 @@ function main(): void {
 	let model: CalibrationModel = DEFAULT_CALIBRATION;
 	if (fit) {
 		model = fitOn(sets);
-		writeFileSync(
-			path.join(root, 'lib/knowledge/calibration.json'),
-			`${JSON.stringify(model, null, '\t')}\n`,
-		);
+		const file = path.join(root, 'lib/knowledge/calibration.json');
+		writeFileSync(file, `${JSON.stringify(model, null, '\t')}\n`);
+		// In the repository's format, so lint passes on the fitted file.
+		spawnSync(path.join(root, 'node_modules/.bin/prettier'), ['--write', file], {
+			stdio: 'ignore',
+		});
 		console.log(
 			`fitted: weights ${JSON.stringify(model.weights)} bias ${model.bias} threshold ${model.autoAnswerThreshold}`,
 		);
@@ -392,8 +400,12 @@ function main(): void {
 		);
 	// How the share answered and the precision move with the threshold, so a team can choose its own.
 	const sweep: Array<{ threshold: number; reports: Report[] }> = [];
-	console.log('\nother thresholds: auto-answered / precision / out of scope answered, per set and knowledge');
-	console.log(`threshold | ${reports.map((r) => `${r.set.split(' ')[0]}, ${r.knowledge}`).join(' | ')}`);
+	console.log(
+		'\nother thresholds: auto-answered / precision / out of scope answered, per set and knowledge',
+	);
+	console.log(
+		`threshold | ${reports.map((r) => `${r.set.split(' ')[0]}, ${r.knowledge}`).join(' | ')}`,
+	);
 	for (const t of [0.5, 0.7, 0.8, 0.9, 0.93, 0.95, threshold, 0.97]) {
 		const row: Report[] = [];
 		for (const withReplies of [false, true])

@@ -43,6 +43,11 @@ export interface SearchOptions {
 	sources?: KnowledgeSource[];
 	/** Leave out hits below this probability (default 0). */
 	minProbability?: number;
+	/**
+	 * Most postings one search scores (default DEFAULT_POSTING_BUDGET; Infinity scores every query term,
+	 * slower on large bases). The confidence model is fitted with the default.
+	 */
+	postingBudget?: number;
 }
 
 export interface KnowledgeHit {
@@ -70,7 +75,7 @@ const MAX_QUERY_TERMS = 48;
  * the ranking) are left out of the scoring once the budget is spent, but still count in the features.
  * Small knowledge bases (a few thousand documents) are searched with every term.
  */
-const POSTING_BUDGET = Number(process.env.KB_BUDGET ?? 1000);
+export const DEFAULT_POSTING_BUDGET = 1000;
 /** However common, the rarest few query terms are always searched. */
 const MIN_SEARCH_TERMS = 2;
 
@@ -244,15 +249,16 @@ export class KnowledgeBase {
 		const queryTerms = [...new Set(terms(query, language))].slice(0, MAX_QUERY_TERMS);
 		if (queryTerms.length === 0 || this.docs.size === 0) return [];
 		const sources = options.sources;
-		// The rarest terms first, as many as the posting budget allows (see POSTING_BUDGET).
+		// The rarest terms first, as many as the posting budget allows (see DEFAULT_POSTING_BUDGET).
 		const known = queryTerms
 			.filter((t) => this.df.has(t))
 			.sort((a, b) => this.df.get(a)! - this.df.get(b)!);
 		const searched: string[] = [];
+		const budget = options.postingBudget ?? DEFAULT_POSTING_BUDGET;
 		let postings = 0;
 		for (const term of known) {
 			const df = this.df.get(term)!;
-			if (searched.length >= MIN_SEARCH_TERMS && postings + df > POSTING_BUDGET) break;
+			if (searched.length >= MIN_SEARCH_TERMS && postings + df > budget) break;
 			searched.push(term);
 			postings += df;
 		}
