@@ -77,7 +77,9 @@ const MAX_QUERY_TERMS = 48;
  */
 export const DEFAULT_POSTING_BUDGET = 1000;
 /** However common, the rarest few query terms are always searched. */
-const MIN_SEARCH_TERMS = 2;
+const MIN_SEARCH_TERMS = 1;
+/** With terms left out, this many of MiniSearch's best are rescored with every query term. */
+const RESCORE_POOL = 100;
 
 /** Sorted distinct term ids. */
 function has(ids: Uint32Array, id: number): boolean {
@@ -222,6 +224,12 @@ export class KnowledgeBase {
 		}
 	}
 
+	/** MiniSearch's BM25 idf of a term. */
+	private bm25Idf(term: string): number {
+		const df = this.df.get(term) ?? 0;
+		return Math.log(1 + (this.docs.size - df + 0.5) / (df + 0.5));
+	}
+
 	private idf(term: string): number {
 		const n = this.docs.size;
 		return Math.log(1 + (n + 1) / ((this.df.get(term) ?? 0) + 0.5));
@@ -263,21 +271,40 @@ export class KnowledgeBase {
 			postings += df;
 		}
 		if (searched.length === 0) return [];
-		const raw = this.index
+		const left = known.slice(searched.length);
+		let raw: Array<{ id: string; score: number }> = this.index
 			.search(searched.join(' '), {
 				filter: sources ? (r) => sources.includes(this.docs.get(r.id)!.source) : undefined,
 			})
-			.slice(0, CANDIDATES);
+			.slice(0, left.length ? RESCORE_POOL : CANDIDATES)
+			.map((r) => ({ id: r.id as string, score: r.score }));
 		if (raw.length === 0) return [];
+		// Term ids after termsOf: a base loaded from file numbers its terms on first use.
+		const termsOfRaw = (list: typeof raw) =>
+			list.map((r) => this.termsOf(this.docs.get(r.id)!).all);
+		if (left.length) {
+			// The common terms left out of the scoring still rank the pool: each one a document has adds
+			// what BM25+ gives a single occurrence at average length (idf x 1.5 with MiniSearch's defaults).
+			const pool = termsOfRaw(raw);
+			const leftIds = left.map((t) => this.termIds.get(t));
+			const leftWeights = left.map((t) => 1.5 * this.bm25Idf(t));
+			raw = raw
+				.map((r, k) => {
+					let extra = 0;
+					for (let i = 0; i < left.length; i++)
+						if (leftIds[i] !== undefined && has(pool[k], leftIds[i]!)) extra += leftWeights[i];
+					return { id: r.id, score: r.score + extra };
+				})
+				.sort((a, b) => b.score - a.score)
+				.slice(0, CANDIDATES);
+		}
 
 		const idfs = new Map(queryTerms.map((t) => [t, this.idf(t)]));
 		const idfTotal = [...idfs.values()].reduce((a, b) => a + b, 0);
-		// Term ids after termsOf: a base loaded from file numbers its terms on first use.
-		const docs = raw.map((r) => this.docs.get(r.id as string)!);
-		const docTerms = docs.map((doc) => this.termsOf(doc).all);
+		const docTerms = termsOfRaw(raw);
 		const queryIds = queryTerms.map((t) => this.termIds.get(t));
 		const candidates = raw.map((r, k) => ({
-			doc: docs[k],
+			doc: this.docs.get(r.id)!,
 			score: r.score,
 			matched: queryTerms.filter(
 				(_, i) => queryIds[i] !== undefined && has(docTerms[k], queryIds[i]!),
