@@ -24,8 +24,10 @@ import { KnowledgeBase } from '../lib/knowledge/base';
 import type { CalibrationModel } from '../lib/knowledge/calibration';
 import {
 	DEFAULT_CALIBRATION,
-	INPUT_NAMES,
 	fitLogistic,
+	modelInputNames,
+	modelInputs,
+	probabilityOf,
 	vector,
 } from '../lib/knowledge/calibration';
 import type { KnowledgeDoc } from '../lib/knowledge/documents';
@@ -56,6 +58,8 @@ interface Setup {
 }
 
 const TARGET_PRECISION = 0.98;
+/** Hinge knots of the confidence model (see CalibrationModel.knots). */
+const KNOTS = [0.25, 0.5, 0.75, 0.9];
 const OUT_OF_SCOPE_GOAL = 0.01;
 
 function humanise(intent: string): string {
@@ -152,9 +156,7 @@ function rescore(searched: Searched[], model: CalibrationModel): Scored[] {
 	return searched.map((s) => {
 		let best = { probability: 0, correct: false };
 		for (const hit of s.hits) {
-			let z = model.bias;
-			for (let k = 0; k < hit.features.length; k++) z += (model.weights[k] ?? 0) * hit.features[k];
-			const p = 1 / (1 + Math.exp(-z));
+			const p = probabilityOf(hit.features, model);
 			if (p > best.probability) best = { probability: p, correct: hit.correct };
 		}
 		return { ...best, inScope: s.inScope };
@@ -292,18 +294,20 @@ function main(): void {
 		return searched.get(key)!;
 	};
 	const fitOn = (chosen: typeof sets): CalibrationModel => {
+		const knots = KNOTS;
 		const rows: number[][] = [];
 		const labels: number[] = [];
 		for (const { setup, calibration } of chosen)
 			for (const withReplies of [false, true])
 				for (const s of searchOnce(setup, 'calibration', calibration, withReplies))
-					for (const hit of s.hits.slice(0, 3)) {
-						rows.push(hit.features);
+					for (const hit of s.hits.slice(0, 5)) {
+						rows.push(modelInputs(hit.features, knots));
 						labels.push(hit.correct ? 1 : 0);
 					}
-		const fitted = fitLogistic(rows, labels);
+		const fitted = fitLogistic(rows, labels, { l2: 1e-4 });
 		const fittedModel: CalibrationModel = {
-			features: [...INPUT_NAMES],
+			features: modelInputNames(knots),
+			knots,
 			weights: fitted.weights.map((w) => Math.round(w * 1e4) / 1e4),
 			bias: Math.round(fitted.bias * 1e4) / 1e4,
 			autoAnswerThreshold: 1,
@@ -406,7 +410,9 @@ function main(): void {
 	console.log(
 		`threshold | ${reports.map((r) => `${r.set.split(' ')[0]}, ${r.knowledge}`).join(' | ')}`,
 	);
-	for (const t of [0.5, 0.7, 0.8, 0.9, 0.93, 0.95, threshold, 0.97]) {
+	for (const t of [...new Set([0.5, 0.7, 0.8, 0.9, 0.93, 0.95, 0.97, threshold])].sort(
+		(a, b) => a - b,
+	)) {
 		const row: Report[] = [];
 		for (const withReplies of [false, true])
 			for (const { setup, report: questions } of sets)
