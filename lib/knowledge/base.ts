@@ -43,6 +43,11 @@ export interface SearchOptions {
 	sources?: KnowledgeSource[];
 	/** Leave out hits below this probability (default 0). */
 	minProbability?: number;
+	/**
+	 * Most postings one search scores (default DEFAULT_POSTING_BUDGET; Infinity scores every query term,
+	 * slower on large bases). The confidence model is fitted with the default.
+	 */
+	postingBudget?: number;
 }
 
 export interface KnowledgeHit {
@@ -64,11 +69,40 @@ export interface SerializedKnowledgeBase {
 
 const CANDIDATES = 12;
 const MAX_QUERY_TERMS = 48;
+/**
+ * Most postings (documents per query term, summed) one search scores with MiniSearch: the rarest
+ * query terms go in first; terms found in a large share of a big knowledge base (which add little to
+ * the ranking) are left out of the scoring once the budget is spent, but still count in the features.
+ * Small knowledge bases (a few thousand documents) are searched with every term.
+ */
+export const DEFAULT_POSTING_BUDGET = 1000;
+/** However common, the rarest few query terms are always searched. */
+const MIN_SEARCH_TERMS = 1;
+/** With terms left out, this many of MiniSearch's best are rescored with every query term. */
+const RESCORE_POOL = 100;
+
+/** Sorted distinct term ids. */
+function has(ids: Uint32Array, id: number): boolean {
+	let lo = 0;
+	let hi = ids.length - 1;
+	while (lo <= hi) {
+		const mid = (lo + hi) >>> 1;
+		const value = ids[mid];
+		if (value === id) return true;
+		if (value < id) lo = mid + 1;
+		else hi = mid - 1;
+	}
+	return false;
+}
 
 export class KnowledgeBase {
 	private readonly docs = new Map<string, KnowledgeDoc>();
 	private readonly df = new Map<string, number>();
 	private readonly termCache = new Map<string, Set<string>>();
+	/** Every indexed term gets a number, so each document's terms are a small sorted Uint32Array. */
+	private readonly termIds = new Map<string, number>();
+	/** Per document: the ids of its indexed terms (title and body), and of its own terms (a reply's customer message, an article's title). */
+	private readonly docTerms = new Map<string, { all: Uint32Array; own: string[] }>();
 	private index: MiniSearch<IndexedDoc>;
 
 	constructor(private readonly calibration: CalibrationModel = DEFAULT_CALIBRATION) {
@@ -134,8 +168,47 @@ export class KnowledgeBase {
 		const indexed = this.indexed(doc);
 		this.docs.set(doc.key, doc);
 		this.index.add(indexed);
-		for (const term of new Set(`${indexed.title} ${indexed.body}`.split(' ').filter(Boolean)))
-			this.df.set(term, (this.df.get(term) ?? 0) + 1);
+		const distinct = new Set(`${indexed.title} ${indexed.body}`.split(' ').filter(Boolean));
+		for (const term of distinct) this.df.set(term, (this.df.get(term) ?? 0) + 1);
+		this.remember(doc, distinct, indexed.title);
+	}
+
+	/** What a search needs of a document: computed when it is indexed, or on first use after loading. */
+	private termsOf(doc: KnowledgeDoc): { all: Uint32Array; own: string[] } {
+		let entry = this.docTerms.get(doc.key);
+		if (!entry) {
+			const indexed = this.indexed(doc);
+			entry = this.remember(
+				doc,
+				new Set(`${indexed.title} ${indexed.body}`.split(' ').filter(Boolean)),
+				indexed.title,
+			);
+		}
+		return entry;
+	}
+
+	/** Precomputes what a search needs of a document (its term ids, its own terms). */
+	private remember(
+		doc: KnowledgeDoc,
+		distinct: Iterable<string>,
+		indexedTitle: string,
+	): { all: Uint32Array; own: string[] } {
+		const ids: number[] = [];
+		for (const term of distinct) {
+			let id = this.termIds.get(term);
+			if (id === undefined) {
+				id = this.termIds.size;
+				this.termIds.set(term, id);
+			}
+			ids.push(id);
+		}
+		const own =
+			doc.source === 'reply'
+				? [...new Set(terms(`${doc.title}\n${doc.question ?? ''}`, doc.language))]
+				: [...new Set(indexedTitle.split(' ').filter(Boolean))];
+		const entry = { all: Uint32Array.from(ids).sort(), own };
+		this.docTerms.set(doc.key, entry);
+		return entry;
 	}
 
 	private removeOne(doc: KnowledgeDoc): void {
@@ -143,12 +216,18 @@ export class KnowledgeBase {
 		this.index.remove(indexed);
 		this.docs.delete(doc.key);
 		this.termCache.delete(doc.key);
-		this.termCache.delete(`own:${doc.key}`);
+		this.docTerms.delete(doc.key);
 		for (const term of new Set(`${indexed.title} ${indexed.body}`.split(' ').filter(Boolean))) {
 			const count = (this.df.get(term) ?? 1) - 1;
 			if (count > 0) this.df.set(term, count);
 			else this.df.delete(term);
 		}
+	}
+
+	/** MiniSearch's BM25 idf of a term. */
+	private bm25Idf(term: string): number {
+		const df = this.df.get(term) ?? 0;
+		return Math.log(1 + (this.docs.size - df + 0.5) / (df + 0.5));
 	}
 
 	private idf(term: string): number {
@@ -166,22 +245,6 @@ export class KnowledgeBase {
 		return set;
 	}
 
-	private ownTerms(doc: KnowledgeDoc): Set<string> {
-		const key = `own:${doc.key}`;
-		let set = this.termCache.get(key);
-		if (!set) {
-			set = new Set(
-				terms(
-					doc.source === 'reply' ? `${doc.title}\n${doc.question ?? ''}` : doc.title,
-					doc.language,
-				),
-			);
-			if (this.termCache.size > 5000) this.termCache.clear();
-			this.termCache.set(key, set);
-		}
-		return set;
-	}
-
 	/**
 	 * The documents that best answer a query, one per article (in the wanted language where the
 	 * article has it), each with its calibrated probability, most probable first.
@@ -194,19 +257,58 @@ export class KnowledgeBase {
 		const queryTerms = [...new Set(terms(query, language))].slice(0, MAX_QUERY_TERMS);
 		if (queryTerms.length === 0 || this.docs.size === 0) return [];
 		const sources = options.sources;
-		const raw = this.index
-			.search(queryTerms.join(' '), {
+		// The rarest terms first, as many as the posting budget allows (see DEFAULT_POSTING_BUDGET).
+		const known = queryTerms
+			.filter((t) => this.df.has(t))
+			.sort((a, b) => this.df.get(a)! - this.df.get(b)!);
+		const searched: string[] = [];
+		const budget = options.postingBudget ?? DEFAULT_POSTING_BUDGET;
+		let postings = 0;
+		for (const term of known) {
+			const df = this.df.get(term)!;
+			if (searched.length >= MIN_SEARCH_TERMS && postings + df > budget) break;
+			searched.push(term);
+			postings += df;
+		}
+		if (searched.length === 0) return [];
+		const left = known.slice(searched.length);
+		let raw: Array<{ id: string; score: number }> = this.index
+			.search(searched.join(' '), {
 				filter: sources ? (r) => sources.includes(this.docs.get(r.id)!.source) : undefined,
 			})
-			.slice(0, CANDIDATES);
+			.slice(0, left.length ? RESCORE_POOL : CANDIDATES)
+			.map((r) => ({ id: r.id as string, score: r.score }));
 		if (raw.length === 0) return [];
+		// Term ids after termsOf: a base loaded from file numbers its terms on first use.
+		const termsOfRaw = (list: typeof raw) =>
+			list.map((r) => this.termsOf(this.docs.get(r.id)!).all);
+		if (left.length) {
+			// The common terms left out of the scoring still rank the pool: each one a document has adds
+			// what BM25+ gives a single occurrence at average length (idf x 1.5 with MiniSearch's defaults).
+			const pool = termsOfRaw(raw);
+			const leftIds = left.map((t) => this.termIds.get(t));
+			const leftWeights = left.map((t) => 1.5 * this.bm25Idf(t));
+			raw = raw
+				.map((r, k) => {
+					let extra = 0;
+					for (let i = 0; i < left.length; i++)
+						if (leftIds[i] !== undefined && has(pool[k], leftIds[i]!)) extra += leftWeights[i];
+					return { id: r.id, score: r.score + extra };
+				})
+				.sort((a, b) => b.score - a.score)
+				.slice(0, CANDIDATES);
+		}
 
 		const idfs = new Map(queryTerms.map((t) => [t, this.idf(t)]));
 		const idfTotal = [...idfs.values()].reduce((a, b) => a + b, 0);
-		const candidates = raw.map((r) => ({
-			doc: this.docs.get(r.id as string)!,
+		const docTerms = termsOfRaw(raw);
+		const queryIds = queryTerms.map((t) => this.termIds.get(t));
+		const candidates = raw.map((r, k) => ({
+			doc: this.docs.get(r.id)!,
 			score: r.score,
-			matched: r.queryTerms,
+			matched: queryTerms.filter(
+				(_, i) => queryIds[i] !== undefined && has(docTerms[k], queryIds[i]!),
+			),
 		}));
 		// Answer groups: the language versions of one article are one answer; past replies that say the
 		// same thing (most of their words shared) are one answer too.
@@ -230,6 +332,14 @@ export class KnowledgeBase {
 		for (const [i, c] of candidates.entries())
 			bestOf.set(groups[i], Math.max(bestOf.get(groups[i]) ?? 0, c.score));
 
+		// Per candidate: which query terms it has, and their share of the query's idf mass.
+		const matchedSets = candidates.map((c) => new Set(c.matched));
+		const weightedOf = matchedSets.map(
+			(set) => [...set].reduce((a, t) => a + (idfs.get(t) ?? 0), 0) / (idfTotal || 1),
+		);
+		let maxIdf = 0;
+		for (const v of idfs.values()) if (v > maxIdf) maxIdf = v;
+
 		const seen = new Set<string>();
 		const hits: KnowledgeHit[] = [];
 		for (const [i, c] of candidates.entries()) {
@@ -238,10 +348,16 @@ export class KnowledgeBase {
 			seen.add(group);
 			let otherBest = 0;
 			for (const [g, s] of bestOf) if (g !== group && s > otherBest) otherBest = s;
-			const matched = new Set(c.matched);
-			const weighted = [...matched].reduce((a, t) => a + (idfs.get(t) ?? 0), 0);
+			const matched = matchedSets[i];
+			let otherCoverage = 0;
+			let votes = 0;
+			for (let j = 0; j < candidates.length; j++)
+				if (groups[j] === group) votes++;
+				else if (weightedOf[j] > otherCoverage) otherCoverage = weightedOf[j];
+			let missing = 0;
+			for (const [t, v] of idfs) if (!matched.has(t) && v > missing) missing = v;
 			// How much of what the document is about the query covers: a past customer message, or an article's title.
-			const own = this.ownTerms(c.doc);
+			const own = this.termsOf(c.doc).own;
 			let ownTotal = 0;
 			let ownMatched = 0;
 			for (const t of own) {
@@ -252,7 +368,7 @@ export class KnowledgeBase {
 			const groupMass = candidates.reduce((a, o, j) => a + (groups[j] === group ? o.score : 0), 0);
 			const served = this.servedVersion(c.doc, language);
 			const features: Features = {
-				weightedCoverage: idfTotal > 0 ? weighted / idfTotal : 0,
+				weightedCoverage: weightedOf[i],
 				coverage: matched.size / queryTerms.length,
 				margin: Math.max(-1, (c.score - otherBest) / c.score),
 				docCoverage: ownTotal > 0 ? ownMatched / ownTotal : 0,
@@ -260,6 +376,10 @@ export class KnowledgeBase {
 				isReply: c.doc.source === 'reply' ? 1 : 0,
 				agreement: total > 0 ? groupMass / total : 0,
 				languageMatch: served.language === language ? 1 : 0,
+				coverageMargin: weightedOf[i] - otherCoverage,
+				missingRare: maxIdf > 0 ? missing / maxIdf : 0,
+				vote: votes / candidates.length,
+				ownOverlap: ownTotal + idfTotal > 0 ? (2 * ownMatched) / (ownTotal + idfTotal) : 0,
 			};
 			const p = probability(features, this.calibration);
 			if (p < (options.minProbability ?? 0)) continue;
@@ -299,6 +419,7 @@ export class KnowledgeBase {
 		for (const doc of data.docs) base.docs.set(doc.key, doc);
 		for (const [term, count] of Object.entries(data.df)) base.df.set(term, count);
 		base.index = MiniSearch.loadJS<IndexedDoc>(data.index, MINISEARCH_OPTIONS);
+
 		return base;
 	}
 }

@@ -15,14 +15,28 @@ export const FEATURE_NAMES = [
 	'isReply',
 	'agreement',
 	'languageMatch',
+	/** Weighted coverage of this answer minus the best of any other answer's. */
+	'coverageMargin',
+	/** The rarest query term this answer lacks (its idf over the query's highest idf; 0: none missing). */
+	'missingRare',
+	/** Share of the candidates that belong to this answer. */
+	'vote',
+	/** idf-weighted overlap (Dice) between the query and the answer's own terms (title or past question). */
+	'ownOverlap',
 ] as const;
 
 export type Features = Record<(typeof FEATURE_NAMES)[number], number>;
 
 export interface CalibrationModel {
+	/** The model inputs, in order: the features, then (with `knots`) their hinges `name>knot`. */
 	features: string[];
 	weights: number[];
 	bias: number;
+	/**
+	 * Knots of the hinge inputs max(0, feature - knot) added for every graded feature (not the 0/1
+	 * ones), so the model can bend each feature's effect (a generalised additive logistic model).
+	 */
+	knots?: number[];
 	/** Auto-answer at or above this probability (chosen from measurement; see the eval report). */
 	autoAnswerThreshold: number;
 	/** How the model and threshold were obtained. */
@@ -31,22 +45,49 @@ export interface CalibrationModel {
 
 export const DEFAULT_CALIBRATION = defaultModel as CalibrationModel;
 
-/** The model's inputs, in FEATURE_NAMES order. */
+/** The features, in FEATURE_NAMES order. */
 export function vector(features: Features): number[] {
 	return FEATURE_NAMES.map((name) => features[name]);
 }
 
-/** Names of the model inputs (`vector`). */
+/** Names of the features (`vector`). */
 export const INPUT_NAMES: string[] = [...FEATURE_NAMES];
+
+/** Features that are 0 or 1: no hinges. */
+const BINARY = new Set<string>(['isReply', 'languageMatch']);
+
+/** The model inputs for a feature vector: the features, then their hinges at `knots`. */
+export function modelInputs(x: number[], knots: number[] = []): number[] {
+	if (knots.length === 0) return x;
+	const out = [...x];
+	for (let i = 0; i < FEATURE_NAMES.length; i++) {
+		if (BINARY.has(FEATURE_NAMES[i])) continue;
+		for (const knot of knots) out.push(Math.max(0, (x[i] ?? 0) - knot));
+	}
+	return out;
+}
+
+/** Names of `modelInputs`. */
+export function modelInputNames(knots: number[] = []): string[] {
+	const names: string[] = [...FEATURE_NAMES];
+	for (const name of FEATURE_NAMES)
+		if (!BINARY.has(name)) for (const knot of knots) names.push(`${name}>${knot}`);
+	return names;
+}
+
+/** The model's probability for a feature vector (`vector`). */
+export function probabilityOf(x: number[], model: CalibrationModel = DEFAULT_CALIBRATION): number {
+	const inputs = modelInputs(x, model.knots);
+	let z = model.bias;
+	for (let i = 0; i < inputs.length; i++) z += (model.weights[i] ?? 0) * inputs[i];
+	return 1 / (1 + Math.exp(-z));
+}
 
 export function probability(
 	features: Features,
 	model: CalibrationModel = DEFAULT_CALIBRATION,
 ): number {
-	const x = vector(features);
-	let z = model.bias;
-	for (let i = 0; i < x.length; i++) z += (model.weights[i] ?? 0) * x[i];
-	return 1 / (1 + Math.exp(-z));
+	return probabilityOf(vector(features), model);
 }
 
 /**

@@ -39,6 +39,8 @@ export interface KnowledgeSearchOptions {
 	abstainBelow?: number;
 	/** Longest snippet text (default 1500 characters). */
 	maxSnippetChars?: number;
+	/** See SearchOptions.postingBudget. */
+	postingBudget?: number;
 }
 
 export const DEFAULT_ABSTAIN_BELOW = 0.5;
@@ -54,6 +56,7 @@ export function searchForEmail(
 		language: email.language,
 		limit: options.limit ?? 3,
 		sources: options.sources,
+		postingBudget: options.postingBudget,
 	});
 	const knowledge = hits.map((hit): SupportKnowledgeEntry => {
 		const entry: SupportKnowledgeEntry = {

@@ -185,6 +185,37 @@ describe('KnowledgeBase', () => {
 			loaded.search('how long is a gift card valid', { language: 'en' })[0].doc.articleId,
 		).toBe('new');
 	});
+
+	test('a large base searches the rare query terms and still finds the one article that has them', () => {
+		// 3,000 articles share "order" and "delivery" (more postings than one search scores); one
+		// article is about the rare words of the question.
+		const filler = Array.from({ length: 3000 }, (_, i) =>
+			articleFromInput({
+				id: `filler-${i}`,
+				language: 'en',
+				title: `Order update ${i}`,
+				text: `Your order ${i % 7 === 0 ? 'delivery' : 'shipment'} is on its way; track the order delivery in your account.`,
+			}),
+		);
+		const gift = articleFromInput({
+			id: 'gift-wrap',
+			language: 'en',
+			title: 'Gift wrapping',
+			text: 'We gift wrap any order with a handwritten card for 3 euros; choose gift wrapping at checkout.',
+		});
+		const base = new KnowledgeBase();
+		base.upsert([...filler, gift]);
+		const query = 'Can you gift wrap my order before delivery, with a handwritten card?';
+		const [top] = base.search(query, { language: 'en' });
+		expect(top.doc.articleId).toBe('gift-wrap');
+		// Every query term the article has counts in the features, searched or not: 5 of the 7 terms
+		// (gift, wrap, order, handwritten, card; not before, delivery), although "order" is in every article.
+		expect(top.features.coverage).toBeCloseTo(5 / 7);
+		const loaded = KnowledgeBase.fromJSON(JSON.parse(JSON.stringify(base.toJSON())));
+		expect(loaded.search(query, { language: 'en' })).toEqual(
+			base.search(query, { language: 'en' }),
+		);
+	});
 });
 
 describe('store', () => {
