@@ -19,15 +19,7 @@ export const DEFAULT_KNOWLEDGE_FIELD = 'support.knowledge';
 const SHAPE_HINT =
 	'Give a list of snippets like [{"title": "Refunds", "text": "Refunds are paid within 14 days.", "url": "https://help.example.com/refunds"}] (text required; title, url and id optional), or an empty list when there is no knowledge.';
 
-/** Reads a dot path (`support.knowledge`, `kb.results`) from an item's JSON. */
-export function readPath(json: unknown, path: string): unknown {
-	let value: unknown = json;
-	for (const key of path.split('.').filter(Boolean)) {
-		if (value === null || typeof value !== 'object') return undefined;
-		value = (value as Record<string, unknown>)[key];
-	}
-	return value;
-}
+export { readPath } from '../contract/path';
 
 /**
  * The knowledge on an item. Missing at the default field, null or an empty list: no knowledge (the

@@ -1,10 +1,9 @@
 import type { AddressObject } from 'mailparser';
-import { parseAddressHeader } from 'mailparser';
 import type { HeaderLookup } from './auto-submitted';
 import { htmlToText } from './html';
 import type { BuildContext } from './build';
 import type { ParsedMessage } from './parse-mime';
-import { addresses, messageIdOf, referencesOf } from './parse-mime';
+import { addresses, messageIdOf, parseAddressList, referencesOf } from './parse-mime';
 import type { AttachmentInfo, EmailAddress, EmailProvider } from './types';
 
 type Json = Record<string, unknown>;
@@ -188,12 +187,6 @@ function isAddressObject(value: unknown): value is AddressObject {
 	return (
 		typeof value === 'object' && value !== null && Array.isArray((value as AddressObject).value)
 	);
-}
-
-/** Parses `"Name" <a@b>, c@d` (RFC 2047 words decoded) with mailparser's address parser. */
-function parseAddressList(value: string | undefined): EmailAddress[] {
-	if (!value) return [];
-	return addresses(parseAddressHeader(value));
 }
 
 function attachmentsFrom(value: unknown, binaries: BinaryDescriptor[]): AttachmentInfo[] {

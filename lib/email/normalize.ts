@@ -1,3 +1,4 @@
+import { readPath } from '../contract/path';
 import { InputError } from '../errors';
 import { buildSupportEmail } from './build';
 import { fromN8nEmailJson, looksLikeN8nEmail } from './from-n8n';
@@ -193,14 +194,4 @@ export function rawToBuffer(value: unknown, field: string): Buffer {
 		if (decoded.length > 0) return decoded;
 	}
 	return Buffer.from(value, 'utf8');
-}
-
-function readPath(object: Record<string, unknown>, path: string): unknown {
-	if (path in object) return object[path];
-	let current: unknown = object;
-	for (const key of path.split('.')) {
-		if (current === null || typeof current !== 'object') return undefined;
-		current = (current as Record<string, unknown>)[key];
-	}
-	return current;
 }

@@ -1,4 +1,4 @@
-import { MailParser } from 'mailparser';
+import { MailParser, parseAddressHeader } from 'mailparser';
 import type { AddressObject, EmailAddress as MpAddress, HeaderLines, Headers } from 'mailparser';
 import { InputError } from '../errors';
 import type { HeaderLookup } from './auto-submitted';
@@ -382,4 +382,14 @@ export function formatBytes(bytes: number): string {
 	if (bytes >= 1024 * 1024) return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
 	if (bytes >= 1024) return `${(bytes / 1024).toFixed(1)} KB`;
 	return `${bytes} bytes`;
+}
+
+/**
+ * An address list as written in a header or typed by a user (`"Doe, John" <john@x.com>; jane@y.com`),
+ * read with mailparser's RFC 5322 parser: quoted names may hold commas, RFC 2047 words are decoded,
+ * groups are flattened.
+ */
+export function parseAddressList(value: string | undefined): EmailAddress[] {
+	if (!value?.trim()) return [];
+	return addresses(parseAddressHeader(value));
 }

@@ -3,6 +3,7 @@
  * the small pages and the email a reviewer sees. n8n-independent; the node wires it to n8n's waiting
  * execution and signed resume URLs.
  */
+import { escapeHtml, textToHtml } from '../draft/format';
 import type { EscalationAction } from './rules';
 
 export type ApprovalAction = 'approve' | 'edit' | 'reject';
@@ -177,22 +178,6 @@ export function applyOutcome(
 	next.decision = decision;
 	next.approval = approval;
 	return next;
-}
-
-export function escapeHtml(value: string): string {
-	return value
-		.replace(/&/g, '&amp;')
-		.replace(/</g, '&lt;')
-		.replace(/>/g, '&gt;')
-		.replace(/"/g, '&quot;')
-		.replace(/'/g, '&#39;');
-}
-
-export function textToHtml(text: string): string {
-	return text
-		.split(/\n{2,}/)
-		.map((paragraph) => `<p>${escapeHtml(paragraph).replace(/\n/g, '<br>')}</p>`)
-		.join('\n');
 }
 
 const STYLE = `body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:760px;margin:32px auto;padding:0 16px;color:#1f2937}

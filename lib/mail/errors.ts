@@ -1,3 +1,4 @@
+import { retryAfterFromHeaders } from '../ai/errors';
 /**
  * Errors from mail servers and providers, in words a canvas user can act on. Nodes turn a MailError
  * into a NodeApiError / NodeOperationError; `hint` says what to change.
@@ -34,16 +35,12 @@ export class MailError extends Error {
 	}
 }
 
-/** Reads Retry-After (seconds or an HTTP date) into milliseconds. */
+/** Reads Retry-After (seconds or an HTTP date) into milliseconds (the AI layer's parser). */
 export function retryAfterMs(
 	value: string | null | undefined,
 	now = Date.now(),
 ): number | undefined {
-	if (!value) return undefined;
-	const seconds = Number(value);
-	if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-	const date = Date.parse(value);
-	return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+	return value ? retryAfterFromHeaders({ 'retry-after': value }, now) : undefined;
 }
 
 /**

@@ -4,8 +4,6 @@
  * and address lists, read from the node's parameters.
  */
 import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
-import { parseAddressHeader } from 'mailparser';
-import { addresses } from '../../lib/email/parse-mime';
 import type { OutgoingMessage } from '../../lib/mail/compose';
 import { readImapSmtpCredentials, readServiceAccountCredentials } from '../../lib/mail/credentials';
 import type { GmailAccess } from '../../lib/mail/providers/gmail';
@@ -123,11 +121,4 @@ export async function senderAddress(
 	);
 }
 
-/**
- * A list of recipients as a user types it (`"Doe, John" <john@x.com>; jane@y.com`), read with
- * mailparser's RFC 5322 address parser: quoted names may hold commas, groups are flattened.
- */
-export function parseAddressList(value: string): Array<{ name: string; address: string }> {
-	if (!value.trim()) return [];
-	return addresses(parseAddressHeader(value));
-}
+export { parseAddressList } from '../../lib/email/parse-mime';

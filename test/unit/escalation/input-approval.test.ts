@@ -130,7 +130,8 @@ describe('approval requests', () => {
 		const edited = applyOutcome(support, 'edited', { at, editedText: 'New <b>text</b>\n\nBye' });
 		expect(edited.draft).toMatchObject({
 			text: 'New <b>text</b>\n\nBye',
-			html: '<p>New &lt;b&gt;text&lt;/b&gt;</p>\n<p>Bye</p>',
+			// The same HTML the Reply Drafter writes (one textToHtml for both).
+			html: '<div dir="auto">\n<p>New &lt;b&gt;text&lt;/b&gt;</p>\n<p>Bye</p>\n</div>',
 			original: { text: 'Old', html: '<p>Old</p>' },
 		});
 		expect(edited.decision.action).toBe('auto_send');
