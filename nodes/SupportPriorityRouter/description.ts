@@ -1,4 +1,6 @@
 import type { INodeProperties, INodePropertyOptions } from 'n8n-workflow';
+import type { Level } from '../../lib/priority';
+import { DEFAULT_TARGETS } from '../../lib/priority/sla';
 
 const LEVEL_OPTIONS: INodePropertyOptions[] = [
 	{ name: 'Urgent', value: 'urgent' },
@@ -33,14 +35,15 @@ function urgencyField(urgency: string, defaultLevel: string): INodeProperties {
 	};
 }
 
-function hoursField(level: string, kind: 'firstResponse' | 'resolution', value: number) {
+/** One SLA target field; its default is the library's (DEFAULT_TARGETS, in minutes). */
+function hoursField(level: Level, kind: 'firstResponse' | 'resolution') {
 	const label = level[0].toUpperCase() + level.slice(1);
 	return {
 		displayName: `${label}: ${kind === 'firstResponse' ? 'First Response' : 'Resolution'} (Hours)`,
 		name: `${level}${kind === 'firstResponse' ? 'FirstResponse' : 'Resolution'}`,
 		type: 'number' as const,
 		typeOptions: { minValue: 0, numberPrecision: 2 },
-		default: value,
+		default: DEFAULT_TARGETS[level][kind] / 60,
 	};
 }
 
@@ -311,14 +314,14 @@ export const properties: INodeProperties[] = [
 						placeholder: 'bigcustomer.com',
 						description: 'Addresses or domains, comma-separated; empty for any sender',
 					},
-					hoursField('urgent', 'firstResponse', 1),
-					hoursField('urgent', 'resolution', 4),
-					hoursField('high', 'firstResponse', 4),
-					hoursField('high', 'resolution', 24),
-					hoursField('normal', 'firstResponse', 8),
-					hoursField('normal', 'resolution', 48),
-					hoursField('low', 'firstResponse', 24),
-					hoursField('low', 'resolution', 120),
+					hoursField('urgent', 'firstResponse'),
+					hoursField('urgent', 'resolution'),
+					hoursField('high', 'firstResponse'),
+					hoursField('high', 'resolution'),
+					hoursField('normal', 'firstResponse'),
+					hoursField('normal', 'resolution'),
+					hoursField('low', 'firstResponse'),
+					hoursField('low', 'resolution'),
 				],
 			},
 		],

@@ -1,6 +1,7 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import type { Level, OpeningHours, Rule, SlaPolicy } from '../../lib/priority';
 import { BusinessCalendar, LEVELS, isLevel, prioritize, splitList } from '../../lib/priority';
+import { DEFAULT_TARGETS } from '../../lib/priority/sla';
 import { continueOnFailItem, toNodeError } from '../shared/errors';
 import { withSupport } from '../../lib/contract';
 
@@ -222,9 +223,10 @@ function readRules(parameter: RulesParameter): Rule[] {
 }
 
 function readPolicies(parameters: PolicyParameter[]): SlaPolicy[] {
-	const hours = (p: PolicyParameter, key: string, fallback: number) => {
-		const value = p[key];
-		return (typeof value === 'number' ? value : fallback) * 60;
+	// A target left out of the policy falls back to the library's default (DEFAULT_TARGETS, minutes).
+	const minutes = (p: PolicyParameter, level: Level, kind: 'firstResponse' | 'resolution') => {
+		const value = p[`${level}${kind === 'firstResponse' ? 'FirstResponse' : 'Resolution'}`];
+		return typeof value === 'number' ? value * 60 : DEFAULT_TARGETS[level][kind];
 	};
 	return parameters.map((p, index) => ({
 		name: String(p.name ?? '').trim() || `Policy ${index + 1}`,
@@ -234,23 +236,14 @@ function readPolicies(parameters: PolicyParameter[]): SlaPolicy[] {
 		senders: splitList(p.senders),
 		levels: (Array.isArray(p.levels) ? p.levels : []).filter(isLevel),
 		condition: p.condition === undefined ? undefined : p.condition !== false,
-		targets: {
-			urgent: {
-				firstResponse: hours(p, 'urgentFirstResponse', 1),
-				resolution: hours(p, 'urgentResolution', 4),
-			},
-			high: {
-				firstResponse: hours(p, 'highFirstResponse', 4),
-				resolution: hours(p, 'highResolution', 24),
-			},
-			normal: {
-				firstResponse: hours(p, 'normalFirstResponse', 8),
-				resolution: hours(p, 'normalResolution', 48),
-			},
-			low: {
-				firstResponse: hours(p, 'lowFirstResponse', 24),
-				resolution: hours(p, 'lowResolution', 120),
-			},
-		},
+		targets: Object.fromEntries(
+			LEVELS.map((level) => [
+				level,
+				{
+					firstResponse: minutes(p, level, 'firstResponse'),
+					resolution: minutes(p, level, 'resolution'),
+				},
+			]),
+		) as SlaPolicy['targets'],
 	}));
 }
