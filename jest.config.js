@@ -13,7 +13,14 @@ const shared = {
 /** @type {import('jest').Config} */
 module.exports = {
 	projects: [
+		// Pure and in-process: no server, no child process.
 		{ ...shared, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
+		// Real Dovecot, Redis, SMTP and the LLM wire-format stand-ins (no n8n).
+		{
+			...shared,
+			displayName: 'integration',
+			testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
+		},
 		{
 			...shared,
 			displayName: 'n8n',

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# npm test: lint, build, unit tests, then the integration tests inside real n8n 2.41.1 and 1.123.x.
+# npm test: lint, build, unit tests, integration tests (real mail servers, Redis, LLM stand-ins),
+# then the tests inside real n8n 2.41.1 and 1.123.x.
 #   N8N_TEST_SKIP_V1=1   skip the n8n 1.123.x pass (quicker local loop)
 # Ends with one line "tests: N passed, N failed, N skipped" summed over every jest run.
 set -uo pipefail
@@ -17,10 +18,13 @@ npm run --silent lint || { status=1; lint_failed=1; }
 step "build"
 npm run --silent build || exit 1
 
-expected="unit.json n8n-default.json"
+expected="unit.json integration.json n8n-default.json"
 
 step "unit tests"
 npx jest --selectProjects unit --json --outputFile="$results/unit.json" || status=1
+
+step "integration tests (Dovecot, Redis, SMTP, LLM stand-ins)"
+npx jest --selectProjects integration --json --outputFile="$results/integration.json" || status=1
 
 step "integration tests in real n8n ${N8N_TEST_VERSION:-2.41.1}"
 npx jest --selectProjects n8n --runInBand --json --outputFile="$results/n8n-default.json" || status=1

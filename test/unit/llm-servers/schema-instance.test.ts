@@ -1,5 +1,5 @@
 import { generateInstance, violateSchema } from '../../servers/llm';
-import { classificationSchema, refundEmail, validator } from './helpers';
+import { classificationSchema, refundEmail, validator } from '../../support/llm-fixtures';
 
 const schemas: Record<string, object> = {
 	classification: classificationSchema,

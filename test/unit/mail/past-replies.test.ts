@@ -1,69 +1,10 @@
-import type { ImapSmtpCredentials } from '../../../lib/mail/credentials';
 import {
 	PAST_REPLY_LIMITS,
 	pastReplyFromMime,
 	quotedMessage,
-	readSentFolder,
 	splitMbox,
 } from '../../../lib/mail/past-replies';
-import { Dovecot } from '../../servers/dovecot';
-
-jest.setTimeout(120_000);
-
-let counter = 0;
-function sentReply(subject: string, body: string, extra = ''): string {
-	counter++;
-	return [
-		'From: Acme Support <support@acme.test>',
-		'To: Jane <jane@customer.test>',
-		`Subject: ${subject}`,
-		`Message-ID: <reply.${counter}@acme.test>`,
-		'In-Reply-To: <question@customer.test>',
-		`Date: ${new Date(Date.UTC(2026, 0, counter)).toUTCString()}`,
-		'Content-Type: text/plain; charset=utf-8',
-		extra,
-		'',
-		body,
-	]
-		.filter((line, i) => line !== '' || i > 6)
-		.join('\r\n');
-}
-
-const GMAIL_STYLE = sentReply(
-	'Re: Where is my order?',
-	[
-		'Hi Jane,',
-		'',
-		'Your parcel left our warehouse yesterday; the tracking link is in your shipping email.',
-		'',
-		'Best regards,',
-		'Acme Support',
-		'',
-		'On Mon, 5 Jan 2026 at 10:02, Jane <jane@customer.test> wrote:',
-		'> Hello, I ordered a lamp ten days ago and it has not arrived.',
-		'> Where is my order?',
-		'>',
-		'> > On Sun, 4 Jan 2026 Acme <shop@acme.test> wrote:',
-		'> > Thank you for your order.',
-	].join('\r\n'),
-);
-
-const OUTLOOK_GERMAN = sentReply(
-	'AW: Rückerstattung',
-	[
-		'Guten Tag Herr Müller,',
-		'',
-		'die Rückerstattung wurde heute veranlasst und ist in 5 bis 7 Werktagen auf Ihrem Konto.',
-		'',
-		'-----Ursprüngliche Nachricht-----',
-		'Von: Hans Müller <hans@kunde.test>',
-		'Gesendet: Montag, 5. Januar 2026 09:00',
-		'An: support@acme.test',
-		'Betreff: Rückerstattung',
-		'',
-		'Ich habe die Ware zurückgeschickt. Wann bekomme ich mein Geld zurück?',
-	].join('\r\n'),
-);
+import { GMAIL_STYLE, OUTLOOK_GERMAN, sentReply } from '../../support/past-reply-fixtures';
 
 describe('past replies from mail', () => {
 	it('takes the reply and the one quoted level of a Gmail-style reply', async () => {
@@ -131,46 +72,5 @@ describe('past replies from mail', () => {
 		expect(quotedMessage('Sure.\n\nOn Mon, Jane wrote:\n> Question?\n> > Older\n')).toBe(
 			'Question?',
 		);
-	});
-
-	describe('the Sent folder of a real Dovecot', () => {
-		let dovecot: Dovecot;
-		beforeAll(async () => {
-			dovecot = await Dovecot.start();
-		});
-		afterAll(async () => {
-			await dovecot?.stop();
-		});
-
-		it('reads the replies in the folder marked Sent, skipping what is not a reply', async () => {
-			await dovecot.mailboxCreate('Sent');
-			const client = await dovecot.client();
-			try {
-				for (const raw of [
-					GMAIL_STYLE,
-					OUTLOOK_GERMAN,
-					sentReply('Re: Thanks', 'You are welcome!'),
-				])
-					await client.append('Sent', raw);
-			} finally {
-				await client.logout();
-			}
-			const credentials = {
-				...(dovecot.credentials() as unknown as ImapSmtpCredentials),
-				smtpHost: '',
-				smtpPort: 0,
-				smtpSecurity: 'none',
-			} as ImapSmtpCredentials;
-			const result = await readSentFolder(credentials, { mailbox: 'Sent' });
-			expect(result.mailbox).toBe('Sent');
-			expect(result.replies.map((r) => r.conversation?.subject ?? r.skipped)).toEqual([
-				'Where is my order?',
-				'Rückerstattung',
-				'the reply does not quote the message it answers',
-			]);
-			await expect(readSentFolder(credentials, { mailbox: 'Nope' })).rejects.toThrow(
-				/no folder "Nope"/,
-			);
-		});
 	});
 });

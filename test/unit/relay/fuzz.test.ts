@@ -21,7 +21,7 @@ import {
 	metricSeries,
 	nodeEvent,
 	startRelay,
-} from './relay-helpers';
+} from '../../support/relay-helpers';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;

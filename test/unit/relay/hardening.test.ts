@@ -22,7 +22,7 @@ import {
 	rawRequest,
 	startRelay,
 	statusOf,
-} from './relay-helpers';
+} from '../../support/relay-helpers';
 
 const auth = { authorization: `Bearer ${TOKEN}` };
 const live = async (relay: Relay) => (await fetch(`${relay.url}/health/live`)).status;

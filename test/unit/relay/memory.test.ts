@@ -7,7 +7,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { Relay } from '../../../status-relay/server/app';
 import { truncationMarker } from '../../../status-relay/protocol/schema';
-import { TOKEN, failedNode, ingest, startRelay } from './relay-helpers';
+import { TOKEN, failedNode, ingest, startRelay } from '../../support/relay-helpers';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;

@@ -4,7 +4,7 @@ import { loadConfig } from '../../../status-relay/server/config';
 import { createLogger } from '../../../status-relay/server/logger';
 import { signBody } from '../../../status-relay/protocol/signing';
 import { RelayStream } from '../../../status-relay/client/client';
-import { nodeEvent } from './relay-helpers';
+import { nodeEvent } from '../../support/relay-helpers';
 import type { EventDraft } from '../../../status-relay/protocol/types';
 
 const SECRET = 'unit-test-ingest-secret';

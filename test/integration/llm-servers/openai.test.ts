@@ -1,7 +1,7 @@
 import OpenAI from 'openai';
 
 import { type LlmRequest, type LlmServer, sameRealmFetch, startLlmServer } from '../../servers/llm';
-import { classificationSchema, isJson, refundEmail, validator } from './helpers';
+import { classificationSchema, isJson, refundEmail, validator } from '../../support/llm-fixtures';
 
 let server: LlmServer;
 const seen: LlmRequest[] = [];

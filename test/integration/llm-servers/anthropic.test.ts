@@ -1,7 +1,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 
 import { type LlmServer, sameRealmFetch, startLlmServer } from '../../servers/llm';
-import { classificationSchema, isJson, refundEmail, validator } from './helpers';
+import { classificationSchema, isJson, refundEmail, validator } from '../../support/llm-fixtures';
 
 let server: LlmServer;
 

@@ -9,7 +9,7 @@ import { loadConfig } from '../../../status-relay/server/config';
 import { createLogger } from '../../../status-relay/server/logger';
 import { signBody } from '../../../status-relay/protocol/signing';
 import { RelayStream } from '../../../status-relay/client/client';
-import { nodeEvent } from './relay-helpers';
+import { nodeEvent } from '../../support/relay-helpers';
 import type { Envelope, EventDraft, ServerMessage } from '../../../status-relay/protocol/types';
 import { startRedis } from '../../n8n/relay-servers';
 import type { RedisServer } from '../../n8n/relay-servers';

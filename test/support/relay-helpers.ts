@@ -1,10 +1,10 @@
 /** Shared by the relay's unit tests: a relay on a free loopback port, signed batches, raw requests. */
 import { connect } from 'node:net';
-import { Relay } from '../../../status-relay/server/app';
-import { loadConfig } from '../../../status-relay/server/config';
-import { createLogger } from '../../../status-relay/server/logger';
-import { signBody } from '../../../status-relay/protocol/signing';
-import type { EventDraft } from '../../../status-relay/protocol/types';
+import { Relay } from '../../status-relay/server/app';
+import { loadConfig } from '../../status-relay/server/config';
+import { createLogger } from '../../status-relay/server/logger';
+import { signBody } from '../../status-relay/protocol/signing';
+import type { EventDraft } from '../../status-relay/protocol/types';
 
 export const SECRET = 'unit-test-ingest-secret';
 export const TOKEN = 'unit-test-token-0123456789';

@@ -1,7 +1,7 @@
 import OpenAI, { AzureOpenAI } from 'openai';
 
 import { type LlmServer, sameRealmFetch, startLlmServer } from '../../servers/llm';
-import { classificationSchema, refundEmail, validator } from './helpers';
+import { classificationSchema, refundEmail, validator } from '../../support/llm-fixtures';
 
 let server: LlmServer;
 
