@@ -35,6 +35,7 @@ export const properties: INodeProperties[] = [
 		default: false,
 		description:
 			'Whether a reply may go out without a person. Even when on, only replies that pass every check go to Auto Send.',
+		hint: 'Start with this off and read what goes to Human Review for a while. When on, a reply is sent without review only if no rule fires: sure classification and draft, no sensitive topic, VIP, SLA risk, injection or spoofing sign, and (for answers from the knowledge base) an answer confidence at or above the measured auto-answer threshold.',
 	},
 	{
 		displayName: 'Require Draft',
