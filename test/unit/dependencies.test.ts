@@ -1,0 +1,77 @@
+/**
+ * Every package the shipped code imports by name is one it declares. n8n installs community packages
+ * with `npm install --install-strategy=shallow`, which puts only declared dependencies beside the
+ * package: a module that a plain `npm install` happened to hoist (as @sendgrid/client was, through
+ * @sendgrid/mail) is missing there, and n8n then loads none of the package's nodes.
+ */
+import { builtinModules } from 'node:module';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+
+const ROOT = join(__dirname, '../..');
+const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+	dependencies?: Record<string, string>;
+	peerDependencies?: Record<string, string>;
+};
+/** What tsconfig.build.json compiles into the package. */
+const SHIPPED = ['index.ts', 'nodes', 'credentials', 'lib', 'status-relay'];
+
+function sources(path: string): string[] {
+	const full = join(ROOT, path);
+	if (statSync(full).isFile())
+		return full.endsWith('.ts') && !full.endsWith('.test.ts') ? [full] : [];
+	return readdirSync(full).flatMap((name) => sources(join(path, name)));
+}
+
+/** The package name of a bare import specifier (`@scope/name/sub` → `@scope/name`). */
+function packageOf(specifier: string): string | undefined {
+	if (specifier.startsWith('.') || specifier.startsWith('/') || specifier.startsWith('node:'))
+		return undefined;
+	const parts = specifier.split('/');
+	const name = specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
+	return builtinModules.includes(name) ? undefined : name;
+}
+
+const IMPORT =
+	/(?:^|\n)\s*(?:import|export)\s+(?!type\b)(?:[^'";]*?\sfrom\s*)?['"]([^'"]+)['"]|\brequire\(\s*['"`]([^'"`$]+)|\bimport\(\s*['"`]([^'"`$]+)/g;
+
+/** The code without its comments (an example in a doc comment is no import). */
+function code(file: string): string {
+	return readFileSync(file, 'utf8')
+		.replace(/\/\*[\s\S]*?\*\//g, '')
+		.replace(/^\s*\/\/.*$/gm, '');
+}
+
+describe('dependencies', () => {
+	it('every package the shipped code imports (not type-only) is declared', () => {
+		const declared = new Set([
+			...Object.keys(pkg.dependencies ?? {}),
+			...Object.keys(pkg.peerDependencies ?? {}),
+		]);
+		const missing: string[] = [];
+		const used = new Set<string>();
+		for (const file of SHIPPED.flatMap(sources)) {
+			for (const match of code(file).matchAll(IMPORT)) {
+				const name = packageOf(match[1] ?? match[2] ?? match[3]);
+				if (!name) continue;
+				used.add(name);
+				if (!declared.has(name)) missing.push(`${relative(ROOT, file)}: ${name}`);
+			}
+		}
+		expect(missing).toEqual([]);
+		// The scan reads what it should: the code's best-known imports are found.
+		expect([...used]).toEqual(
+			expect.arrayContaining(['n8n-workflow', 'mailparser', '@sendgrid/client']),
+		);
+	});
+
+	it('every declared runtime dependency is used by the shipped code', () => {
+		const used = new Set(
+			SHIPPED.flatMap(sources).flatMap((file) =>
+				[...code(file).matchAll(IMPORT)].map((m) => packageOf(m[1] ?? m[2] ?? m[3])),
+			),
+		);
+		const unused = Object.keys(pkg.dependencies ?? {}).filter((name) => !used.has(name));
+		expect(unused).toEqual([]);
+	});
+});
