@@ -5,6 +5,7 @@ import type {
 	INodeTypeDescription,
 } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
+import { OUTPUTS_EXPRESSION } from './outputs';
 import { properties } from './description';
 import { execute } from './execute';
 
@@ -21,19 +22,16 @@ export class SupportPriorityRouter implements INodeType {
 		name: 'supportPriorityRouter',
 		icon: { light: 'file:supportPriorityRouter.svg', dark: 'file:supportPriorityRouter.dark.svg' },
 		group: ['transform'],
-		version: 1,
-		subtitle: 'Urgent / High / Normal / Low',
+		// 2: Business Hours in one collection; Customer Tier, Previous Contacts and Single Output under Options.
+		version: [1, 2],
+		defaultVersion: 2,
+		subtitle:
+			'={{ $parameter.options && $parameter.options.singleOutput ? "one output" : "Urgent / High / Normal / Low" }}',
 		description:
 			'Priority (urgent, high, normal, low) and SLA due times of a support email from rules and its classification; one output per priority',
 		defaults: { name: 'Support Priority Router' },
 		inputs: [NodeConnectionTypes.Main],
-		outputs: [
-			NodeConnectionTypes.Main,
-			NodeConnectionTypes.Main,
-			NodeConnectionTypes.Main,
-			NodeConnectionTypes.Main,
-		],
-		outputNames: ['Urgent', 'High', 'Normal', 'Low'],
+		outputs: OUTPUTS_EXPRESSION,
 		properties,
 	};
 

@@ -220,6 +220,7 @@ export const properties: INodeProperties[] = [
 		placeholder: '={{ $json.customer.tier }}',
 		description:
 			'The customer’s tier for this email (e.g. from a CRM lookup before this node), used by Customer Tier rules and SLA policies. Leave empty if you have none.',
+		displayOptions: { show: { '@version': [1] } },
 	},
 	{
 		displayName: 'Previous Contacts',
@@ -229,6 +230,7 @@ export const properties: INodeProperties[] = [
 		default: 0,
 		description:
 			'How often this customer contacted you before, e.g. an expression on a CRM field (a list counts its entries); used by Repeat Contact rules',
+		displayOptions: { show: { '@version': [1] } },
 	},
 	{
 		displayName: 'SLA Policies',
@@ -334,6 +336,7 @@ export const properties: INodeProperties[] = [
 		placeholder: 'Europe/Berlin',
 		description:
 			'An IANA time zone name for the opening hours and holidays. Empty: the workflow’s time zone (Workflow Settings, else the n8n instance’s).',
+		displayOptions: { show: { '@version': [1] } },
 	},
 	{
 		displayName: 'Business Hours: Weekly Hours',
@@ -386,6 +389,7 @@ export const properties: INodeProperties[] = [
 				],
 			},
 		],
+		displayOptions: { show: { '@version': [1] } },
 	},
 	{
 		displayName: 'Business Hours: Holidays (Country)',
@@ -395,6 +399,7 @@ export const properties: INodeProperties[] = [
 		placeholder: 'US, GB-ENG, DE-BY',
 		description:
 			'Public holidays of a country, optionally a state and region (ISO codes, from the date-holidays library), closed all day. Empty for none.',
+		displayOptions: { show: { '@version': [1] } },
 	},
 	{
 		displayName: 'Business Hours: Holiday Types',
@@ -410,7 +415,7 @@ export const properties: INodeProperties[] = [
 		default: ['public'],
 		description:
 			'Which of the country’s holidays close the calendar. Some bank holidays are half days (e.g. 24 December from 14:00 in Germany).',
-		displayOptions: { hide: { holidays: [''] } },
+		displayOptions: { show: { '@version': [1] }, hide: { holidays: [''] } },
 	},
 	{
 		displayName: 'Business Hours: Extra Closed Days',
@@ -436,6 +441,129 @@ export const properties: INodeProperties[] = [
 				],
 			},
 		],
+		displayOptions: { show: { '@version': [1] } },
+	},
+	{
+		displayName: 'Business Hours',
+		name: 'businessHours',
+		type: 'collection',
+		placeholder: 'Set Business Hours',
+		default: {},
+		description:
+			'When the team works, for SLA due times in business hours. Nothing set: Monday to Friday 09:00–17:00 in the workflow’s time zone, no holidays.',
+		displayOptions: { show: { '@version': [{ _cnd: { gte: 2 } }] } },
+		options: [
+			{
+				displayName: 'Extra Closed Days',
+				name: 'customHolidays',
+				placeholder: 'Add Closed Day',
+				type: 'fixedCollection',
+				typeOptions: { multipleValues: true },
+				default: {},
+				options: [
+					{
+						name: 'day',
+						displayName: 'Closed Day',
+						values: [
+							{
+								displayName: 'Date',
+								name: 'date',
+								type: 'string',
+								default: '',
+								placeholder: '2026-12-24 or 12-31',
+								description: 'YYYY-MM-DD for one day, MM-DD for that day every year',
+							},
+							{ displayName: 'Name', name: 'name', type: 'string', default: '' },
+						],
+					},
+				],
+			},
+			{
+				displayName: 'Holiday Types',
+				name: 'holidayTypes',
+				type: 'multiOptions',
+				options: [
+					{ name: 'Bank Holidays', value: 'bank' },
+					{ name: 'Observances', value: 'observance' },
+					{ name: 'Optional Holidays', value: 'optional' },
+					{ name: 'Public Holidays', value: 'public' },
+					{ name: 'School Holidays', value: 'school' },
+				],
+				default: ['public'],
+				description:
+					'Which of the country’s holidays close the calendar. Some bank holidays are half days (e.g. 24 December from 14:00 in Germany).',
+			},
+			{
+				displayName: 'Holidays (Country)',
+				name: 'holidays',
+				type: 'string',
+				default: '',
+				placeholder: 'US, GB-ENG, DE-BY',
+				description:
+					'Public holidays of a country, optionally a state and region (ISO codes, from the date-holidays library), closed all day. Empty for none.',
+			},
+			{
+				displayName: 'Time Zone',
+				name: 'timeZone',
+				type: 'string',
+				default: '',
+				placeholder: 'Europe/Berlin',
+				description:
+					'An IANA time zone name for the opening hours and holidays. Empty: the workflow’s time zone (Workflow Settings, else the n8n instance’s).',
+			},
+			{
+				displayName: 'Weekly Hours',
+				name: 'weeklyHours',
+				placeholder: 'Add Opening Hours',
+				type: 'fixedCollection',
+				typeOptions: { multipleValues: true },
+				default: { hours: [{ day: 'weekdays', start: '09:00', end: '17:00' }] },
+				description:
+					'When the team works, in the time zone above. Several entries per day are fine (e.g. a lunch break); an end before the start runs past midnight.',
+				options: [
+					{
+						name: 'hours',
+						displayName: 'Opening Hours',
+						values: [
+							{
+								displayName: 'Day',
+								name: 'day',
+								type: 'options',
+								options: [
+									{ name: 'Every Day', value: 'everyDay' },
+									{ name: 'Friday', value: 'friday' },
+									{ name: 'Monday', value: 'monday' },
+									{ name: 'Saturday', value: 'saturday' },
+									{ name: 'Sunday', value: 'sunday' },
+									{ name: 'Thursday', value: 'thursday' },
+									{ name: 'Tuesday', value: 'tuesday' },
+									{ name: 'Wednesday', value: 'wednesday' },
+									{ name: 'Weekdays (Mon–Fri)', value: 'weekdays' },
+									{ name: 'Weekend (Sat–Sun)', value: 'weekend' },
+								],
+								default: 'weekdays',
+							},
+							{
+								displayName: 'From',
+								name: 'start',
+								type: 'string',
+								default: '09:00',
+								placeholder: '09:00',
+								description: 'HH:mm, 24-hour clock',
+							},
+							{
+								displayName: 'To',
+								name: 'end',
+								type: 'string',
+								default: '17:00',
+								placeholder: '17:00',
+								description: 'HH:mm, 24-hour clock; 24:00 for midnight',
+							},
+						],
+					},
+				],
+			},
+		],
 	},
 	{
 		displayName: 'Options',
@@ -458,6 +586,35 @@ export const properties: INodeProperties[] = [
 				default: 'low',
 				description:
 					'Auto-replies, bounces, mailing lists and no-reply senders (support.email.autoSubmitted) never get a higher priority than this',
+			},
+			{
+				displayName: 'Customer Tier',
+				name: 'customerTier',
+				type: 'string',
+				default: '',
+				placeholder: '={{ $json.customer.tier }}',
+				description:
+					'The customer’s tier for this email (e.g. from a CRM lookup before this node), used by Customer Tier rules and SLA policies',
+				displayOptions: { show: { '@version': [{ _cnd: { gte: 2 } }] } },
+			},
+			{
+				displayName: 'Previous Contacts',
+				name: 'previousContacts',
+				type: 'number',
+				typeOptions: { minValue: 0 },
+				default: 0,
+				description:
+					'How often this customer contacted you before, e.g. an expression on a CRM field (a list counts its entries); used by Repeat Contact rules',
+				displayOptions: { show: { '@version': [{ _cnd: { gte: 2 } }] } },
+			},
+			{
+				displayName: 'Single Output',
+				name: 'singleOutput',
+				type: 'boolean',
+				default: false,
+				description:
+					'Whether every item leaves on one output (read support.priority.level after it) instead of one output per priority',
+				displayOptions: { show: { '@version': [{ _cnd: { gte: 2 } }] } },
 			},
 			{
 				displayName: 'SLA Clock Start',

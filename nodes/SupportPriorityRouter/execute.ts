@@ -27,7 +27,11 @@ type PolicyParameter = Record<string, unknown>;
 
 export async function execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 	const items = this.getInputData();
-	const outputs: INodeExecutionData[][] = OUTPUT_LEVELS.map(() => []);
+	const names = parameterNames(this.getNode().typeVersion);
+	const single =
+		names.version >= 2 && this.getNodeParameter('options.singleOutput', 0, false) === true;
+	const outputs: INodeExecutionData[][] = single ? [[]] : OUTPUT_LEVELS.map(() => []);
+	const outputOf = (priority: Level) => (single ? 0 : OUTPUT_LEVELS.indexOf(priority));
 	const calendars = new Map<string, BusinessCalendar>();
 	const perRun = perRunCache();
 	// getNode() returns a deep copy in n8n: read the raw parameters once.
@@ -37,7 +41,14 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 	const isStatic = (name: string) => {
 		let result = staticParameters.get(name);
 		if (result === undefined) {
-			result = !JSON.stringify(rawParameters[name] ?? null).includes('"=');
+			const raw = name
+				.split('.')
+				.reduce<unknown>(
+					(value, key) =>
+						value && typeof value === 'object' ? (value as IDataObject)[key] : undefined,
+					rawParameters,
+				);
+			result = !JSON.stringify(raw ?? null).includes('"=');
 			staticParameters.set(name, result);
 		}
 		return result;
@@ -61,9 +72,9 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 		return isStatic('slaPolicies') ? perRun('parsed policies', read) : read();
 	};
 	const calendarOf = (itemIndex: number) =>
-		CALENDAR_PARAMETERS.every((name) => isStatic(name))
-			? perRun('calendar', () => calendarFor(this, 0, calendars))
-			: calendarFor(this, itemIndex, calendars);
+		names.calendar.every((name) => isStatic(name))
+			? perRun('calendar', () => calendarFor(this, 0, calendars, names))
+			: calendarFor(this, itemIndex, calendars, names);
 
 	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
 		const item = items[itemIndex];
@@ -79,11 +90,11 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 				},
 				policies: policiesOf(itemIndex),
 				calendar,
-				customerTier: parameter('customerTier', itemIndex, '') as unknown,
-				previousContacts: parameter('previousContacts', itemIndex, 0) as unknown,
+				customerTier: parameter(names.customerTier, itemIndex, '') as unknown,
+				previousContacts: parameter(names.previousContacts, itemIndex, 0) as unknown,
 				clockStart: options.clockStart,
 			});
-			outputs[OUTPUT_LEVELS.indexOf(priority.level)].push({
+			outputs[outputOf(priority.level)].push({
 				json: withSupport(item.json, { priority }),
 				binary: item.binary,
 				pairedItem: { item: itemIndex },
@@ -94,19 +105,40 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 			const errorItem = continueOnFailItem(item, itemIndex, nodeError);
 			// "Continue (using error output)": n8n moves items that carry `error` to the error output.
 			if (this.getNode().onError === 'continueErrorOutput') errorItem.error = nodeError;
-			outputs[ERROR_OUTPUT].push(errorItem);
+			outputs[single ? 0 : ERROR_OUTPUT].push(errorItem);
 		}
 	}
 	return outputs;
 }
 
-const CALENDAR_PARAMETERS = [
-	'timeZone',
-	'weeklyHours',
-	'holidays',
-	'holidayTypes',
-	'customHolidays',
-];
+/** The weekly hours when none are set (version 2: the Business Hours collection left empty). */
+const DEFAULT_WEEKLY_HOURS = { hours: [{ day: 'weekdays', start: '09:00', end: '17:00' }] };
+
+/**
+ * Where each setting lives: version 1 has the business-hours settings, Customer Tier and Previous
+ * Contacts at the top level; version 2 has them in the Business Hours collection and under Options.
+ */
+function parameterNames(version: number) {
+	const v2 = version >= 2;
+	const hours = (name: string) => (v2 ? `businessHours.${name}` : name);
+	const calendar = {
+		timeZone: hours('timeZone'),
+		weeklyHours: hours('weeklyHours'),
+		holidays: hours('holidays'),
+		holidayTypes: hours('holidayTypes'),
+		customHolidays: hours('customHolidays'),
+	};
+	return {
+		version,
+		calendarNames: calendar,
+		calendar: Object.values(calendar),
+		customerTier: v2 ? 'options.customerTier' : 'customerTier',
+		previousContacts: v2 ? 'options.previousContacts' : 'previousContacts',
+		/** Field names in error messages, as the canvas shows them. */
+		label: v2 ? 'Business Hours > ' : 'Business Hours: ',
+	};
+}
+type ParameterNames = ReturnType<typeof parameterNames>;
 
 /** Values computed once per run, by name; a thrown error is thrown again for every item. */
 function perRunCache() {
@@ -130,16 +162,22 @@ function calendarFor(
 	context: IExecuteFunctions,
 	itemIndex: number,
 	cache: Map<string, BusinessCalendar>,
+	{ calendarNames: names, label, version }: ParameterNames,
 ): BusinessCalendar {
-	const configured = String(context.getNodeParameter('timeZone', itemIndex, '') ?? '').trim();
-	const hours = ((context.getNodeParameter('weeklyHours', itemIndex, {}) as IDataObject).hours ??
-		[]) as OpeningHours[];
-	const holidays = String(context.getNodeParameter('holidays', itemIndex, '') ?? '');
+	const configured = String(context.getNodeParameter(names.timeZone, itemIndex, '') ?? '').trim();
+	const weekly = context.getNodeParameter(
+		names.weeklyHours,
+		itemIndex,
+		version >= 2 ? DEFAULT_WEEKLY_HOURS : {},
+	) as IDataObject;
+	const hours = (weekly.hours ?? []) as OpeningHours[];
+	const holidays = String(context.getNodeParameter(names.holidays, itemIndex, '') ?? '');
 	const holidayTypes = holidays.trim()
-		? (context.getNodeParameter('holidayTypes', itemIndex, ['public']) as string[])
+		? (context.getNodeParameter(names.holidayTypes, itemIndex, ['public']) as string[])
 		: [];
-	const customHolidays = ((context.getNodeParameter('customHolidays', itemIndex, {}) as IDataObject)
-		.day ?? []) as Array<{ date: string; name?: string }>;
+	const customHolidays = ((
+		context.getNodeParameter(names.customHolidays, itemIndex, {}) as IDataObject
+	).day ?? []) as Array<{ date: string; name?: string }>;
 	const config = {
 		timeZone: configured || context.getTimezone(),
 		hours,
@@ -149,8 +187,7 @@ function calendarFor(
 		fieldNames: configured
 			? undefined
 			: {
-					timeZone:
-						'Business Hours: Time Zone (it is empty, so the workflow’s time zone was used: fix it in Workflow Settings or set the field)',
+					timeZone: `${label}Time Zone (it is empty, so the workflow’s time zone was used: fix it in Workflow Settings or set the field)`,
 				},
 	};
 	const key = JSON.stringify(config);
@@ -159,10 +196,10 @@ function calendarFor(
 		calendar = new BusinessCalendar({
 			...config,
 			fieldNames: {
-				timeZone: 'Business Hours: Time Zone',
-				hours: 'Business Hours: Weekly Hours',
-				holidays: 'Business Hours: Holidays (Country)',
-				customHolidays: 'Business Hours: Extra Closed Days',
+				timeZone: `${label}Time Zone`,
+				hours: `${label}Weekly Hours`,
+				holidays: `${label}Holidays (Country)`,
+				customHolidays: `${label}Extra Closed Days`,
 				...config.fieldNames,
 			},
 		});

@@ -315,4 +315,48 @@ describe('Support Priority Router in real n8n', () => {
 			'support.email.receivedAt is "last tuesday", not a date and time',
 		);
 	});
+
+	it('version 2: Business Hours in one collection, Customer Tier and Previous Contacts under Options, one output', async () => {
+		const v2 = (parameters: Record<string, unknown>) =>
+			routerWorkflow(parameters, { typeVersion: 2 });
+		const parameters = {
+			rules: { tier: [{ tiers: 'enterprise', level: 'high' }] },
+			businessHours: {
+				timeZone: 'Europe/Berlin',
+				weeklyHours: { hours: [{ day: 'weekdays', start: '09:00', end: '17:00' }] },
+				holidays: 'DE-BY',
+				customHolidays: { day: [{ date: '2026-11-23', name: 'Team offsite' }] },
+			},
+			options: {
+				customerTier: '={{ $json.customer.tier }}',
+				previousContacts: '={{ $json.customer.openTickets }}',
+				singleOutput: true,
+			},
+		};
+		const run = await n8n.execute(v2(parameters), [
+			ticket('plain', {}, {}, { customer: { tier: 'free', openTickets: [] } }),
+			ticket('enterprise', {}, {}, { customer: { tier: 'Enterprise', openTickets: ['T-1'] } }),
+		]);
+		expect(run.nodeError(ROUTER)?.message).toBeUndefined();
+		const out = run.output(ROUTER, 0);
+		expect(out.map((i) => [i.json.id, i.json.support.priority.level])).toEqual([
+			['plain', 'normal'],
+			['enterprise', 'high'],
+		]);
+		expect(out.map((i) => i.pairedItem)).toEqual([{ item: 0 }, { item: 1 }]);
+		const enterprise = out[1].json.support.priority;
+		expect(enterprise.customerTier).toBe('Enterprise');
+		expect(enterprise.previousContacts).toBe(1);
+		// normal 8 business hours from Friday 19:30 Berlin; Monday 23rd closed → Tuesday 17:00
+		expect(out[0].json.support.priority.sla.firstResponseDue).toBe('2026-11-24T17:00:00+01:00');
+
+		// Nothing set: Monday to Friday 09:00-17:00; four outputs as in version 1.
+		const bare = await n8n.execute(v2({}), [ticket('a', {})]);
+		expect(routed(bare)).toEqual({ Urgent: [], High: [], Normal: ['a'], Low: [] });
+
+		const zone = await n8n.execute(v2({ businessHours: { timeZone: 'Europe/Berln' } }), [
+			ticket('a', {}),
+		]);
+		expect(zone.nodeError(ROUTER)?.description).toMatch(/^Set Business Hours > Time Zone to/);
+	});
 });
