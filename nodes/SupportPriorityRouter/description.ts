@@ -50,6 +50,142 @@ function hoursField(level: Level, kind: 'firstResponse' | 'resolution') {
 export const DEFAULT_KEYWORDS =
 	'outage, down for everyone, hacked, data breach, fraud, chargeback, unauthorized charge, lawyer, legal action';
 
+/**
+ * The business-hours settings, defined once: version 1 shows them at the top level ("Business Hours:
+ * …"), version 2 inside the Business Hours collection (in alphabetical order, as n8n lists options).
+ */
+const BUSINESS_HOURS_FIELDS: INodeProperties[] = [
+	{
+		displayName: 'Extra Closed Days',
+		name: 'customHolidays',
+		placeholder: 'Add Closed Day',
+		type: 'fixedCollection',
+		typeOptions: { multipleValues: true },
+		default: {},
+		options: [
+			{
+				name: 'day',
+				displayName: 'Closed Day',
+				values: [
+					{
+						displayName: 'Date',
+						name: 'date',
+						type: 'string',
+						default: '',
+						placeholder: '2026-12-24 or 12-31',
+						description: 'YYYY-MM-DD for one day, MM-DD for that day every year',
+					},
+					{ displayName: 'Name', name: 'name', type: 'string', default: '' },
+				],
+			},
+		],
+	},
+	{
+		displayName: 'Holiday Types',
+		name: 'holidayTypes',
+		type: 'multiOptions',
+		options: [
+			{ name: 'Bank Holidays', value: 'bank' },
+			{ name: 'Observances', value: 'observance' },
+			{ name: 'Optional Holidays', value: 'optional' },
+			{ name: 'Public Holidays', value: 'public' },
+			{ name: 'School Holidays', value: 'school' },
+		],
+		default: ['public'],
+		description:
+			'Which of the country’s holidays close the calendar. Some bank holidays are half days (e.g. 24 December from 14:00 in Germany).',
+	},
+	{
+		displayName: 'Holidays (Country)',
+		name: 'holidays',
+		type: 'string',
+		default: '',
+		placeholder: 'US, GB-ENG, DE-BY',
+		description:
+			'Public holidays of a country, optionally a state and region (ISO codes, from the date-holidays library), closed all day. Empty for none.',
+	},
+	{
+		displayName: 'Time Zone',
+		name: 'timeZone',
+		type: 'string',
+		default: '',
+		placeholder: 'Europe/Berlin',
+		description:
+			'An IANA time zone name for the opening hours and holidays. Empty: the workflow’s time zone (Workflow Settings, else the n8n instance’s).',
+	},
+	{
+		displayName: 'Weekly Hours',
+		name: 'weeklyHours',
+		placeholder: 'Add Opening Hours',
+		type: 'fixedCollection',
+		typeOptions: { multipleValues: true },
+		default: { hours: [{ day: 'weekdays', start: '09:00', end: '17:00' }] },
+		description:
+			'When the team works, in the time zone above. Several entries per day are fine (e.g. a lunch break); an end before the start runs past midnight.',
+		options: [
+			{
+				name: 'hours',
+				displayName: 'Opening Hours',
+				values: [
+					{
+						displayName: 'Day',
+						name: 'day',
+						type: 'options',
+						options: [
+							{ name: 'Every Day', value: 'everyDay' },
+							{ name: 'Friday', value: 'friday' },
+							{ name: 'Monday', value: 'monday' },
+							{ name: 'Saturday', value: 'saturday' },
+							{ name: 'Sunday', value: 'sunday' },
+							{ name: 'Thursday', value: 'thursday' },
+							{ name: 'Tuesday', value: 'tuesday' },
+							{ name: 'Wednesday', value: 'wednesday' },
+							{ name: 'Weekdays (Mon–Fri)', value: 'weekdays' },
+							{ name: 'Weekend (Sat–Sun)', value: 'weekend' },
+						],
+						default: 'weekdays',
+					},
+					{
+						displayName: 'From',
+						name: 'start',
+						type: 'string',
+						default: '09:00',
+						placeholder: '09:00',
+						description: 'HH:mm, 24-hour clock',
+					},
+					{
+						displayName: 'To',
+						name: 'end',
+						type: 'string',
+						default: '17:00',
+						placeholder: '17:00',
+						description: 'HH:mm, 24-hour clock; 24:00 for midnight',
+					},
+				],
+			},
+		],
+	},
+];
+
+/** Version 1's top-level business-hours fields, in their original order. */
+const V1_BUSINESS_HOURS: INodeProperties[] = [
+	'timeZone',
+	'weeklyHours',
+	'holidays',
+	'holidayTypes',
+	'customHolidays',
+].map((name) => {
+	const field = BUSINESS_HOURS_FIELDS.find((f) => f.name === name)!;
+	return {
+		...field,
+		displayName: `Business Hours: ${field.displayName}`,
+		displayOptions: {
+			show: { '@version': [1] },
+			...(name === 'holidayTypes' ? { hide: { holidays: [''] } } : {}),
+		},
+	};
+});
+
 export const properties: INodeProperties[] = [
 	{
 		displayName:
@@ -328,121 +464,7 @@ export const properties: INodeProperties[] = [
 			},
 		],
 	},
-	{
-		displayName: 'Business Hours: Time Zone',
-		name: 'timeZone',
-		type: 'string',
-		default: '',
-		placeholder: 'Europe/Berlin',
-		description:
-			'An IANA time zone name for the opening hours and holidays. Empty: the workflow’s time zone (Workflow Settings, else the n8n instance’s).',
-		displayOptions: { show: { '@version': [1] } },
-	},
-	{
-		displayName: 'Business Hours: Weekly Hours',
-		name: 'weeklyHours',
-		placeholder: 'Add Opening Hours',
-		type: 'fixedCollection',
-		typeOptions: { multipleValues: true },
-		default: { hours: [{ day: 'weekdays', start: '09:00', end: '17:00' }] },
-		description:
-			'When the team works, in the time zone above. Several entries per day are fine (e.g. a lunch break); an end before the start runs past midnight.',
-		options: [
-			{
-				name: 'hours',
-				displayName: 'Opening Hours',
-				values: [
-					{
-						displayName: 'Day',
-						name: 'day',
-						type: 'options',
-						options: [
-							{ name: 'Every Day', value: 'everyDay' },
-							{ name: 'Friday', value: 'friday' },
-							{ name: 'Monday', value: 'monday' },
-							{ name: 'Saturday', value: 'saturday' },
-							{ name: 'Sunday', value: 'sunday' },
-							{ name: 'Thursday', value: 'thursday' },
-							{ name: 'Tuesday', value: 'tuesday' },
-							{ name: 'Wednesday', value: 'wednesday' },
-							{ name: 'Weekdays (Mon–Fri)', value: 'weekdays' },
-							{ name: 'Weekend (Sat–Sun)', value: 'weekend' },
-						],
-						default: 'weekdays',
-					},
-					{
-						displayName: 'From',
-						name: 'start',
-						type: 'string',
-						default: '09:00',
-						placeholder: '09:00',
-						description: 'HH:mm, 24-hour clock',
-					},
-					{
-						displayName: 'To',
-						name: 'end',
-						type: 'string',
-						default: '17:00',
-						placeholder: '17:00',
-						description: 'HH:mm, 24-hour clock; 24:00 for midnight',
-					},
-				],
-			},
-		],
-		displayOptions: { show: { '@version': [1] } },
-	},
-	{
-		displayName: 'Business Hours: Holidays (Country)',
-		name: 'holidays',
-		type: 'string',
-		default: '',
-		placeholder: 'US, GB-ENG, DE-BY',
-		description:
-			'Public holidays of a country, optionally a state and region (ISO codes, from the date-holidays library), closed all day. Empty for none.',
-		displayOptions: { show: { '@version': [1] } },
-	},
-	{
-		displayName: 'Business Hours: Holiday Types',
-		name: 'holidayTypes',
-		type: 'multiOptions',
-		options: [
-			{ name: 'Bank Holidays', value: 'bank' },
-			{ name: 'Observances', value: 'observance' },
-			{ name: 'Optional Holidays', value: 'optional' },
-			{ name: 'Public Holidays', value: 'public' },
-			{ name: 'School Holidays', value: 'school' },
-		],
-		default: ['public'],
-		description:
-			'Which of the country’s holidays close the calendar. Some bank holidays are half days (e.g. 24 December from 14:00 in Germany).',
-		displayOptions: { show: { '@version': [1] }, hide: { holidays: [''] } },
-	},
-	{
-		displayName: 'Business Hours: Extra Closed Days',
-		name: 'customHolidays',
-		placeholder: 'Add Closed Day',
-		type: 'fixedCollection',
-		typeOptions: { multipleValues: true },
-		default: {},
-		options: [
-			{
-				name: 'day',
-				displayName: 'Closed Day',
-				values: [
-					{
-						displayName: 'Date',
-						name: 'date',
-						type: 'string',
-						default: '',
-						placeholder: '2026-12-24 or 12-31',
-						description: 'YYYY-MM-DD for one day, MM-DD for that day every year',
-					},
-					{ displayName: 'Name', name: 'name', type: 'string', default: '' },
-				],
-			},
-		],
-		displayOptions: { show: { '@version': [1] } },
-	},
+	...V1_BUSINESS_HOURS,
 	{
 		displayName: 'Business Hours',
 		name: 'businessHours',
@@ -452,118 +474,7 @@ export const properties: INodeProperties[] = [
 		description:
 			'When the team works, for SLA due times in business hours. Nothing set: Monday to Friday 09:00–17:00 in the workflow’s time zone, no holidays.',
 		displayOptions: { show: { '@version': [{ _cnd: { gte: 2 } }] } },
-		options: [
-			{
-				displayName: 'Extra Closed Days',
-				name: 'customHolidays',
-				placeholder: 'Add Closed Day',
-				type: 'fixedCollection',
-				typeOptions: { multipleValues: true },
-				default: {},
-				options: [
-					{
-						name: 'day',
-						displayName: 'Closed Day',
-						values: [
-							{
-								displayName: 'Date',
-								name: 'date',
-								type: 'string',
-								default: '',
-								placeholder: '2026-12-24 or 12-31',
-								description: 'YYYY-MM-DD for one day, MM-DD for that day every year',
-							},
-							{ displayName: 'Name', name: 'name', type: 'string', default: '' },
-						],
-					},
-				],
-			},
-			{
-				displayName: 'Holiday Types',
-				name: 'holidayTypes',
-				type: 'multiOptions',
-				options: [
-					{ name: 'Bank Holidays', value: 'bank' },
-					{ name: 'Observances', value: 'observance' },
-					{ name: 'Optional Holidays', value: 'optional' },
-					{ name: 'Public Holidays', value: 'public' },
-					{ name: 'School Holidays', value: 'school' },
-				],
-				default: ['public'],
-				description:
-					'Which of the country’s holidays close the calendar. Some bank holidays are half days (e.g. 24 December from 14:00 in Germany).',
-			},
-			{
-				displayName: 'Holidays (Country)',
-				name: 'holidays',
-				type: 'string',
-				default: '',
-				placeholder: 'US, GB-ENG, DE-BY',
-				description:
-					'Public holidays of a country, optionally a state and region (ISO codes, from the date-holidays library), closed all day. Empty for none.',
-			},
-			{
-				displayName: 'Time Zone',
-				name: 'timeZone',
-				type: 'string',
-				default: '',
-				placeholder: 'Europe/Berlin',
-				description:
-					'An IANA time zone name for the opening hours and holidays. Empty: the workflow’s time zone (Workflow Settings, else the n8n instance’s).',
-			},
-			{
-				displayName: 'Weekly Hours',
-				name: 'weeklyHours',
-				placeholder: 'Add Opening Hours',
-				type: 'fixedCollection',
-				typeOptions: { multipleValues: true },
-				default: { hours: [{ day: 'weekdays', start: '09:00', end: '17:00' }] },
-				description:
-					'When the team works, in the time zone above. Several entries per day are fine (e.g. a lunch break); an end before the start runs past midnight.',
-				options: [
-					{
-						name: 'hours',
-						displayName: 'Opening Hours',
-						values: [
-							{
-								displayName: 'Day',
-								name: 'day',
-								type: 'options',
-								options: [
-									{ name: 'Every Day', value: 'everyDay' },
-									{ name: 'Friday', value: 'friday' },
-									{ name: 'Monday', value: 'monday' },
-									{ name: 'Saturday', value: 'saturday' },
-									{ name: 'Sunday', value: 'sunday' },
-									{ name: 'Thursday', value: 'thursday' },
-									{ name: 'Tuesday', value: 'tuesday' },
-									{ name: 'Wednesday', value: 'wednesday' },
-									{ name: 'Weekdays (Mon–Fri)', value: 'weekdays' },
-									{ name: 'Weekend (Sat–Sun)', value: 'weekend' },
-								],
-								default: 'weekdays',
-							},
-							{
-								displayName: 'From',
-								name: 'start',
-								type: 'string',
-								default: '09:00',
-								placeholder: '09:00',
-								description: 'HH:mm, 24-hour clock',
-							},
-							{
-								displayName: 'To',
-								name: 'end',
-								type: 'string',
-								default: '17:00',
-								placeholder: '17:00',
-								description: 'HH:mm, 24-hour clock; 24:00 for midnight',
-							},
-						],
-					},
-				],
-			},
-		],
+		options: [...BUSINESS_HOURS_FIELDS],
 	},
 	{
 		displayName: 'Options',
