@@ -208,6 +208,7 @@ const draft: JsonSchema = {
 		model: string,
 		usage,
 		citations: { type: 'array', items: citation },
+		autoAnswerThreshold: unit,
 	},
 };
 

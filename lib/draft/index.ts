@@ -18,7 +18,7 @@ import type { ReviewReason } from './review';
 import { replySubject, signatureFor, textToHtml, withSignature } from './format';
 import { chooseTemplate, fillPlaceholders, greeting } from './templates';
 import type { SupportAnswer } from '../knowledge/search';
-import { offlineDraft } from './offline-answer';
+import { DEFAULT_AUTO_ANSWER_THRESHOLD, offlineDraft } from './offline-answer';
 import { unsupportedClaims } from './grounding';
 import type { CustomTemplate, PlaceholderValues } from './templates';
 
@@ -122,12 +122,25 @@ export interface Draft {
 	truncated?: boolean;
 	/** Facts in an AI reply that neither the knowledge nor the email states (grounding check). */
 	unsupportedClaims?: string[];
+	/** With `support.answer` on the item: the answer confidence needed to send without review. */
+	autoAnswerThreshold?: number;
 }
 
 export const TEMPLATE_MODEL = 'built-in-templates';
 
-/** Drafts one reply: through the provider chain, with a template reply (marked for review) as the last resort. */
+/**
+ * Drafts one reply: through the provider chain, with a template reply (marked for review) as the last
+ * resort. When the item carries `support.answer`, the draft records the auto-answer threshold it was
+ * judged against, so Support Escalation's answer-confidence rule applies the same one.
+ */
 export async function draftReply(input: DraftInput, config: DraftConfig): Promise<Draft> {
+	const draft = await composeDraft(input, config);
+	if (input.answer)
+		draft.autoAnswerThreshold = config.autoAnswerThreshold ?? DEFAULT_AUTO_ANSWER_THRESHOLD;
+	return draft;
+}
+
+async function composeDraft(input: DraftInput, config: DraftConfig): Promise<Draft> {
 	const started = performance.now();
 	const { email, classification } = input;
 	const language = replyLanguage(input, config.language);

@@ -21,6 +21,14 @@ export function withAnswerRule(
 	const draft = support?.draft as Record<string, unknown> | undefined;
 	// A thank-you needs no knowledge: the answer rule is about answers that rest on it.
 	if (draft && draft.knowledgeAnswered === false && draft.provider === 'template') return decision;
+	// The threshold the Reply Drafter judged the answer against (its Auto-Answer Threshold option).
+	if (
+		threshold === AUTO_ANSWER_THRESHOLD &&
+		typeof draft?.autoAnswerThreshold === 'number' &&
+		draft.autoAnswerThreshold >= 0 &&
+		draft.autoAnswerThreshold <= 1
+	)
+		threshold = draft.autoAnswerThreshold;
 	const confidence = typeof answer.confidence === 'number' ? answer.confidence : 0;
 	if (answer.abstained !== true && confidence >= threshold) return decision;
 	const detail =

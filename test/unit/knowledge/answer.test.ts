@@ -203,3 +203,32 @@ describe('answer-confidence escalation rule', () => {
 		).toBe(autoSend);
 	});
 });
+
+describe('one auto-answer threshold for the drafter and the escalation', () => {
+	test('the Escalation rule applies the threshold the Reply Drafter judged the answer against', async () => {
+		const input = inputFor(
+			'No puedo entrar en mi cuenta',
+			'Hola, olvidé mi contraseña y no puedo acceder a mi cuenta. ¿Cómo puedo restablecerla?',
+			'es',
+		);
+		const confidence = input.answer!.confidence;
+		// A threshold just under the answer's confidence: the drafter finds it good enough ...
+		const threshold = Math.floor(confidence * 100) / 100;
+		const draft = await draftReply(input, { ...config, autoAnswerThreshold: threshold });
+		expect(draft.autoAnswerThreshold).toBe(threshold);
+		expect(draft.reasons).not.toContain('answer_confidence_low');
+		const autoSend: Decision = { action: 'auto_send', reasons: [], rules: [], decidedAt: 'now' };
+		const item = { support: { answer: input.answer, draft } };
+		// ... and so does the Escalation, though the shipped default is stricter than this answer.
+		expect(confidence).toBeLessThan(0.985);
+		expect(withAnswerRule(autoSend, item).action).toBe('auto_send');
+		// The default applies when no drafter said otherwise.
+		const { autoAnswerThreshold: _, ...unstamped } = draft;
+		expect(
+			withAnswerRule(autoSend, { support: { answer: input.answer, draft: unstamped } }).action,
+		).toBe('human_review');
+		// A draft without support.answer records no threshold.
+		const plain = await draftReply({ ...input, answer: undefined }, config);
+		expect(plain.autoAnswerThreshold).toBeUndefined();
+	});
+});
