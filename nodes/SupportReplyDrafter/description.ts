@@ -168,7 +168,7 @@ export const properties: INodeProperties[] = [
 				typeOptions: { minValue: 0, maxValue: 1, numberPrecision: 3 },
 				default: DEFAULT_AUTO_ANSWER_THRESHOLD,
 				description:
-					'An answer whose calibrated confidence (support.answer.confidence) is below this is marked for review, and Support Escalation never auto-sends it. The default comes from npm run eval:answers (README: Support Knowledge); lower it only after checking answers from your own knowledge.',
+					'An offline answer whose calibrated confidence (support.answer.confidence) is below this is marked for review, and Support Escalation auto-sends no reply resting on knowledge below it. The default comes from npm run eval:answers (README: Support Knowledge); lower it only after checking answers from your own knowledge.',
 			},
 			aiOptions.concurrency('Replies drafted at the same time'),
 			{
