@@ -134,8 +134,30 @@ export async function retrieveKnowledge(
 	retriever: Retriever,
 	query: string,
 	maxSnippets = 5,
+	timeoutMs = 60_000,
 ): Promise<KnowledgeSnippet[]> {
-	const documents = await retriever.invoke(query.slice(0, MAX_RETRIEVER_QUERY_CHARS));
+	let timer: NodeJS.Timeout | undefined;
+	const timeout = new Promise<never>((_, reject) => {
+		timer = setTimeout(
+			() =>
+				reject(
+					new InputError(
+						`The connected retriever did not answer within ${Math.round(timeoutMs / 1000)} s`,
+						'Check the vector store behind the Retriever input (and its embeddings service), or raise Options > Timeout.',
+					),
+				),
+			timeoutMs,
+		);
+	});
+	let documents: unknown;
+	try {
+		documents = await Promise.race([
+			retriever.invoke(query.slice(0, MAX_RETRIEVER_QUERY_CHARS)),
+			timeout,
+		]);
+	} finally {
+		clearTimeout(timer);
+	}
 	if (!Array.isArray(documents))
 		throw new InputError(
 			'The connected retriever returned something other than a list of documents',

@@ -124,6 +124,8 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 				input.knowledge = await retrieveKnowledge(
 					retriever,
 					`${input.email.subject}\n${input.email.text}`,
+					5,
+					timeoutMs,
 				);
 			return { draft: await draftReply(input, config) };
 		} catch (error) {
