@@ -389,15 +389,29 @@ export class N8n {
 
 	/** Node type names n8n has loaded, as the editor sees them. */
 	async nodeTypes(): Promise<string[]> {
-		const response = await this.rest('GET', '/types/nodes.json');
-		const types = (await response.json()) as Array<{ name: string }>;
+		const types = await this.typesFile('/types/nodes.json');
 		return [...new Set(types.map((t) => t.name))];
 	}
 
 	async credentialTypes(): Promise<string[]> {
-		const response = await this.rest('GET', '/types/credentials.json');
-		const types = (await response.json()) as Array<{ name: string }>;
-		return types.map((t) => t.name);
+		return (await this.typesFile('/types/credentials.json')).map((t) => t.name);
+	}
+
+	/**
+	 * n8n writes these files again when a community package is installed; read while it writes, one is
+	 * cut short (seen on 1.123: "Unterminated string in JSON"). Read again until it parses.
+	 */
+	private async typesFile(path: string, timeoutMs = 60_000): Promise<Array<{ name: string }>> {
+		const deadline = Date.now() + timeoutMs;
+		for (;;) {
+			const text = await (await this.rest('GET', path)).text();
+			try {
+				return JSON.parse(text) as Array<{ name: string }>;
+			} catch (error) {
+				if (!(error instanceof SyntaxError) || Date.now() > deadline) throw error;
+				await sleep(200);
+			}
+		}
 	}
 
 	/** Creates a workflow through the public API, as `n8n import:workflow` would store it. */
