@@ -54,7 +54,7 @@ export const DEFAULT_KEYWORDS =
  * The business-hours settings, defined once: version 1 shows them at the top level ("Business Hours:
  * …"), version 2 inside the Business Hours collection (in alphabetical order, as n8n lists options).
  */
-const BUSINESS_HOURS_FIELDS: INodeProperties[] = [
+export const BUSINESS_HOURS_FIELDS: INodeProperties[] = [
 	{
 		displayName: 'Extra Closed Days',
 		name: 'customHolidays',

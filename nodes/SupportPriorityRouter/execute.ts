@@ -3,6 +3,7 @@ import type { Level, OpeningHours, Rule, SlaPolicy } from '../../lib/priority';
 import { BusinessCalendar, LEVELS, isLevel, prioritize, splitList } from '../../lib/priority';
 import { DEFAULT_TARGETS } from '../../lib/priority/sla';
 import { continueOnFailItem, toNodeError } from '../shared/errors';
+import { BUSINESS_HOURS_FIELDS } from './description';
 import { withSupport } from '../../lib/contract';
 
 /** Outputs in the order Urgent, High, Normal, Low. */
@@ -111,8 +112,12 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 	return outputs;
 }
 
-/** The weekly hours when none are set (version 2: the Business Hours collection left empty). */
-const DEFAULT_WEEKLY_HOURS = { hours: [{ day: 'weekdays', start: '09:00', end: '17:00' }] };
+/**
+ * The weekly hours when none are set (version 2: the Business Hours collection left empty): the
+ * Weekly Hours field's own default, so the canvas and the fallback cannot differ.
+ */
+const DEFAULT_WEEKLY_HOURS = BUSINESS_HOURS_FIELDS.find((field) => field.name === 'weeklyHours')!
+	.default as IDataObject;
 
 /**
  * Where each setting lives: version 1 has the business-hours settings, Customer Tier and Previous
