@@ -125,6 +125,8 @@ interface Scored {
 	probability: number;
 	correct: boolean;
 	inScope: boolean;
+	/** The chosen answer is a past reply. */
+	reply: boolean;
 }
 
 /** Every answer group a question's search found (features and whether it is right): searched once, rescored per model. */
@@ -154,10 +156,11 @@ function search(setup: Setup, questions: Question[], withReplies: boolean): Sear
 
 function rescore(searched: Searched[], model: CalibrationModel): Scored[] {
 	return searched.map((s) => {
-		let best = { probability: 0, correct: false };
+		let best = { probability: 0, correct: false, reply: false };
 		for (const hit of s.hits) {
 			const p = probabilityOf(hit.features, model);
-			if (p > best.probability) best = { probability: p, correct: hit.correct };
+			if (p > best.probability)
+				best = { probability: p, correct: hit.correct, reply: hit.key.startsWith('reply:') };
 		}
 		return { ...best, inScope: s.inScope };
 	});
@@ -301,29 +304,53 @@ function main(): void {
 			for (const withReplies of [false, true])
 				for (const s of searchOnce(setup, 'calibration', calibration, withReplies))
 					for (const hit of s.hits.slice(0, 5)) {
-						rows.push(modelInputs(hit.features, knots));
+						rows.push(modelInputs(hit.features, knots, true));
 						labels.push(hit.correct ? 1 : 0);
 					}
 		const fitted = fitLogistic(rows, labels, { l2: 1e-4 });
 		const fittedModel: CalibrationModel = {
-			features: modelInputNames(knots),
+			features: modelInputNames(knots, true),
 			knots,
+			byReply: true,
 			weights: fitted.weights.map((w) => Math.round(w * 1e4) / 1e4),
 			bias: Math.round(fitted.bias * 1e4) / 1e4,
+			replyShift: 0,
 			autoAnswerThreshold: 1,
 			fittedOn: '',
 		};
-		// The threshold: the strictest over every set and knowledge setup, on the calibration halves.
-		const thresholds = chosen.flatMap(({ setup, calibration }) =>
-			[false, true].map((withReplies) =>
-				thresholdFor(
+		const calibrationScores = () =>
+			chosen.flatMap(({ setup, calibration }) =>
+				[false, true].map((withReplies) =>
 					rescore(searchOnce(setup, 'calibration', calibration, withReplies), fittedModel),
-					TARGET_PRECISION,
 				),
-			),
+			);
+		// Per source (articles, past replies): the strictest threshold over the setups where that source
+		// answers often enough to measure (more than 50 questions), on the calibration halves.
+		const perSource = (reply: boolean) => {
+			const found = calibrationScores()
+				.filter((scored) => scored.filter((s) => s.reply === reply).length > 50)
+				.map((scored) =>
+					thresholdFor(
+						scored.filter((s) => s.reply === reply),
+						TARGET_PRECISION,
+					),
+				);
+			return found.length ? Math.max(...found) : 1;
+		};
+		const articleThreshold = Math.min(perSource(false), 0.999);
+		const replyThreshold = Math.min(perSource(true), 0.999);
+		const logit = (p: number) => Math.log(p / (1 - p));
+		// Past replies' probabilities are moved so that the article threshold is theirs too.
+		fittedModel.replyShift =
+			Math.round((logit(articleThreshold) - logit(replyThreshold)) * 1e4) / 1e4;
+		// The threshold: the article one, raised if any setup as a whole (both sources, out of scope
+		// counted as wrong) would fall below the target precision on its calibration half.
+		const overall = Math.max(
+			articleThreshold,
+			...calibrationScores().map((scored) => thresholdFor(scored, TARGET_PRECISION)),
 		);
-		fittedModel.autoAnswerThreshold = Math.round(Math.max(...thresholds) * 1000) / 1000;
-		fittedModel.fittedOn = `${chosen.map((c) => `${c.setup.name} calibration half (${c.calibration.length} questions)`).join(' + ')}, ${rows.length} hits; threshold: the lowest probability with precision >= ${TARGET_PRECISION * 100}% (out-of-scope answers counted as wrong) in every set, articles only and with past replies`;
+		fittedModel.autoAnswerThreshold = Math.round(overall * 1000) / 1000;
+		fittedModel.fittedOn = `${chosen.map((c) => `${c.setup.name} calibration half (${c.calibration.length} questions)`).join(' + ')}, ${rows.length} hits, one model per source (articles, past replies); threshold: the lowest probability with precision >= ${TARGET_PRECISION * 100}% (out-of-scope answers counted as wrong) in every set, articles only and with past replies, with past replies' logits shifted by ${fittedModel.replyShift} so one threshold holds for both sources`;
 		return fittedModel;
 	};
 

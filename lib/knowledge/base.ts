@@ -340,12 +340,33 @@ export class KnowledgeBase {
 		let maxIdf = 0;
 		for (const v of idfs.values()) if (v > maxIdf) maxIdf = v;
 
+		// One representative per answer group (its best-scored candidate), with how much of what the
+		// document is about the query covers: a past customer message, or an article's title.
+		const reps: Array<{ i: number; own: number; docCoverage: number }> = [];
 		const seen = new Set<string>();
-		const hits: KnowledgeHit[] = [];
 		for (const [i, c] of candidates.entries()) {
+			if (seen.has(groups[i])) continue;
+			seen.add(groups[i]);
+			const matched = matchedSets[i];
+			let ownTotal = 0;
+			let ownMatched = 0;
+			for (const t of this.termsOf(c.doc).own) {
+				const weight = this.idf(t);
+				ownTotal += weight;
+				if (matched.has(t)) ownMatched += weight;
+			}
+			reps.push({
+				i,
+				own: ownTotal + idfTotal > 0 ? (2 * ownMatched) / (ownTotal + idfTotal) : 0,
+				docCoverage: ownTotal > 0 ? ownMatched / ownTotal : 0,
+			});
+		}
+
+		const hits: KnowledgeHit[] = [];
+		for (const rep of reps) {
+			const { i } = rep;
+			const c = candidates[i];
 			const group = groups[i];
-			if (seen.has(group)) continue;
-			seen.add(group);
 			let otherBest = 0;
 			for (const [g, s] of bestOf) if (g !== group && s > otherBest) otherBest = s;
 			const matched = matchedSets[i];
@@ -354,24 +375,24 @@ export class KnowledgeBase {
 			for (let j = 0; j < candidates.length; j++)
 				if (groups[j] === group) votes++;
 				else if (weightedOf[j] > otherCoverage) otherCoverage = weightedOf[j];
+			// The best other answer's match on what it is about: neighbouring answers that match the
+			// question as well as this one make it a guess between them.
+			let otherOwn = 0;
+			let otherDocCoverage = 0;
+			for (const other of reps)
+				if (other !== rep) {
+					if (other.own > otherOwn) otherOwn = other.own;
+					if (other.docCoverage > otherDocCoverage) otherDocCoverage = other.docCoverage;
+				}
 			let missing = 0;
 			for (const [t, v] of idfs) if (!matched.has(t) && v > missing) missing = v;
-			// How much of what the document is about the query covers: a past customer message, or an article's title.
-			const own = this.termsOf(c.doc).own;
-			let ownTotal = 0;
-			let ownMatched = 0;
-			for (const t of own) {
-				const weight = this.idf(t);
-				ownTotal += weight;
-				if (matched.has(t)) ownMatched += weight;
-			}
 			const groupMass = candidates.reduce((a, o, j) => a + (groups[j] === group ? o.score : 0), 0);
 			const served = this.servedVersion(c.doc, language);
 			const features: Features = {
 				weightedCoverage: weightedOf[i],
 				coverage: matched.size / queryTerms.length,
 				margin: Math.max(-1, (c.score - otherBest) / c.score),
-				docCoverage: ownTotal > 0 ? ownMatched / ownTotal : 0,
+				docCoverage: rep.docCoverage,
 				queryLength: Math.log1p(queryTerms.length) / 3,
 				isReply: c.doc.source === 'reply' ? 1 : 0,
 				agreement: total > 0 ? groupMass / total : 0,
@@ -379,7 +400,9 @@ export class KnowledgeBase {
 				coverageMargin: weightedOf[i] - otherCoverage,
 				missingRare: maxIdf > 0 ? missing / maxIdf : 0,
 				vote: votes / candidates.length,
-				ownOverlap: ownTotal + idfTotal > 0 ? (2 * ownMatched) / (ownTotal + idfTotal) : 0,
+				ownOverlap: rep.own,
+				ownMargin: rep.own - otherOwn,
+				docCoverageMargin: rep.docCoverage - otherDocCoverage,
 			};
 			const p = probability(features, this.calibration);
 			if (p < (options.minProbability ?? 0)) continue;

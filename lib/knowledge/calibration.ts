@@ -23,6 +23,10 @@ export const FEATURE_NAMES = [
 	'vote',
 	/** idf-weighted overlap (Dice) between the query and the answer's own terms (title or past question). */
 	'ownOverlap',
+	/** ownOverlap of this answer minus the best of any other answer's. */
+	'ownMargin',
+	/** docCoverage of this answer minus the best of any other answer's. */
+	'docCoverageMargin',
 ] as const;
 
 export type Features = Record<(typeof FEATURE_NAMES)[number], number>;
@@ -37,6 +41,16 @@ export interface CalibrationModel {
 	 * ones), so the model can bend each feature's effect (a generalised additive logistic model).
 	 */
 	knots?: number[];
+	/**
+	 * With `byReply`, every input is also multiplied by `isReply`: past replies and articles get
+	 * weights of their own (one model per source), since the same match means less from a past reply.
+	 */
+	byReply?: boolean;
+	/**
+	 * Added to the logit of a past reply's probability. Chosen with the threshold, so the one threshold
+	 * keeps the same precision for answers from articles and from past replies (see the eval report).
+	 */
+	replyShift?: number;
 	/** Auto-answer at or above this probability (chosen from measurement; see the eval report). */
 	autoAnswerThreshold: number;
 	/** How the model and threshold were obtained. */
@@ -56,30 +70,42 @@ export const INPUT_NAMES: string[] = [...FEATURE_NAMES];
 /** Features that are 0 or 1: no hinges. */
 const BINARY = new Set<string>(['isReply', 'languageMatch']);
 
-/** The model inputs for a feature vector: the features, then their hinges at `knots`. */
-export function modelInputs(x: number[], knots: number[] = []): number[] {
-	if (knots.length === 0) return x;
+const IS_REPLY = FEATURE_NAMES.indexOf('isReply');
+
+/**
+ * The model inputs for a feature vector: the features, then their hinges at `knots`, then (with
+ * `byReply`) all of those again times isReply.
+ */
+export function modelInputs(x: number[], knots: number[] = [], byReply = false): number[] {
 	const out = [...x];
 	for (let i = 0; i < FEATURE_NAMES.length; i++) {
 		if (BINARY.has(FEATURE_NAMES[i])) continue;
 		for (const knot of knots) out.push(Math.max(0, (x[i] ?? 0) - knot));
 	}
-	return out;
+	if (!byReply) return out;
+	const reply = x[IS_REPLY] ? 1 : 0;
+	return [...out, ...out.map((v) => v * reply)];
 }
 
 /** Names of `modelInputs`. */
-export function modelInputNames(knots: number[] = []): string[] {
+export function modelInputNames(knots: number[] = [], byReply = false): string[] {
 	const names: string[] = [...FEATURE_NAMES];
 	for (const name of FEATURE_NAMES)
 		if (!BINARY.has(name)) for (const knot of knots) names.push(`${name}>${knot}`);
-	return names;
+	return byReply ? [...names, ...names.map((n) => `reply*${n}`)] : names;
+}
+
+/** The model's logit for a feature vector (`vector`), before the reply shift. */
+export function logitOf(x: number[], model: CalibrationModel = DEFAULT_CALIBRATION): number {
+	const inputs = modelInputs(x, model.knots, model.byReply);
+	let z = model.bias;
+	for (let i = 0; i < inputs.length; i++) z += (model.weights[i] ?? 0) * inputs[i];
+	return z;
 }
 
 /** The model's probability for a feature vector (`vector`). */
 export function probabilityOf(x: number[], model: CalibrationModel = DEFAULT_CALIBRATION): number {
-	const inputs = modelInputs(x, model.knots);
-	let z = model.bias;
-	for (let i = 0; i < inputs.length; i++) z += (model.weights[i] ?? 0) * inputs[i];
+	const z = logitOf(x, model) + (x[IS_REPLY] ? (model.replyShift ?? 0) : 0);
 	return 1 / (1 + Math.exp(-z));
 }
 
@@ -92,7 +118,7 @@ export function probability(
 
 /**
  * Fits weights by L2-regularised logistic regression (full-batch gradient descent with Adam): the
- * data sets are a few thousand rows of eight features, so this takes well under a second.
+ * data sets are a few thousand rows of a few dozen inputs, so this takes well under a second.
  */
 export function fitLogistic(
 	rows: number[][],

@@ -1,6 +1,6 @@
 import { draftReply, isThankYouOnly, signatureFor, unsupportedClaims } from '../../../lib/draft';
 import type { DraftConfig, DraftInput } from '../../../lib/draft';
-import { withAnswerRule } from '../../../lib/escalation/answer-rule';
+import { AUTO_ANSWER_THRESHOLD, withAnswerRule } from '../../../lib/escalation/answer-rule';
 import type { Decision } from '../../../lib/escalation/rules';
 import { demoKnowledgeBase, searchForEmail } from '../../../lib/knowledge';
 
@@ -220,7 +220,7 @@ describe('one auto-answer threshold for the drafter and the escalation', () => {
 		const autoSend: Decision = { action: 'auto_send', reasons: [], rules: [], decidedAt: 'now' };
 		const item = { support: { answer: input.answer, draft } };
 		// ... and so does the Escalation, though the shipped default is stricter than this answer.
-		expect(confidence).toBeLessThan(0.985);
+		expect(confidence).toBeLessThan(AUTO_ANSWER_THRESHOLD);
 		expect(withAnswerRule(autoSend, item).action).toBe('auto_send');
 		// The default applies when no drafter said otherwise.
 		const { autoAnswerThreshold: _, ...unstamped } = draft;
