@@ -80,8 +80,10 @@ export async function buildSamples(
 
 /**
  * Posts each message to the workflow's webhook, `concurrency` at a time. n8n registers a production
- * webhook a moment after activation, so a 404 ("not registered") is retried briefly; anything else
- * that is not 2xx fails with what n8n said.
+ * webhook a moment after activation, so a 404 ("not registered") is retried briefly; so is a 503
+ * (n8n answers "Database is not ready!" while its database health check lags on a loaded machine,
+ * before the webhook runs, so nothing is taken twice); anything else that is not 2xx fails with what
+ * n8n said.
  */
 export async function postSamples(
 	webhookUrl: string,
@@ -102,6 +104,10 @@ export async function postSamples(
 				if (response.ok) break;
 				if (response.status === 404 && attempt < 150) {
 					await new Promise((r) => setTimeout(r, 200));
+					continue;
+				}
+				if (response.status === 503 && Date.now() - started < 120_000) {
+					await new Promise((r) => setTimeout(r, Math.min(5000, 250 * 2 ** Math.min(attempt, 5))));
 					continue;
 				}
 				throw new Error(
