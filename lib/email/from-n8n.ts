@@ -88,15 +88,24 @@ function fromMailparserJson(json: Json, binaries: BinaryDescriptor[]): ParsedMes
 	};
 }
 
-function fromImapSimple(json: Json, binaries: BinaryDescriptor[]): ParsedMessage {
-	// Email Trigger (IMAP) "simple": from / to / cc / subject / date at the top level, the rest in `metadata`.
-	const topLevel: Json = {};
-	for (const name of ['from', 'to', 'cc', 'subject', 'date', 'reply-to'])
-		if (typeof json[name] === 'string') topLevel[name] = json[name];
-	const header = headersFromObject({ ...(json.metadata as Json), ...topLevel });
+/** The fields of a message that come from its headers alone (nodes that hand over headers, not MIME). */
+function fromHeaders(
+	header: HeaderLookup,
+): Pick<
+	ParsedMessage,
+	| 'header'
+	| 'messageId'
+	| 'inReplyTo'
+	| 'references'
+	| 'from'
+	| 'replyTo'
+	| 'to'
+	| 'cc'
+	| 'subject'
+	| 'date'
+> {
 	return {
 		header,
-		contentType: header('content-type')[0],
 		messageId: messageIdOf(header('message-id')[0]),
 		inReplyTo: messageIdOf(header('in-reply-to')[0]),
 		references: referencesOf(header('references')[0]),
@@ -106,6 +115,18 @@ function fromImapSimple(json: Json, binaries: BinaryDescriptor[]): ParsedMessage
 		cc: parseAddressList(header('cc')[0]),
 		subject: header('subject')[0] ?? '',
 		date: dateOf(header('date')[0]),
+	};
+}
+
+function fromImapSimple(json: Json, binaries: BinaryDescriptor[]): ParsedMessage {
+	// Email Trigger (IMAP) "simple": from / to / cc / subject / date at the top level, the rest in `metadata`.
+	const topLevel: Json = {};
+	for (const name of ['from', 'to', 'cc', 'subject', 'date', 'reply-to'])
+		if (typeof json[name] === 'string') topLevel[name] = json[name];
+	const header = headersFromObject({ ...(json.metadata as Json), ...topLevel });
+	return {
+		...fromHeaders(header),
+		contentType: header('content-type')[0],
 		text: typeof json.textPlain === 'string' ? json.textPlain : undefined,
 		html: typeof json.textHtml === 'string' ? json.textHtml : undefined,
 		attachments: attachmentsFrom(undefined, binaries),
@@ -116,17 +137,8 @@ function fromImapSimple(json: Json, binaries: BinaryDescriptor[]): ParsedMessage
 function fromGmailSimple(json: Json): ParsedMessage {
 	const header = headersFromObject(undefined, json);
 	return {
-		header,
+		...fromHeaders(header),
 		contentType: undefined,
-		messageId: messageIdOf(header('message-id')[0]),
-		inReplyTo: messageIdOf(header('in-reply-to')[0]),
-		references: referencesOf(header('references')[0]),
-		from: parseAddressList(header('from')[0])[0],
-		replyTo: parseAddressList(header('reply-to')[0])[0],
-		to: parseAddressList(header('to')[0]),
-		cc: parseAddressList(header('cc')[0]),
-		subject: header('subject')[0] ?? '',
-		date: dateOf(header('date')[0]),
 		text: typeof json.snippet === 'string' ? htmlToText(json.snippet) : undefined,
 		html: undefined,
 		attachments: [],
