@@ -10,7 +10,7 @@ import type { ExecutionStates } from './state';
 import type { Ingest } from './ingest';
 import type { RelayMetrics } from './metrics';
 import type { Envelope } from '../protocol/types';
-import type { Control } from './control';
+import type { Control } from './control-routes';
 
 export interface RouteContext {
 	access: Access;
@@ -124,7 +124,7 @@ export async function workflowVisible(
 	if (scope!.workflows !== '*' || ctx.states.knowsWorkflow(workflowId)) return true;
 	// A wildcard token sees the workflows that exist: those the relay has events for, and, when it
 	// can ask n8n, those n8n has (so a dashboard can watch a workflow before its first run).
-	return ctx.control ? await ctx.control.workflowExists(workflowId) : false;
+	return ctx.control ? await ctx.control.n8n.workflowExists(workflowId) : false;
 }
 
 export function executionVisible(
