@@ -7,7 +7,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RelayConfig } from './config';
 import type { Logger } from './logger';
@@ -31,7 +31,7 @@ import {
 	INTERNAL_ERROR,
 	STATUS_TEXT,
 } from './routes';
-import type { Reply, RouteContext, RouteName } from './routes';
+import type { Dashboard, Reply, RouteContext, RouteName } from './routes';
 import { Control } from './control-routes';
 import { N8nApi } from './n8n-api';
 import { StateRebuild } from './rebuild';
@@ -318,20 +318,22 @@ export class Relay {
 	}
 }
 
-let dashboardCache: { html: string; js: string } | undefined;
+let dashboardCache: Dashboard | undefined;
 
-function loadDashboard(): { html: string; js: string } | undefined {
+function loadDashboard(): Dashboard | undefined {
 	if (dashboardCache) return dashboardCache;
-	// The page ships as plain files next to the compiled server (dist) or the sources.
+	// The page ships as plain files next to the compiled server (dist) or the sources: index.html
+	// and its ES modules (dashboard.js imports the others).
 	for (const dir of [
 		join(__dirname, '../dashboard'),
 		join(__dirname, '../../../status-relay/dashboard'),
 	]) {
 		if (existsSync(join(dir, 'index.html'))) {
-			dashboardCache = {
-				html: readFileSync(join(dir, 'index.html'), 'utf8'),
-				js: readFileSync(join(dir, 'dashboard.js'), 'utf8'),
-			};
+			const modules = new Map<string, string>();
+			for (const name of readdirSync(dir).filter((file) => /^[a-z-]+\.js$/.test(file))) {
+				modules.set(`/${name}`, readFileSync(join(dir, name), 'utf8'));
+			}
+			dashboardCache = { html: readFileSync(join(dir, 'index.html'), 'utf8'), modules };
 			return dashboardCache;
 		}
 	}

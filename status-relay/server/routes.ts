@@ -12,6 +12,12 @@ import type { RelayMetrics } from './metrics';
 import type { Envelope } from '../protocol/types';
 import type { Control } from './control-routes';
 
+/** The dashboard page and its ES modules by path (`/dashboard.js`, `/fold.js`, ...). */
+export interface Dashboard {
+	html: string;
+	modules: Map<string, string>;
+}
+
 export interface RouteContext {
 	access: Access;
 	store: EventStore;
@@ -21,7 +27,7 @@ export interface RouteContext {
 	control?: Control;
 	isReady(): boolean;
 	details(withVersions: boolean): Record<string, unknown>;
-	dashboard(): { html: string; js: string } | undefined;
+	dashboard(): Dashboard | undefined;
 }
 
 export interface Reply {
@@ -178,20 +184,22 @@ export async function route(
 	if (method === 'GET' && path === '/favicon.ico') {
 		return { name: 'dashboard', reply: { status: 204, body: '', contentType: 'image/x-icon' } };
 	}
-	if (method === 'GET' && (path === '/' || path === '/dashboard.js')) {
+	if (method === 'GET' && (path === '/' || /^\/[a-z-]+\.js$/.test(path))) {
 		const page = ctx.dashboard();
-		if (!page) return { name: 'dashboard', reply: NOT_FOUND };
+		const script = path === '/' ? undefined : page?.modules.get(path);
+		if (!page || (path !== '/' && script === undefined))
+			return { name: 'dashboard', reply: NOT_FOUND };
 		return {
 			name: 'dashboard',
 			reply:
-				path === '/'
+				script === undefined
 					? {
 							status: 200,
 							body: page.html,
 							contentType: 'text/html; charset=utf-8',
 							headers: DASHBOARD_HEADERS,
 						}
-					: { status: 200, body: page.js, contentType: 'text/javascript; charset=utf-8' },
+					: { status: 200, body: script, contentType: 'text/javascript; charset=utf-8' },
 		};
 	}
 

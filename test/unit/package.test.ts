@@ -104,6 +104,7 @@ describe('the status relay package (status-relay/, an npm workspace)', () => {
 				'dist/server/app.js',
 				'dist/dashboard/index.html',
 				'dist/dashboard/dashboard.js',
+				'dist/dashboard/fold.js',
 				relayPkg.main,
 				relayPkg.types,
 				'dist/protocol/schema.js',
