@@ -11,6 +11,7 @@ export default tseslint.config(
 	{
 		ignores: [
 			'dist/**',
+			'status-relay/dist/**',
 			'build-scripts/**',
 			'.cache/**',
 			'node_modules/**',

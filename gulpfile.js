@@ -18,11 +18,5 @@ function copyModelLicences() {
 	);
 }
 
-// The status relay's dashboard page is plain HTML + JavaScript (no build step): the relay serves it
-// from dist/status-relay/dashboard/.
-function copyRelayDashboard() {
-	return src('status-relay/dashboard/*.{html,js}', { base: '.' }).pipe(dest('dist'));
-}
-
-exports['build:icons'] = parallel(copyIcons, copyCodex, copyModelLicences, copyRelayDashboard);
+exports['build:icons'] = parallel(copyIcons, copyCodex, copyModelLicences);
 exports.default = exports['build:icons'];

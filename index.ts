@@ -275,10 +275,3 @@ export type {
 	SupportKnowledgeEntry,
 } from './lib/knowledge';
 export { AUTO_ANSWER_THRESHOLD } from './lib/escalation/answer-rule';
-
-// ------------------------------------------------------------------------------------------------
-// The status relay's client (WebSocket stream with resume, and the REST API)
-
-export { RelayStream, RelayApi, StreamError } from './status-relay/client/client';
-export type { StreamOptions } from './status-relay/client/client';
-export type { Envelope, ServerMessage, StreamScope } from './status-relay/protocol/types';

@@ -1,15 +1,16 @@
-# The status relay (`n8n-support-relay`, the package's bin) on its own, from the same tarball.
+# The status relay (`n8n-support-relay`, the bin of the status-relay/ workspace package) on its own:
+# none of the node package's dependencies, none of n8n.
 #
-# Build context: docker/. Run ./pack.sh first; it puts the `npm pack` tarball in docker/package/.
+# Build context: docker/. Run ./pack.sh first; it puts the `npm pack` tarballs in docker/package/.
 ARG NODE_VERSION=24.9.0
 FROM node:${NODE_VERSION}-alpine
 
 ENV NODE_ENV=production
-COPY package/n8n-nodes-support-email.tgz /tmp/n8n-nodes-support-email.tgz
-# --legacy-peer-deps: the relay does not use the n8n-workflow peer; --ignore-scripts: nothing to build.
-RUN npm install --global --omit=dev --legacy-peer-deps --ignore-scripts --no-audit --no-fund \
-		/tmp/n8n-nodes-support-email.tgz \
-	&& rm /tmp/n8n-nodes-support-email.tgz \
+COPY package/n8n-nodes-support-email-status-relay.tgz /tmp/n8n-nodes-support-email-status-relay.tgz
+# --ignore-scripts: nothing to build.
+RUN npm install --global --omit=dev --ignore-scripts --no-audit --no-fund \
+		/tmp/n8n-nodes-support-email-status-relay.tgz \
+	&& rm /tmp/n8n-nodes-support-email-status-relay.tgz \
 	&& npm cache clean --force \
 	&& command -v n8n-support-relay
 

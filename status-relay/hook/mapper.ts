@@ -14,6 +14,7 @@ import type {
 	WorkflowNodeInfo,
 } from '../protocol/types';
 import { PROTOCOL_VERSION } from '../protocol/types';
+import { continuesOnError, firstItemError } from '../protocol/node-errors';
 
 /** What the hook sees as `this` inside ExecutionLifecycleHooks.runHook. */
 export interface HookContext {
@@ -635,15 +636,6 @@ function nodeTypeOf(workflowData: unknown, name: string): string {
 	return String(nodeOf(workflowData, name)?.type ?? '');
 }
 
-export function continuesOnError(node: Obj | undefined): boolean {
-	if (!node) return false;
-	return (
-		node.continueOnFail === true ||
-		node.onError === 'continueRegularOutput' ||
-		node.onError === 'continueErrorOutput'
-	);
-}
-
 function nodeRunStatus(taskData: Obj, runExecutionData: unknown): NodeRunStatus {
 	const given = taskData.executionStatus;
 	if (given === 'error' || taskData.error) return 'error';
@@ -658,42 +650,6 @@ function errorOf(error: unknown): { message: string; description?: string } | un
 	if (!message) return undefined;
 	const description = typeof error.description === 'string' ? error.description : undefined;
 	return { message, ...(description ? { description } : {}) };
-}
-
-/**
- * The error message of the first item n8n itself treats as an error: with "On Error: Continue
- * (using error output)", an item n8n routed to the error output (the last one); otherwise an
- * item that passes n8n's own test for one (WorkflowExecute.handleNodeErrorOutput: the item carries
- * an `error`, or its json holds nothing but `error`, `message` and `details`). Never a field of
- * an item a node returned as a success: item data does not leave n8n.
- */
-export function firstItemError(outputs: unknown[], errorOutput = false): string | undefined {
-	const candidates = errorOutput ? outputs.slice(-1) : outputs;
-	for (const output of candidates) {
-		if (!Array.isArray(output)) continue;
-		for (const item of output) {
-			if (!isObj(item)) continue;
-			if (!errorOutput && !isErrorItem(item)) continue;
-			const message =
-				messageOf(item.error) ?? (isObj(item.json) ? messageOf(item.json.error) : undefined);
-			if (message) return message;
-		}
-	}
-	return undefined;
-}
-
-function isErrorItem(item: Obj): boolean {
-	if (item.error) return true;
-	const json = item.json;
-	if (!isObj(json) || !json.error) return false;
-	return Object.keys(json).every(
-		(key) => key === 'error' || key === 'message' || key === 'details',
-	);
-}
-
-function messageOf(error: unknown): string | undefined {
-	if (typeof error === 'string') return error || undefined;
-	return isObj(error) ? (str(error.message) ?? undefined) : undefined;
 }
 
 function subExecutionOf(

@@ -7,7 +7,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RelayConfig } from './config';
 import type { Logger } from './logger';
@@ -31,8 +31,10 @@ import {
 	INTERNAL_ERROR,
 	STATUS_TEXT,
 } from './routes';
-import type { Reply, RouteContext, RouteName } from './routes';
-import { Control } from './control';
+import type { Dashboard, Reply, RouteContext, RouteName } from './routes';
+import { Control } from './control-routes';
+import { N8nApi } from './n8n-api';
+import { StateRebuild } from './rebuild';
 import type { StreamScope } from '../protocol/types';
 
 export interface RelayOptions {
@@ -47,6 +49,8 @@ export class Relay {
 	readonly metrics = new RelayMetrics();
 	readonly store: EventStore;
 	readonly states: ExecutionStates;
+	/** n8n's public API, when the relay is given a URL and an API key (control and rebuild). */
+	readonly n8n: N8nApi | undefined;
 	readonly control: Control | undefined;
 	private readonly access: Access;
 	private readonly ingest: Ingest;
@@ -105,8 +109,11 @@ export class Relay {
 			this.metrics,
 			this.logger,
 		);
-		this.control = config.n8n
-			? new Control(config.n8n, this.logger, () => this.ingest.n8nVersion(), config.intakeConfirmMs)
+		this.n8n = config.n8n
+			? new N8nApi(config.n8n, this.logger, () => this.ingest.n8nVersion())
+			: undefined;
+		this.control = this.n8n
+			? new Control(this.n8n, this.logger, config.intakeConfirmMs)
 			: undefined;
 		this.hub = new StreamHub(this.store, this.states, this.metrics, this.logger, {
 			relayId: this.id,
@@ -239,7 +246,7 @@ export class Relay {
 
 	async start(): Promise<this> {
 		await this.store.start();
-		if (this.control) await this.rebuild();
+		if (this.n8n) await this.rebuild(this.n8n);
 		await new Promise<void>((resolve, reject) => {
 			this.server.once('error', reject);
 			this.server.listen(this.config.port, this.config.host, () => {
@@ -257,9 +264,9 @@ export class Relay {
 	}
 
 	/** State lost in a restart comes back from n8n's public API (running, waiting, recent runs). */
-	private async rebuild(): Promise<void> {
+	private async rebuild(n8n: N8nApi): Promise<void> {
 		try {
-			const snapshots = await this.control!.rebuild();
+			const snapshots = await new StateRebuild(n8n, this.logger).rebuild();
 			for (const snapshot of snapshots) {
 				if (!this.states.get(snapshot.executionId)) this.states.put(snapshot);
 			}
@@ -311,20 +318,22 @@ export class Relay {
 	}
 }
 
-let dashboardCache: { html: string; js: string } | undefined;
+let dashboardCache: Dashboard | undefined;
 
-function loadDashboard(): { html: string; js: string } | undefined {
+function loadDashboard(): Dashboard | undefined {
 	if (dashboardCache) return dashboardCache;
-	// The page ships as plain files next to the compiled server (dist) or the sources.
+	// The page ships as plain files next to the compiled server (dist) or the sources: index.html
+	// and its ES modules (dashboard.js imports the others).
 	for (const dir of [
 		join(__dirname, '../dashboard'),
 		join(__dirname, '../../../status-relay/dashboard'),
 	]) {
 		if (existsSync(join(dir, 'index.html'))) {
-			dashboardCache = {
-				html: readFileSync(join(dir, 'index.html'), 'utf8'),
-				js: readFileSync(join(dir, 'dashboard.js'), 'utf8'),
-			};
+			const modules = new Map<string, string>();
+			for (const name of readdirSync(dir).filter((file) => /^[a-z-]+\.js$/.test(file))) {
+				modules.set(`/${name}`, readFileSync(join(dir, name), 'utf8'));
+			}
+			dashboardCache = { html: readFileSync(join(dir, 'index.html'), 'utf8'), modules };
 			return dashboardCache;
 		}
 	}

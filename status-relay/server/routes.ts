@@ -10,7 +10,13 @@ import type { ExecutionStates } from './state';
 import type { Ingest } from './ingest';
 import type { RelayMetrics } from './metrics';
 import type { Envelope } from '../protocol/types';
-import type { Control } from './control';
+import type { Control } from './control-routes';
+
+/** The dashboard page and its ES modules by path (`/dashboard.js`, `/fold.js`, ...). */
+export interface Dashboard {
+	html: string;
+	modules: Map<string, string>;
+}
 
 export interface RouteContext {
 	access: Access;
@@ -21,7 +27,7 @@ export interface RouteContext {
 	control?: Control;
 	isReady(): boolean;
 	details(withVersions: boolean): Record<string, unknown>;
-	dashboard(): { html: string; js: string } | undefined;
+	dashboard(): Dashboard | undefined;
 }
 
 export interface Reply {
@@ -124,7 +130,7 @@ export async function workflowVisible(
 	if (scope!.workflows !== '*' || ctx.states.knowsWorkflow(workflowId)) return true;
 	// A wildcard token sees the workflows that exist: those the relay has events for, and, when it
 	// can ask n8n, those n8n has (so a dashboard can watch a workflow before its first run).
-	return ctx.control ? await ctx.control.workflowExists(workflowId) : false;
+	return ctx.control ? await ctx.control.n8n.workflowExists(workflowId) : false;
 }
 
 export function executionVisible(
@@ -178,20 +184,22 @@ export async function route(
 	if (method === 'GET' && path === '/favicon.ico') {
 		return { name: 'dashboard', reply: { status: 204, body: '', contentType: 'image/x-icon' } };
 	}
-	if (method === 'GET' && (path === '/' || path === '/dashboard.js')) {
+	if (method === 'GET' && (path === '/' || /^\/[a-z-]+\.js$/.test(path))) {
 		const page = ctx.dashboard();
-		if (!page) return { name: 'dashboard', reply: NOT_FOUND };
+		const script = path === '/' ? undefined : page?.modules.get(path);
+		if (!page || (path !== '/' && script === undefined))
+			return { name: 'dashboard', reply: NOT_FOUND };
 		return {
 			name: 'dashboard',
 			reply:
-				path === '/'
+				script === undefined
 					? {
 							status: 200,
 							body: page.html,
 							contentType: 'text/html; charset=utf-8',
 							headers: DASHBOARD_HEADERS,
 						}
-					: { status: 200, body: page.js, contentType: 'text/javascript; charset=utf-8' },
+					: { status: 200, body: script, contentType: 'text/javascript; charset=utf-8' },
 		};
 	}
 

@@ -24,6 +24,14 @@ const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
 	version: string;
 	engines: { node: string };
 };
+/** The status relay server: its own npm workspace package, installed alone in the relay image. */
+const relayPkg = JSON.parse(readFileSync(join(ROOT, 'status-relay/package.json'), 'utf8')) as {
+	name: string;
+	engines: { node: string };
+	bin: Record<string, string>;
+};
+/** The file name `npm pack` gives a package, without version (`@scope/name` → `scope-name`). */
+const tarballName = (name: string) => name.replace(/^@/, '').replace('/', '-');
 
 type Env = Record<string, string>;
 interface Service {
@@ -333,11 +341,11 @@ describe('docker/', () => {
 			expect(DEFAULT_N8N_VERSION).toMatch(/^2\.\d+\.\d+$/);
 		});
 
-		it('runs the relay on a Node the package supports, and tags our images with the package version', () => {
+		it('runs the relay on a Node the relay package supports, and tags our images with the package version', () => {
 			const [from] = relayFile.from;
 			const m = /^node:(\d+)\.(\d+)\.(\d+)-(alpine|slim)/.exec(from);
 			expect(m).not.toBeNull();
-			const [minMajor, minMinor] = /(\d+)\.(\d+)/.exec(pkg.engines.node)!.slice(1).map(Number);
+			const [minMajor, minMinor] = /(\d+)\.(\d+)/.exec(relayPkg.engines.node)!.slice(1).map(Number);
 			const [major, minor] = [Number(m![1]), Number(m![2])];
 			expect(major > minMajor || (major === minMajor && minor >= minMinor)).toBe(true);
 			for (const [name, service] of Object.entries(services)) {
@@ -423,8 +431,15 @@ describe('docker/', () => {
 			const target = /\$out\/([^"\s]+\.tgz)/g;
 			const produced = [...pack.matchAll(target)].map((m) => `package/${m[1]}`);
 			expect(produced).toContain(`package/${pkg.name}.tgz`);
+			expect(produced).toContain(`package/${tarballName(relayPkg.name)}.tgz`);
+			expect(pack).toMatch(/npm pack [^\n]*--workspace status-relay/);
 			expect(n8nFile.copies).toEqual([`package/${pkg.name}.tgz`]);
-			expect(relayFile.copies).toEqual([`package/${pkg.name}.tgz`]);
+			// The relay image gets the relay package alone: none of the node package's dependencies.
+			expect(relayFile.copies).toEqual([`package/${tarballName(relayPkg.name)}.tgz`]);
+			const [command] = Object.keys(relayPkg.bin);
+			expect(command).toBe('n8n-support-relay');
+			expect(relayFile.text).toContain(`command -v ${command}`);
+			expect(relayFile.text).toContain(`CMD ["${command}"]`);
 		});
 
 		it('points EXTERNAL_HOOK_FILES at the hook file inside the installed package', () => {

@@ -163,10 +163,10 @@ describe(`a new admin: clean clone → pack → README install → n8n ${version
 				'prioritizeEmail',
 				'draftEmailReply',
 				'decideEscalation',
-				'RelayStream',
-				'RelayApi',
 			]),
 		);
+		// The relay's client lives in the relay's own package (status-relay/), with its `ws`.
+		expect(used.exports).not.toContain('RelayStream');
 		// The Gmail reply fixture: the customer's new text only, the quoted history gone.
 		expect(used.email.messageId).toBe(
 			'<CAF3kPq+5tVh3m2xQe0Zr7yJc9wN1dK8uH4sLbA6gT2vF1w@mail.gmail.com>',

@@ -8,6 +8,10 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { promisify } from 'node:util';
+import { REPO_ROOT } from '../harness/n8n';
 import type { Workflow, WorkflowNode } from '../harness/n8n';
 import type { Envelope } from '../../status-relay/protocol/types';
 
@@ -17,6 +21,44 @@ import type { Envelope } from '../../status-relay/protocol/types';
  */
 export function installedHookFile(packageDir: string): string {
 	return join(packageDir, 'dist/status-relay/hook/index.js');
+}
+
+/**
+ * Builds and packs the status relay package (the status-relay/ workspace) and installs the tarball
+ * into `folder` as an admin would (`npm install <tarball>`, production dependencies only). Packed
+ * under the lock the harness packs the node package with: a build clears dist/ first.
+ */
+export async function installRelayPackage(folder: string): Promise<void> {
+	const run = promisify(execFile);
+	const out = join(process.env.N8N_TEST_CACHE ?? join(REPO_ROOT, '.cache'), 'pack');
+	mkdirSync(out, { recursive: true });
+	const own = mkdtempSync(join(out, 'relay-'));
+	const { stdout } = await run(
+		'flock',
+		[
+			join(out, '.lock'),
+			'sh',
+			'-c',
+			`npm run --silent build:relay >&2 && npm pack --json --ignore-scripts --workspace status-relay --pack-destination "${own}"`,
+		],
+		{ cwd: REPO_ROOT, maxBuffer: 64 * 1024 * 1024 },
+	);
+	const [info] = JSON.parse(stdout) as Array<{ filename: string }>;
+	mkdirSync(folder, { recursive: true });
+	writeFileSync(join(folder, 'package.json'), '{"name":"relay-host","private":true}\n');
+	await run(
+		'npm',
+		[
+			'install',
+			'--omit=dev',
+			'--ignore-scripts',
+			'--no-audit',
+			'--no-fund',
+			'--loglevel=error',
+			join(own, info.filename),
+		],
+		{ cwd: folder, maxBuffer: 64 * 1024 * 1024 },
+	);
 }
 
 /** The (type, node, status) trail of one execution, as a subscriber received it. */

@@ -6,7 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { N8n, freePort, requestedVersion, sleep } from '../harness/n8n';
@@ -24,6 +24,7 @@ import {
 	CARD_DETAILS,
 	CHECK_ORDER_ERROR,
 	cardWorkflow,
+	installRelayPackage,
 	installedHookFile,
 	QUIET_TRAIL,
 	mainTrail,
@@ -233,12 +234,20 @@ describe(`status relay in real n8n ${process.env.N8N_TEST_VERSION ?? 'default'}`
 		expect(n8n.logs.join('\n')).toMatch(/status relay hook installed \(lifecycle\) for start/);
 	});
 
-	it('starts with one command from the installed package (npx n8n-support-relay): config checked, dashboard served, clean stop', async () => {
-		// As an admin would, in the folder where n8n installed the package.
+	it('starts with one command from its own installed package (npx n8n-support-relay): config checked, dashboard served, clean stop', async () => {
+		// The node package that n8n installed brings none of the relay server's dependencies or its
+		// command (pino comes through imapflow, the IMAP client).
 		const nodesDir = join(userFolder, '.n8n/nodes');
+		const installed = readdirSync(join(nodesDir, 'node_modules'));
+		expect(installed).toContain('n8n-nodes-support-email');
+		expect(installed.filter((name) => ['ioredis', 'prom-client', 'ws'].includes(name))).toEqual([]);
+		expect(existsSync(join(nodesDir, 'node_modules/.bin/n8n-support-relay'))).toBe(false);
+		// As an admin would: the relay package installed into a folder of its own.
+		const relayDir = join(userFolder, 'relay');
+		await installRelayPackage(relayDir);
 		const run = (env: Record<string, string>, command: string[]) => {
 			const child = spawn(command[0], command.slice(1), {
-				cwd: nodesDir,
+				cwd: relayDir,
 				env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? tmpdir(), ...env },
 				stdio: ['ignore', 'pipe', 'pipe'],
 			});
@@ -269,7 +278,7 @@ describe(`status relay in real n8n ${process.env.N8N_TEST_VERSION ?? 'default'}`
 				RELAY_INGEST_SECRET: SECRET,
 				RELAY_TOKENS: JSON.stringify({ [TOKEN_A]: { workflows: [mainId] } }),
 			},
-			[join(nodesDir, 'node_modules/.bin/n8n-support-relay')],
+			[join(relayDir, 'node_modules/.bin/n8n-support-relay')],
 		);
 		try {
 			const base = `http://127.0.0.1:${port}`;

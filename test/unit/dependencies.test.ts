@@ -5,22 +5,44 @@
  * @sendgrid/mail) is missing there, and n8n then loads none of the package's nodes.
  */
 import { builtinModules } from 'node:module';
-import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 
 const ROOT = join(__dirname, '../..');
-const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+interface Manifest {
 	dependencies?: Record<string, string>;
 	peerDependencies?: Record<string, string>;
-};
-/** What tsconfig.build.json compiles into the package. */
-const SHIPPED = ['index.ts', 'nodes', 'credentials', 'lib', 'status-relay'];
+}
+const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as Manifest;
+/** The status relay server's own package (an npm workspace). */
+const relayPkg = JSON.parse(
+	readFileSync(join(ROOT, 'status-relay/package.json'), 'utf8'),
+) as Manifest;
+/** What tsconfig.build.json compiles into the node package (plus what these import). */
+const SHIPPED = ['index.ts', 'nodes', 'credentials', 'lib', 'status-relay/hook'];
+/** What status-relay/tsconfig.build.json compiles into the relay package. */
+const RELAY_SHIPPED = ['server', 'bin', 'client', 'protocol'].map((dir) => `status-relay/${dir}`);
 
 function sources(path: string): string[] {
 	const full = join(ROOT, path);
 	if (statSync(full).isFile())
 		return full.endsWith('.ts') && !full.endsWith('.test.ts') ? [full] : [];
 	return readdirSync(full).flatMap((name) => sources(join(path, name)));
+}
+
+/** The files under these paths and every local file they import, as tsc compiles them. */
+function shipped(paths: string[]): string[] {
+	const files = new Set(paths.flatMap(sources));
+	for (const file of files) {
+		for (const match of code(file).matchAll(IMPORT)) {
+			const specifier = match[1] ?? match[2] ?? match[3];
+			if (!specifier.startsWith('.')) continue;
+			const base = resolve(dirname(file), specifier);
+			const target = [`${base}.ts`, join(base, 'index.ts')].find((f) => existsSync(f));
+			if (target) files.add(target);
+		}
+	}
+	return [...files];
 }
 
 /** The package name of a bare import specifier (`@scope/name/sub` → `@scope/name`). */
@@ -42,15 +64,28 @@ function code(file: string): string {
 		.replace(/^\s*\/\/.*$/gm, '');
 }
 
-describe('dependencies', () => {
+describe.each([
+	{
+		name: 'the node package',
+		manifest: pkg,
+		files: () => shipped(SHIPPED),
+		known: ['n8n-workflow', 'mailparser', '@sendgrid/client'],
+	},
+	{
+		name: 'the status relay package',
+		manifest: relayPkg,
+		files: () => shipped(RELAY_SHIPPED),
+		known: ['ws', 'ioredis', 'pino'],
+	},
+])('dependencies of $name', ({ manifest, files, known }) => {
 	it('every package the shipped code imports (not type-only) is declared', () => {
 		const declared = new Set([
-			...Object.keys(pkg.dependencies ?? {}),
-			...Object.keys(pkg.peerDependencies ?? {}),
+			...Object.keys(manifest.dependencies ?? {}),
+			...Object.keys(manifest.peerDependencies ?? {}),
 		]);
 		const missing: string[] = [];
 		const used = new Set<string>();
-		for (const file of SHIPPED.flatMap(sources)) {
+		for (const file of files()) {
 			for (const match of code(file).matchAll(IMPORT)) {
 				const name = packageOf(match[1] ?? match[2] ?? match[3]);
 				if (!name) continue;
@@ -60,18 +95,16 @@ describe('dependencies', () => {
 		}
 		expect(missing).toEqual([]);
 		// The scan reads what it should: the code's best-known imports are found.
-		expect([...used]).toEqual(
-			expect.arrayContaining(['n8n-workflow', 'mailparser', '@sendgrid/client']),
-		);
+		expect([...used]).toEqual(expect.arrayContaining(known));
 	});
 
 	it('every declared runtime dependency is used by the shipped code', () => {
 		const used = new Set(
-			SHIPPED.flatMap(sources).flatMap((file) =>
+			files().flatMap((file) =>
 				[...code(file).matchAll(IMPORT)].map((m) => packageOf(m[1] ?? m[2] ?? m[3])),
 			),
 		);
-		const unused = Object.keys(pkg.dependencies ?? {}).filter((name) => !used.has(name));
+		const unused = Object.keys(manifest.dependencies ?? {}).filter((name) => !used.has(name));
 		expect(unused).toEqual([]);
 	});
 });

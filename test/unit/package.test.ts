@@ -7,11 +7,15 @@ const ROOT = join(__dirname, '../..');
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
 
 /** What `npm pack` would publish (the build must have run: npm test builds first). */
-function packedFiles(): string[] {
-	const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
-		cwd: ROOT,
-		encoding: 'utf8',
-	});
+function packedFiles(...workspace: string[]): string[] {
+	const out = execFileSync(
+		'npm',
+		['pack', '--dry-run', '--json', '--ignore-scripts', ...workspace],
+		{
+			cwd: ROOT,
+			encoding: 'utf8',
+		},
+	);
 	const [info] = JSON.parse(out) as Array<{ files: Array<{ path: string }> }>;
 	return info.files.map((f) => f.path);
 }
@@ -31,9 +35,8 @@ describe('the published package', () => {
 			/^dist\/index\.(js|d\.ts)$/,
 			/^dist\/(nodes|credentials|lib)\/.+\.(js|json|svg)$/,
 			/^dist\/lib\/.+\.d\.ts$/,
-			/^dist\/status-relay\/(client|protocol)\/[^/]+\.d\.ts$/,
-			/^dist\/status-relay\/.+\.js$/,
-			/^dist\/status-relay\/dashboard\/index\.html$/,
+			// The status relay hook and the protocol modules it loads; the relay server is its own package.
+			/^dist\/status-relay\/(hook|protocol)\/[^/]+\.js$/,
 			/^dist\/lib\/.+\/(LICENSE|LICENSE\.txt|SOURCE\.md)$/,
 			/^workflows\/[^/]+\.json$/,
 		];
@@ -59,16 +62,68 @@ describe('the published package', () => {
 		}
 	});
 
-	it('ships the status relay: its start command and its dashboard page', () => {
-		expect(pkg.bin).toEqual({ 'n8n-support-relay': 'dist/status-relay/bin/relay.js' });
+	it('ships the status relay hook, and none of the relay server, its dashboard or its client', () => {
+		expect(pkg.bin).toBeUndefined();
 		expect(files).toEqual(
 			expect.arrayContaining([
-				'dist/status-relay/bin/relay.js',
 				'dist/status-relay/hook/index.js',
-				'dist/status-relay/dashboard/index.html',
-				'dist/status-relay/dashboard/dashboard.js',
+				'dist/status-relay/protocol/signing.js',
 			]),
 		);
+		const relayParts = files.filter((f) =>
+			/^dist\/status-relay\/(server|bin|client|dashboard)\//.test(f),
+		);
+		expect(relayParts).toEqual([]);
+		// The protocol modules the hook does not load (the server's schema check needs ajv) stay out.
+		expect(files).not.toContain('dist/status-relay/protocol/schema.js');
+	});
+});
+
+describe('the status relay package (status-relay/, an npm workspace)', () => {
+	const relayPkg = JSON.parse(readFileSync(join(ROOT, 'status-relay/package.json'), 'utf8'));
+	const files = existsSync(join(ROOT, 'status-relay/dist'))
+		? packedFiles('--workspace', 'status-relay')
+		: [];
+
+	it('is a workspace of the root package, built by the root build', () => {
+		expect(pkg.workspaces).toEqual(['status-relay']);
+		expect(pkg.scripts.build).toMatch(/build:relay/);
+		expect(pkg.scripts['build:relay']).toBe('npm run build --workspace status-relay');
+		expect(relayPkg.scripts.prepack).toBe('npm run build');
+		expect(relayPkg.version).toBe(pkg.version);
+		expect(relayPkg.engines).toEqual(pkg.engines);
+	});
+
+	it('ships its start command, server, dashboard page, client and protocol', () => {
+		expect(relayPkg.bin).toEqual({ 'n8n-support-relay': 'dist/bin/relay.js' });
+		expect(files).toEqual(
+			expect.arrayContaining([
+				'package.json',
+				'PROTOCOL.md',
+				'dist/bin/relay.js',
+				'dist/server/app.js',
+				'dist/dashboard/index.html',
+				'dist/dashboard/dashboard.js',
+				'dist/dashboard/fold.js',
+				relayPkg.main,
+				relayPkg.types,
+				'dist/protocol/schema.js',
+			]),
+		);
+		expect(files.filter((f) => /(?<!\.d)\.ts$|(^|\/)hook\/|node_modules|\.map$/.test(f))).toEqual(
+			[],
+		);
+	});
+
+	it("holds the server's runtime dependencies, which the node package no longer installs", () => {
+		const serverOnly = ['ioredis', 'pino', 'prom-client', 'ws'];
+		expect(Object.keys(relayPkg.dependencies)).toEqual(expect.arrayContaining(serverOnly));
+		for (const name of serverOnly) expect(pkg.dependencies).not.toHaveProperty(name);
+		// Same versions on both sides where both use a package (one copy in the workspace install).
+		for (const [name, version] of Object.entries(relayPkg.dependencies as Record<string, string>)) {
+			const root = pkg.dependencies[name] ?? pkg.devDependencies[name];
+			if (root) expect(`${name}@${root}`).toBe(`${name}@${version}`);
+		}
 	});
 });
 

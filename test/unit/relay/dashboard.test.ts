@@ -1,20 +1,35 @@
 /**
- * The dashboard folds events into node states with its own copy of the server's logic (it is plain
- * JavaScript with no build step). These tests hold the two to the same answers, and check how the
- * relay serves the page.
+ * The dashboard is plain ES modules with no build step. It folds events with the server's own
+ * reducer: dashboard/fold.js is generated from protocol/fold.ts, and these tests hold the file in git
+ * to the generator's output and the generated module to the server's answers. They also check how
+ * the relay serves the page and its modules.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { applyEvent as serverApply, ExecutionStates } from '../../../status-relay/server/state';
 import { Relay } from '../../../status-relay/server/app';
 import { loadConfig } from '../../../status-relay/server/config';
 import { createLogger } from '../../../status-relay/server/logger';
 import type { Envelope, ExecutionSnapshot, EventType } from '../../../status-relay/protocol/types';
 
+const DASHBOARD = join(__dirname, '../../../status-relay/dashboard');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const dashboard = require('../../../status-relay/dashboard/dashboard.js') as {
-	applyEvent(snapshot: unknown, event: unknown): ExecutionSnapshot;
-	sortRuns(executions: ExecutionSnapshot[]): ExecutionSnapshot[];
-	workflowFromHash(hash: string): string;
-	intakeButtons(intake: string): { pause: boolean; resume: boolean };
+const generator = require('../../../status-relay/scripts/generate-dashboard-fold.js') as {
+	generate(): string;
+	TARGET: string;
+};
+// Plain JavaScript ES modules, as the browser loads them (babel-jest makes them CommonJS here).
+const dashboard = {
+	// eslint-disable-next-line @typescript-eslint/no-require-imports
+	...(require('../../../status-relay/dashboard/fold.js') as {
+		applyEvent(snapshot: unknown, event: unknown): ExecutionSnapshot;
+	}),
+	// eslint-disable-next-line @typescript-eslint/no-require-imports
+	...(require('../../../status-relay/dashboard/runs.js') as {
+		sortRuns(executions: ExecutionSnapshot[]): ExecutionSnapshot[];
+		workflowFromHash(hash: string): string;
+		intakeButtons(intake: string): { pause: boolean; resume: boolean };
+	}),
 };
 
 const NODES = ['Webhook', 'Prepare', 'Approval', 'Check Order', 'Done'];
@@ -105,7 +120,17 @@ function randomEvent(next: () => number, seq: number): Envelope {
 }
 
 describe('dashboard state folding', () => {
-	it('matches the server on 300 random event sequences, step by step', () => {
+	it("is generated from the server's reducer (protocol/fold.ts), and the file in git is current", () => {
+		expect(generator.TARGET).toBe(join(DASHBOARD, 'fold.js'));
+		const inGit = readFileSync(generator.TARGET, 'utf8');
+		expect(inGit).toBe(generator.generate());
+		expect(inGit).toMatch(/^\/\/ Generated from status-relay\/protocol\/fold\.ts/);
+		expect(inGit).toMatch(/export function applyEvent\(snapshot, event\)/);
+		// Plain JavaScript a browser runs: no TypeScript left, nothing imported.
+		expect(inGit).not.toMatch(/^import |: ExecutionSnapshot|as EventDraft/m);
+	});
+
+	it('the generated module answers as the server on 300 random event sequences, step by step', () => {
 		for (let seed = 1; seed <= 300; seed++) {
 			const next = random(seed);
 			let server: ExecutionSnapshot | undefined;
@@ -226,7 +251,7 @@ describe('dashboard recent runs and controls', () => {
 });
 
 describe('dashboard page', () => {
-	it('is served at / with a strict content security policy, its script at /dashboard.js', async () => {
+	it('is served at / with a strict content security policy, and every module it imports', async () => {
 		const relay = await new Relay(
 			loadConfig({
 				RELAY_HOST: '127.0.0.1',
@@ -242,10 +267,42 @@ describe('dashboard page', () => {
 			expect(page.headers.get('content-type')).toMatch(/^text\/html/);
 			expect(page.headers.get('content-security-policy')).toMatch(/script-src 'self'/);
 			const html = await page.text();
-			expect(html).toContain('<script src="/dashboard.js"></script>');
-			const script = await fetch(`${relay.url}/dashboard.js`);
-			expect(script.headers.get('content-type')).toMatch(/^text\/javascript/);
-			expect(await script.text()).toContain('n8n-support-relay.v1');
+			expect(html).toContain('<script type="module" src="/dashboard.js"></script>');
+			// The module graph as the browser walks it, from the entry module.
+			const served = new Map<string, string>();
+			const pending = ['/dashboard.js'];
+			while (pending.length) {
+				const path = pending.pop()!;
+				if (served.has(path)) continue;
+				const script = await fetch(`${relay.url}${path}`);
+				expect({ path, status: script.status }).toEqual({ path, status: 200 });
+				expect(script.headers.get('content-type')).toMatch(/^text\/javascript/);
+				const text = await script.text();
+				served.set(path, text);
+				for (const [, name] of text.matchAll(/^import [^;]*? from '\.\/([a-z-]+\.js)';$/gm))
+					pending.push(`/${name}`);
+			}
+			expect([...served.keys()].sort()).toEqual(
+				[
+					'/controls.js',
+					'/dashboard.js',
+					'/fold.js',
+					'/login.js',
+					'/page.js',
+					'/render.js',
+					'/runs.js',
+					'/stream.js',
+				].sort(),
+			);
+			expect(served.get('/page.js')).toContain('n8n-support-relay.v1');
+			expect(served.get('/fold.js')).toBe(readFileSync(join(DASHBOARD, 'fold.js'), 'utf8'));
+			// Nothing else is served from the folder's neighbours or by other names.
+			for (const path of ['/missing.js', '/index.html.js', '/..%2Fpackage.json', '/Fold.js']) {
+				expect({ path, status: (await fetch(`${relay.url}${path}`)).status }).toEqual({
+					path,
+					status: 404,
+				});
+			}
 			// The page asks the relay who the token is; nothing about it rides in the URL.
 			const who = await fetch(`${relay.url}/api/v1/token`, {
 				headers: { authorization: 'Bearer unit-test-token-0123456789' },
