@@ -1,6 +1,7 @@
 import type { IExecuteFunctions } from 'n8n-workflow';
-import type { AiProvider, StructuredMode } from '../../lib/ai';
+import type { AiProvider, ProviderEntry, StructuredMode } from '../../lib/ai';
 import {
+	OFFLINE_PROVIDER,
 	createAnthropicProvider,
 	createConnectedModelProvider,
 	createOpenAiCompatibleProvider,
@@ -8,12 +9,18 @@ import {
 } from '../../lib/ai';
 
 export interface NodeProviders {
+	/** In order: the connected Model, the AI services, `offline` (the node's built-in answer). */
+	list: ProviderEntry[];
+	/** The AI services of the list. */
 	ai: AiProvider[];
-	/** The offline model is one of the selected providers (not only the fallback). */
-	offlineListed: boolean;
 }
 
-/** The provider chain chosen on the node: the connected Model first, then Providers in order. */
+/**
+ * The provider list chosen on the node: the connected Model first, then Providers in order; the
+ * built-in answer last (listed, or with the Offline Fallback option on). An empty list means
+ * nothing was chosen: with no Model and no provider selected, Offline Fallback alone never
+ * made a list.
+ */
 export async function buildProviders(
 	context: IExecuteFunctions,
 	connectedModel: unknown,
@@ -87,5 +94,9 @@ export async function buildProviders(
 			);
 		}
 	}
-	return { ai, offlineListed: selected.includes('offline') };
+	const offlineListed = selected.includes(OFFLINE_PROVIDER);
+	if (!offlineListed && ai.length === 0) return { list: [], ai };
+	const options = context.getNodeParameter('options', 0, {}) as { offlineFallback?: boolean };
+	const offlineLast = offlineListed || options.offlineFallback !== false;
+	return { list: offlineLast ? [...ai, OFFLINE_PROVIDER] : ai, ai };
 }
