@@ -90,6 +90,12 @@ export async function buildProviders(
 					},
 				);
 			}
+			if (kind === 'azureOpenAi' && !String(entry.azureDeployment ?? '').trim()) {
+				throw new NodeOperationError(context.getNode(), 'Azure OpenAI has no deployment', {
+					description:
+						'Set Azure Deployment on the Azure OpenAI entry of Providers: the deployment name in Azure OpenAI.',
+				});
+			}
 			const provider = await createProvider(context, kind as ServiceKind, timeoutMs, (name) =>
 				String(entry[name] ?? MODEL_DEFAULTS[name]),
 			);
