@@ -49,7 +49,8 @@ export class AllProvidersFailedError extends Error {
 export interface AttemptRecord {
 	provider: string;
 	model?: string;
-	outcome: 'ok' | 'repaired' | 'invalid' | 'refused' | 'failed' | 'skipped';
+	/** `unsure`: the built-in answer was not sure enough, so the next provider was asked. */
+	outcome: 'ok' | 'repaired' | 'invalid' | 'refused' | 'failed' | 'skipped' | 'unsure';
 	error?: string;
 	kind?: ProviderErrorKind;
 	latencyMs: number;

@@ -6,6 +6,7 @@ export * from './injection';
 export * from './redact';
 export * from './resilience';
 export * from './structured';
+export * from './run-on-email';
 export * from './providers/types';
 export { createOpenAiCompatibleProvider } from './providers/openai';
 export type { OpenAiCompatibleOptions, StructuredMode } from './providers/openai';

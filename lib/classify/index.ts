@@ -4,21 +4,12 @@ import type { CategoryDefinition } from './categories';
 
 export { DEFAULT_CATEGORIES } from './categories';
 export type { CategoryDefinition } from './categories';
-import {
-	AllProvidersFailedError,
-	DATA_NOT_INSTRUCTIONS,
-	detectPromptInjection,
-	fenceEmail,
-	redactPersonalData,
-	restorePersonalData,
-	runStructured,
-	truncateToBudget,
-} from '../ai';
+import { DATA_NOT_INSTRUCTIONS, detectPromptInjection, providerList, runOnEmail } from '../ai';
 import type {
-	AiProvider,
 	AttemptRecord,
 	InjectionReport,
 	JsonSchema,
+	ProviderEntry,
 	ResilienceOptions,
 	Usage,
 } from '../ai';
@@ -55,8 +46,12 @@ export const ALL_FIELDS: ExtractableField[] = [
 export interface ClassifyConfig {
 	/** Empty: the built-in taxonomy. */
 	categories: CategoryDefinition[];
-	/** AI providers in order; the built-in offline model follows when `offlineFallback` is on. */
-	providers: AiProvider[];
+	/**
+	 * The providers in order: AI services and `offline` (the built-in model) wherever it stands; the
+	 * entries after the offline model are asked only when it is unsure.
+	 */
+	providers: ProviderEntry[];
+	/** The built-in offline model last, when `providers` does not list it. */
 	offlineFallback: boolean;
 	/**
 	 * Below this confidence the email is "unsure" (routed to the Unsure output). Unset: the default of
@@ -231,7 +226,8 @@ interface AiAnswer {
 
 /**
  * Classifies one email: category, intent, sentiment, urgency, language, entities and summary in ONE
- * provider call, through the provider chain; the built-in offline model is the last resort.
+ * provider call, through the provider list (runOnEmail); the built-in offline model is one entry of it
+ * (with `offlineFallback`, the last resort).
  */
 export async function classifyEmail(
 	email: EmailToClassify,
@@ -243,96 +239,94 @@ export async function classifyEmail(
 		`${email.subject ?? ''}\n${email.text}`,
 		email.hiddenText,
 	);
-	let failedAttempts: AttemptRecord[] | undefined;
+	const run = await runOnEmail<AiAnswer, Classification>(
+		email,
+		{
+			providers: providerList(config.providers, config.offlineFallback),
+			maxInputChars: config.maxInputChars,
+			redactPersonalData: config.redactPersonalData,
+			resilience: config.resilience,
+		},
+		{
+			request: (fencedEmail) => ({
+				system: systemPrompt(categories, config.fields, config.systemPrompt),
+				user: `Analyse this customer email.\n\n${fencedEmail}`,
+				schema: classificationSchema(names, config.fields, config.multiLabel),
+				schemaName: 'support_email_classification',
+				maxOutputTokens: config.maxOutputTokens ?? 600,
+			}),
+			offline: () => classifyWithOfflineModel(email, config, categories),
+			offlineSettles: (classification) => !classification.unsure,
+			describeOffline: (classification) => ({
+				provider: OFFLINE_LABEL,
+				model: classification.model,
+			}),
+			noProviders: () =>
+				new InputError(
+					'No provider is selected and the built-in offline model is switched off',
+					'Select at least one provider, or turn "Offline Fallback" on.',
+				),
+		},
+	);
 
-	if (config.providers.length > 0) {
-		const truncated = truncateToBudget(email.text, config.maxInputChars);
-		const redaction = config.redactPersonalData
-			? redactPersonalData(truncated.text)
-			: { text: truncated.text, map: {} as Record<string, string> };
-		const fenced = fenceEmail({
-			from: config.redactPersonalData ? redactPersonalData(email.from ?? '').text : email.from,
-			subject: email.subject,
-			text: redaction.text,
-			hiddenText: email.hiddenText ? truncateToBudget(email.hiddenText, 2000).text : undefined,
-		});
-		try {
-			const result = await runStructured<AiAnswer>(
-				config.providers,
+	if (run.source === 'offline') {
+		const offline = run.answer;
+		if (run.failed)
+			offline.attempts = [
+				...run.failed,
 				{
-					system: systemPrompt(categories, config.fields, config.systemPrompt),
-					user: `Analyse this customer email.\n\n${fenced.block}`,
-					schema: classificationSchema(names, config.fields, config.multiLabel),
-					schemaName: 'support_email_classification',
-					maxOutputTokens: config.maxOutputTokens ?? 600,
+					provider: OFFLINE_LABEL,
+					model: offline.model,
+					outcome: 'ok',
+					latencyMs: offline.latencyMs,
+					retries: 0,
 				},
-				{ resilience: config.resilience },
-			);
-			const answer = restorePersonalData(result.value, redaction.map);
-			const local = extractEntities(email.text);
-			// The offline analysis only fills fields the model left out (it is not free on long mail).
-			let offlineCache: ReturnType<typeof classifyOffline> | undefined;
-			const offline = () =>
-				(offlineCache ??= classifyOffline(email.text, {
-					subject: email.subject,
-					model: getDefaultClassifier(),
-					languages: config.languages,
-				}));
-			const injection: InjectionReport = answer.promptInjection
-				? { suspected: true, signals: [...localInjection.signals, 'model-flagged'] }
-				: localInjection;
-			const classification: Classification = {
-				category: answer.category,
-				intent: answer.intent,
-				sentiment: answer.sentiment
-					? { label: answer.sentiment, score: clamp(answer.sentimentScore ?? 0, -1, 1) }
-					: offline().sentiment,
-				urgency: answer.urgency ?? offline().urgency,
-				language: answer.language ?? offline().language,
-				entities: mergeEntities(local, answer.entities),
-				summary: answer.summary ?? offline().summary,
-				confidence: clamp(answer.confidence, 0, 1),
-				unsure: answer.confidence < (config.threshold ?? DEFAULT_AI_THRESHOLD),
-				provider: result.provider.kind,
-				model: result.model,
-				usage: result.usage,
-				latencyMs: result.latencyMs,
-				promptInjection: injection,
-			};
-			if (config.multiLabel)
-				classification.categories = dedupe([answer.category, ...(answer.categories ?? [])]);
-			if (result.attempts.length > 1 || result.attempts[0]?.outcome !== 'ok')
-				classification.attempts = result.attempts;
-			if (truncated.truncated) classification.truncated = true;
-			if (!config.fields.includes('intent')) delete classification.intent;
-			return classification;
-		} catch (error) {
-			if (!(error instanceof AllProvidersFailedError) || !config.offlineFallback) throw error;
-			failedAttempts = error.attempts;
-		}
+			];
+		offline.promptInjection = localInjection;
+		return offline;
 	}
 
-	if (!config.offlineFallback && config.providers.length === 0) {
-		throw new InputError(
-			'No provider is selected and the built-in offline model is switched off',
-			'Select at least one provider, or turn "Offline Fallback" on.',
-		);
-	}
-	const offline = classifyWithOfflineModel(email, config, categories);
-	if (failedAttempts)
-		offline.attempts = [
-			...failedAttempts,
-			{
-				provider: 'Built-in offline model',
-				model: offline.model,
-				outcome: 'ok',
-				latencyMs: offline.latencyMs,
-				retries: 0,
-			},
-		];
-	offline.promptInjection = localInjection;
-	return offline;
+	const { answer, result } = run;
+	const local = extractEntities(email.text);
+	// The offline analysis only fills fields the model left out (it is not free on long mail).
+	let offlineCache: ReturnType<typeof classifyOffline> | undefined;
+	const offline = () =>
+		(offlineCache ??= classifyOffline(email.text, {
+			subject: email.subject,
+			model: getDefaultClassifier(),
+			languages: config.languages,
+		}));
+	const injection: InjectionReport = answer.promptInjection
+		? { suspected: true, signals: [...localInjection.signals, 'model-flagged'] }
+		: localInjection;
+	const classification: Classification = {
+		category: answer.category,
+		intent: answer.intent,
+		sentiment: answer.sentiment
+			? { label: answer.sentiment, score: clamp(answer.sentimentScore ?? 0, -1, 1) }
+			: offline().sentiment,
+		urgency: answer.urgency ?? offline().urgency,
+		language: answer.language ?? offline().language,
+		entities: mergeEntities(local, answer.entities),
+		summary: answer.summary ?? offline().summary,
+		confidence: clamp(answer.confidence, 0, 1),
+		unsure: answer.confidence < (config.threshold ?? DEFAULT_AI_THRESHOLD),
+		provider: result.provider.kind,
+		model: result.model,
+		usage: result.usage,
+		latencyMs: result.latencyMs,
+		promptInjection: injection,
+	};
+	if (config.multiLabel)
+		classification.categories = dedupe([answer.category, ...(answer.categories ?? [])]);
+	if (run.attempts) classification.attempts = run.attempts;
+	if (run.truncated) classification.truncated = true;
+	if (!config.fields.includes('intent')) delete classification.intent;
+	return classification;
 }
+
+/** The offline model's line in an item's attempt log. */
+const OFFLINE_LABEL = 'Built-in offline model';
 
 function classifyWithOfflineModel(
 	email: EmailToClassify,

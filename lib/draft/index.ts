@@ -1,14 +1,6 @@
 import { InputError } from '../errors';
-import {
-	AllProvidersFailedError,
-	detectPromptInjection,
-	fenceEmail,
-	redactPersonalData,
-	restorePersonalData,
-	runStructured,
-	truncateToBudget,
-} from '../ai';
-import type { AiProvider, AttemptRecord, ResilienceOptions, Usage } from '../ai';
+import { detectPromptInjection, providerList, runOnEmail } from '../ai';
+import type { AttemptRecord, ProviderEntry, ResilienceOptions, Usage } from '../ai';
 import { detectLanguage } from '../offline-model';
 import type { KnowledgeSnippet } from './knowledge';
 import { draftSchema, fenceKnowledge, systemPrompt, userPrompt } from './prompt';
@@ -18,7 +10,11 @@ import type { ReviewReason } from './review';
 import { replySubject, signatureFor, textToHtml, withSignature } from './format';
 import { chooseTemplate, fillPlaceholders, greeting } from './templates';
 import type { SupportAnswer } from '../knowledge/search';
-import { DEFAULT_AUTO_ANSWER_THRESHOLD, offlineDraft } from './offline-answer';
+import {
+	DEFAULT_AUTO_ANSWER_THRESHOLD,
+	OFFLINE_ANSWER_MODEL,
+	offlineDraft,
+} from './offline-answer';
 import { unsupportedClaims } from './grounding';
 import type { CustomTemplate, PlaceholderValues } from './templates';
 
@@ -32,8 +28,12 @@ export * from './offline-answer';
 export * from './grounding';
 
 export interface DraftConfig {
-	/** AI providers in order; template replies follow when `templateFallback` is on. */
-	providers: AiProvider[];
+	/**
+	 * The providers in order: AI services and `offline` (an answer from the knowledge, else a template
+	 * reply) wherever it stands; the entries after it are asked only when its reply needs review.
+	 */
+	providers: ProviderEntry[];
+	/** The built-in reply last, when `providers` does not list it. */
 	templateFallback: boolean;
 	/** `customer`: the classification's (or the email's, or detected) language; else an ISO 639-1 code. */
 	language: 'customer' | string;
@@ -181,128 +181,169 @@ async function composeDraft(input: DraftInput, config: DraftConfig): Promise<Dra
 	if (input.knowledge.length === 0) reasons.add('no_knowledge');
 	if (email.autoSubmitted) reasons.add('auto_submitted');
 
-	let failedAttempts: AttemptRecord[] | undefined;
-	if (config.providers.length > 0) {
-		const truncated = truncateToBudget(email.text, config.maxInputChars);
-		const redaction = config.redactPersonalData
-			? redactPersonalData(truncated.text)
-			: { text: truncated.text, map: {} as Record<string, string> };
-		const from = email.from
-			? `${email.from.name ?? ''} <${email.from.address ?? ''}>`.trim()
-			: undefined;
-		const fenced = fenceEmail({
-			from: config.redactPersonalData && from ? redactPersonalData(from).text : from,
-			subject: email.subject,
-			text: redaction.text,
-			hiddenText: email.hiddenText ? truncateToBudget(email.hiddenText, 2000).text : undefined,
-		});
-		const knowledge = fenceKnowledge(input.knowledge, config.maxKnowledgeChars);
-		const ids = input.knowledge.map((s) => s.id);
-		try {
-			const result = await runStructured<DraftAnswer>(
-				config.providers,
-				{
-					system: systemPrompt({
-						language,
-						tone: config.tone,
-						companyName: config.companyName,
-						agentName: config.agentName,
-						policies: config.policies,
-						instructions: config.instructions,
-					}),
-					user: userPrompt({
-						customerName: config.redactPersonalData ? undefined : customerName,
-						category: classification.category,
-						knowledgeBlock: knowledge.block,
-						emailBlock: fenced.block,
-					}),
-					schema: draftSchema(ids),
-					schemaName: 'support_reply_draft',
-					maxOutputTokens: config.maxOutputTokens ?? 1000,
-				},
-				{
-					resilience: config.resilience,
-					validate: (value) => {
-						const used = (value as DraftAnswer).usedSnippets ?? [];
-						const unknown = used.filter((id) => !ids.includes(id));
-						return unknown.length
-							? `usedSnippets names snippets that do not exist: ${unknown.join(', ')} (known: ${ids.join(', ') || 'none'})`
-							: undefined;
-					},
-				},
-			);
-			const answer = restorePersonalData(result.value, redaction.map);
-			const used = [...new Set(answer.usedSnippets)];
-			if (answer.promptInjection) injectionSignals.add('model-flagged');
-			if (answer.policyTopic) reasons.add('policy_topic');
-			if (input.knowledge.length > 0) {
-				if (!answer.knowledgeAnswers) reasons.add('knowledge_insufficient');
-				if (used.length === 0) reasons.add('no_citations');
-			}
-			// Every checkable fact in the reply must come from the snippets or the customer's email.
-			const unsupported =
-				input.knowledge.length === 0
-					? []
-					: unsupportedClaims(answer.reply, [
-							...input.knowledge.map((s) => `${s.title ?? ''}\n${s.text}\n${s.url ?? ''}`),
-							`${email.subject}\n${email.text}`,
-							config.signature ?? '',
-							config.companyName ?? '',
-						]);
-			if (unsupported.length) reasons.add('unsupported_claim');
-			let draftConfidence = clamp(answer.confidence);
-			// A reply no knowledge supports is a guess, however sure the model says it is.
-			if (
-				reasons.has('no_knowledge') ||
-				reasons.has('knowledge_insufficient') ||
-				reasons.has('no_citations') ||
-				reasons.has('unsupported_claim')
-			)
-				draftConfidence = Math.min(draftConfidence, 0.5);
-			if (draftConfidence < config.reviewThreshold) reasons.add('low_confidence');
-			if (injectionSignals.size) reasons.add('injection_suspected');
-			const text = withSignature(
-				answer.reply,
-				signatureFor(language, config.signature, values, false),
-				true,
-			);
-			const ordered = orderReasons(reasons);
-			const draft: Draft = {
-				subject: replySubject(email.subject),
-				text,
-				html: textToHtml(text),
-				language,
-				confidence: round(draftConfidence),
-				needsReview: ordered.length > 0,
-				reasons: ordered,
-				provider: result.provider.kind,
-				model: result.model,
-				usage: result.usage,
-				latencyMs: result.latencyMs,
-				citations: used.map((id) => citation(input.knowledge, id)),
-				knowledgeAnswered: input.knowledge.length > 0 && answer.knowledgeAnswers,
-			};
-			if (email.messageId) draft.inReplyTo = email.messageId;
-			if (injectionSignals.size) draft.injectionSignals = [...injectionSignals];
-			if (policy.touched) draft.policyKeywords = policy.keywords;
-			if (result.attempts.length > 1 || result.attempts[0]?.outcome !== 'ok')
-				draft.attempts = result.attempts;
-			if (truncated.truncated || knowledge.truncated) draft.truncated = true;
-			if (unsupported.length) draft.unsupportedClaims = unsupported;
-			return draft;
-		} catch (error) {
-			if (!(error instanceof AllProvidersFailedError) || !config.templateFallback) throw error;
-			failedAttempts = error.attempts;
-		}
+	const from = email.from
+		? `${email.from.name ?? ''} <${email.from.address ?? ''}>`.trim()
+		: undefined;
+	const knowledge = fenceKnowledge(input.knowledge, config.maxKnowledgeChars);
+	const ids = input.knowledge.map((s) => s.id);
+	const run = await runOnEmail<DraftAnswer, Draft>(
+		{ from, subject: email.subject, text: email.text, hiddenText: email.hiddenText },
+		{
+			providers: providerList(config.providers, config.templateFallback),
+			maxInputChars: config.maxInputChars,
+			redactPersonalData: config.redactPersonalData,
+			resilience: config.resilience,
+		},
+		{
+			request: (fencedEmail) => ({
+				system: systemPrompt({
+					language,
+					tone: config.tone,
+					companyName: config.companyName,
+					agentName: config.agentName,
+					policies: config.policies,
+					instructions: config.instructions,
+				}),
+				user: userPrompt({
+					customerName: config.redactPersonalData ? undefined : customerName,
+					category: classification.category,
+					knowledgeBlock: knowledge.block,
+					emailBlock: fencedEmail,
+				}),
+				schema: draftSchema(ids),
+				schemaName: 'support_reply_draft',
+				maxOutputTokens: config.maxOutputTokens ?? 1000,
+			}),
+			validate: (value) => {
+				const used = (value as DraftAnswer).usedSnippets ?? [];
+				const unknown = used.filter((id) => !ids.includes(id));
+				return unknown.length
+					? `usedSnippets names snippets that do not exist: ${unknown.join(', ')} (known: ${ids.join(', ') || 'none'})`
+					: undefined;
+			},
+			// Its own copies: the review reasons and placeholders found so far also serve an AI reply
+			// asked after it (when the built-in reply needs review and the list goes on).
+			offline: () =>
+				builtInReply(input, config, { ...values }, language, new Set(reasons), {
+					started,
+					injectionSignals,
+					policy,
+				}),
+			offlineSettles: (draft) => !draft.needsReview,
+			describeOffline: (draft) => ({
+				provider: draft.model === OFFLINE_ANSWER_MODEL ? OFFLINE_ANSWER_LABEL : TEMPLATE_LABEL,
+				model: draft.model,
+			}),
+			noProviders: () =>
+				new InputError(
+					'No provider is selected and template replies are switched off',
+					'Select at least one provider, or turn "Offline Fallback" on.',
+				),
+		},
+	);
+
+	if (run.source === 'offline') {
+		const draft = run.answer;
+		if (run.failed)
+			draft.attempts =
+				draft.model === OFFLINE_ANSWER_MODEL
+					? run.failed
+					: [
+							...run.failed,
+							{
+								provider: TEMPLATE_LABEL,
+								model: draft.model,
+								outcome: 'ok',
+								latencyMs: draft.latencyMs,
+								retries: 0,
+							},
+						];
+		return draft;
 	}
 
-	if (!config.templateFallback) {
-		throw new InputError(
-			'No provider is selected and template replies are switched off',
-			'Select at least one provider, or turn "Offline Fallback" on.',
-		);
+	const { answer, result } = run;
+	const used = [...new Set(answer.usedSnippets)];
+	if (answer.promptInjection) injectionSignals.add('model-flagged');
+	if (answer.policyTopic) reasons.add('policy_topic');
+	if (input.knowledge.length > 0) {
+		if (!answer.knowledgeAnswers) reasons.add('knowledge_insufficient');
+		if (used.length === 0) reasons.add('no_citations');
 	}
-	const fromKnowledge = offlineDraft(input, config, values, language, reasons, started);
+	// Every checkable fact in the reply must come from the snippets or the customer's email.
+	const unsupported =
+		input.knowledge.length === 0
+			? []
+			: unsupportedClaims(answer.reply, [
+					...input.knowledge.map((s) => `${s.title ?? ''}\n${s.text}\n${s.url ?? ''}`),
+					`${email.subject}\n${email.text}`,
+					config.signature ?? '',
+					config.companyName ?? '',
+				]);
+	if (unsupported.length) reasons.add('unsupported_claim');
+	let draftConfidence = clamp(answer.confidence);
+	// A reply no knowledge supports is a guess, however sure the model says it is.
+	if (
+		reasons.has('no_knowledge') ||
+		reasons.has('knowledge_insufficient') ||
+		reasons.has('no_citations') ||
+		reasons.has('unsupported_claim')
+	)
+		draftConfidence = Math.min(draftConfidence, 0.5);
+	if (draftConfidence < config.reviewThreshold) reasons.add('low_confidence');
+	if (injectionSignals.size) reasons.add('injection_suspected');
+	const text = withSignature(
+		answer.reply,
+		signatureFor(language, config.signature, values, false),
+		true,
+	);
+	const ordered = orderReasons(reasons);
+	const draft: Draft = {
+		subject: replySubject(email.subject),
+		text,
+		html: textToHtml(text),
+		language,
+		confidence: round(draftConfidence),
+		needsReview: ordered.length > 0,
+		reasons: ordered,
+		provider: result.provider.kind,
+		model: result.model,
+		usage: result.usage,
+		latencyMs: result.latencyMs,
+		citations: used.map((id) => citation(input.knowledge, id)),
+		knowledgeAnswered: input.knowledge.length > 0 && answer.knowledgeAnswers,
+	};
+	if (email.messageId) draft.inReplyTo = email.messageId;
+	if (injectionSignals.size) draft.injectionSignals = [...injectionSignals];
+	if (policy.touched) draft.policyKeywords = policy.keywords;
+	if (run.attempts) draft.attempts = run.attempts;
+	if (run.truncated || knowledge.truncated) draft.truncated = true;
+	if (unsupported.length) draft.unsupportedClaims = unsupported;
+	return draft;
+}
+
+/** The attempt-log lines of the built-in replies. */
+const TEMPLATE_LABEL = 'Template reply';
+const OFFLINE_ANSWER_LABEL = 'Offline answer';
+
+/**
+ * The drafter's built-in reply (no network): an answer from the knowledge (or a thank-you), else the
+ * template of the category, marked for review.
+ */
+function builtInReply(
+	input: DraftInput,
+	config: DraftConfig,
+	values: PlaceholderValues,
+	language: string,
+	reasons: Set<ReviewReason>,
+	found: {
+		started: number;
+		injectionSignals: Set<string>;
+		policy: ReturnType<typeof touchesPolicy>;
+	},
+): Draft {
+	const { email, classification } = input;
+	const { injectionSignals, policy } = found;
+	const fromKnowledge = offlineDraft(input, config, values, language, reasons, found.started);
 	if (fromKnowledge) {
 		if (injectionSignals.size) {
 			fromKnowledge.injectionSignals = [...injectionSignals];
@@ -310,7 +351,6 @@ async function composeDraft(input: DraftInput, config: DraftConfig): Promise<Dra
 			fromKnowledge.needsReview = true;
 		}
 		if (policy.touched) fromKnowledge.policyKeywords = policy.keywords;
-		if (failedAttempts) fromKnowledge.attempts = failedAttempts;
 		return fromKnowledge;
 	}
 	// A category the classifier is not sure of would put the wrong topic in the customer's mouth:
@@ -321,7 +361,7 @@ async function composeDraft(input: DraftInput, config: DraftConfig): Promise<Dra
 		config.templates,
 	);
 	const templateLanguage = template.language;
-	values.greeting = greeting(templateLanguage, config.tone, customerName, values.firstName);
+	values.greeting = greeting(templateLanguage, config.tone, values.customerName, values.firstName);
 	const body = fillPlaceholders(template.text, values);
 	const text = withSignature(body, signatureFor(templateLanguage, config.signature, values, true));
 	reasons.add('template_reply');
@@ -329,8 +369,6 @@ async function composeDraft(input: DraftInput, config: DraftConfig): Promise<Dra
 	if (injectionSignals.size) reasons.add('injection_suspected');
 	const templateConfidence = template.generic ? 0.1 : 0.2;
 	if (templateConfidence < config.reviewThreshold) reasons.add('low_confidence');
-	const ordered = orderReasons(reasons);
-	const latencyMs = round(performance.now() - started);
 	const draft: Draft = {
 		subject: replySubject(email.subject),
 		text,
@@ -338,22 +376,17 @@ async function composeDraft(input: DraftInput, config: DraftConfig): Promise<Dra
 		language: templateLanguage,
 		confidence: templateConfidence,
 		needsReview: true,
-		reasons: ordered,
+		reasons: orderReasons(reasons),
 		provider: 'template',
 		model: template.source === 'node' ? 'node-templates' : TEMPLATE_MODEL,
 		usage: { inputTokens: 0, outputTokens: 0 },
-		latencyMs,
+		latencyMs: round(performance.now() - found.started),
 		citations: [],
 		knowledgeAnswered: false,
 	};
 	if (email.messageId) draft.inReplyTo = email.messageId;
 	if (injectionSignals.size) draft.injectionSignals = [...injectionSignals];
 	if (policy.touched) draft.policyKeywords = policy.keywords;
-	if (failedAttempts)
-		draft.attempts = [
-			...failedAttempts,
-			{ provider: 'Template reply', model: draft.model, outcome: 'ok', latencyMs, retries: 0 },
-		];
 	return draft;
 }
 

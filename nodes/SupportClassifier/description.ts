@@ -1,5 +1,11 @@
 import type { INodeProperties } from 'n8n-workflow';
-import { AI_PROVIDER_OPTIONS, aiOptions, providerFields } from '../shared/ai-fields';
+import {
+	AI_PROVIDER_OPTIONS,
+	aiOptions,
+	providerFields,
+	providerListField,
+	withProviderList,
+} from '../shared/ai-fields';
 
 /** The classifier's providers: its built-in offline model, then the AI services. */
 export const PROVIDER_OPTIONS = [
@@ -202,3 +208,17 @@ export const properties: INodeProperties[] = [
 		],
 	},
 ];
+
+/**
+ * Version 2: the same parameters with one ordered Providers list (the offline model an entry of it)
+ * in place of the multi-select and the Offline Fallback option.
+ */
+export const propertiesV2: INodeProperties[] = withProviderList(
+	properties,
+	providerListField(PROVIDER_OPTIONS[0], {
+		description:
+			'Asked from top to bottom (drag to re-order). A provider that fails (after retries and one repair try) hands the email to the next. The Built-In Offline Model always answers: last, it keeps mail flowing when every AI service is down; above an AI service, it answers the emails it is sure of and hands on only the rest.',
+		hint: 'Each email costs one call to the first AI provider that answers. Set the credential of each AI service you list.',
+	}),
+	'Drop-in ready: with no credentials it uses the built-in offline model. A chat model connected to the Model input is asked first; then the providers below, from top to bottom.',
+);

@@ -1,12 +1,12 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
-import { NodeConnectionTypes, NodeOperationError, jsonParse } from 'n8n-workflow';
-import { CallLimiter, mapLimited } from '../../lib/ai';
+import { NodeOperationError, jsonParse } from 'n8n-workflow';
+import { OFFLINE_PROVIDER } from '../../lib/ai';
 import type { Classification, ClassifyConfig, ExtractableField } from '../../lib/classify';
 import { ALL_FIELDS, classifyEmail, effectiveCategories } from '../../lib/classify';
 import { readSupport, withSupport } from '../../lib/contract';
 import { InputError } from '../../lib/errors';
-import { continueOnFailItem, toNodeError } from '../shared/errors';
-import { buildProviders } from '../shared/providers';
+import { aiProvidersOf, runOverItems } from '../shared/ai-run';
+import { toNodeError } from '../shared/errors';
 import { offlineModelForExecution } from './offline-model';
 
 interface Options {
@@ -33,7 +33,6 @@ interface CategoryParameter {
 }
 
 export async function execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-	const items = this.getInputData();
 	const options = this.getNodeParameter('options', 0, {}) as Options;
 	const routing = this.getNodeParameter('routing', 0, 'perCategory') as string;
 	const categoryParameters = ((this.getNodeParameter('categories', 0, {}) as IDataObject)
@@ -53,19 +52,12 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 	const outputCount = (routing === 'single' ? 1 : names.length) + (unsureOutput ? 1 : 0);
 	const outputs: INodeExecutionData[][] = Array.from({ length: outputCount }, () => []);
 
-	const connectedModel = await this.getInputConnectionData(
-		NodeConnectionTypes.AiLanguageModel,
-		0,
-	).catch(() => undefined);
-	const providers = await buildProviders(
-		this,
-		connectedModel,
-		(options.timeoutSeconds ?? 60) * 1000,
-	);
+	const timeoutMs = (options.timeoutSeconds ?? 60) * 1000;
+	const providers = await aiProvidersOf(this, timeoutMs, 'Built-In Offline Model');
 	const config: ClassifyConfig = {
 		categories,
-		providers: providers.ai,
-		offlineFallback: providers.offlineListed || options.offlineFallback !== false,
+		providers: providers.list,
+		offlineFallback: false,
 		// Unset: the default of the kind of model that answers (see the option's description).
 		threshold: typeof options.threshold === 'number' ? options.threshold : undefined,
 		languages: options.languages?.length ? options.languages : undefined,
@@ -74,18 +66,9 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 		systemPrompt: options.systemPrompt,
 		maxInputChars: options.maxInputChars ?? 8000,
 		redactPersonalData: options.redactPersonalData ?? false,
-		resilience: {
-			maxRetries: options.maxRetries ?? 3,
-			timeoutMs: (options.timeoutSeconds ?? 60) * 1000,
-		},
+		resilience: { maxRetries: options.maxRetries ?? 3, timeoutMs },
 	};
-	if (!providers.offlineListed && providers.ai.length === 0) {
-		throw new NodeOperationError(this.getNode(), 'No provider selected', {
-			description:
-				'Select at least one provider under Providers (the Built-In Offline Model needs no credentials).',
-		});
-	}
-	if (config.offlineFallback) {
+	if (providers.list.includes(OFFLINE_PROVIDER)) {
 		// Found (or learned) once per execution, not once per email: with 10,000 Training Examples,
 		// hashing them to find the cached model costs more than classifying an email.
 		try {
@@ -93,37 +76,22 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 				trainingExamples(this, options.trainingExamples),
 			);
 		} catch (error) {
-			// With an AI provider first, the offline model is only the fallback: its configuration
-			// problem surfaces on the items that fall back to it, as before.
-			if (providers.ai.length === 0) throw toNodeError(this.getNode(), error, 0);
+			// With an AI provider first, the offline model answers only what falls through to it: its
+			// configuration problem surfaces on those items.
+			if (providers.list[0] === OFFLINE_PROVIDER) throw toNodeError(this.getNode(), error, 0);
 		}
 	}
 
-	const limiter = new CallLimiter({
-		concurrency: options.concurrency ?? 5,
-		requestsPerMinute: options.requestsPerMinute,
-	});
-	const results = await mapLimited(items.length, limiter, async (itemIndex) => {
-		try {
-			return {
-				classification: await classifyEmail(emailOf(this, itemIndex, items[itemIndex]), config),
-			};
-		} catch (error) {
-			return { error };
-		}
-	});
-
-	for (const [itemIndex, result] of results.entries()) {
-		const item = items[itemIndex];
-		if ('error' in result) {
-			const nodeError = toNodeError(this.getNode(), result.error, itemIndex);
-			if (!this.continueOnFail()) throw nodeError;
-			const errorItem = continueOnFailItem(item, itemIndex, nodeError);
+	const results = await runOverItems(this, options, async (item, itemIndex) =>
+		classifyEmail(emailOf(this, itemIndex, item), config),
+	);
+	for (const result of results) {
+		if ('errorItem' in result) {
 			// A human should look at an item the classifier could not read: the Unsure output when there is one.
-			outputs[unsureOutput ? outputCount - 1 : 0].push(errorItem);
+			outputs[unsureOutput ? outputCount - 1 : 0].push(result.errorItem);
 			continue;
 		}
-		const classification = result.classification;
+		const { item, itemIndex, value: classification } = result;
 		const routedTo = targets(classification, names, routing, unsureOutput);
 		const out: INodeExecutionData = {
 			json: withSupport(item.json, {

@@ -1,7 +1,20 @@
 import type { INodeProperties } from 'n8n-workflow';
 import { DEFAULT_KNOWLEDGE_FIELD } from '../../lib/draft/knowledge';
 import { DEFAULT_AUTO_ANSWER_THRESHOLD } from '../../lib/draft/offline-answer';
-import { aiOptions, providerFields } from '../shared/ai-fields';
+import {
+	aiOptions,
+	providerFields,
+	providerListField,
+	withProviderList,
+} from '../shared/ai-fields';
+
+/** The drafter's built-in answer as a provider choice. */
+const BUILT_IN = {
+	name: 'Built-In Templates (Offline)',
+	value: 'offline',
+	description:
+		'No network, no key: a reply template per category in the customer’s language, always marked for review',
+};
 
 export const properties: INodeProperties[] = [
 	{
@@ -11,19 +24,11 @@ export const properties: INodeProperties[] = [
 		type: 'notice',
 		default: '',
 	},
-	...providerFields(
-		{
-			name: 'Built-In Templates (Offline)',
-			value: 'offline',
-			description:
-				'No network, no key: a reply template per category in the customer’s language, always marked for review',
-		},
-		{
-			description:
-				'Tried in the order selected; if one fails (after retries and one repair try) the next answers',
-			hint: 'Each email costs one call to the first provider that answers',
-		},
-	),
+	...providerFields(BUILT_IN, {
+		description:
+			'Tried in the order selected; if one fails (after retries and one repair try) the next answers',
+		hint: 'Each email costs one call to the first provider that answers',
+	}),
 	{
 		displayName: 'Company Name',
 		name: 'companyName',
@@ -226,3 +231,17 @@ export const properties: INodeProperties[] = [
 		],
 	},
 ];
+
+/**
+ * Version 3: the same parameters with one ordered Providers list (the built-in replies an entry of it)
+ * in place of the multi-select and the Offline Fallback option.
+ */
+export const propertiesV3: INodeProperties[] = withProviderList(
+	properties,
+	providerListField(BUILT_IN, {
+		description:
+			'Asked from top to bottom (drag to re-order). A provider that fails (after retries and one repair try) hands the email to the next. The Built-In Templates always answer: last, they keep mail flowing when every AI service is down; above an AI service, an answer from the knowledge that needs no review is used and the rest goes on to the service.',
+		hint: 'Each email costs one call to the first AI provider that answers. Set the credential of each AI service you list.',
+	}),
+	'Drop-in ready: with no credentials it writes a template reply per category, marked for review. A chat model connected to the Model input is asked first; then the providers below, from top to bottom. Replies use only the knowledge on the item and the policies below.',
+);

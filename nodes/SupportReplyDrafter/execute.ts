@@ -1,6 +1,5 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
-import { CallLimiter, mapLimited } from '../../lib/ai';
 import type { CustomTemplate, DraftConfig, DraftInput, Tone } from '../../lib/draft';
 import {
 	DEFAULT_KNOWLEDGE_FIELD,
@@ -13,8 +12,7 @@ import {
 } from '../../lib/draft';
 import { readSupport, withSupport } from '../../lib/contract';
 import { InputError } from '../../lib/errors';
-import { continueOnFailItem, toNodeError } from '../shared/errors';
-import { buildProviders } from '../shared/providers';
+import { aiProvidersOf, runOverItems } from '../shared/ai-run';
 
 interface Options {
 	answerFromKnowledge?: boolean;
@@ -34,26 +32,15 @@ interface Options {
 }
 
 export async function execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-	const items = this.getInputData();
 	const options = this.getNodeParameter('options', 0, {}) as Options;
 	const timeoutMs = (options.timeoutSeconds ?? 60) * 1000;
 
-	const connectedModel = await this.getInputConnectionData(
-		NodeConnectionTypes.AiLanguageModel,
-		0,
-	).catch(() => undefined);
-	const providers = await buildProviders(this, connectedModel, timeoutMs);
+	const providers = await aiProvidersOf(this, timeoutMs, 'Built-In Templates');
 	const connectedRetriever = await this.getInputConnectionData(
 		NodeConnectionTypes.AiRetriever,
 		0,
 	).catch(() => undefined);
 	const retriever = isRetriever(connectedRetriever) ? connectedRetriever : undefined;
-	if (!providers.offlineListed && providers.ai.length === 0) {
-		throw new NodeOperationError(this.getNode(), 'No provider selected', {
-			description:
-				'Select at least one provider under Providers (the Built-In Templates need no credentials).',
-		});
-	}
 
 	const replyLanguage = this.getNodeParameter('replyLanguage', 0, 'customer') as string;
 	let language = 'customer';
@@ -87,8 +74,8 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 		}));
 
 	const config: DraftConfig = {
-		providers: providers.ai,
-		templateFallback: providers.offlineListed || options.offlineFallback !== false,
+		providers: providers.list,
+		templateFallback: false,
 		language,
 		tone,
 		companyName: this.getNodeParameter('companyName', 0, '') as string,
@@ -112,43 +99,29 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 		autoAnswerThreshold: options.autoAnswerThreshold,
 	};
 
-	const limiter = new CallLimiter({
-		concurrency: options.concurrency ?? 5,
-		requestsPerMinute: options.requestsPerMinute,
+	const results = await runOverItems(this, options, async (item, itemIndex) => {
+		const input = inputOf(this, itemIndex, item);
+		// With a retriever connected, an item that brought no knowledge of its own gets the retriever's.
+		if (retriever && input.knowledge.length === 0)
+			input.knowledge = await retrieveKnowledge(
+				retriever,
+				`${input.email.subject}\n${input.email.text}`,
+				5,
+				timeoutMs,
+			);
+		return await draftReply(input, config);
 	});
-	const results = await mapLimited(items.length, limiter, async (itemIndex) => {
-		try {
-			const input = inputOf(this, itemIndex, items[itemIndex]);
-			// With a retriever connected, an item that brought no knowledge of its own gets the retriever's.
-			if (retriever && input.knowledge.length === 0)
-				input.knowledge = await retrieveKnowledge(
-					retriever,
-					`${input.email.subject}\n${input.email.text}`,
-					5,
-					timeoutMs,
-				);
-			return { draft: await draftReply(input, config) };
-		} catch (error) {
-			return { error };
-		}
-	});
-
-	const out: INodeExecutionData[] = [];
-	for (const [itemIndex, result] of results.entries()) {
-		const item = items[itemIndex];
-		if ('error' in result) {
-			const nodeError = toNodeError(this.getNode(), result.error, itemIndex);
-			if (!this.continueOnFail()) throw nodeError;
-			out.push(continueOnFailItem(item, itemIndex, nodeError));
-			continue;
-		}
-		out.push({
-			json: withSupport(item.json, { draft: result.draft }),
-			binary: item.binary,
-			pairedItem: { item: itemIndex },
-		});
-	}
-	return [out];
+	return [
+		results.map((result) =>
+			'errorItem' in result
+				? result.errorItem
+				: {
+						json: withSupport(result.item.json, { draft: result.value }),
+						binary: result.item.binary,
+						pairedItem: { item: result.itemIndex },
+					},
+		),
+	];
 }
 
 function inputOf(

@@ -57,6 +57,16 @@ export const AI_CREDENTIALS: INodeCredentialDescription[] = [
 	},
 ];
 
+/**
+ * The credentials of the versions with the ordered Providers list (Support Classifier 2, Support Reply
+ * Drafter 3). n8n shows a node's credential only by a condition on one parameter path, and "some entry
+ * of a list is X" is not one: so each is offered, none is required, and the node asks for the one a
+ * listed service lacks (buildProviders).
+ */
+export const LISTED_AI_CREDENTIALS: INodeCredentialDescription[] = AI_CREDENTIALS.map(
+	({ name }) => ({ name, required: false }),
+);
+
 /** The AI services; the node adds its own offline choice (value `offline`) in front. */
 export const AI_PROVIDER_OPTIONS: INodePropertyOptions[] = [
 	{ name: 'OpenAI', value: 'openAi' },
@@ -120,6 +130,81 @@ export function providerFields(
 			displayOptions: { show: { providers: ['localModel'] } },
 		},
 	];
+}
+
+/**
+ * The one provider setting of the newer versions: an ordered list the user drags into order. The
+ * node's built-in answer (`offline`) is an entry like the others, last by default: above an AI
+ * service it answers first and hands on only what it is unsure of. A chat model connected to the
+ * Model input comes before the whole list.
+ */
+export function providerListField(
+	offline: INodePropertyOptions,
+	texts: { description: string; hint: string },
+): INodeProperties {
+	return {
+		displayName: 'Providers',
+		name: 'providers',
+		type: 'fixedCollection',
+		placeholder: 'Add Provider',
+		typeOptions: { multipleValues: true, sortable: true },
+		default: { provider: [{ kind: 'offline' }] },
+		description: texts.description,
+		hint: texts.hint,
+		options: [
+			{
+				name: 'provider',
+				displayName: 'Provider',
+				values: [
+					{
+						displayName: 'Provider',
+						name: 'kind',
+						type: 'options',
+						options: [offline, ...AI_PROVIDER_OPTIONS],
+						default: 'offline',
+					},
+					...providerFields(offline, texts)
+						.slice(1)
+						.map((field) => ({
+							...field,
+							displayOptions: { show: { kind: field.displayOptions!.show!.providers! } },
+						})),
+				],
+			},
+		],
+	};
+}
+
+/** The parameters of providerFields: the multi-select and the model of each service. */
+const MULTI_SELECT_FIELDS = new Set(
+	providerFields({ name: '', value: '' }, { description: '', hint: '' }).map((f) => f.name),
+);
+
+/**
+ * A node's parameters with the ordered Providers list in place of the multi-select, its model
+ * fields and the Offline Fallback option; every other parameter stays as it is, so the versions
+ * differ in the provider fields only.
+ */
+export function withProviderList(
+	properties: INodeProperties[],
+	list: INodeProperties,
+	notice: string,
+): INodeProperties[] {
+	return properties.flatMap((property): INodeProperties[] => {
+		if (property.name === 'providers') return [list];
+		if (MULTI_SELECT_FIELDS.has(property.name)) return [];
+		if (property.name === 'notice') return [{ ...property, displayName: notice }];
+		if (property.name === 'options' && property.type === 'collection')
+			return [
+				{
+					...property,
+					options: (property.options as INodeProperties[]).filter(
+						(option) => option.name !== 'offlineFallback',
+					),
+				},
+			];
+		return [property];
+	});
 }
 
 /** Options every AI node has (under "Options"); the node passes the wording that differs. */
