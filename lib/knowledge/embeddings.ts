@@ -61,7 +61,7 @@ async function bounded<T>(work: () => Promise<T>, options: EmbedOptions, what: s
 			() =>
 				reject(
 					new InputError(
-						`The embeddings node "${options.nodeName}" did not answer within ${Math.round(options.timeoutMs / 1000)} s (${what})`,
+						`The embeddings node "${options.nodeName}" did not answer within ${options.timeoutMs / 1000} s (${what})`,
 						'Check the embeddings service behind it, or raise Options > Embeddings Timeout.',
 					),
 				),
