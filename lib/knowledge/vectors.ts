@@ -127,19 +127,24 @@ export class VectorIndex {
 		const q = new Float32Array(dims);
 		const scale = norm > 0 ? 1 / Math.sqrt(norm) : 0;
 		for (let k = 0; k < dims; k++) q[k] = query[k] * scale;
+		// The best `limit` so far, best first (a short sorted list: no sort of every document).
 		const out: Array<{ key: string; similarity: number }> = [];
+		if (limit < 1) return out;
 		for (const [key, { hash, rows }] of this.entries) {
-			if (!accept(key, hash)) continue;
 			let best = -Infinity;
 			for (let offset = 0; offset < rows.length; offset += dims) {
 				let dot = 0;
 				for (let k = 0; k < dims; k++) dot += rows[offset + k] * q[k];
 				if (dot > best) best = dot;
 			}
-			out.push({ key, similarity: best });
+			if (out.length === limit && best <= out[limit - 1].similarity) continue;
+			if (!accept(key, hash)) continue;
+			let at = out.length;
+			while (at > 0 && out[at - 1].similarity < best) at--;
+			out.splice(at, 0, { key, similarity: best });
+			if (out.length > limit) out.pop();
 		}
-		out.sort((a, b) => b.similarity - a.similarity);
-		return out.slice(0, limit);
+		return out;
 	}
 
 	toJSON(): SerializedVectors {

@@ -375,6 +375,28 @@ describe('bounds and failures', () => {
 		expect(embedder.documents).toHaveLength(1);
 	});
 
+	test('the vector scan keeps the best documents, as a full sort would (random vectors)', () => {
+		const rng = createRng(11);
+		const index = new VectorIndex('m', 8);
+		const random = () => Array.from({ length: 8 }, () => rng() * 2 - 1);
+		for (let i = 0; i < 300; i++)
+			index.set(
+				`d${i}`,
+				'h',
+				Array.from({ length: 1 + (i % 3) }, () => random()),
+			);
+		for (let trial = 0; trial < 20; trial++) {
+			const query = random();
+			const accept = (key: string) => Number(key.slice(1)) % 5 !== 0;
+			const all = index.similarities(query, accept, 1000);
+			expect(all).toHaveLength(240);
+			const sorted = [...all].sort((a, b) => b.similarity - a.similarity);
+			expect(all.map((a) => a.similarity)).toEqual(sorted.map((a) => a.similarity));
+			expect(index.similarities(query, accept, 7)).toEqual(all.slice(0, 7));
+		}
+		expect(index.similarities(random(), () => true, 0)).toEqual([]);
+	});
+
 	test('damaged vectors in the file are a clear error', () => {
 		const index = new VectorIndex('m', 3);
 		index.set('a', 'h', [[1, 0, 0]]);
