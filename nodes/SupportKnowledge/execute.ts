@@ -95,12 +95,17 @@ async function search(
 		throw toNodeError(context.getNode(), error, 0);
 	}
 	// Why the embeddings cannot be used for any item (then: lexical, or an error per item).
-	let vectorProblem: string | undefined;
+	let vectorProblem: Error | undefined;
 	if (embeddings) {
 		try {
-			vectorProblem = await vectorsFor(base, !file, embeddings);
+			const problem = await vectorsFor(base, !file, embeddings);
+			if (problem)
+				vectorProblem = new InputError(
+					problem,
+					'Or set Options > On Embeddings Failure to search without embeddings meanwhile.',
+				);
 		} catch (error) {
-			vectorProblem = errorMessage(error);
+			vectorProblem = error instanceof Error ? error : new Error(String(error));
 		}
 	}
 	const sources: KnowledgeSource[] | undefined =
@@ -133,7 +138,7 @@ async function search(
 				maxSnippetChars: (options.maxSnippetChars as number) ?? undefined,
 			};
 			let result: { knowledge: SupportKnowledgeEntry[]; answer: SupportAnswer } | undefined;
-			let unused = vectorProblem;
+			let unused: unknown = vectorProblem;
 			if (embeddings && !unused) {
 				try {
 					const vector = await embedQueryText(
@@ -143,17 +148,15 @@ async function search(
 					);
 					result = hybridSearchForEmail(base, emailQuery, vector, searchOptions);
 				} catch (error) {
-					unused = errorMessage(error);
+					unused = error;
 				}
 			}
-			if (embeddings && unused && embeddings.onFailure === 'error')
-				throw new InputError(
-					unused,
-					'Or set Options > On Embeddings Failure to search lexically meanwhile.',
-				);
+			// The error as it is (its hint says what to change), or a lexical search that says why.
+			if (embeddings && unused && embeddings.onFailure === 'error') throw unused;
 			if (!result) {
 				result = searchForEmail(base, emailQuery, searchOptions);
-				if (unused) result.answer.reasons.push(`searched without embeddings: ${unused}`);
+				if (unused)
+					result.answer.reasons.push(`searched without embeddings: ${errorMessage(unused)}`);
 			}
 			out.push({
 				json: withSupport(item.json, { knowledge: result.knowledge, answer: result.answer }),

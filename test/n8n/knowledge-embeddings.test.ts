@@ -288,6 +288,27 @@ describe('Support Knowledge with n8n’s Embeddings OpenAI sub-node', () => {
 		);
 		expect(failed.json.support.knowledge).toBeUndefined();
 
+		// A slow service: bounded by Embeddings Timeout, the error names the sub-node.
+		llm.reset();
+		llm.fail('openai', { delayMs: 8000 });
+		const slow = await n8n.execute(
+			workflow(
+				{
+					operation: 'search',
+					options: { indexPath, onEmbeddingsFailure: 'error', embeddingsTimeout: 1 },
+				},
+				'text-embedding-3-small',
+				{ continueOnFail: true },
+			),
+			[email],
+		);
+		const [late] = slow.output(KNOWLEDGE, 0);
+		expect(late.pairedItem).toEqual({ item: 0 });
+		expect(late.json.error).toBe(
+			'The embeddings node "Embeddings OpenAI" did not answer within 1 s (embedding the email)',
+		);
+		expect(late.json.errorDescription).toMatch(/Embeddings Timeout/);
+
 		llm.reset();
 		const fallback = await n8n.execute(
 			workflow(
