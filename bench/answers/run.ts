@@ -9,6 +9,11 @@
  *     (fixed latency per request, batches of 100 like n8n's embeddings nodes), vectors kept in memory,
  *     per email one embedding request and a cosine scan over all vectors (what the in-memory vector
  *     store does).
+ *   - hybrid (ours with an embeddings sub-node): the same index plus every article embedded through
+ *     the same embeddings server (lib/knowledge/embeddings.ts, batches of 100), per email one
+ *     embedding request, a scan of the Float32 vectors and reciprocal-rank fusion with the lexical
+ *     ranking (hybridSearchForEmail), then the offline answerer: its cost is printed as a ratio to
+ *     the lexical path's in the same run.
  * Articles are Bitext replies and questions (data/bitext-customer-support, CDLA-Sharing-1.0) made
  * into N distinct articles; emails are Bitext customer messages.
  *
@@ -24,6 +29,14 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { answerFromKnowledge } from '../../lib/draft/answer';
 import { KnowledgeBase } from '../../lib/knowledge/base';
+import type { Embedder } from '../../lib/knowledge/embeddings';
+import {
+	applyVectors,
+	embedDocuments,
+	embedQueryText,
+	embedderIdentity,
+} from '../../lib/knowledge/embeddings';
+import { hybridSearchForEmail } from '../../lib/knowledge/hybrid';
 import type { SerializedKnowledgeBase } from '../../lib/knowledge/base';
 import { articleFromInput } from '../../lib/knowledge/documents';
 import { searchForEmail } from '../../lib/knowledge/search';
@@ -201,6 +214,41 @@ async function main(): Promise<void> {
 			}
 		}
 		const basePerEmailMs = (performance.now() - t) / emails.length;
+
+		// Hybrid: the same index with the articles' vectors, fused per email.
+		const embedder: Embedder = {
+			embedDocuments: (texts: string[]) => embedRemote(server.url, texts),
+			embedQuery: async (text: string) => (await embedRemote(server.url, [text]))[0],
+		};
+		const embedOptions = { nodeName: 'bench embeddings', timeoutMs: 60_000, batchSize: 100 };
+		const model = embedderIdentity(embedder);
+		t = performance.now();
+		applyVectors(base, await embedDocuments(embedder, model, base.documents(), embedOptions));
+		const hybridBuildMs = performance.now() - t;
+		const hybridVectorMb = ((base.vectors?.valueCount ?? 0) * 4) / 1e6;
+		for (const text of emails.slice(0, 50))
+			hybridSearchForEmail(
+				base,
+				{ text, language: 'en' },
+				await embedQueryText(embedder, text, embedOptions),
+			);
+		let hybridAnswered = 0;
+		let hybridCpuUs = 0;
+		let hybridLocalMs = 0;
+		t = performance.now();
+		for (const text of emails) {
+			const vector = await embedQueryText(embedder, text, embedOptions);
+			const cpuStart = process.cpuUsage();
+			const local = performance.now();
+			const result = hybridSearchForEmail(base, { text, language: 'en' }, vector);
+			if (answerFromKnowledge(result.knowledge, result.answer, 'en').answer) hybridAnswered++;
+			hybridLocalMs += performance.now() - local;
+			const cpu = process.cpuUsage(cpuStart);
+			hybridCpuUs += cpu.user + cpu.system;
+		}
+		const hybridPerEmailMs = (performance.now() - t) / emails.length;
+		const hybridLocalPerEmailMs = hybridLocalMs / emails.length;
+		const hybridCpuMs = hybridCpuUs / 1000 / emails.length;
 		const fmt = (n: number) => n.toFixed(n < 10 ? 3 : 0);
 		const fmtLoad = (l: number[]) => l.map((v) => v.toFixed(2)).join(' ');
 		console.log(
@@ -226,6 +274,24 @@ async function main(): Promise<void> {
 		);
 		console.log(
 			`index memory, heap + external (MB) | ${oursMemoryMb.toFixed(1)} | n/a (vectors: ${((vectors.length * DIMENSIONS * 8) / 1e6).toFixed(1)} MB as JS arrays) |`,
+		);
+		console.log(
+			'measure | lexical (this package) | hybrid (this package + embeddings sub-node) | ratio hybrid/lexical',
+		);
+		console.log(
+			`per email, with the embedding request (ms) | ${fmt(oursPerEmailMs)} | ${fmt(hybridPerEmailMs)} | ${(hybridPerEmailMs / oursPerEmailMs).toFixed(1)}x`,
+		);
+		console.log(
+			`per email, fusion + answer without the request (ms) | ${fmt(oursPerEmailMs)} | ${fmt(hybridLocalPerEmailMs)} | ${(hybridLocalPerEmailMs / oursPerEmailMs).toFixed(1)}x`,
+		);
+		console.log(
+			`per email, CPU time (ms, request excluded) | ${fmt(oursCpuMs)} | ${fmt(hybridCpuMs)} | ${(hybridCpuMs / oursCpuMs).toFixed(1)}x`,
+		);
+		console.log(
+			`index build (ms) | ${fmt(oursBuildMs)} | + ${fmt(hybridBuildMs)} embedding | ${((oursBuildMs + hybridBuildMs) / oursBuildMs).toFixed(1)}x`,
+		);
+		console.log(
+			`vectors (Float32, MB) | 0 | ${hybridVectorMb.toFixed(1)} | answered offline (confidence >= 0.5): ${answered} lexical, ${hybridAnswered} hybrid`,
 		);
 		console.log(
 			`answered offline (confidence >= 0.5): ${answered} of ${emailCount} (every term scored: ${everyTerm.answered})`,

@@ -254,6 +254,8 @@ const knowledge: JsonSchema = {
 			score: { type: 'number' },
 			source: { enum: ['article', 'reply'] },
 			language: string,
+			retrieval: { enum: ['lexical', 'hybrid'] },
+			similarity: { type: 'number', minimum: -1, maximum: 1 },
 		},
 	},
 };

@@ -11,6 +11,8 @@ import type { CalibrationModel, Features } from './calibration';
 import { DEFAULT_CALIBRATION, probability } from './calibration';
 import type { KnowledgeDoc, KnowledgeSource } from './documents';
 import { terms } from './text';
+import type { SerializedVectors } from './vectors';
+import { VectorIndex } from './vectors';
 
 interface IndexedDoc {
 	key: string;
@@ -65,6 +67,8 @@ export interface SerializedKnowledgeBase {
 	docs: KnowledgeDoc[];
 	df: Record<string, number>;
 	index: ReturnType<MiniSearch['toJSON']>;
+	/** Embeddings of the documents (only when an embeddings sub-node was connected; see vectors.ts). */
+	vectors?: SerializedVectors;
 }
 
 const CANDIDATES = 12;
@@ -104,6 +108,8 @@ export class KnowledgeBase {
 	/** Per document: the ids of its indexed terms (title and body), and of its own terms (a reply's customer message, an article's title). */
 	private readonly docTerms = new Map<string, { all: Uint32Array; own: string[] }>();
 	private index: MiniSearch<IndexedDoc>;
+	/** The documents' embeddings, one model per knowledge base (lib/knowledge/embeddings.ts fills it). */
+	vectors: VectorIndex | undefined;
 
 	constructor(private readonly calibration: CalibrationModel = DEFAULT_CALIBRATION) {
 		this.index = new MiniSearch<IndexedDoc>(MINISEARCH_OPTIONS);
@@ -217,6 +223,7 @@ export class KnowledgeBase {
 		this.docs.delete(doc.key);
 		this.termCache.delete(doc.key);
 		this.docTerms.delete(doc.key);
+		this.vectors?.delete(doc.key);
 		for (const term of new Set(`${indexed.title} ${indexed.body}`.split(' ').filter(Boolean))) {
 			const count = (this.df.get(term) ?? 1) - 1;
 			if (count > 0) this.df.set(term, count);
@@ -434,6 +441,7 @@ export class KnowledgeBase {
 			docs: [...this.docs.values()],
 			df: Object.fromEntries(this.df),
 			index: this.index.toJSON(),
+			...(this.vectors?.size ? { vectors: this.vectors.toJSON() } : {}),
 		};
 	}
 
@@ -442,6 +450,7 @@ export class KnowledgeBase {
 		for (const doc of data.docs) base.docs.set(doc.key, doc);
 		for (const [term, count] of Object.entries(data.df)) base.df.set(term, count);
 		base.index = MiniSearch.loadJS<IndexedDoc>(data.index, MINISEARCH_OPTIONS);
+		if (data.vectors) base.vectors = VectorIndex.fromJSON(data.vectors);
 
 		return base;
 	}

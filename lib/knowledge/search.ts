@@ -4,7 +4,7 @@
  * email, and the answer decision (confidence, citation, or why it abstained).
  */
 import type { KnowledgeBase } from './base';
-import type { KnowledgeSource } from './documents';
+import type { KnowledgeDoc, KnowledgeSource } from './documents';
 
 /** One entry of `support.knowledge`. */
 export interface SupportKnowledgeEntry {
@@ -16,6 +16,13 @@ export interface SupportKnowledgeEntry {
 	score: number;
 	source: KnowledgeSource;
 	language?: string;
+	/**
+	 * How the entry was found: `lexical` (the offline index alone) or `hybrid` (lexical and
+	 * embeddings fused, when an embeddings sub-node is connected; see hybrid.ts).
+	 */
+	retrieval?: 'lexical' | 'hybrid';
+	/** Hybrid only: cosine similarity of the email's embedding to the entry's best chunk. */
+	similarity?: number;
 }
 
 /** `support.answer`. */
@@ -45,44 +52,65 @@ export interface KnowledgeSearchOptions {
 
 export const DEFAULT_ABSTAIN_BELOW = 0.5;
 
+/** The text searched for an email: its subject and text. */
+export function emailQueryText(email: EmailQuery): string {
+	return `${email.subject ?? ''}\n${email.text}`.slice(0, 8000);
+}
+
 /** Searches the knowledge for one email. */
 export function searchForEmail(
 	base: KnowledgeBase,
 	email: EmailQuery,
 	options: KnowledgeSearchOptions = {},
 ): { knowledge: SupportKnowledgeEntry[]; answer: SupportAnswer } {
-	const query = `${email.subject ?? ''}\n${email.text}`.slice(0, 8000);
+	const query = emailQueryText(email);
 	const hits = base.search(query, {
 		language: email.language,
 		limit: options.limit ?? 3,
 		sources: options.sources,
 		postingBudget: options.postingBudget,
 	});
-	const knowledge = hits.map((hit): SupportKnowledgeEntry => {
-		const entry: SupportKnowledgeEntry = {
-			id: hit.doc.source === 'article' ? hit.doc.articleId : hit.doc.key,
-			title: hit.doc.title,
-			text: clipText(hit.doc.text, options.maxSnippetChars ?? 1500),
-			score: Math.round(hit.probability * 1000) / 1000,
-			source: hit.doc.source,
-			language: hit.doc.language,
-		};
-		if (hit.doc.url) entry.url = hit.doc.url;
-		return entry;
-	});
+	const knowledge = hits.map((hit) => ({
+		...knowledgeEntry(hit.doc, hit.probability, options.maxSnippetChars),
+		retrieval: 'lexical' as const,
+	}));
+	return { knowledge, answer: answerFor(base, knowledge, options.abstainBelow) };
+}
+
+/** One `support.knowledge` entry for a document, scored with `probability`. */
+export function knowledgeEntry(
+	doc: KnowledgeDoc,
+	probability: number,
+	maxSnippetChars = 1500,
+): SupportKnowledgeEntry {
+	const entry: SupportKnowledgeEntry = {
+		id: doc.source === 'article' ? doc.articleId : doc.key,
+		title: doc.title,
+		text: clipText(doc.text, maxSnippetChars),
+		score: Math.round(probability * 1000) / 1000,
+		source: doc.source,
+		language: doc.language,
+	};
+	if (doc.url) entry.url = doc.url;
+	return entry;
+}
+
+/** `support.answer` from the first entry: its score is the confidence; below `abstainBelow` it abstains. */
+export function answerFor(
+	base: KnowledgeBase,
+	knowledge: SupportKnowledgeEntry[],
+	abstainBelow?: number,
+): SupportAnswer {
 	const top = knowledge[0];
-	const floor = options.abstainBelow ?? DEFAULT_ABSTAIN_BELOW;
+	const floor = abstainBelow ?? DEFAULT_ABSTAIN_BELOW;
 	if (!top)
 		return {
-			knowledge,
-			answer: {
-				confidence: 0,
-				citations: [],
-				abstained: true,
-				reasons: [
-					base.size ? 'nothing in the knowledge matches this email' : 'the knowledge base is empty',
-				],
-			},
+			confidence: 0,
+			citations: [],
+			abstained: true,
+			reasons: [
+				base.size ? 'nothing in the knowledge matches this email' : 'the knowledge base is empty',
+			],
 		};
 	const citation = {
 		id: top.id,
@@ -91,17 +119,14 @@ export function searchForEmail(
 	};
 	const abstained = top.score < floor;
 	return {
-		knowledge,
-		answer: {
-			confidence: top.score,
-			citations: [citation],
-			abstained,
-			reasons: abstained
-				? [
-						`the best match ("${top.title ?? top.id}") answers with confidence ${top.score} < ${floor}`,
-					]
-				: [`answered by ${top.source} "${top.title ?? top.id}" (confidence ${top.score})`],
-		},
+		confidence: top.score,
+		citations: [citation],
+		abstained,
+		reasons: abstained
+			? [
+					`the best match ("${top.title ?? top.id}") answers with confidence ${top.score} < ${floor}`,
+				]
+			: [`answered by ${top.source} "${top.title ?? top.id}" (confidence ${top.score})`],
 	};
 }
 

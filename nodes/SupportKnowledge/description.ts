@@ -87,6 +87,16 @@ export const properties: INodeProperties[] = [
 		description: 'Name of the knowledge base; nodes that use the same name share it',
 	},
 	{
+		displayName: 'Use Embeddings',
+		name: 'useEmbeddings',
+		type: 'boolean',
+		default: false,
+		displayOptions: { hide: { operation: ['delete'], '@version': [1] } },
+		description:
+			'Whether an n8n embeddings sub-node (Embeddings OpenAI, Ollama, ...) is connected as well: updates embed new and changed documents, and the search fuses the lexical and the embeddings rankings (finds answers worded differently, across languages)',
+		hint: 'Each update sends new and changed documents to the embeddings service, each search one request per email. Answers only the embeddings find are never auto-answered offline: the answer confidence is calibrated on the lexical match.',
+	},
+	{
 		displayName: 'Folder',
 		name: 'folder',
 		type: 'string',
@@ -227,6 +237,16 @@ export const properties: INodeProperties[] = [
 					'Below this calibrated confidence support.answer abstains: the reply drafter then writes no answer from knowledge',
 			},
 			{
+				displayName: 'Embeddings Timeout (Seconds)',
+				name: 'embeddingsTimeout',
+				type: 'number',
+				typeOptions: { minValue: 1 },
+				default: 60,
+				displayOptions: { show: { '/useEmbeddings': [true] } },
+				description:
+					'Longest wait for one call to the embeddings node (a batch of documents, or one email)',
+			},
+			{
 				displayName: 'Index File',
 				name: 'indexPath',
 				type: 'string',
@@ -250,6 +270,28 @@ export const properties: INodeProperties[] = [
 				typeOptions: { minValue: 200 },
 				default: 1500,
 				description: 'Longer articles are cut at a paragraph',
+			},
+			{
+				displayName: 'On Embeddings Failure',
+				name: 'onEmbeddingsFailure',
+				type: 'options',
+				default: 'lexical',
+				displayOptions: { show: { '/useEmbeddings': [true] } },
+				options: [
+					{
+						name: 'Go On Without Embeddings (Lexical)',
+						value: 'lexical',
+						description:
+							'Mail keeps flowing: the search uses the offline index alone (the reason is in support.answer.reasons); updates store the documents and embed them next time',
+					},
+					{
+						name: 'Fail',
+						value: 'error',
+						description: 'The item fails (with Continue on Fail it goes on with the error)',
+					},
+				],
+				description:
+					'What happens when the embeddings service fails, is too slow or does not match the knowledge base',
 			},
 			{
 				displayName: 'Query',
@@ -283,6 +325,16 @@ export const properties: INodeProperties[] = [
 		},
 		options: [
 			{
+				displayName: 'Embeddings Timeout (Seconds)',
+				name: 'embeddingsTimeout',
+				type: 'number',
+				typeOptions: { minValue: 1 },
+				default: 60,
+				displayOptions: { show: { '/useEmbeddings': [true] } },
+				description:
+					'Longest wait for one call to the embeddings node (a batch of documents, or one email)',
+			},
+			{
 				displayName: 'Index File',
 				name: 'indexPath',
 				type: 'string',
@@ -290,6 +342,28 @@ export const properties: INodeProperties[] = [
 				placeholder: '/shared/support-knowledge/help-centre.json',
 				description:
 					'Path of the knowledge file instead of the default in the n8n data folder (absolute, or relative to it). Queue mode: a path every worker can read.',
+			},
+			{
+				displayName: 'On Embeddings Failure',
+				name: 'onEmbeddingsFailure',
+				type: 'options',
+				default: 'lexical',
+				displayOptions: { show: { '/useEmbeddings': [true] } },
+				options: [
+					{
+						name: 'Go On Without Embeddings (Lexical)',
+						value: 'lexical',
+						description:
+							'Mail keeps flowing: the search uses the offline index alone (the reason is in support.answer.reasons); updates store the documents and embed them next time',
+					},
+					{
+						name: 'Fail',
+						value: 'error',
+						description: 'The item fails (with Continue on Fail it goes on with the error)',
+					},
+				],
+				description:
+					'What happens when the embeddings service fails, is too slow or does not match the knowledge base',
 			},
 			{
 				displayName: 'Remove Articles Not in Input',

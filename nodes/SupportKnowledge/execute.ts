@@ -7,18 +7,33 @@ import { InputError } from '../../lib/errors';
 import { readImapSmtpCredentials } from '../../lib/mail/credentials';
 import type { PastReply, SentFolderResult } from '../../lib/mail/past-replies';
 import { pastReplyFromMime, readSentFolder, splitMbox } from '../../lib/mail/past-replies';
-import type { KnowledgeBase, KnowledgeDoc, KnowledgeSource } from '../../lib/knowledge';
+import type {
+	KnowledgeBase,
+	KnowledgeDoc,
+	KnowledgeSearchOptions,
+	KnowledgeSource,
+	SupportAnswer,
+	SupportKnowledgeEntry,
+} from '../../lib/knowledge';
 import {
+	applyVectors,
 	articleFromFile,
 	articleFromInput,
 	conversationFromInput,
 	demoKnowledgeBase,
+	documentsToEmbed,
+	embedDocuments,
+	embedQueryText,
+	hybridSearchForEmail,
 	indexFile,
 	loadKnowledgeBase,
 	searchForEmail,
 	updateKnowledgeBase,
 } from '../../lib/knowledge';
+import { errorMessage } from '../../lib/errors';
 import { continueOnFailItem, toNodeError } from '../shared/errors';
+import type { ConnectedEmbeddings } from './embeddings';
+import { connectedEmbeddings, prepareVectors, vectorSummary } from './embeddings';
 
 type Operation = 'search' | 'upsertArticles' | 'upsertReplies' | 'syncFolder' | 'delete';
 
@@ -51,10 +66,11 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 					),
 				)
 			: undefined;
-	if (operation === 'search') return [await search(this, file, options)];
-	if (operation === 'syncFolder') return [await syncFolder(this, file!, options)];
+	const embeddings = operation === 'delete' ? undefined : await connectedEmbeddings(this, options);
+	if (operation === 'search') return [await search(this, file, options, embeddings)];
+	if (operation === 'syncFolder') return [await syncFolder(this, file!, options, embeddings)];
 	if (operation === 'delete') return [await remove(this, file!)];
-	return [await upsert(this, file!, operation, options)];
+	return [await upsert(this, file!, operation, options, embeddings)];
 }
 
 function wrap<T>(context: IExecuteFunctions, work: () => T, itemIndex = 0): T {
@@ -69,6 +85,7 @@ async function search(
 	context: IExecuteFunctions,
 	file: string | undefined,
 	options: IDataObject,
+	embeddings: ConnectedEmbeddings | undefined,
 ): Promise<INodeExecutionData[]> {
 	const items = context.getInputData();
 	let base: KnowledgeBase;
@@ -76,6 +93,20 @@ async function search(
 		base = file ? await loadKnowledgeBase(file) : demoKnowledgeBase();
 	} catch (error) {
 		throw toNodeError(context.getNode(), error, 0);
+	}
+	// Why the embeddings cannot be used for any item (then: lexical, or an error per item).
+	let vectorProblem: Error | undefined;
+	if (embeddings) {
+		try {
+			const problem = await vectorsFor(base, !file, embeddings);
+			if (problem)
+				vectorProblem = new InputError(
+					problem,
+					'Or set Options > On Embeddings Failure to search without embeddings meanwhile.',
+				);
+		} catch (error) {
+			vectorProblem = error instanceof Error ? error : new Error(String(error));
+		}
 	}
 	const sources: KnowledgeSource[] | undefined =
 		options.sources === 'article' || options.sources === 'reply' ? [options.sources] : undefined;
@@ -99,16 +130,34 @@ async function search(
 			const language = [classification?.language, email?.language].find(
 				(l): l is string => typeof l === 'string' && /^[a-z]{2}$/i.test(l),
 			);
-			const result = searchForEmail(
-				base,
-				{ subject, text, language },
-				{
-					limit: Math.min(20, (options.maxResults as number) ?? 3),
-					sources,
-					abstainBelow: (options.abstainBelow as number) ?? undefined,
-					maxSnippetChars: (options.maxSnippetChars as number) ?? undefined,
-				},
-			);
+			const emailQuery = { subject, text, language };
+			const searchOptions: KnowledgeSearchOptions = {
+				limit: Math.min(20, (options.maxResults as number) ?? 3),
+				sources,
+				abstainBelow: (options.abstainBelow as number) ?? undefined,
+				maxSnippetChars: (options.maxSnippetChars as number) ?? undefined,
+			};
+			let result: { knowledge: SupportKnowledgeEntry[]; answer: SupportAnswer } | undefined;
+			let unused: unknown = vectorProblem;
+			if (embeddings && !unused) {
+				try {
+					const vector = await embedQueryText(
+						embeddings.embedder,
+						`${subject}\n${text}`.trim(),
+						embeddings.options,
+					);
+					result = hybridSearchForEmail(base, emailQuery, vector, searchOptions);
+				} catch (error) {
+					unused = error;
+				}
+			}
+			// The error as it is (its hint says what to change), or a lexical search that says why.
+			if (embeddings && unused && embeddings.onFailure === 'error') throw unused;
+			if (!result) {
+				result = searchForEmail(base, emailQuery, searchOptions);
+				if (unused)
+					result.answer.reasons.push(`searched without embeddings: ${errorMessage(unused)}`);
+			}
 			out.push({
 				json: withSupport(item.json, { knowledge: result.knowledge, answer: result.answer }),
 				binary: item.binary,
@@ -123,17 +172,43 @@ async function search(
 	return out;
 }
 
+/**
+ * Whether the knowledge base has vectors of the connected model (undefined: yes; else why not).
+ * The built-in demo help centre is embedded in memory on first use.
+ */
+async function vectorsFor(
+	base: KnowledgeBase,
+	demo: boolean,
+	embeddings: ConnectedEmbeddings,
+): Promise<string | undefined> {
+	if (demo) {
+		const pending = documentsToEmbed(base, embeddings.model);
+		if (pending.length)
+			applyVectors(
+				base,
+				await embedDocuments(embeddings.embedder, embeddings.model, pending, embeddings.options),
+			);
+		return undefined;
+	}
+	if (!base.vectors?.size)
+		return 'the knowledge base has no embeddings yet: run Add or Update Articles / Add Past Replies / Sync Folder with the Embeddings input connected';
+	if (base.vectors.model !== embeddings.model)
+		return `the knowledge base was embedded with ${base.vectors.model}, but the connected embeddings node "${embeddings.options.nodeName}" is ${embeddings.model}: run an update with it connected (every document is embedded again) or connect the model it was built with`;
+	return undefined;
+}
+
 async function upsert(
 	context: IExecuteFunctions,
 	file: string,
 	operation: 'upsertArticles' | 'upsertReplies',
 	options: IDataObject,
+	embeddings: ConnectedEmbeddings | undefined,
 ): Promise<INodeExecutionData[]> {
 	const items = context.getInputData();
 	if (operation === 'upsertReplies') {
 		const replyInput = context.getNodeParameter('replyInput', 0, 'fields') as string;
-		if (replyInput === 'mailFiles') return await upsertMailFiles(context, file);
-		if (replyInput === 'sentFolder') return await upsertSentFolder(context, file);
+		if (replyInput === 'mailFiles') return await upsertMailFiles(context, file, embeddings);
+		if (replyInput === 'sentFolder') return await upsertSentFolder(context, file, embeddings);
 	}
 	const docs: Array<{ itemIndex: number; doc?: KnowledgeDoc; error?: NodeOperationError }> = [];
 	for (const [itemIndex, item] of items.entries()) {
@@ -144,6 +219,29 @@ async function upsert(
 			if (!context.continueOnFail()) throw nodeError;
 			docs.push({ itemIndex, error: nodeError });
 		}
+	}
+	const removeMissing = options.removeMissing === true && operation === 'upsertArticles';
+	const incoming = docs.flatMap((d) => (d.doc ? [d.doc] : []));
+	const keep = new Set(incoming.map((d) => d.key));
+	let prepared;
+	try {
+		prepared = await prepareVectors(
+			context.getNode(),
+			embeddings,
+			file,
+			incoming,
+			(doc) => removeMissing && doc.source === 'article' && !keep.has(doc.key),
+		);
+	} catch (error) {
+		const nodeError = toNodeError(context.getNode(), error, 0);
+		if (!context.continueOnFail()) throw nodeError;
+		return items.map((item, itemIndex) =>
+			continueOnFailItem(
+				item,
+				itemIndex,
+				docs[itemIndex]?.error ?? toNodeError(context.getNode(), error, itemIndex),
+			),
+		);
 	}
 	const statuses = await write(context, file, (base) => {
 		const status = new Map<string, string>();
@@ -157,8 +255,7 @@ async function upsert(
 			);
 		}
 		let removed = 0;
-		if (options.removeMissing === true && operation === 'upsertArticles') {
-			const keep = new Set(docs.flatMap((d) => (d.doc ? [d.doc.key] : [])));
+		if (removeMissing) {
 			removed = base.remove(
 				base
 					.documents()
@@ -166,11 +263,13 @@ async function upsert(
 					.map((d) => d.key),
 			);
 		}
+		const embedded = prepared?.embedded ? applyVectors(base, prepared.embedded) : 0;
 		return {
-			result: { status, removed },
-			changed: [...status.values()].some((s) => s !== 'unchanged') || removed > 0,
+			result: { status, removed, embedded },
+			changed: [...status.values()].some((s) => s !== 'unchanged') || removed > 0 || embedded > 0,
 		};
 	});
+	const vectors = vectorSummary(embeddings, prepared, statuses.embedded);
 	return docs.map(({ itemIndex, doc, error }) => {
 		if (error) return continueOnFailItem(items[itemIndex], itemIndex, error);
 		return {
@@ -183,6 +282,7 @@ async function upsert(
 					title: doc!.title,
 					status: statuses.status.get(doc!.key),
 					...(statuses.removed ? { removedOthers: statuses.removed } : {}),
+					...(vectors ? { embeddings: vectors } : {}),
 					file,
 				},
 			},
@@ -243,6 +343,7 @@ async function syncFolder(
 	context: IExecuteFunctions,
 	file: string,
 	options: IDataObject,
+	embeddings: ConnectedEmbeddings | undefined,
 ): Promise<INodeExecutionData[]> {
 	const folder = String(context.getNodeParameter('folder', 0, '')).trim();
 	if (!folder)
@@ -292,9 +393,21 @@ async function syncFolder(
 			skipped.push({ file: relative(folder, path), error: (error as Error).message });
 		}
 	}
+	const keep = new Set(docs.map((d) => d.key));
+	let prepared;
+	try {
+		prepared = await prepareVectors(
+			context.getNode(),
+			embeddings,
+			file,
+			docs,
+			(doc) => options.removeMissing !== false && doc.source === 'article' && !keep.has(doc.key),
+		);
+	} catch (error) {
+		throw toNodeError(context.getNode(), error, 0);
+	}
 	const summary = await write(context, file, (base) => {
 		const result = base.upsert(docs);
-		const keep = new Set(docs.map((d) => d.key));
 		const removed =
 			options.removeMissing === false
 				? 0
@@ -304,11 +417,26 @@ async function syncFolder(
 							.filter((d) => d.source === 'article' && !keep.has(d.key))
 							.map((d) => d.key),
 					);
-		return { result: { ...result, removed }, changed: result.added + result.updated + removed > 0 };
+		const embedded = prepared?.embedded ? applyVectors(base, prepared.embedded) : 0;
+		return {
+			result: { ...result, removed, embedded },
+			changed: result.added + result.updated + removed + embedded > 0,
+		};
 	});
+	const { embedded, ...counts } = summary;
+	const vectors = vectorSummary(embeddings, prepared, embedded);
 	return [
 		{
-			json: { knowledge: { folder, file, files: files.length, ...summary, skipped } },
+			json: {
+				knowledge: {
+					folder,
+					file,
+					files: files.length,
+					...counts,
+					skipped,
+					...(vectors ? { embeddings: vectors } : {}),
+				},
+			},
 			pairedItem: { item: 0 },
 		},
 	];
@@ -339,6 +467,7 @@ async function remove(context: IExecuteFunctions, file: string): Promise<INodeEx
 async function upsertMailFiles(
 	context: IExecuteFunctions,
 	file: string,
+	embeddings: ConnectedEmbeddings | undefined,
 ): Promise<INodeExecutionData[]> {
 	const items = context.getInputData();
 	const out: INodeExecutionData[] = [];
@@ -354,7 +483,7 @@ async function upsertMailFiles(
 			const buffer = await context.helpers.getBinaryDataBuffer(itemIndex, property);
 			const replies: PastReply[] = [];
 			for (const message of splitMbox(buffer)) replies.push(await pastReplyFromMime(message));
-			const summary = await storeReplies(context, file, replies);
+			const summary = await storeReplies(context, file, replies, embeddings);
 			out.push({
 				json: { knowledge: { ...summary, fileName: binary.fileName, file } },
 				pairedItem: { item: itemIndex },
@@ -372,6 +501,7 @@ async function upsertMailFiles(
 async function upsertSentFolder(
 	context: IExecuteFunctions,
 	file: string,
+	embeddings: ConnectedEmbeddings | undefined,
 ): Promise<INodeExecutionData[]> {
 	const days = context.getNodeParameter('sentDays', 0, 365) as number;
 	let result: SentFolderResult;
@@ -387,13 +517,18 @@ async function upsertSentFolder(
 	} catch (error) {
 		throw toNodeError(context.getNode(), error, 0);
 	}
-	const summary = await storeReplies(context, file, result.replies);
+	const summary = await storeReplies(context, file, result.replies, embeddings);
 	return [
 		{ json: { knowledge: { ...summary, mailbox: result.mailbox, file } }, pairedItem: { item: 0 } },
 	];
 }
 
-async function storeReplies(context: IExecuteFunctions, file: string, replies: PastReply[]) {
+async function storeReplies(
+	context: IExecuteFunctions,
+	file: string,
+	replies: PastReply[],
+	embeddings: ConnectedEmbeddings | undefined,
+) {
 	const docs: KnowledgeDoc[] = [];
 	const skipped: Record<string, number> = {};
 	for (const reply of replies) {
@@ -409,14 +544,26 @@ async function storeReplies(context: IExecuteFunctions, file: string, replies: P
 		reason ??= 'unreadable';
 		skipped[reason] = (skipped[reason] ?? 0) + 1;
 	}
-	const result = await write(context, file, (base) => {
+	let prepared;
+	try {
+		prepared = await prepareVectors(context.getNode(), embeddings, file, docs);
+	} catch (error) {
+		throw toNodeError(context.getNode(), error, 0);
+	}
+	const { embedded, ...result } = await write(context, file, (base) => {
 		const upserted = base.upsert(docs);
-		return { result: upserted, changed: upserted.added + upserted.updated > 0 };
+		const stored = prepared?.embedded ? applyVectors(base, prepared.embedded) : 0;
+		return {
+			result: { ...upserted, embedded: stored },
+			changed: upserted.added + upserted.updated + stored > 0,
+		};
 	});
+	const vectors = vectorSummary(embeddings, prepared, embedded);
 	return {
 		messages: replies.length,
 		replies: docs.length,
 		...result,
+		...(vectors ? { embeddings: vectors } : {}),
 		skipped: Object.values(skipped).reduce((a, b) => a + b, 0),
 		skippedBecause: skipped,
 	};

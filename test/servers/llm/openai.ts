@@ -6,6 +6,7 @@
  * bodies the APIs return (see README.md for the sources).
  */
 import { compose, limitText } from './answer';
+import { checkEmbeddingsRequest, embeddingsResponse } from './embeddings';
 import {
 	breakJson,
 	chunks,
@@ -95,6 +96,7 @@ export async function handleOpenAi(ctx: Ctx): Promise<void> {
 	if (!authorizeOpenAi(ctx)) return;
 	if (method === 'POST' && path === '/v1/chat/completions') return chat(ctx, 'openai', undefined);
 	if (method === 'GET' && path === '/v1/models') return listOpenAiModels(ctx, 'openai');
+	if (method === 'POST' && path === '/v1/embeddings') return embeddings(ctx);
 	const model = /^\/v1\/models\/(.+)$/.exec(path);
 	if (method === 'GET' && model) return getOpenAiModel(ctx, decodeURIComponent(model[1]));
 	sendJson(
@@ -723,6 +725,37 @@ function faultError(ctx: Ctx, provider: Provider, fault: Fault, request: LlmRequ
 		body = openAiError(fault.message ?? 'Bad request.', 'invalid_request_error');
 	}
 	sendJson(ctx, status, headers, body);
+}
+
+// ---------------------------------------------------------------- embeddings
+
+/** `POST /v1/embeddings` (see embeddings.ts); takes queued faults like a generation request. */
+async function embeddings(ctx: Ctx): Promise<void> {
+	const check = checkEmbeddingsRequest(ctx.record.body);
+	if (!check.ok) {
+		sendJson(
+			ctx,
+			check.status,
+			baseHeaders('openai'),
+			openAiError(check.message, 'invalid_request_error', check.param, check.code),
+		);
+		return;
+	}
+	const fault = ctx.takeFault('openai');
+	if (fault) ctx.record.fault = fault;
+	const delay = ctx.latencyMs() + (fault?.delayMs ?? 0);
+	if (delay > 0 && !(await ctx.wait(delay))) return;
+	if (fault?.dropConnection) {
+		ctx.req.socket.destroy();
+		return;
+	}
+	if (fault?.status) return faultError(ctx, 'openai', fault, { model: check.model } as LlmRequest);
+	sendJson(
+		ctx,
+		200,
+		{ ...baseHeaders('openai'), ...rateLimitHeaders('openai', true) },
+		embeddingsResponse(check, estimateTokens),
+	);
 }
 
 // ---------------------------------------------------------------- chat completions
