@@ -605,10 +605,11 @@ export interface HarnessState {
 export function wrapWithWebhook(workflow: Workflow): { workflow: Workflow; path: string } {
 	const path = `harness-${randomUUID()}`;
 	const incoming = new Set<string>();
+	// Only main connections make a node a non-entry: a node fed by an AI sub-node alone (embeddings,
+	// a chat model) still takes the test items.
 	for (const byType of Object.values(workflow.connections)) {
-		for (const outputs of Object.values(byType)) {
-			for (const targets of outputs) for (const target of targets ?? []) incoming.add(target.node);
-		}
+		for (const targets of byType.main ?? [])
+			for (const target of targets ?? []) incoming.add(target.node);
 	}
 	// Sub-nodes (a chat model feeding an ai_languageModel input) have no main output: never entries.
 	const subNode = (name: string) => {
