@@ -135,7 +135,11 @@ async function upsert(
 		if (replyInput === 'mailFiles') return await upsertMailFiles(context, file);
 		if (replyInput === 'sentFolder') return await upsertSentFolder(context, file);
 	}
-	const docs: Array<{ itemIndex: number; doc?: KnowledgeDoc; error?: NodeOperationError }> = [];
+	const docs: Array<{
+		itemIndex: number;
+		doc?: KnowledgeDoc;
+		error?: ReturnType<typeof toNodeError>;
+	}> = [];
 	for (const [itemIndex, item] of items.entries()) {
 		try {
 			docs.push({ itemIndex, doc: await documentOf(context, operation, item, itemIndex) });
