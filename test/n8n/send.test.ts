@@ -366,6 +366,34 @@ describe('Support Email: sending in real n8n', () => {
 		});
 		expect(draft.request.message.threadId).toBe('thread-4521');
 		expectThreaded(draft, mail.id);
+
+		// A second execution in the same n8n, two items: the service account's token is reused.
+		const more = [inbound(), inbound()].map((m, i) => {
+			const kept = gmail.addInbound(m.raw, `thread-45${30 + i}`);
+			return {
+				support: {
+					email: {
+						...email,
+						messageId: m.id,
+						threadId: `thread-45${30 + i}`,
+						providerMessageId: kept.id,
+					},
+				},
+			};
+		});
+		const second = await n8n.execute(
+			{ nodes: [replyNode('gmail', credentials, gmailParams)], connections: {} },
+			more,
+		);
+		expect(second.output('Reply').map((i) => i.json.error)).toEqual([undefined, undefined]);
+		expect(gmail.delivered).toHaveLength(4);
+		const minted = gmail.requests.filter(
+			(r) =>
+				r.path === '/token' &&
+				JSON.parse(Buffer.from(String(r.body.assertion).split('.')[1], 'base64url').toString())
+					.iss === 'bot@project.iam.gserviceaccount.com',
+		);
+		expect(minted).toHaveLength(1);
 	});
 
 	it('send-once is kept per workflow: two workflows each reply once to the same message, neither twice', async () => {
@@ -505,6 +533,176 @@ describe('Support Email: sending in real n8n', () => {
 		expectThreaded(sent, mail.id);
 		expect(sent.header('auto-submitted')).toBe('auto-replied');
 		expect(sent.header('message-id')).toBe(item.json.support.sent.messageId);
+	});
+
+	it('Gmail (OAuth2): n8n renews an expired token and stores it; the next execution uses the stored one', async () => {
+		const refreshToken = `1//refresh-renew-${Date.now()}`;
+		gmail.refreshTokens.set(refreshToken, 'client-2.apps.googleusercontent.com');
+		const credential = await importCredential(n8n, 'supportGmailOAuth2Api', {
+			clientId: 'client-2.apps.googleusercontent.com',
+			clientSecret: 'client-secret',
+			accessTokenUrl: `${gmail.baseUrl}/token`,
+			gmailApiUrl: `${gmail.baseUrl}/`,
+			oauthTokenData: {
+				access_token: 'ya29.expired-long-ago',
+				refresh_token: refreshToken,
+				token_type: 'Bearer',
+				expires_in: 3599,
+				scope: 'https://www.googleapis.com/auth/gmail.modify',
+			},
+		});
+		const renewals = () =>
+			gmail.requests.filter((r) => r.path === '/token' && r.body.refresh_token === refreshToken);
+		const replyTo = (mail: { raw: string; id: string }, threadId: string) => {
+			const stored = gmail.addInbound(mail.raw, threadId);
+			return {
+				support: {
+					email: {
+						messageId: mail.id,
+						threadId,
+						providerMessageId: stored.id,
+						references: [],
+						from: { name: 'Carla Customer', address: 'carla@customer.test' },
+						to: [{ name: '', address: 'support@acme.test' }],
+						cc: [],
+						subject: 'Where is my order?',
+						text: 'It has not arrived yet.',
+						fullText: 'It has not arrived yet.',
+						receivedAt: new Date().toISOString(),
+						attachments: [],
+						autoSubmitted: false,
+						provider: 'gmail',
+					},
+				},
+			};
+		};
+		const reply = replyNode(
+			'gmail',
+			{ supportGmailOAuth2Api: credential },
+			{ gmailAuthentication: 'oAuth2' },
+		);
+		const first = await n8n.execute({ nodes: [reply], connections: {} }, [
+			replyTo(inbound(), 'thread-renew-1'),
+		]);
+		expect(first.output('Reply')[0].json.error).toBeUndefined();
+		expect(renewals()).toHaveLength(1);
+		expect(renewals()[0].body).toMatchObject({ grant_type: 'refresh_token' });
+		const sends = () => gmail.requests.filter((r) => r.path === '/gmail/v1/users/me/messages/send');
+		const renewed = sends()[sends().length - 1].headers.authorization;
+		expect(renewed).not.toBe('Bearer ya29.expired-long-ago');
+
+		const second = await n8n.execute({ nodes: [reply], connections: {} }, [
+			replyTo(inbound(), 'thread-renew-2'),
+		]);
+		expect(second.output('Reply')[0].json.error).toBeUndefined();
+		// n8n stored the renewed token with the credential: no second renewal, the same token.
+		expect(renewals()).toHaveLength(1);
+		expect(sends()[sends().length - 1].headers.authorization).toBe(renewed);
+	});
+
+	it("a provider's HTTP status reaches the node error: NodeApiError for 401 and 429 (SendGrid, Brevo, Gmail)", async () => {
+		const stopOnError = (node: WorkflowNode): WorkflowNode => ({
+			...node,
+			onError: 'stopWorkflow',
+		});
+		const sendgridRevoked = await createCredential(n8n, 'supportSendGridApi', {
+			apiKey: 'SG.revoked-again',
+			baseUrl: sendgrid.baseUrl,
+		});
+		const revoked = await n8n.execute(
+			normalizeThen(
+				stopOnError(
+					replyNode(
+						'sendgrid',
+						{ supportSendGridApi: sendgridRevoked },
+						{ fromEmail: 'support@acme.test' },
+					),
+				),
+			),
+			[{ raw: inbound().raw }],
+		);
+		expect(revoked.nodeError('Reply')).toMatchObject({
+			name: 'NodeApiError',
+			message: expect.stringMatching(/^SendGrid rejected the API key or token \(401\)/),
+			description: expect.stringMatching(/Check the SendGrid credential/),
+		});
+
+		const brevoCredential = await createCredential(n8n, 'supportBrevoApi', {
+			apiKey: brevo.apiKey,
+			baseUrl: `${brevo.baseUrl}/v3`,
+		});
+		brevo.failNext({ status: 429, headers: { 'retry-after': '3600' } });
+		const before = brevo.requests.length;
+		const limited = await n8n.execute(
+			normalizeThen(
+				stopOnError(
+					replyNode(
+						'brevo',
+						{ supportBrevoApi: brevoCredential },
+						{ fromEmail: 'support@acme.test' },
+					),
+				),
+			),
+			[{ raw: inbound().raw }],
+		);
+		expect(limited.nodeError('Reply')).toMatchObject({
+			name: 'NodeApiError',
+			message: expect.stringMatching(/^Brevo rate limit reached \(429\)/),
+		});
+		// An hour's Retry-After is not waited for: one request.
+		expect(brevo.requests.slice(before).filter((r) => r.path === '/v3/smtp/email')).toHaveLength(1);
+
+		const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+		const serviceAccount = await createCredential(n8n, 'supportGoogleServiceAccountApi', {
+			email: 'limits@project.iam.gserviceaccount.com',
+			privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+			delegatedEmail: 'support@acme.test',
+			tokenUrl: `${gmail.baseUrl}/token`,
+			gmailApiUrl: `${gmail.baseUrl}/`,
+		});
+		gmail.failNext({ status: 429, headers: { 'retry-after': '3600' } });
+		const mail = inbound();
+		const stored = gmail.addInbound(mail.raw, 'thread-limits');
+		const gmailLimited = await n8n.execute(
+			{
+				nodes: [
+					stopOnError(
+						replyNode(
+							'gmail',
+							{ supportGoogleServiceAccountApi: serviceAccount },
+							{ gmailAuthentication: 'serviceAccount' },
+						),
+					),
+				],
+				connections: {},
+			},
+			[
+				{
+					support: {
+						email: {
+							messageId: mail.id,
+							threadId: 'thread-limits',
+							providerMessageId: stored.id,
+							references: [],
+							from: { name: 'Carla Customer', address: 'carla@customer.test' },
+							to: [{ name: '', address: 'support@acme.test' }],
+							cc: [],
+							subject: 'Limits',
+							text: 'Hello',
+							fullText: 'Hello',
+							receivedAt: new Date().toISOString(),
+							attachments: [],
+							autoSubmitted: false,
+							provider: 'gmail',
+						},
+					},
+				},
+			],
+		);
+		expect(gmailLimited.nodeError('Reply')).toMatchObject({
+			name: 'NodeApiError',
+			message: expect.stringMatching(/^Gmail rate limit reached \(429\)/),
+		});
 	});
 
 	it('credential tests: SendGrid, Brevo and the Google service account say what is wrong', async () => {
