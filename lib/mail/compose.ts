@@ -96,6 +96,41 @@ export function formatAddress(address: EmailAddress): string {
 }
 
 /** Headers every provider sends the same way. */
+/** Headers for a provider API that builds the MIME itself (SendGrid, Brevo): ours plus threading. */
+export function apiHeaders(
+	message: OutgoingMessage,
+	messageIdHeader: 'Message-ID' | 'Message-Id',
+): Record<string, string> {
+	const headers = extraHeaders(message);
+	headers[messageIdHeader] = message.messageId;
+	if (message.inReplyTo) headers['In-Reply-To'] = message.inReplyTo;
+	if (message.references?.length) headers.References = message.references.join(' ');
+	return headers;
+}
+
+interface ApiAddress {
+	email: string;
+	name?: string;
+}
+
+/** Sender and recipients in the `{ email, name }` shape of the SendGrid and Brevo APIs. */
+export function apiAddresses(message: OutgoingMessage): {
+	from: ApiAddress;
+	to: ApiAddress[];
+	cc?: ApiAddress[];
+	bcc?: ApiAddress[];
+	replyTo?: ApiAddress;
+} {
+	const one = (a: EmailAddress): ApiAddress => ({ email: a.address, name: a.name || undefined });
+	return {
+		from: one(message.from),
+		to: message.to.map(one),
+		cc: message.cc?.length ? message.cc.map(one) : undefined,
+		bcc: message.bcc?.length ? message.bcc.map(one) : undefined,
+		replyTo: message.replyTo ? one(message.replyTo) : undefined,
+	};
+}
+
 export function extraHeaders(message: OutgoingMessage): Record<string, string> {
 	const headers: Record<string, string> = {
 		[SENT_BY_US_HEADER]: 'sent',
