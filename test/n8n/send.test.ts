@@ -598,6 +598,83 @@ describe('Support Email: sending in real n8n', () => {
 		// n8n stored the renewed token with the credential: no second renewal, the same token.
 		expect(renewals()).toHaveLength(1);
 		expect(sends()[sends().length - 1].headers.authorization).toBe(renewed);
+
+		// The grant was revoked: n8n cannot renew the token, and Google's words reach the item.
+		gmail.refreshTokens.delete(refreshToken);
+		gmail.expireTokens();
+		const revoked = await n8n.execute({ nodes: [reply], connections: {} }, [
+			replyTo(inbound(), 'thread-renew-3'),
+		]);
+		const [failed] = revoked.output('Reply');
+		expect(failed.json.error).toBe(
+			'Google refused to renew the Gmail access token (invalid_grant: Token has been expired or revoked.)',
+		);
+		expect(failed.json.errorDescription).toMatch(/sign in with Google again/);
+	});
+
+	it('Gmail (OAuth2): Organize adds labels (a missing one is created) and marks the message read, through the credential n8n keeps', async () => {
+		const refreshToken = `1//refresh-organize-${Date.now()}`;
+		gmail.refreshTokens.set(refreshToken, 'client-3.apps.googleusercontent.com');
+		const credential = await importCredential(n8n, 'supportGmailOAuth2Api', {
+			clientId: 'client-3.apps.googleusercontent.com',
+			clientSecret: 'client-secret',
+			accessTokenUrl: `${gmail.baseUrl}/token`,
+			gmailApiUrl: `${gmail.baseUrl}/`,
+			oauthTokenData: {
+				access_token: gmail.issueToken(),
+				refresh_token: refreshToken,
+				token_type: 'Bearer',
+				expires_in: 3599,
+				scope: 'https://www.googleapis.com/auth/gmail.modify',
+			},
+		});
+		const mail = inbound();
+		const stored = gmail.addInbound(mail.raw, 'thread-organize');
+		const email = {
+			messageId: mail.id,
+			threadId: 'thread-organize',
+			providerMessageId: stored.id,
+			references: [],
+			from: { name: 'Carla Customer', address: 'carla@customer.test' },
+			to: [{ name: '', address: 'support@acme.test' }],
+			cc: [],
+			subject: 'Where is my order?',
+			text: 'It has not arrived yet.',
+			fullText: 'It has not arrived yet.',
+			receivedAt: new Date().toISOString(),
+			attachments: [],
+			autoSubmitted: false,
+			provider: 'gmail',
+		};
+		const organize = (name: string, parameters: Record<string, unknown>): WorkflowNode => ({
+			...replyNode('gmail', { supportGmailOAuth2Api: credential }, {}, name),
+			parameters: {
+				operation: 'organize',
+				provider: 'gmail',
+				gmailAuthentication: 'oAuth2',
+				...parameters,
+			},
+		});
+		const run = await n8n.execute(
+			{
+				nodes: [
+					organize('Label', { organizeAction: 'label', addLabels: 'Support/Billing, INBOX' }),
+					organize('Read', { organizeAction: 'markRead' }),
+				],
+				connections: { Label: { main: [[{ node: 'Read', type: 'main', index: 0 }]] } },
+			},
+			[{ support: { email } }],
+		);
+		const [labelled] = run.output('Label');
+		expect(labelled.json.error).toBeUndefined();
+		const created = gmail.labels.find((l) => l.name === 'Support/Billing');
+		expect(created).toBeDefined();
+		expect(labelled.json.support.organized).toMatchObject({ provider: 'gmail', action: 'label' });
+		expect(labelled.json.support.organized.labels).toContain(created!.id);
+		const [read] = run.output('Read');
+		expect(read.json.error).toBeUndefined();
+		expect(stored.labelIds).toEqual(expect.arrayContaining(['INBOX', created!.id]));
+		expect(stored.labelIds).not.toContain('UNREAD');
 	});
 
 	it("a provider's HTTP status reaches the node error: NodeApiError for 401 and 429 (SendGrid, Brevo, Gmail)", async () => {
