@@ -159,8 +159,9 @@ function plainHeaders(headers: unknown): Record<string, string> {
 }
 
 /**
- * n8n's request error (a NodeApiError around the HTTP client's error, or around the OAuth2
- * library's refusal to renew the token) as the HTTP answer it was, for describeGmailError.
+ * n8n's request error (a NodeApiError around the HTTP client's error, around the OAuth2 library's
+ * refusal to renew the token, or around n8n's own verdict on the credential) as the HTTP answer it
+ * was for describeGmailError, or as the MailError n8n's verdict amounts to.
  */
 function gmailHttpError(error: unknown): unknown {
 	const wrapped = error as { cause?: unknown; httpCode?: string | null; message?: string };
@@ -186,6 +187,14 @@ function gmailHttpError(error: unknown): unknown {
 				headers: {},
 			});
 	}
+	const verdict = wrapped?.cause as { name?: string; message?: string; description?: string };
+	if (verdict?.name === 'NodeOperationError' || verdict?.name === 'UserError')
+		// n8n's own verdict on the credential (n8n 2.x: "needs to be reconnected" after a revoked grant).
+		return new MailError(
+			'auth',
+			verdict.message ?? 'The Gmail OAuth2 credential was refused',
+			verdict.description ?? 'Open the Gmail credential and sign in with Google again.',
+		);
 	const status = Number(wrapped?.httpCode);
 	if (Number.isInteger(status) && status >= 400)
 		return new GmailHttpError(wrapped.message ?? 'Gmail request failed', {
