@@ -113,15 +113,8 @@ interface ApiAddress {
 	name?: string;
 }
 
-/** Sender and recipients in the `{ email, name }` shape of the SendGrid and Brevo APIs. */
-export function apiAddresses(message: OutgoingMessage): {
-	from: ApiAddress;
-	to: ApiAddress[];
-	cc?: ApiAddress[];
-	bcc?: ApiAddress[];
-	replyTo?: ApiAddress;
-} {
-	const one = (a: EmailAddress): ApiAddress => ({ email: a.address, name: a.name || undefined });
+/** Sender and recipients of a message, each address in the shape `one` gives it (empty lists left out). */
+function addressesAs<T>(message: OutgoingMessage, one: (address: EmailAddress) => T) {
 	return {
 		from: one(message.from),
 		to: message.to.map(one),
@@ -129,6 +122,11 @@ export function apiAddresses(message: OutgoingMessage): {
 		bcc: message.bcc?.length ? message.bcc.map(one) : undefined,
 		replyTo: message.replyTo ? one(message.replyTo) : undefined,
 	};
+}
+
+/** Sender and recipients in the `{ email, name }` shape of the SendGrid and Brevo APIs. */
+export function apiAddresses(message: OutgoingMessage) {
+	return addressesAs(message, (a): ApiAddress => ({ email: a.address, name: a.name || undefined }));
 }
 
 export function extraHeaders(message: OutgoingMessage): Record<string, string> {
@@ -147,11 +145,7 @@ export function extraHeaders(message: OutgoingMessage): Record<string, string> {
 /** nodemailer's message options for a message (used by SMTP and to build raw MIME). */
 export function nodemailerMessage(message: OutgoingMessage) {
 	return {
-		from: formatAddress(message.from),
-		to: message.to.map(formatAddress),
-		cc: message.cc?.length ? message.cc.map(formatAddress) : undefined,
-		bcc: message.bcc?.length ? message.bcc.map(formatAddress) : undefined,
-		replyTo: message.replyTo ? formatAddress(message.replyTo) : undefined,
+		...addressesAs(message, formatAddress),
 		subject: message.subject,
 		text: message.text,
 		html: message.html,

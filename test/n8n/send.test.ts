@@ -109,6 +109,49 @@ describe('Support Email: sending in real n8n', () => {
 		]);
 	});
 
+	/** A message in the Gmail stand-in, and the support.email Normalize makes of it. */
+	function gmailInbound(threadId: string, mail = inbound()) {
+		const stored = gmail.addInbound(mail.raw, threadId);
+		const email = {
+			messageId: mail.id,
+			threadId,
+			providerMessageId: stored.id,
+			references: INBOUND_REFERENCES.split(' '),
+			inReplyTo: '<prev.2@acme.test>',
+			from: { name: 'Carla Customer', address: 'carla@customer.test' },
+			to: [{ name: '', address: 'support@acme.test' }],
+			cc: [],
+			subject: 'Re: Where is my order #4521?',
+			text: 'It has not arrived yet.',
+			fullText: 'It has not arrived yet.',
+			receivedAt: new Date().toISOString(),
+			attachments: [],
+			autoSubmitted: false,
+			provider: 'gmail',
+		};
+		return { mail, stored, email, item: { support: { email } } };
+	}
+
+	/** An OAuth2 credential as n8n stores it after "Sign in with Google": client and token data. */
+	async function gmailOAuth2(clientId: string, accessToken: string, extra = {}) {
+		const refreshToken = `1//refresh-${clientId}-${Date.now()}`;
+		gmail.refreshTokens.set(refreshToken, clientId);
+		const credential = await importCredential(n8n, 'supportGmailOAuth2Api', {
+			clientId,
+			clientSecret: 'client-secret',
+			gmailApiUrl: `${gmail.baseUrl}/`,
+			...extra,
+			oauthTokenData: {
+				access_token: accessToken,
+				refresh_token: refreshToken,
+				token_type: 'Bearer',
+				expires_in: 3599,
+				scope: 'https://www.googleapis.com/auth/gmail.modify',
+			},
+		});
+		return { credential, refreshToken };
+	}
+
 	it('SMTP: a threaded automatic reply; a second send for the same inbound message is refused', async () => {
 		const mail = inbound();
 		// One workflow, run twice (the send-once key is kept per workflow).
@@ -310,25 +353,7 @@ describe('Support Email: sending in real n8n', () => {
 			tokenUrl: `${gmail.baseUrl}/token`,
 			gmailApiUrl: `${gmail.baseUrl}/`,
 		});
-		const mail = inbound();
-		const stored = gmail.addInbound(mail.raw, 'thread-4521');
-		const email = {
-			messageId: mail.id,
-			threadId: 'thread-4521',
-			providerMessageId: stored.id,
-			references: INBOUND_REFERENCES.split(' '),
-			inReplyTo: '<prev.2@acme.test>',
-			from: { name: 'Carla Customer', address: 'carla@customer.test' },
-			to: [{ name: '', address: 'support@acme.test' }],
-			cc: [],
-			subject: 'Re: Where is my order #4521?',
-			text: 'It has not arrived yet.',
-			fullText: 'It has not arrived yet.',
-			receivedAt: new Date().toISOString(),
-			attachments: [],
-			autoSubmitted: false,
-			provider: 'gmail',
-		};
+		const { mail, email } = gmailInbound('thread-4521');
 		const credentials = { supportGoogleServiceAccountApi: credential };
 		const gmailParams = { gmailAuthentication: 'serviceAccount' };
 		const run = await n8n.execute(
@@ -368,19 +393,7 @@ describe('Support Email: sending in real n8n', () => {
 		expectThreaded(draft, mail.id);
 
 		// A second execution in the same n8n, two items: the service account's token is reused.
-		const more = [inbound(), inbound()].map((m, i) => {
-			const kept = gmail.addInbound(m.raw, `thread-45${30 + i}`);
-			return {
-				support: {
-					email: {
-						...email,
-						messageId: m.id,
-						threadId: `thread-45${30 + i}`,
-						providerMessageId: kept.id,
-					},
-				},
-			};
-		});
+		const more = [0, 1].map((i) => gmailInbound(`thread-45${30 + i}`).item);
 		const second = await n8n.execute(
 			{ nodes: [replyNode('gmail', credentials, gmailParams)], connections: {} },
 			more,
@@ -479,41 +492,9 @@ describe('Support Email: sending in real n8n', () => {
 	});
 
 	it('Gmail (OAuth2): a reply in the Gmail thread through the OAuth2 credential n8n keeps', async () => {
-		const refreshToken = `1//refresh-${Date.now()}`;
-		gmail.refreshTokens.set(refreshToken, 'client-1.apps.googleusercontent.com');
 		const accessToken = gmail.issueToken();
-		// As n8n stores the credential after "Sign in with Google": client and token data.
-		const credential = await importCredential(n8n, 'supportGmailOAuth2Api', {
-			clientId: 'client-1.apps.googleusercontent.com',
-			clientSecret: 'client-secret',
-			gmailApiUrl: `${gmail.baseUrl}/`,
-			oauthTokenData: {
-				access_token: accessToken,
-				refresh_token: refreshToken,
-				token_type: 'Bearer',
-				expires_in: 3599,
-				scope: 'https://www.googleapis.com/auth/gmail.modify',
-			},
-		});
-		const mail = inbound();
-		const stored = gmail.addInbound(mail.raw, 'thread-oauth-7');
-		const email = {
-			messageId: mail.id,
-			threadId: 'thread-oauth-7',
-			providerMessageId: stored.id,
-			references: INBOUND_REFERENCES.split(' '),
-			inReplyTo: '<prev.2@acme.test>',
-			from: { name: 'Carla Customer', address: 'carla@customer.test' },
-			to: [{ name: '', address: 'support@acme.test' }],
-			cc: [],
-			subject: 'Re: Where is my order #4521?',
-			text: 'It has not arrived yet.',
-			fullText: 'It has not arrived yet.',
-			receivedAt: new Date().toISOString(),
-			attachments: [],
-			autoSubmitted: false,
-			provider: 'gmail',
-		};
+		const { credential } = await gmailOAuth2('client-1.apps.googleusercontent.com', accessToken);
+		const { mail, email } = gmailInbound('thread-oauth-7');
 		const before = gmail.delivered.length;
 		const reply = replyNode(
 			'gmail',
@@ -536,53 +517,20 @@ describe('Support Email: sending in real n8n', () => {
 	});
 
 	it('Gmail (OAuth2): n8n renews an expired token and stores it; the next execution uses the stored one', async () => {
-		const refreshToken = `1//refresh-renew-${Date.now()}`;
-		gmail.refreshTokens.set(refreshToken, 'client-2.apps.googleusercontent.com');
-		const credential = await importCredential(n8n, 'supportGmailOAuth2Api', {
-			clientId: 'client-2.apps.googleusercontent.com',
-			clientSecret: 'client-secret',
-			accessTokenUrl: `${gmail.baseUrl}/token`,
-			gmailApiUrl: `${gmail.baseUrl}/`,
-			oauthTokenData: {
-				access_token: 'ya29.expired-long-ago',
-				refresh_token: refreshToken,
-				token_type: 'Bearer',
-				expires_in: 3599,
-				scope: 'https://www.googleapis.com/auth/gmail.modify',
-			},
-		});
+		const { credential, refreshToken } = await gmailOAuth2(
+			'client-2.apps.googleusercontent.com',
+			'ya29.expired-long-ago',
+			{ accessTokenUrl: `${gmail.baseUrl}/token` },
+		);
 		const renewals = () =>
 			gmail.requests.filter((r) => r.path === '/token' && r.body.refresh_token === refreshToken);
-		const replyTo = (mail: { raw: string; id: string }, threadId: string) => {
-			const stored = gmail.addInbound(mail.raw, threadId);
-			return {
-				support: {
-					email: {
-						messageId: mail.id,
-						threadId,
-						providerMessageId: stored.id,
-						references: [],
-						from: { name: 'Carla Customer', address: 'carla@customer.test' },
-						to: [{ name: '', address: 'support@acme.test' }],
-						cc: [],
-						subject: 'Where is my order?',
-						text: 'It has not arrived yet.',
-						fullText: 'It has not arrived yet.',
-						receivedAt: new Date().toISOString(),
-						attachments: [],
-						autoSubmitted: false,
-						provider: 'gmail',
-					},
-				},
-			};
-		};
 		const reply = replyNode(
 			'gmail',
 			{ supportGmailOAuth2Api: credential },
 			{ gmailAuthentication: 'oAuth2' },
 		);
 		const first = await n8n.execute({ nodes: [reply], connections: {} }, [
-			replyTo(inbound(), 'thread-renew-1'),
+			gmailInbound('thread-renew-1').item,
 		]);
 		expect(first.output('Reply')[0].json.error).toBeUndefined();
 		expect(renewals()).toHaveLength(1);
@@ -592,7 +540,7 @@ describe('Support Email: sending in real n8n', () => {
 		expect(renewed).not.toBe('Bearer ya29.expired-long-ago');
 
 		const second = await n8n.execute({ nodes: [reply], connections: {} }, [
-			replyTo(inbound(), 'thread-renew-2'),
+			gmailInbound('thread-renew-2').item,
 		]);
 		expect(second.output('Reply')[0].json.error).toBeUndefined();
 		// n8n stored the renewed token with the credential: no second renewal, the same token.
@@ -605,7 +553,7 @@ describe('Support Email: sending in real n8n', () => {
 		gmail.expireTokens();
 		const sendsBefore = sends().length;
 		const revoked = await n8n.execute({ nodes: [reply], connections: {} }, [
-			replyTo(inbound(), 'thread-renew-3'),
+			gmailInbound('thread-renew-3').item,
 		]);
 		const [failed] = revoked.output('Reply');
 		expect(failed.json.error).toMatch(
@@ -618,39 +566,12 @@ describe('Support Email: sending in real n8n', () => {
 	});
 
 	it('Gmail (OAuth2): Organize adds labels (a missing one is created) and marks the message read, through the credential n8n keeps', async () => {
-		const refreshToken = `1//refresh-organize-${Date.now()}`;
-		gmail.refreshTokens.set(refreshToken, 'client-3.apps.googleusercontent.com');
-		const credential = await importCredential(n8n, 'supportGmailOAuth2Api', {
-			clientId: 'client-3.apps.googleusercontent.com',
-			clientSecret: 'client-secret',
-			accessTokenUrl: `${gmail.baseUrl}/token`,
-			gmailApiUrl: `${gmail.baseUrl}/`,
-			oauthTokenData: {
-				access_token: gmail.issueToken(),
-				refresh_token: refreshToken,
-				token_type: 'Bearer',
-				expires_in: 3599,
-				scope: 'https://www.googleapis.com/auth/gmail.modify',
-			},
-		});
-		const mail = inbound();
-		const stored = gmail.addInbound(mail.raw, 'thread-organize');
-		const email = {
-			messageId: mail.id,
-			threadId: 'thread-organize',
-			providerMessageId: stored.id,
-			references: [],
-			from: { name: 'Carla Customer', address: 'carla@customer.test' },
-			to: [{ name: '', address: 'support@acme.test' }],
-			cc: [],
-			subject: 'Where is my order?',
-			text: 'It has not arrived yet.',
-			fullText: 'It has not arrived yet.',
-			receivedAt: new Date().toISOString(),
-			attachments: [],
-			autoSubmitted: false,
-			provider: 'gmail',
-		};
+		const { credential } = await gmailOAuth2(
+			'client-3.apps.googleusercontent.com',
+			gmail.issueToken(),
+			{ accessTokenUrl: `${gmail.baseUrl}/token` },
+		);
+		const { stored, item } = gmailInbound('thread-organize');
 		const organize = (name: string, parameters: Record<string, unknown>): WorkflowNode => ({
 			...replyNode('gmail', { supportGmailOAuth2Api: credential }, {}, name),
 			parameters: {
@@ -668,7 +589,7 @@ describe('Support Email: sending in real n8n', () => {
 				],
 				connections: { Label: { main: [[{ node: 'Read', type: 'main', index: 0 }]] } },
 			},
-			[{ support: { email } }],
+			[item],
 		);
 		const [labelled] = run.output('Label');
 		expect(labelled.json.error).toBeUndefined();
@@ -743,8 +664,6 @@ describe('Support Email: sending in real n8n', () => {
 			gmailApiUrl: `${gmail.baseUrl}/`,
 		});
 		gmail.failNext({ status: 429, headers: { 'retry-after': '3600' } });
-		const mail = inbound();
-		const stored = gmail.addInbound(mail.raw, 'thread-limits');
 		const gmailLimited = await n8n.execute(
 			{
 				nodes: [
@@ -758,28 +677,7 @@ describe('Support Email: sending in real n8n', () => {
 				],
 				connections: {},
 			},
-			[
-				{
-					support: {
-						email: {
-							messageId: mail.id,
-							threadId: 'thread-limits',
-							providerMessageId: stored.id,
-							references: [],
-							from: { name: 'Carla Customer', address: 'carla@customer.test' },
-							to: [{ name: '', address: 'support@acme.test' }],
-							cc: [],
-							subject: 'Limits',
-							text: 'Hello',
-							fullText: 'Hello',
-							receivedAt: new Date().toISOString(),
-							attachments: [],
-							autoSubmitted: false,
-							provider: 'gmail',
-						},
-					},
-				},
-			],
+			[gmailInbound('thread-limits').item],
 		);
 		expect(gmailLimited.nodeError('Reply')).toMatchObject({
 			name: 'NodeApiError',
