@@ -195,6 +195,13 @@ function gmailHttpError(error: unknown): unknown {
 			verdict.message ?? 'The Gmail OAuth2 credential was refused',
 			verdict.description ?? 'Open the Gmail credential and sign in with Google again.',
 		);
+	if (wrapped?.httpCode === 'EAUTH')
+		// n8n 1.x: the OAuth2 library's refusal (its code EAUTH) without the token endpoint's answer.
+		return new MailError(
+			'auth',
+			`Google refused to renew the Gmail access token (${wrapped.message ?? 'refused'})`,
+			'Open the Gmail credential and sign in with Google again (the grant was revoked or has expired).',
+		);
 	const status = Number(wrapped?.httpCode);
 	if (Number.isInteger(status) && status >= 400)
 		return new GmailHttpError(wrapped.message ?? 'Gmail request failed', {
