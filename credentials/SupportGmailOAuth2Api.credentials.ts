@@ -23,6 +23,15 @@ export class SupportGmailOAuth2Api implements ICredentialType {
 			default: SCOPES.join(' '),
 		},
 		{
+			// Shown (Google's own credential hides it) so a proxy can be named; n8n renews the token here.
+			displayName: 'Token URL',
+			name: 'accessTokenUrl',
+			type: 'string',
+			default: 'https://oauth2.googleapis.com/token',
+			description:
+				'Where n8n exchanges the sign-in code and renews the access token; change only to go through a proxy',
+		},
+		{
 			displayName: 'Gmail API Base URL',
 			name: 'gmailApiUrl',
 			type: 'string',

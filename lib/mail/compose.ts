@@ -96,6 +96,39 @@ export function formatAddress(address: EmailAddress): string {
 }
 
 /** Headers every provider sends the same way. */
+/** Headers for a provider API that builds the MIME itself (SendGrid, Brevo): ours plus threading. */
+export function apiHeaders(
+	message: OutgoingMessage,
+	messageIdHeader: 'Message-ID' | 'Message-Id',
+): Record<string, string> {
+	const headers = extraHeaders(message);
+	headers[messageIdHeader] = message.messageId;
+	if (message.inReplyTo) headers['In-Reply-To'] = message.inReplyTo;
+	if (message.references?.length) headers.References = message.references.join(' ');
+	return headers;
+}
+
+interface ApiAddress {
+	email: string;
+	name?: string;
+}
+
+/** Sender and recipients of a message, each address in the shape `one` gives it (empty lists left out). */
+function addressesAs<T>(message: OutgoingMessage, one: (address: EmailAddress) => T) {
+	return {
+		from: one(message.from),
+		to: message.to.map(one),
+		cc: message.cc?.length ? message.cc.map(one) : undefined,
+		bcc: message.bcc?.length ? message.bcc.map(one) : undefined,
+		replyTo: message.replyTo ? one(message.replyTo) : undefined,
+	};
+}
+
+/** Sender and recipients in the `{ email, name }` shape of the SendGrid and Brevo APIs. */
+export function apiAddresses(message: OutgoingMessage) {
+	return addressesAs(message, (a): ApiAddress => ({ email: a.address, name: a.name || undefined }));
+}
+
 export function extraHeaders(message: OutgoingMessage): Record<string, string> {
 	const headers: Record<string, string> = {
 		[SENT_BY_US_HEADER]: 'sent',
@@ -112,11 +145,7 @@ export function extraHeaders(message: OutgoingMessage): Record<string, string> {
 /** nodemailer's message options for a message (used by SMTP and to build raw MIME). */
 export function nodemailerMessage(message: OutgoingMessage) {
 	return {
-		from: formatAddress(message.from),
-		to: message.to.map(formatAddress),
-		cc: message.cc?.length ? message.cc.map(formatAddress) : undefined,
-		bcc: message.bcc?.length ? message.bcc.map(formatAddress) : undefined,
-		replyTo: message.replyTo ? formatAddress(message.replyTo) : undefined,
+		...addressesAs(message, formatAddress),
 		subject: message.subject,
 		text: message.text,
 		html: message.html,

@@ -58,3 +58,22 @@ export function readServiceAccountCredentials(
 		gmailApiUrl: String(data.gmailApiUrl || 'https://gmail.googleapis.com/'),
 	};
 }
+
+/** SendGrid and Brevo: an API key, and a base URL for a proxy (or a test server). */
+export function readApiKeyCredentials(data: Record<string, unknown>): SendGridCredentials {
+	return { apiKey: String(data.apiKey ?? ''), baseUrl: String(data.baseUrl ?? '') };
+}
+
+export interface GmailOAuth2Credentials {
+	/** Whether "Sign in with Google" has run (n8n keeps the token data). */
+	connected: boolean;
+	gmailApiUrl: string;
+}
+
+export function readGmailOAuth2Credentials(data: Record<string, unknown>): GmailOAuth2Credentials {
+	const token = (data.oauthTokenData ?? {}) as Record<string, unknown>;
+	return {
+		connected: Boolean(token.access_token),
+		gmailApiUrl: String(data.gmailApiUrl || 'https://gmail.googleapis.com/'),
+	};
+}

@@ -1,5 +1,4 @@
 import type {
-	IDataObject,
 	ILoadOptionsFunctions,
 	INodePropertyOptions,
 	INodeType,
@@ -9,7 +8,7 @@ import type {
 } from 'n8n-workflow';
 import { NodeApiError, NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
 import { mailCredentialTests } from '../shared/mail-credential-tests';
-import { readImapSmtpCredentials } from '../../lib/mail/credentials';
+import { mailCredentials } from '../shared/mail-transport';
 import { connectImap } from '../../lib/mail/imap';
 import type { AfterProcessing, InboxFilter, InboxState } from '../../lib/mail/inbox/imap-inbox';
 import { ImapInbox } from '../../lib/mail/inbox/imap-inbox';
@@ -225,9 +224,7 @@ export class SupportInboxTrigger implements INodeType {
 		loadOptions: {
 			getGmailLabels,
 			async getMailboxes(this: ILoadOptionsFunctions): Promise<INodePropertyOptions[]> {
-				const credentials = readImapSmtpCredentials(
-					(await this.getCredentials('supportImapSmtpApi')) as IDataObject,
-				);
+				const credentials = await mailCredentials.imapSmtp(this);
 				const client = await connectImap(credentials, { connectionTimeoutMs: 15_000 }).catch(
 					(error: unknown) => {
 						throw new NodeOperationError(this.getNode(), (error as Error).message);
@@ -251,9 +248,7 @@ export class SupportInboxTrigger implements INodeType {
 
 	async trigger(this: ITriggerFunctions): Promise<ITriggerResponse> {
 		if (this.getNodeParameter('source', 'imap') === 'gmail') return await triggerGmail(this);
-		const credentials = readImapSmtpCredentials(
-			(await this.getCredentials('supportImapSmtpApi')) as IDataObject,
-		);
+		const credentials = await mailCredentials.imapSmtp(this);
 		const mailbox = (this.getNodeParameter('mailbox', 'INBOX') as string) || 'INBOX';
 		const takeExisting = this.getNodeParameter('takeExisting', false) as boolean;
 		const afterProcessing = this.getNodeParameter('afterProcessing', 'nothing') as AfterProcessing;

@@ -1,23 +1,16 @@
 /** The Gmail source of the Support Inbox Trigger: parameters, label list and the watcher's wiring. */
 import type {
-	IDataObject,
 	ILoadOptionsFunctions,
 	INodeProperties,
 	INodePropertyOptions,
 	ITriggerFunctions,
 	ITriggerResponse,
 } from 'n8n-workflow';
-import { NodeApiError, NodeOperationError } from 'n8n-workflow';
-import type { gmail_v1 } from '@googleapis/gmail';
-import { readServiceAccountCredentials } from '../../lib/mail/credentials';
 import type { GmailInboxState } from '../../lib/mail/inbox/gmail-inbox';
 import { GmailInbox } from '../../lib/mail/inbox/gmail-inbox';
-import {
-	describeGmailError,
-	gmailClient,
-	oauth2Access,
-	serviceAccountAccess,
-} from '../../lib/mail/providers/gmail';
+import { describeGmailError } from '../../lib/mail/providers/gmail';
+import { mailNodeError } from '../shared/mail-errors';
+import { gmailAccess, gmailAuthentication } from '../shared/mail-transport';
 import { gmailAuthenticationField } from '../shared/mail-fields';
 import {
 	dedupeStore,
@@ -72,40 +65,13 @@ export const gmailProperties: INodeProperties[] = [
 	},
 ];
 
-type Context = ITriggerFunctions | ILoadOptionsFunctions;
-
-/** Service-account tokens last an hour: renew a little before. */
-const SERVICE_TOKEN_LIFETIME_MS = 45 * 60_000;
 /** Failed syncs in a row after which the workflow is reported as failing (n8n retries it). */
 const REPORT_AFTER_FAILURES = 8;
 const REPORT_AUTH_AFTER_FAILURES = 2;
 
-/** A Gmail client factory for the chosen credential (a service-account token is renewed as needed). */
-function clientFactory(context: Context): () => Promise<gmail_v1.Gmail> {
-	const authentication = context.getNodeParameter('gmailAuthentication', 'oAuth2') as string;
-	if (authentication === 'serviceAccount') {
-		let cached: { client: gmail_v1.Gmail; at: number } | undefined;
-		return async () => {
-			if (cached && Date.now() - cached.at < SERVICE_TOKEN_LIFETIME_MS) return cached.client;
-			const data = (await context.getCredentials('supportGoogleServiceAccountApi')) as IDataObject;
-			const access = await serviceAccountAccess(readServiceAccountCredentials(data));
-			cached = { client: gmailClient(access), at: Date.now() };
-			return cached.client;
-		};
-	}
-	let client: gmail_v1.Gmail | undefined;
-	return async () => {
-		// google-auth-library refreshes the access token with the refresh token when it is rejected.
-		client ??= gmailClient(
-			oauth2Access((await context.getCredentials('supportGmailOAuth2Api')) as IDataObject),
-		);
-		return client;
-	};
-}
-
 export async function getGmailLabels(this: ILoadOptionsFunctions): Promise<INodePropertyOptions[]> {
 	try {
-		const api = await clientFactory(this)();
+		const { api } = await gmailAccess(this);
 		const labels = (await api.users.labels.list({ userId: 'me' })).data.labels ?? [];
 		return labels
 			.filter((l) => l.id && l.name)
@@ -114,15 +80,12 @@ export async function getGmailLabels(this: ILoadOptionsFunctions): Promise<INode
 				a.value === 'INBOX' ? -1 : b.value === 'INBOX' ? 1 : a.name.localeCompare(b.name),
 			);
 	} catch (error) {
-		const mailError = describeGmailError(error);
-		throw new NodeOperationError(this.getNode(), mailError.message, {
-			description: mailError.hint,
-		});
+		throw mailNodeError(this.getNode(), describeGmailError(error));
 	}
 }
 
 export async function triggerGmail(context: ITriggerFunctions): Promise<ITriggerResponse> {
-	const authentication = context.getNodeParameter('gmailAuthentication', 'oAuth2') as string;
+	const authentication = gmailAuthentication(context);
 	const labels = (context.getNodeParameter('labelIds', ['INBOX']) as string[] | string) ?? [];
 	const labelList = (Array.isArray(labels) ? labels : String(labels).split(','))
 		.map((l) => String(l).trim())
@@ -163,7 +126,8 @@ export async function triggerGmail(context: ITriggerFunctions): Promise<ITrigger
 	});
 	let reported = false;
 	const inbox = new GmailInbox({
-		client: clientFactory(context),
+		// Asked before every sync: the cached service-account token, renewed shortly before it expires.
+		client: async () => (await gmailAccess(context)).api,
 		labels: labelList,
 		query,
 		takeExisting,
@@ -177,13 +141,7 @@ export async function triggerGmail(context: ITriggerFunctions): Promise<ITrigger
 			const limit = error.kind === 'auth' ? REPORT_AUTH_AFTER_FAILURES : REPORT_AFTER_FAILURES;
 			if (manual || reported || failures < limit) return;
 			reported = true;
-			context.emitError(
-				new NodeApiError(
-					context.getNode(),
-					{ message: error.message },
-					{ message: error.message, description: error.hint },
-				),
-			);
+			context.emitError(mailNodeError(context.getNode(), error));
 		},
 	});
 

@@ -4,12 +4,11 @@ import type {
 	ITriggerFunctions,
 	ITriggerResponse,
 } from 'n8n-workflow';
-import { NodeApiError } from 'n8n-workflow';
 import { createHash } from 'node:crypto';
 import type { DedupeStore, ProcessedItemsHelper } from '../../lib/mail/inbox/dedupe';
 import { CombinedStore, ProcessedItemsStore, RecentIdsStore } from '../../lib/mail/inbox/dedupe';
 import type { InboxLogger, WatchStateStore } from '../../lib/mail/inbox/watch';
-import { MailError } from '../../lib/mail/errors';
+import { mailNodeError } from '../shared/mail-errors';
 
 /** n8n's processed-items helper is used too where the trigger context offers it (feature-detected). */
 export function withProcessedItemsHelper(
@@ -25,15 +24,9 @@ export function withProcessedItemsHelper(
 	]);
 }
 
+/** A watcher that could not start, as the canvas shows it (the mail layer's one translator). */
 export function toNodeError(context: ITriggerFunctions, error: unknown): Error {
-	if (error instanceof MailError) {
-		return new NodeApiError(
-			context.getNode(),
-			{ message: error.message },
-			{ message: error.message, description: error.hint },
-		);
-	}
-	return error instanceof Error ? error : new Error(String(error));
+	return mailNodeError(context.getNode(), error);
 }
 
 /** Message-ID dedupe: in memory for a manual test run, else in the workflow's static data. */

@@ -210,7 +210,11 @@ async function upsert(
 		if (replyInput === 'mailFiles') return await upsertMailFiles(context, file, embeddings);
 		if (replyInput === 'sentFolder') return await upsertSentFolder(context, file, embeddings);
 	}
-	const docs: Array<{ itemIndex: number; doc?: KnowledgeDoc; error?: NodeOperationError }> = [];
+	const docs: Array<{
+		itemIndex: number;
+		doc?: KnowledgeDoc;
+		error?: ReturnType<typeof toNodeError>;
+	}> = [];
 	for (const [itemIndex, item] of items.entries()) {
 		try {
 			docs.push({ itemIndex, doc: await documentOf(context, operation, item, itemIndex) });

@@ -109,6 +109,49 @@ describe('Support Email: sending in real n8n', () => {
 		]);
 	});
 
+	/** A message in the Gmail stand-in, and the support.email Normalize makes of it. */
+	function gmailInbound(threadId: string, mail = inbound()) {
+		const stored = gmail.addInbound(mail.raw, threadId);
+		const email = {
+			messageId: mail.id,
+			threadId,
+			providerMessageId: stored.id,
+			references: INBOUND_REFERENCES.split(' '),
+			inReplyTo: '<prev.2@acme.test>',
+			from: { name: 'Carla Customer', address: 'carla@customer.test' },
+			to: [{ name: '', address: 'support@acme.test' }],
+			cc: [],
+			subject: 'Re: Where is my order #4521?',
+			text: 'It has not arrived yet.',
+			fullText: 'It has not arrived yet.',
+			receivedAt: new Date().toISOString(),
+			attachments: [],
+			autoSubmitted: false,
+			provider: 'gmail',
+		};
+		return { mail, stored, email, item: { support: { email } } };
+	}
+
+	/** An OAuth2 credential as n8n stores it after "Sign in with Google": client and token data. */
+	async function gmailOAuth2(clientId: string, accessToken: string, extra = {}) {
+		const refreshToken = `1//refresh-${clientId}-${Date.now()}`;
+		gmail.refreshTokens.set(refreshToken, clientId);
+		const credential = await importCredential(n8n, 'supportGmailOAuth2Api', {
+			clientId,
+			clientSecret: 'client-secret',
+			gmailApiUrl: `${gmail.baseUrl}/`,
+			...extra,
+			oauthTokenData: {
+				access_token: accessToken,
+				refresh_token: refreshToken,
+				token_type: 'Bearer',
+				expires_in: 3599,
+				scope: 'https://www.googleapis.com/auth/gmail.modify',
+			},
+		});
+		return { credential, refreshToken };
+	}
+
 	it('SMTP: a threaded automatic reply; a second send for the same inbound message is refused', async () => {
 		const mail = inbound();
 		// One workflow, run twice (the send-once key is kept per workflow).
@@ -310,25 +353,7 @@ describe('Support Email: sending in real n8n', () => {
 			tokenUrl: `${gmail.baseUrl}/token`,
 			gmailApiUrl: `${gmail.baseUrl}/`,
 		});
-		const mail = inbound();
-		const stored = gmail.addInbound(mail.raw, 'thread-4521');
-		const email = {
-			messageId: mail.id,
-			threadId: 'thread-4521',
-			providerMessageId: stored.id,
-			references: INBOUND_REFERENCES.split(' '),
-			inReplyTo: '<prev.2@acme.test>',
-			from: { name: 'Carla Customer', address: 'carla@customer.test' },
-			to: [{ name: '', address: 'support@acme.test' }],
-			cc: [],
-			subject: 'Re: Where is my order #4521?',
-			text: 'It has not arrived yet.',
-			fullText: 'It has not arrived yet.',
-			receivedAt: new Date().toISOString(),
-			attachments: [],
-			autoSubmitted: false,
-			provider: 'gmail',
-		};
+		const { mail, email } = gmailInbound('thread-4521');
 		const credentials = { supportGoogleServiceAccountApi: credential };
 		const gmailParams = { gmailAuthentication: 'serviceAccount' };
 		const run = await n8n.execute(
@@ -366,6 +391,22 @@ describe('Support Email: sending in real n8n', () => {
 		});
 		expect(draft.request.message.threadId).toBe('thread-4521');
 		expectThreaded(draft, mail.id);
+
+		// A second execution in the same n8n, two items: the service account's token is reused.
+		const more = [0, 1].map((i) => gmailInbound(`thread-45${30 + i}`).item);
+		const second = await n8n.execute(
+			{ nodes: [replyNode('gmail', credentials, gmailParams)], connections: {} },
+			more,
+		);
+		expect(second.output('Reply').map((i) => i.json.error)).toEqual([undefined, undefined]);
+		expect(gmail.delivered).toHaveLength(4);
+		const minted = gmail.requests.filter(
+			(r) =>
+				r.path === '/token' &&
+				JSON.parse(Buffer.from(String(r.body.assertion).split('.')[1], 'base64url').toString())
+					.iss === 'bot@project.iam.gserviceaccount.com',
+		);
+		expect(minted).toHaveLength(1);
 	});
 
 	it('send-once is kept per workflow: two workflows each reply once to the same message, neither twice', async () => {
@@ -451,41 +492,9 @@ describe('Support Email: sending in real n8n', () => {
 	});
 
 	it('Gmail (OAuth2): a reply in the Gmail thread through the OAuth2 credential n8n keeps', async () => {
-		const refreshToken = `1//refresh-${Date.now()}`;
-		gmail.refreshTokens.set(refreshToken, 'client-1.apps.googleusercontent.com');
 		const accessToken = gmail.issueToken();
-		// As n8n stores the credential after "Sign in with Google": client and token data.
-		const credential = await importCredential(n8n, 'supportGmailOAuth2Api', {
-			clientId: 'client-1.apps.googleusercontent.com',
-			clientSecret: 'client-secret',
-			gmailApiUrl: `${gmail.baseUrl}/`,
-			oauthTokenData: {
-				access_token: accessToken,
-				refresh_token: refreshToken,
-				token_type: 'Bearer',
-				expires_in: 3599,
-				scope: 'https://www.googleapis.com/auth/gmail.modify',
-			},
-		});
-		const mail = inbound();
-		const stored = gmail.addInbound(mail.raw, 'thread-oauth-7');
-		const email = {
-			messageId: mail.id,
-			threadId: 'thread-oauth-7',
-			providerMessageId: stored.id,
-			references: INBOUND_REFERENCES.split(' '),
-			inReplyTo: '<prev.2@acme.test>',
-			from: { name: 'Carla Customer', address: 'carla@customer.test' },
-			to: [{ name: '', address: 'support@acme.test' }],
-			cc: [],
-			subject: 'Re: Where is my order #4521?',
-			text: 'It has not arrived yet.',
-			fullText: 'It has not arrived yet.',
-			receivedAt: new Date().toISOString(),
-			attachments: [],
-			autoSubmitted: false,
-			provider: 'gmail',
-		};
+		const { credential } = await gmailOAuth2('client-1.apps.googleusercontent.com', accessToken);
+		const { mail, email } = gmailInbound('thread-oauth-7');
 		const before = gmail.delivered.length;
 		const reply = replyNode(
 			'gmail',
@@ -505,6 +514,175 @@ describe('Support Email: sending in real n8n', () => {
 		expectThreaded(sent, mail.id);
 		expect(sent.header('auto-submitted')).toBe('auto-replied');
 		expect(sent.header('message-id')).toBe(item.json.support.sent.messageId);
+	});
+
+	it('Gmail (OAuth2): n8n renews an expired token and stores it; the next execution uses the stored one', async () => {
+		const { credential, refreshToken } = await gmailOAuth2(
+			'client-2.apps.googleusercontent.com',
+			'ya29.expired-long-ago',
+			{ accessTokenUrl: `${gmail.baseUrl}/token` },
+		);
+		const renewals = () =>
+			gmail.requests.filter((r) => r.path === '/token' && r.body.refresh_token === refreshToken);
+		const reply = replyNode(
+			'gmail',
+			{ supportGmailOAuth2Api: credential },
+			{ gmailAuthentication: 'oAuth2' },
+		);
+		const first = await n8n.execute({ nodes: [reply], connections: {} }, [
+			gmailInbound('thread-renew-1').item,
+		]);
+		expect(first.output('Reply')[0].json.error).toBeUndefined();
+		expect(renewals()).toHaveLength(1);
+		expect(renewals()[0].body).toMatchObject({ grant_type: 'refresh_token' });
+		const sends = () => gmail.requests.filter((r) => r.path === '/gmail/v1/users/me/messages/send');
+		const renewed = sends()[sends().length - 1].headers.authorization;
+		expect(renewed).not.toBe('Bearer ya29.expired-long-ago');
+
+		const second = await n8n.execute({ nodes: [reply], connections: {} }, [
+			gmailInbound('thread-renew-2').item,
+		]);
+		expect(second.output('Reply')[0].json.error).toBeUndefined();
+		// n8n stored the renewed token with the credential: no second renewal, the same token.
+		expect(renewals()).toHaveLength(1);
+		expect(sends()[sends().length - 1].headers.authorization).toBe(renewed);
+
+		// The grant was revoked: n8n cannot renew the token. n8n 2.x says so itself (the credential
+		// "needs to be reconnected"); on 1.x the OAuth2 library's words do. Not retried as an outage.
+		gmail.refreshTokens.delete(refreshToken);
+		gmail.expireTokens();
+		const sendsBefore = sends().length;
+		const revoked = await n8n.execute({ nodes: [reply], connections: {} }, [
+			gmailInbound('thread-renew-3').item,
+		]);
+		const [failed] = revoked.output('Reply');
+		expect(failed.json.error).toMatch(
+			n8n.major >= 2
+				? /^The credential ".+" needs to be reconnected\.$/
+				: /^Google refused to renew the Gmail access token \(.*(invalid_grant|revoked)/,
+		);
+		expect(failed.json.errorDescription).toMatch(/reconnect it|sign in with Google again/);
+		expect(sends().length - sendsBefore).toBe(1);
+	});
+
+	it('Gmail (OAuth2): Organize adds labels (a missing one is created) and marks the message read, through the credential n8n keeps', async () => {
+		const { credential } = await gmailOAuth2(
+			'client-3.apps.googleusercontent.com',
+			gmail.issueToken(),
+			{ accessTokenUrl: `${gmail.baseUrl}/token` },
+		);
+		const { stored, item } = gmailInbound('thread-organize');
+		const organize = (name: string, parameters: Record<string, unknown>): WorkflowNode => ({
+			...replyNode('gmail', { supportGmailOAuth2Api: credential }, {}, name),
+			parameters: {
+				operation: 'organize',
+				provider: 'gmail',
+				gmailAuthentication: 'oAuth2',
+				...parameters,
+			},
+		});
+		const run = await n8n.execute(
+			{
+				nodes: [
+					organize('Label', { organizeAction: 'label', addLabels: 'Support/Billing, INBOX' }),
+					organize('Read', { organizeAction: 'markRead' }),
+				],
+				connections: { Label: { main: [[{ node: 'Read', type: 'main', index: 0 }]] } },
+			},
+			[item],
+		);
+		const [labelled] = run.output('Label');
+		expect(labelled.json.error).toBeUndefined();
+		const created = gmail.labels.find((l) => l.name === 'Support/Billing');
+		expect(created).toBeDefined();
+		expect(labelled.json.support.organized).toMatchObject({ provider: 'gmail', action: 'label' });
+		expect(labelled.json.support.organized.labels).toContain(created!.id);
+		const [read] = run.output('Read');
+		expect(read.json.error).toBeUndefined();
+		expect(stored.labelIds).toEqual(expect.arrayContaining(['INBOX', created!.id]));
+		expect(stored.labelIds).not.toContain('UNREAD');
+	});
+
+	it("a provider's HTTP status reaches the node error: NodeApiError for 401 and 429 (SendGrid, Brevo, Gmail)", async () => {
+		const stopOnError = (node: WorkflowNode): WorkflowNode => ({
+			...node,
+			onError: 'stopWorkflow',
+		});
+		const sendgridRevoked = await createCredential(n8n, 'supportSendGridApi', {
+			apiKey: 'SG.revoked-again',
+			baseUrl: sendgrid.baseUrl,
+		});
+		const revoked = await n8n.execute(
+			normalizeThen(
+				stopOnError(
+					replyNode(
+						'sendgrid',
+						{ supportSendGridApi: sendgridRevoked },
+						{ fromEmail: 'support@acme.test' },
+					),
+				),
+			),
+			[{ raw: inbound().raw }],
+		);
+		expect(revoked.nodeError('Reply')).toMatchObject({
+			name: 'NodeApiError',
+			message: expect.stringMatching(/^SendGrid rejected the API key or token \(401\)/),
+			description: expect.stringMatching(/Check the SendGrid credential/),
+		});
+
+		const brevoCredential = await createCredential(n8n, 'supportBrevoApi', {
+			apiKey: brevo.apiKey,
+			baseUrl: `${brevo.baseUrl}/v3`,
+		});
+		brevo.failNext({ status: 429, headers: { 'retry-after': '3600' } });
+		const before = brevo.requests.length;
+		const limited = await n8n.execute(
+			normalizeThen(
+				stopOnError(
+					replyNode(
+						'brevo',
+						{ supportBrevoApi: brevoCredential },
+						{ fromEmail: 'support@acme.test' },
+					),
+				),
+			),
+			[{ raw: inbound().raw }],
+		);
+		expect(limited.nodeError('Reply')).toMatchObject({
+			name: 'NodeApiError',
+			message: expect.stringMatching(/^Brevo rate limit reached \(429\)/),
+		});
+		// An hour's Retry-After is not waited for: one request.
+		expect(brevo.requests.slice(before).filter((r) => r.path === '/v3/smtp/email')).toHaveLength(1);
+
+		const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+		const serviceAccount = await createCredential(n8n, 'supportGoogleServiceAccountApi', {
+			email: 'limits@project.iam.gserviceaccount.com',
+			privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+			delegatedEmail: 'support@acme.test',
+			tokenUrl: `${gmail.baseUrl}/token`,
+			gmailApiUrl: `${gmail.baseUrl}/`,
+		});
+		gmail.failNext({ status: 429, headers: { 'retry-after': '3600' } });
+		const gmailLimited = await n8n.execute(
+			{
+				nodes: [
+					stopOnError(
+						replyNode(
+							'gmail',
+							{ supportGoogleServiceAccountApi: serviceAccount },
+							{ gmailAuthentication: 'serviceAccount' },
+						),
+					),
+				],
+				connections: {},
+			},
+			[gmailInbound('thread-limits').item],
+		);
+		expect(gmailLimited.nodeError('Reply')).toMatchObject({
+			name: 'NodeApiError',
+			message: expect.stringMatching(/^Gmail rate limit reached \(429\)/),
+		});
 	});
 
 	it('credential tests: SendGrid, Brevo and the Google service account say what is wrong', async () => {

@@ -8,14 +8,14 @@
  */
 import type { gmail_v1 } from '@googleapis/gmail';
 import { buildSupportEmail } from '../../email/build';
-import { formatBytes, parseMime } from '../../email/parse-mime';
+import { parseMime } from '../../email/parse-mime';
 import { readErrorOf, unreadableEmail } from '../../email/unreadable';
 import type { SupportEmail } from '../../email/types';
 import { SENT_BY_US_HEADER } from '../compose';
 import { MailError } from '../errors';
 import { describeGmailError } from '../providers/gmail';
 import type { InboxLogger, WatchOptions, WatchStateStore } from './watch';
-import { silentLogger } from './watch';
+import { silentLogger, readableSource } from './watch';
 
 export interface GmailInboxState {
 	/** The mailbox history id up to which every change was handled. */
@@ -412,14 +412,9 @@ export class GmailInbox {
 		};
 		const raw = data.raw ? Buffer.from(data.raw, 'base64url') : undefined;
 		const size = Number(data.sizeEstimate ?? raw?.length ?? 0);
-		if (!raw || (max !== undefined && size > max)) {
-			// Never dropped in silence: the item carries the error and the raw headers.
-			const error = !raw
-				? { message: 'Gmail returned no raw source for this message' }
-				: {
-						message: `The email is ${formatBytes(size)}, over the limit of ${formatBytes(max!)}`,
-						hint: 'Raise "Max Email Size" in the trigger options to read it, or handle it by hand.',
-					};
+		const source = readableSource(raw, size, max, 'Gmail returned no raw source for this message');
+		if ('error' in source) {
+			const { error } = source;
 			this.log.warn(
 				`Support Inbox Trigger: Gmail message ${id} was not read (${error.message}); passed on with its headers`,
 			);
@@ -430,7 +425,7 @@ export class GmailInbox {
 			};
 		}
 		try {
-			const parsed = await parseMime(raw, { maxBytes: max });
+			const parsed = await parseMime(source.raw, { maxBytes: max });
 			const from = parsed.from?.address?.toLowerCase();
 			if (parsed.header(SENT_BY_US_HEADER).length || (from && this.ownAddresses.includes(from))) {
 				this.log.debug(`Support Inbox Trigger: skipped Gmail message ${id}: sent by us`);

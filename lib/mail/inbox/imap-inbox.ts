@@ -6,7 +6,7 @@
  */
 import type { FetchMessageObject, ImapFlow, SearchObject } from 'imapflow';
 import { buildSupportEmail } from '../../email/build';
-import { formatBytes, parseMime } from '../../email/parse-mime';
+import { parseMime } from '../../email/parse-mime';
 import { readErrorOf, unreadableEmail } from '../../email/unreadable';
 import type { SupportEmail } from '../../email/types';
 import type { ImapSmtpCredentials } from '../credentials';
@@ -14,7 +14,7 @@ import { MailError } from '../errors';
 import { connectImap, describeImapError } from '../imap';
 import { SENT_BY_US_HEADER } from '../compose';
 import type { InboxLogger, WatchOptions, WatchStateStore } from './watch';
-import { silentLogger } from './watch';
+import { silentLogger, readableSource } from './watch';
 
 export interface InboxState {
 	uidValidity?: string;
@@ -424,14 +424,14 @@ export class ImapInbox {
 			};
 			const max = this.options.maxBytes;
 			const size = message.size ?? raw?.length ?? 0;
-			if (!raw || (max !== undefined && size > max)) {
-				// Never dropped in silence: the item carries the error and the raw headers.
-				const error = !raw
-					? { message: 'The server returned no source for this message' }
-					: {
-							message: `The email is ${formatBytes(size)}, over the limit of ${formatBytes(max!)}`,
-							hint: 'Raise "Max Email Size" in the trigger options to read it, or handle it by hand.',
-						};
+			const source = readableSource(
+				raw,
+				size,
+				max,
+				'The server returned no source for this message',
+			);
+			if ('error' in source) {
+				const { error } = source;
 				this.log.warn(
 					`Support Inbox Trigger: UID ${message.uid} in ${this.options.mailbox} was not read (${error.message}); passed on with its headers`,
 				);
@@ -439,7 +439,7 @@ export class ImapInbox {
 				continue;
 			}
 			try {
-				const parsed = await parseMime(raw, { maxBytes: max });
+				const parsed = await parseMime(source.raw, { maxBytes: max });
 				if (this.isOurOwn(parsed.header(SENT_BY_US_HEADER), parsed.from?.address)) continue;
 				const email = buildSupportEmail(parsed, {
 					...context,

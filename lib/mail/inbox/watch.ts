@@ -2,6 +2,7 @@
  * What the mailbox watchers (IMAP: imap-inbox.ts, Gmail: gmail-inbox.ts) have in common: the
  * options that say how mail is handed over and normalised, where the position is kept, and logging.
  */
+import { formatBytes } from '../../email/parse-mime';
 import type { DedupeStore } from './dedupe';
 
 export interface InboxLogger {
@@ -38,4 +39,24 @@ export interface WatchOptions<Message, State> {
 	onMessages(messages: Message[]): Promise<void> | void;
 	logger?: InboxLogger;
 	now?: () => Date;
+}
+
+/**
+ * A message's source when it can be read, else why not (the server sent none, or it is over "Max
+ * Email Size"). Such mail is never dropped in silence: the item carries the error and raw headers.
+ */
+export function readableSource(
+	raw: Buffer | undefined,
+	size: number,
+	max: number | undefined,
+	noSource: string,
+): { raw: Buffer } | { error: { message: string; hint?: string } } {
+	if (!raw) return { error: { message: noSource } };
+	if (max === undefined || size <= max) return { raw };
+	return {
+		error: {
+			message: `The email is ${formatBytes(size)}, over the limit of ${formatBytes(max)}`,
+			hint: 'Raise "Max Email Size" in the trigger options to read it, or handle it by hand.',
+		},
+	};
 }

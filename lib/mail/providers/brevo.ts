@@ -1,6 +1,6 @@
 import { BrevoClient, BrevoError } from '@getbrevo/brevo';
 import type { OutgoingMessage } from '../compose';
-import { extraHeaders } from '../compose';
+import { apiAddresses, apiHeaders } from '../compose';
 import type { BrevoCredentials } from '../credentials';
 import { MailError, httpProviderError } from '../errors';
 import type { SendResult } from './types';
@@ -17,25 +17,14 @@ export async function sendBrevo(
 		maxRetries: 0,
 		timeoutInSeconds: 30,
 	});
-	const headers: Record<string, string> = extraHeaders(message);
-	headers['Message-Id'] = message.messageId;
-	if (message.inReplyTo) headers['In-Reply-To'] = message.inReplyTo;
-	if (message.references?.length) headers.References = message.references.join(' ');
+	const headers = apiHeaders(message, 'Message-Id');
+	const { from, ...recipients } = apiAddresses(message);
 	// Brevo's own idempotency: the same key within 24 h is sent once.
 	headers['Idempotency-Key'] = message.messageId;
 	try {
 		const response = await client.transactionalEmails.sendTransacEmail({
-			sender: { email: message.from.address, name: message.from.name || undefined },
-			to: message.to.map((a) => ({ email: a.address, name: a.name || undefined })),
-			cc: message.cc?.length
-				? message.cc.map((a) => ({ email: a.address, name: a.name || undefined }))
-				: undefined,
-			bcc: message.bcc?.length
-				? message.bcc.map((a) => ({ email: a.address, name: a.name || undefined }))
-				: undefined,
-			replyTo: message.replyTo
-				? { email: message.replyTo.address, name: message.replyTo.name || undefined }
-				: undefined,
+			sender: from,
+			...recipients,
 			subject: message.subject,
 			textContent: message.text || undefined,
 			htmlContent: message.html || (message.text ? undefined : '<p></p>'),

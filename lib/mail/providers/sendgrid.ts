@@ -1,7 +1,7 @@
 import { Client } from '@sendgrid/client';
 import { MailService } from '@sendgrid/mail';
 import type { OutgoingMessage } from '../compose';
-import { extraHeaders } from '../compose';
+import { apiAddresses, apiHeaders } from '../compose';
 import type { SendGridCredentials } from '../credentials';
 import { MailError, httpProviderError } from '../errors';
 import type { SendResult } from './types';
@@ -26,24 +26,11 @@ export async function sendSendGrid(
 	const mail = new MailService();
 	mail.setClient(client);
 	mail.setTimeout(30_000);
-	const headers = extraHeaders(message);
 	// SendGrid builds the MIME itself: threading headers travel as custom headers.
-	headers['Message-ID'] = message.messageId;
-	if (message.inReplyTo) headers['In-Reply-To'] = message.inReplyTo;
-	if (message.references?.length) headers.References = message.references.join(' ');
+	const headers = apiHeaders(message, 'Message-ID');
 	try {
 		const [response] = await mail.send({
-			from: { email: message.from.address, name: message.from.name || undefined },
-			to: message.to.map((a) => ({ email: a.address, name: a.name || undefined })),
-			cc: message.cc?.length
-				? message.cc.map((a) => ({ email: a.address, name: a.name || undefined }))
-				: undefined,
-			bcc: message.bcc?.length
-				? message.bcc.map((a) => ({ email: a.address, name: a.name || undefined }))
-				: undefined,
-			replyTo: message.replyTo
-				? { email: message.replyTo.address, name: message.replyTo.name || undefined }
-				: undefined,
+			...apiAddresses(message),
 			subject: message.subject,
 			text: message.text || undefined,
 			html: message.html || undefined,

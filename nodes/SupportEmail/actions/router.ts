@@ -1,6 +1,7 @@
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
-import { continueOnFailItem, toNodeError } from '../../shared/errors';
+import { continueOnFailItem } from '../../shared/errors';
+import { mailNodeError } from '../../shared/mail-errors';
 import * as normalize from './normalize/normalize.operation';
 import * as organize from './organize/organize.operation';
 import * as createDraft from './send/createDraft.operation';
@@ -23,7 +24,8 @@ const operations: Record<string, OperationHandler> = {
 
 /**
  * The one place that loops over items and handles errors: every output item is paired with its
- * input; under "Continue on Fail" a failing item goes on unchanged with `error` set.
+ * input; a failure becomes the node error once (lib/mail's errors keep their HTTP status as
+ * `httpCode`); under "Continue on Fail" a failing item goes on unchanged with `error` set.
  */
 export async function router(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 	const items = this.getInputData();
@@ -41,7 +43,7 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 			const result = await handler.call(this, itemIndex, items[itemIndex]);
 			returnData.push({ ...result, pairedItem: { item: itemIndex } });
 		} catch (error) {
-			const nodeError = toNodeError(this.getNode(), error, itemIndex);
+			const nodeError = mailNodeError(this.getNode(), error, itemIndex);
 			if (this.continueOnFail()) {
 				returnData.push(continueOnFailItem(items[itemIndex], itemIndex, nodeError));
 				continue;

@@ -352,6 +352,8 @@ export class GmailServer extends ApiServer {
 	readonly refreshTokens = new Map<string, string>();
 	/** The `sub` (mailbox) of every token issued. */
 	readonly subjects: string[] = [];
+	/** `expires_in` of the tokens the JWT bearer grant issues (Google: one hour). */
+	serviceTokenLifetimeSeconds = 3599;
 
 	constructor(readonly mailbox = 'support@acme.test') {
 		super();
@@ -507,7 +509,7 @@ export class GmailServer extends ApiServer {
 			return send(res, 200, {
 				access_token: this.issueToken(),
 				token_type: 'Bearer',
-				expires_in: 3599,
+				expires_in: this.serviceTokenLifetimeSeconds,
 			});
 		}
 		if (grant === 'refresh_token') {

@@ -2,7 +2,12 @@ import { simpleParser } from 'mailparser';
 import type { SupportEmail } from '../../../lib/email/types';
 import { buildMime, replySubject, replyThreading } from '../../../lib/mail/compose';
 import { MailError, httpProviderError, retryAfterMs } from '../../../lib/mail/errors';
-import { withRetry } from '../../../lib/mail/retry';
+import {
+	DEFAULT_MAIL_RETRY,
+	isRetryableMailError,
+	mailRetryDelay,
+	withRetry,
+} from '../../../lib/mail/retry';
 
 const parent = (over: Partial<SupportEmail> = {}): SupportEmail => ({
 	messageId: '<m3@customer.test>',
@@ -88,23 +93,37 @@ describe('provider errors and retries', () => {
 		expect(retryAfterMs(new Date(Date.now() + 5000).toUTCString())).toBeGreaterThan(3000);
 	});
 
-	it('retries retryable errors, waiting Retry-After; gives up on others at once', async () => {
-		const waits: number[] = [];
+	it('retries retryable errors with cockatiel, waiting Retry-After; gives up on others at once', async () => {
+		const busy = new MailError('rate-limit', 'busy', undefined, {
+			retryable: true,
+			retryAfterMs: 1234,
+		});
+		expect(mailRetryDelay(1, busy)).toBe(1234);
+		expect(mailRetryDelay(3, busy)).toBe(1234);
+		const server = new MailError('server', 'down', undefined, { retryable: true });
+		expect(mailRetryDelay(1, server, DEFAULT_MAIL_RETRY, () => 0)).toBe(250);
+		expect(mailRetryDelay(3, server, DEFAULT_MAIL_RETRY, () => 0.999)).toBeLessThanOrEqual(2000);
+		expect(mailRetryDelay(30, server, DEFAULT_MAIL_RETRY, () => 1)).toBe(10_000);
+		expect(isRetryableMailError(busy)).toBe(true);
+		expect(
+			isRetryableMailError(
+				new MailError('rate-limit', 'later', undefined, {
+					retryable: true,
+					retryAfterMs: 3_600_000,
+				}),
+			),
+		).toBe(false);
+
 		let calls = 0;
-		const result = await withRetry(
-			async () => {
-				calls++;
-				if (calls < 3)
-					throw new MailError('rate-limit', 'busy', undefined, {
-						retryable: true,
-						retryAfterMs: 1234,
-					});
-				return 'sent';
-			},
-			{ sleep: async (ms) => void waits.push(ms) },
-		);
+		const result = await withRetry(async (attempt) => {
+			calls++;
+			expect(attempt).toBe(calls);
+			if (calls < 3)
+				throw new MailError('rate-limit', 'busy', undefined, { retryable: true, retryAfterMs: 0 });
+			return 'sent';
+		});
 		expect(result).toBe('sent');
-		expect(waits).toEqual([1234, 1234]);
+		expect(calls).toBe(3);
 		calls = 0;
 		await expect(
 			withRetry(async () => {
@@ -113,5 +132,16 @@ describe('provider errors and retries', () => {
 			}),
 		).rejects.toThrow('no');
 		expect(calls).toBe(1);
+		calls = 0;
+		await expect(
+			withRetry(
+				async () => {
+					calls++;
+					throw new MailError('server', 'down', undefined, { retryable: true, retryAfterMs: 0 });
+				},
+				{ attempts: 3 },
+			),
+		).rejects.toThrow('down');
+		expect(calls).toBe(3);
 	});
 });

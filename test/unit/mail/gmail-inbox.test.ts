@@ -1,9 +1,35 @@
 import { RecentIdsStore } from '../../../lib/mail/inbox/dedupe';
 import type { GmailInboxMessage, GmailInboxState } from '../../../lib/mail/inbox/gmail-inbox';
 import { GmailInbox } from '../../../lib/mail/inbox/gmail-inbox';
-import { describeGmailError, gmailClient, oauth2Access } from '../../../lib/mail/providers/gmail';
+import { describeGmailError } from '../../../lib/mail/providers/gmail';
+import { GmailHttpError, requestFunctionAccess } from '../../../lib/mail/providers/gmail-auth';
 import { sameRealmFetch } from '../../servers/llm/same-realm-fetch';
 import { GmailServer } from '../../servers/mail-apis';
+
+/** Gmail through a request function that signs with a fixed token, as n8n's OAuth2 requests do. */
+function bearerAccess(accessToken: string, rootUrl: string) {
+	return requestFunctionAccess(async (request) => {
+		const response = await sameRealmFetch(request.url, {
+			method: request.method,
+			headers: {
+				...request.headers,
+				authorization: `Bearer ${accessToken}`,
+				...(request.body === undefined ? {} : { 'content-type': 'application/json' }),
+			},
+			body: request.body === undefined ? undefined : JSON.stringify(request.body),
+		});
+		const headers: Record<string, string> = {};
+		response.headers.forEach((value, name) => (headers[name] = value));
+		const body = (await response.json().catch(() => undefined)) as unknown;
+		if (!response.ok)
+			throw new GmailHttpError(`HTTP ${response.status}`, {
+				status: response.status,
+				data: body,
+				headers,
+			});
+		return { status: response.status, headers, body };
+	}, rootUrl);
+}
 
 let counter = 0;
 function mail(tag: string, from = 'carla@customer.test', extra: string[] = []): string {
@@ -38,11 +64,7 @@ describe('GmailInbox against the Gmail stand-in', () => {
 		options: Partial<ConstructorParameters<typeof GmailInbox>[0]> = {},
 	): GmailInbox {
 		return new GmailInbox({
-			client: async () =>
-				gmailClient(
-					{ accessToken: token, rootUrl: `${gmail.baseUrl}/` },
-					{ fetchImplementation: sameRealmFetch },
-				),
+			client: async () => bearerAccess(token, `${gmail.baseUrl}/`).api,
 			state: { load: () => persisted.state, save: (next) => (persisted.state = next) },
 			dedupe: new RecentIdsStore(persisted),
 			onMessages: (messages) => void received.push(...messages),
@@ -132,33 +154,33 @@ describe('GmailInbox against the Gmail stand-in', () => {
 		);
 	});
 
-	it('OAuth2: a rejected access token is refreshed at the token endpoint, once', async () => {
-		gmail.refreshTokens.set('1//refresh', 'client-1');
-		const access = oauth2Access({
-			clientId: 'client-1',
-			clientSecret: 'secret',
-			accessTokenUrl: `${gmail.baseUrl}/token`,
-			gmailApiUrl: `${gmail.baseUrl}/`,
-			oauthTokenData: { access_token: 'ya29.stale', refresh_token: '1//refresh' },
+	it("through a request function (n8n's OAuth2 requests): query, body and errors as Gmail sent them", async () => {
+		const { api } = bearerAccess(token, `${gmail.baseUrl}/`);
+		gmail.addInbound(mail('first'));
+		const list = await api.users.messages.list({ userId: 'me', labelIds: ['INBOX', 'UNREAD'] });
+		expect(list.data.messages).toHaveLength(1);
+		const asked = gmail.requests.find((r) => r.path === '/gmail/v1/users/me/messages');
+		expect(asked?.query.labelIds).toEqual(['INBOX', 'UNREAD']);
+		const label = await api.users.labels.create({
+			userId: 'me',
+			requestBody: { name: 'Support/Done' },
 		});
-		const api = gmailClient(access, { fetchImplementation: sameRealmFetch });
-		const profile = await api.users.getProfile({ userId: 'me' });
-		expect(profile.data.emailAddress).toBe('support@acme.test');
-		const tokenCalls = gmail.requests.filter((r) => r.path === '/token');
-		expect(tokenCalls).toHaveLength(1);
-		expect(tokenCalls[0].body).toMatchObject({
-			grant_type: 'refresh_token',
-			refresh_token: '1//refresh',
-			client_id: 'client-1',
-		});
-		await api.users.getProfile({ userId: 'me' });
-		expect(gmail.requests.filter((r) => r.path === '/token')).toHaveLength(1);
+		expect(label.data.name).toBe('Support/Done');
 
-		// A revoked refresh token: Google's own words reach the user.
-		gmail.refreshTokens.clear();
-		const revoked = gmailClient(access, { fetchImplementation: sameRealmFetch });
-		const error = await revoked.users.getProfile({ userId: 'me' }).catch((e: unknown) => e);
-		expect(describeGmailError(error)).toMatchObject({
+		gmail.expireTokens();
+		const error = await api.users.getProfile({ userId: 'me' }).catch((e: unknown) => e);
+		expect(describeGmailError(error)).toMatchObject({ kind: 'auth', status: 401 });
+
+		// n8n could not renew the token: the token endpoint's own words reach the user.
+		const refused = requestFunctionAccess(async () => {
+			throw new GmailHttpError('refresh refused', {
+				status: 400,
+				data: { error: 'invalid_grant', error_description: 'Token has been expired or revoked.' },
+				headers: {},
+			});
+		});
+		const renewal = await refused.api.users.getProfile({ userId: 'me' }).catch((e: unknown) => e);
+		expect(describeGmailError(renewal)).toMatchObject({
 			kind: 'auth',
 			message:
 				'Google refused to renew the Gmail access token (invalid_grant: Token has been expired or revoked.)',

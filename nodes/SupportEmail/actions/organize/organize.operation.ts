@@ -4,14 +4,13 @@ import type {
 	INodeExecutionData,
 	INodeProperties,
 } from 'n8n-workflow';
-import { readImapSmtpCredentials } from '../../../../lib/mail/credentials';
 import { MailError } from '../../../../lib/mail/errors';
 import type { OrganizeAction } from '../../../../lib/mail/imap-actions';
 import { organizeImapMessage } from '../../../../lib/mail/imap-actions';
 import { modifyGmailLabels } from '../../../../lib/mail/providers/gmail';
 import { withRetry } from '../../../../lib/mail/retry';
-import { gmailAccess } from '../../../shared/mail-transport';
-import { supportEmailOf } from '../send/transport';
+import { gmailAccess, mailCredentials } from '../../../shared/mail-transport';
+import { supportEmailOf } from '../items';
 
 const show = { operation: ['organize'] };
 
@@ -105,9 +104,7 @@ export async function execute(
 		);
 		result = { provider: 'gmail', action, labels };
 	} else {
-		const credentials = readImapSmtpCredentials(
-			(await this.getCredentials('supportImapSmtpApi', itemIndex)) as IDataObject,
-		);
+		const credentials = await mailCredentials.imapSmtp(this, itemIndex);
 		const done = await organizeImapMessage(
 			credentials,
 			{ messageId: email.messageId, mailbox: email.mailbox, uid: email.uid },

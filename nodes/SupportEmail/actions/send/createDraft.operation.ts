@@ -1,18 +1,13 @@
-import type {
-	IDataObject,
-	IExecuteFunctions,
-	INodeExecutionData,
-	INodeProperties,
-} from 'n8n-workflow';
+import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { buildMime } from '../../../../lib/mail/compose';
-import { readImapSmtpCredentials } from '../../../../lib/mail/credentials';
 import { appendDraft } from '../../../../lib/mail/imap-actions';
 import { createGmailDraft } from '../../../../lib/mail/providers/gmail';
 import { withRetry } from '../../../../lib/mail/retry';
 import { buildReply } from './sendReply.operation';
 import { claimOnce } from './idempotency';
-import { gmailAccess } from '../../../shared/mail-transport';
-import { withSent, nodeError } from './transport';
+import { mailNodeError } from '../../../shared/mail-errors';
+import { gmailAccess, mailCredentials } from '../../../shared/mail-transport';
+import { withSent } from '../items';
 
 /** Shares the reply fields of Send Reply (From, Reply Text, Options). */
 export const description: INodeProperties[] = [
@@ -43,9 +38,7 @@ export async function execute(
 			const saved = await withRetry(async () => await createGmailDraft(access, message));
 			return withSent(item, saved, threading.warnings);
 		}
-		const credentials = readImapSmtpCredentials(
-			(await this.getCredentials('supportImapSmtpApi', itemIndex)) as IDataObject,
-		);
+		const credentials = await mailCredentials.imapSmtp(this, itemIndex);
 		const stored = await appendDraft(credentials, await buildMime(message));
 		return withSent(
 			item,
@@ -60,6 +53,6 @@ export async function execute(
 		);
 	} catch (error) {
 		await claim.release();
-		throw nodeError(this, error, itemIndex);
+		throw mailNodeError(this.getNode(), error, itemIndex);
 	}
 }

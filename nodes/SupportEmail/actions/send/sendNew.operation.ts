@@ -3,8 +3,9 @@ import { newMessageId } from '../../../../lib/mail/compose';
 import { MailError } from '../../../../lib/mail/errors';
 import { senderFields } from './fields';
 import { claimOnce } from './idempotency';
+import { mailNodeError } from '../../../shared/mail-errors';
 import { parseAddressList, senderAddress, sendWithProvider } from '../../../shared/mail-transport';
-import { attachmentsFrom, withSent, nodeError } from './transport';
+import { attachmentsFrom, withSent } from '../items';
 
 const show = { operation: ['sendNew'] };
 
@@ -115,6 +116,6 @@ export async function execute(
 		return withSent(item, await sendWithProvider(this, itemIndex, message));
 	} catch (error) {
 		await claim?.release();
-		throw nodeError(this, error, itemIndex);
+		throw mailNodeError(this.getNode(), error, itemIndex);
 	}
 }

@@ -3,8 +3,9 @@ import { newMessageId, replyThreading } from '../../../../lib/mail/compose';
 import { MailError } from '../../../../lib/mail/errors';
 import { senderFields } from './fields';
 import { claimOnce } from './idempotency';
+import { mailNodeError } from '../../../shared/mail-errors';
 import { parseAddressList, senderAddress, sendWithProvider } from '../../../shared/mail-transport';
-import { attachmentsFrom, supportEmailOf, withSent, nodeError } from './transport';
+import { attachmentsFrom, supportEmailOf, withSent } from '../items';
 
 const show = { operation: ['sendReply'] };
 
@@ -161,6 +162,6 @@ export async function execute(
 		return withSent(item, sent, threading.warnings);
 	} catch (error) {
 		await claim.release();
-		throw nodeError(this, error, itemIndex);
+		throw mailNodeError(this.getNode(), error, itemIndex);
 	}
 }

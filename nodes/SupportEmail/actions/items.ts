@@ -1,11 +1,13 @@
+/**
+ * What the Support Email operations read from and write to an item: the inbound message (via the
+ * contract reader), binary attachments, and the record of what was sent or saved.
+ */
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
-import { NodeOperationError } from 'n8n-workflow';
-import { readSupport } from '../../../../lib/contract';
-import type { SupportEmail } from '../../../../lib/contract';
-import { InputError } from '../../../../lib/errors';
-import type { OutgoingAttachment } from '../../../../lib/mail/compose';
-import { MailError } from '../../../../lib/mail/errors';
-import type { SendResult } from '../../../../lib/mail/providers/types';
+import { readSupport } from '../../../lib/contract';
+import type { SupportEmail } from '../../../lib/contract';
+import type { OutgoingAttachment } from '../../../lib/mail/compose';
+import { MailError } from '../../../lib/mail/errors';
+import type { SendResult } from '../../../lib/mail/providers/types';
 
 /** The inbound message a reply answers (or a mailbox action works on), via the contract reader. */
 export function supportEmailOf(item: INodeExecutionData): SupportEmail {
@@ -64,22 +66,4 @@ export function withSent(
 		},
 		binary: item.binary,
 	};
-}
-
-/** A MailError (or anything else) as the NodeOperationError n8n shows on the canvas. */
-export function nodeError(
-	context: IExecuteFunctions,
-	error: unknown,
-	itemIndex: number,
-): NodeOperationError {
-	if (error instanceof NodeOperationError) return error;
-	return new NodeOperationError(
-		context.getNode(),
-		error instanceof Error ? error.message : String(error),
-		{
-			itemIndex,
-			description:
-				error instanceof MailError || error instanceof InputError ? error.hint : undefined,
-		},
-	);
 }
