@@ -1,5 +1,6 @@
 import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
-import { NodeOperationError } from 'n8n-workflow';
+import { NodeApiError, NodeOperationError } from 'n8n-workflow';
+import { mailNodeError } from '../shared/mail-errors';
 import type { ApprovalUrls, PendingReview } from '../../lib/escalation';
 import { approvalEmail } from '../../lib/escalation';
 import { visibleControls } from '../../lib/guard';
@@ -58,6 +59,14 @@ export async function notifyReviewers(
 				headers: { 'Auto-Submitted': 'auto-generated' },
 			});
 		} catch (error) {
+			// A provider's HTTP answer stays a NodeApiError with its httpCode (429, 401, ...).
+			const translated = mailNodeError(context.getNode(), error);
+			if (translated instanceof NodeApiError) {
+				translated.message = `Could not send the approval request: ${translated.message}`;
+				translated.description ??=
+					'Check the email credential and "Approver Email". The workflow did not wait.';
+				throw translated;
+			}
 			throw new NodeOperationError(
 				context.getNode(),
 				`Could not send the approval request: ${error instanceof Error ? error.message : String(error)}`,
