@@ -54,8 +54,18 @@ export interface ExecuteNodeResult {
 	calls: Array<{ method: string; args: unknown[] }>;
 }
 
-/** Members a test may leave out without a stub: inspected by Jest, Promise resolution and the like. */
-const NOT_CONTEXT_MEMBERS = new Set(['then', 'toJSON', 'asymmetricMatch', '$$typeof', 'constructor']);
+/**
+ * Members read as `undefined` rather than throwing: looked for by Jest and Promise resolution, and
+ * members n8n 1.x had that n8n 2.x removed, which nodes feature-detect (the context is n8n 2.x's).
+ */
+const NOT_CONTEXT_MEMBERS = new Set([
+	'then',
+	'toJSON',
+	'asymmetricMatch',
+	'$$typeof',
+	'constructor',
+	'setSignatureValidationRequired',
+]);
 
 function nodeTypesFor(type: string, nodeType: INodeType): INodeTypes {
 	const known = (name: string) => {
@@ -204,7 +214,9 @@ export async function executeNode(
 			},
 			...((options.context?.helpers as object | undefined) ?? {}),
 		},
-		...Object.fromEntries(Object.entries(options.context ?? {}).filter(([key]) => key !== 'helpers')),
+		...Object.fromEntries(
+			Object.entries(options.context ?? {}).filter(([key]) => key !== 'helpers'),
+		),
 	};
 	const unimplemented = (target: object, member: string) => () => {
 		throw new Error(

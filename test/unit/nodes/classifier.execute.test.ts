@@ -92,10 +92,12 @@ describe('Support Classifier execute (in process, offline model)', () => {
 			],
 		});
 		expect(
-			outputs.flat().map((item) => [
-				item.pairedItem,
-				(item.json.support as { classification: { category: string } }).classification.category,
-			]),
+			outputs
+				.flat()
+				.map((item) => [
+					item.pairedItem,
+					(item.json.support as { classification: { category: string } }).classification.category,
+				]),
 		).toEqual([
 			[{ item: 0 }, 'refund'],
 			[{ item: 1 }, 'delivery'],
