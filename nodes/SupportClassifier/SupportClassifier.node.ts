@@ -15,7 +15,9 @@ export class SupportClassifier implements INodeType {
 		name: 'supportClassifier',
 		icon: { light: 'file:supportClassifier.svg', dark: 'file:supportClassifier.dark.svg' },
 		group: ['transform'],
-		version: 1,
+		// 2: Routing defaults to Single Output (Classified + Unsure) instead of one output per category.
+		version: [1, 2],
+		defaultVersion: 2,
 		subtitle: '={{ ($parameter["providers"] || []).join(" → ") }}',
 		usableAsTool: true,
 		description:

@@ -11,6 +11,20 @@ export const PROVIDER_OPTIONS = [
 	...AI_PROVIDER_OPTIONS,
 ];
 
+const ROUTING_OPTIONS = [
+	{
+		name: 'One Output per Category',
+		value: 'perCategory',
+		description: 'Plus "Unsure" for answers below the confidence threshold',
+	},
+	{
+		name: 'Single Output',
+		value: 'single',
+		description:
+			'Every item on one output (plus "Unsure" for answers below the confidence threshold); read support.classification',
+	},
+];
+
 export const properties: INodeProperties[] = [
 	{
 		displayName:
@@ -83,24 +97,22 @@ export const properties: INodeProperties[] = [
 			},
 		],
 	},
+	// Version 1 routes per category by default (12 outputs on drop); version 2 starts with one output.
 	{
 		displayName: 'Routing',
 		name: 'routing',
 		type: 'options',
-		options: [
-			{
-				name: 'One Output per Category',
-				value: 'perCategory',
-				description: 'Plus "Unsure" for answers below the confidence threshold',
-			},
-			{
-				name: 'Single Output',
-				value: 'single',
-				description:
-					'Every item on one output (plus "Unsure" for answers below the confidence threshold); read support.classification',
-			},
-		],
+		options: ROUTING_OPTIONS,
 		default: 'perCategory',
+		displayOptions: { show: { '@version': [1] } },
+	},
+	{
+		displayName: 'Routing',
+		name: 'routing',
+		type: 'options',
+		options: ROUTING_OPTIONS,
+		default: 'single',
+		displayOptions: { show: { '@version': [{ _cnd: { gte: 2 } }] } },
 	},
 	{
 		displayName: 'Options',

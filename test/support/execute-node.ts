@@ -23,7 +23,7 @@ import type {
 	IVersionedNodeType,
 	NodeParameterValueType,
 } from 'n8n-workflow';
-import { NodeOperationError, Workflow, createRunExecutionData } from 'n8n-workflow';
+import { NodeHelpers, NodeOperationError, Workflow, createRunExecutionData } from 'n8n-workflow';
 
 export const PACKAGE_PREFIX = 'n8n-nodes-support-email';
 
@@ -235,6 +235,40 @@ export async function executeNode(
 
 	const outputs = await nodeType.execute!.call(strict(context) as unknown as IExecuteFunctions);
 	return { outputs: (outputs ?? []) as INodeExecutionData[][], node, calls };
+}
+
+/**
+ * The output names n8n computes for the node (its `outputs` expression evaluated by n8n-workflow, as
+ * the editor and the engine do), for the saved parameters with the description's defaults filled in.
+ */
+export function outputNames(
+	nodeType: INodeType,
+	{
+		parameters = {},
+		typeVersion,
+	}: { parameters?: Record<string, unknown>; typeVersion?: number } = {},
+): string[] {
+	const description = nodeType.description;
+	const type = `${PACKAGE_PREFIX}.${description.name}`;
+	const workflow = new Workflow({
+		nodes: [
+			{
+				id: 'node-under-test',
+				name: description.defaults.name ?? description.displayName,
+				type,
+				typeVersion: typeVersion ?? defaultVersion(nodeType),
+				position: [0, 0],
+				parameters: structuredClone(parameters) as INode['parameters'],
+			},
+		],
+		connections: {},
+		active: false,
+		nodeTypes: nodeTypesFor(type, nodeType),
+	});
+	const node = Object.values(workflow.nodes)[0];
+	return NodeHelpers.getNodeOutputs(workflow, node, description).map((output) =>
+		typeof output === 'string' ? output : (output.displayName ?? output.type),
+	);
 }
 
 /** The `pairedItem` of every item per output, for one assertion that names each item. */

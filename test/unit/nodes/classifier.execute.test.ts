@@ -7,7 +7,8 @@ import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 import { DEFAULT_CATEGORIES } from '../../../lib/classify/categories';
 import { SupportClassifier } from '../../../nodes/SupportClassifier/SupportClassifier.node';
 import { supportItem } from '../escalation/fixtures';
-import { executeNode, pairing, thrownBy } from '../../support/execute-node';
+import { configuredOutputs } from '../../../nodes/SupportClassifier/outputs';
+import { executeNode, outputNames, pairing, thrownBy } from '../../support/execute-node';
 
 const NAMES = DEFAULT_CATEGORIES.map((c) => c.name);
 const node = new SupportClassifier();
@@ -37,7 +38,51 @@ function routes(outputs: INodeExecutionData[][], names: string[]): Record<number
 	return found;
 }
 
+describe('Support Classifier outputs (the outputs expression, evaluated by n8n-workflow)', () => {
+	it('dropped on the canvas, version 2 (the default) has Classified and Unsure; version 1 keeps its 12', () => {
+		expect(node.description.defaultVersion).toBe(2);
+		expect(outputNames(node)).toEqual(['Classified', 'Unsure']);
+		expect(outputNames(node, { typeVersion: 1 })).toEqual([...NAMES, 'Unsure']);
+		expect(outputNames(node, { parameters: { routing: 'perCategory' } })).toEqual([
+			...NAMES,
+			'Unsure',
+		]);
+		expect(
+			outputNames(node, {
+				parameters: {
+					routing: 'perCategory',
+					categories: { category: [{ name: 'billing' }, { name: 'bugs' }] },
+					options: { unsureOutput: false },
+				},
+			}),
+		).toEqual(['billing', 'bugs']);
+	});
+
+	it('a Routing the expression is not given (saved workflows leave defaults out) is the version default', () => {
+		const names = (outputs: Array<{ displayName: string }>) => outputs.map((o) => o.displayName);
+		expect(names(configuredOutputs({}, NAMES, 2))).toEqual(['Classified', 'Unsure']);
+		expect(names(configuredOutputs({}, NAMES, 1))).toEqual([...NAMES, 'Unsure']);
+		expect(names(configuredOutputs({}, NAMES))).toEqual([...NAMES, 'Unsure']);
+	});
+});
+
 describe('Support Classifier execute (in process, offline model)', () => {
+	it('version 2 dropped on the canvas: Classified and Unsure, each item paired', async () => {
+		const { outputs, node: held } = await executeNode(node, {
+			items: [
+				refund,
+				delivery,
+				email('Cake', 'Preheat the oven to 180 degrees and bake for 25 minutes.'),
+			],
+		});
+		expect(held.typeVersion).toBe(2);
+		expect(held.parameters.routing).toBe('single');
+		expect(pairing(outputs)).toEqual([[{ item: 0 }, { item: 1 }], [{ item: 2 }]]);
+		expect(outputs[0][0].json.support).toMatchObject({
+			classification: { category: 'refund', routedTo: ['Classified'] },
+		});
+	});
+
 	it('version 1 with saved defaults: one output per built-in category plus Unsure, each item paired', async () => {
 		const { outputs } = await executeNode(node, {
 			typeVersion: 1,
