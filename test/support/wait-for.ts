@@ -19,6 +19,9 @@ export interface WaitOptions {
 	stopWhen?: () => Error | undefined;
 }
 
+/** What a check gives once it holds. */
+export type Truthy<T> = Exclude<T, false | null | undefined | 0 | ''>;
+
 export class WaitTimeoutError extends Error {
 	constructor(what: string, timeoutMs: number, last?: unknown) {
 		super(
@@ -49,7 +52,7 @@ const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 export async function waitFor<T>(
 	check: () => T | Promise<T>,
 	{ what, timeoutMs = 60_000, intervalMs = 100, stopWhen }: WaitOptions,
-): Promise<NonNullable<T>> {
+): Promise<Truthy<T>> {
 	const deadline = Date.now() + timeoutMs;
 	let last: unknown;
 	for (;;) {
@@ -57,7 +60,7 @@ export async function waitFor<T>(
 		if (stop) throw stop;
 		try {
 			const value = await check();
-			if (value) return value as NonNullable<T>;
+			if (value) return value as Truthy<T>;
 			last = value;
 		} catch (error) {
 			last = error;
@@ -107,10 +110,10 @@ export async function whenEvent<T>(
 	}: Omit<WaitOptions, 'intervalMs' | 'stopWhen'> & {
 		abortOn?: Array<[EventEmitter, string, (...args: unknown[]) => Error]>;
 	},
-): Promise<NonNullable<T>> {
+): Promise<Truthy<T>> {
 	const first = check();
-	if (first) return first as NonNullable<T>;
-	return await new Promise<NonNullable<T>>((resolve, reject) => {
+	if (first) return first as Truthy<T>;
+	return await new Promise<Truthy<T>>((resolve, reject) => {
 		const detach: Array<() => void> = [];
 		const settle = (done: () => void) => {
 			clearTimeout(timer);
@@ -125,7 +128,7 @@ export async function whenEvent<T>(
 				settle(() => reject(error as Error));
 				return;
 			}
-			if (value) settle(() => resolve(value as NonNullable<T>));
+			if (value) settle(() => resolve(value as Truthy<T>));
 		};
 		const timer = setTimeout(
 			() => settle(() => reject(new WaitTimeoutError(what, timeoutMs))),
