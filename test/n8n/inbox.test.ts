@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { N8n, freePort, sleep } from '../harness/n8n';
 import { NODE_PREFIX, sharedN8n } from '../harness/shared';
+import { waitFor } from '../support/wait-for';
 import { Dovecot } from '../servers/dovecot';
 import {
 	activateTrigger,
@@ -222,24 +223,29 @@ describe('Support Inbox Trigger in real n8n with Dovecot', () => {
 			}
 			// n8n 2.x activates through an outbox and records a trigger's failure in its publication
 			// status; 1.x answers the activation call with the error or keeps it as an activation error.
-			const deadline = Date.now() + 60_000;
-			while (Date.now() < deadline) {
-				for (const path of [
-					`/rest/workflows/${id}/publication-status`,
-					`/rest/active-workflows/error/${id}`,
-				]) {
-					const response = await n8n.rest('GET', path, undefined, false);
-					const text = await response.text();
-					if (
-						response.ok &&
-						/errorMessage|problem activating|"data":"/.test(text) &&
-						!/"errorMessage":null/.test(text)
-					)
-						return text;
-				}
-				await sleep(250);
-			}
-			throw new Error(`workflow ${id} activated, an error was expected`);
+			return await waitFor(
+				async () => {
+					for (const path of [
+						`/rest/workflows/${id}/publication-status`,
+						`/rest/active-workflows/error/${id}`,
+					]) {
+						const response = await n8n.rest('GET', path, undefined, false);
+						const text = await response.text();
+						if (
+							response.ok &&
+							/errorMessage|problem activating|"data":"/.test(text) &&
+							!/"errorMessage":null/.test(text)
+						)
+							return text;
+					}
+					return undefined;
+				},
+				{
+					what: `workflow ${id} to report an activation error`,
+					timeoutMs: 60_000,
+					intervalMs: 250,
+				},
+			);
 		}
 
 		it('wrong password', async () => {
