@@ -146,17 +146,37 @@ describe(`the node panel in n8n ${process.env.N8N_TEST_VERSION ?? 'default'} (he
 			.filter({ has: page.getByText('Support Classifier', { exact: true }) })
 			.first()
 			.click();
-		// Adding a node opens its settings; close them to see the canvas.
-		await page.locator('[data-test-id="ndv"]').first().waitFor({ timeout: 60_000 });
+		// n8n 2.x shows an installed community node's details first, with an "Add to workflow" button.
+		const node = page.locator('[data-node-type][data-node-name="Support Classifier"]');
+		const addButton = page.getByRole('button', { name: 'Add to workflow' });
+		await Promise.race([
+			node.waitFor({ state: 'attached', timeout: 60_000 }),
+			addButton.waitFor({ timeout: 60_000 }),
+		]);
+		if (await addButton.isVisible()) await addButton.click();
+		await node.waitFor({ state: 'attached', timeout: 60_000 });
+		// Adding a node opens its settings: close them to see the canvas.
 		await page.keyboard.press('Escape');
-		const node = page.locator('.vue-flow__node').filter({
-			has: page.locator('[data-node-name="Support Classifier"]'),
-		});
-		const outputs = node.locator('.canvas-node-handle-main-output');
+		const handles =
+			'.vue-flow__node:has([data-node-name="Support Classifier"]) .canvas-node-handle-main-output';
 		// The editor draws the handles once it has computed the outputs expression.
-		await outputs.first().waitFor({ timeout: 60_000 });
+		await page
+			.locator(handles)
+			.first()
+			.waitFor({ state: 'attached', timeout: 60_000 })
+			.catch(async (error: Error) => {
+				await page.screenshot({ path: join(SHOTS, 'classifier-added.png') });
+				const html = await page
+					.locator('.vue-flow__node:has([data-node-name="Support Classifier"])')
+					.evaluate((element) => element.outerHTML.slice(0, 4000))
+					.catch(() => 'no .vue-flow__node');
+				throw new Error(`${error.message}\n${html}`);
+			});
 		await page.screenshot({ path: join(SHOTS, 'classifier-added.png') });
-		expect(await outputs.allTextContents()).toEqual(['Classified', 'Unsure']);
+		const labels = await page.$$eval(handles, (elements) =>
+			elements.map((element) => (element.textContent ?? '').trim()),
+		);
+		expect(labels).toEqual(['Classified', 'Unsure']);
 	});
 
 	it('"Support Classifier" and "Reply Drafter" find the AI root nodes by their names', async () => {
