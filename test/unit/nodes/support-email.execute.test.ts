@@ -53,12 +53,16 @@ describe('Support Email Normalize execute (in process)', () => {
 	it('Continue on Fail: an item that is no email goes on with its error, paired; the others are normalised', async () => {
 		const { outputs } = await executeNode(node, {
 			continueOnFail: true,
-			items: [notMail, gmail],
+			items: [gmail, notMail, imap],
 		});
-		expect(pairing(outputs)).toEqual([[{ item: 0 }, { item: 1 }]]);
-		expect(outputs[0][0].json).toMatchObject({ ticket: 'T-5', error: expect.any(String) });
-		expect(outputs[0][0].json.support).toBeUndefined();
-		expect(emailOf(outputs[0][1]).subject).toBe('Order #12345 has not arrived');
+		expect(pairing(outputs)).toEqual([[{ item: 0 }, { item: 1 }, { item: 2 }]]);
+		expect(outputs[0][1].json).toMatchObject({ ticket: 'T-5', error: expect.any(String) });
+		expect(outputs[0][1].json.support).toBeUndefined();
+		expect(outputs[0].map((entry) => entry.json.support && emailOf(entry).subject)).toEqual([
+			'Order #12345 has not arrived',
+			undefined,
+			'Order #12345 has not arrived',
+		]);
 	});
 
 	it('without Continue on Fail the error is a node error naming the item', async () => {

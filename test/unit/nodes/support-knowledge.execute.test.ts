@@ -69,14 +69,15 @@ describe('Support Knowledge Search execute (in process, demo help centre)', () =
 	it('Continue on Fail: an item without an email goes on with its error, paired; the others are searched', async () => {
 		const { outputs } = await executeNode(node, {
 			continueOnFail: true,
-			items: [noEmail, refund],
+			items: [refund, noEmail, password],
 		});
-		expect(pairing(outputs)).toEqual([[{ item: 0 }, { item: 1 }]]);
-		expect(outputs[0][0].json).toMatchObject({
+		expect(pairing(outputs)).toEqual([[{ item: 0 }, { item: 1 }, { item: 2 }]]);
+		expect(outputs[0][1].json).toMatchObject({
 			ticket: 'T-6',
 			error: expect.stringMatching(/support\.email is missing/),
 		});
-		expect(found(outputs[0][1]).length).toBeGreaterThan(0);
+		expect(found(outputs[0][0]).length).toBeGreaterThan(0);
+		expect(found(outputs[0][2]).length).toBeGreaterThan(0);
 	});
 
 	it('without Continue on Fail the error is a node error naming the item', async () => {
