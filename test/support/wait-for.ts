@@ -1,12 +1,11 @@
 /**
- * The one way tests wait: on an event (an emitter's event, a line of a child's output) or, where the
+ * The one way tests wait: on an event (an emitter's event, a child's output) or, where the
  * thing awaited offers no event (n8n's execution status over its REST API, a browser's DOM), on a
  * condition checked again after each short pause. Every wait has a generous deadline and its error
  * says what was awaited, so a slow machine shows up as "timed out waiting for X", never as a wrong
  * value read too early.
  */
 import type { EventEmitter } from 'node:events';
-import type { Readable } from 'node:stream';
 
 export interface WaitOptions {
 	/** What is awaited, for the timeout error: "execution 12 to be waiting". */
@@ -144,25 +143,4 @@ export async function whenEvent<T>(
 			detach.push(() => emitter.off(event, onAbort));
 		}
 	});
-}
-
-/** Resolves with the first line of `stream` (a child's stdout or stderr) that matches `pattern`. */
-export async function nextLine(
-	stream: Readable,
-	pattern: RegExp,
-	options: Omit<WaitOptions, 'intervalMs' | 'stopWhen'>,
-): Promise<RegExpMatchArray> {
-	let buffered = '';
-	let match: RegExpMatchArray | null = null;
-	const [, found] = await nextEvent<[Buffer | string, RegExpMatchArray]>(stream, 'data', {
-		...options,
-		accept: (chunk) => {
-			buffered += chunk.toString();
-			const lines = buffered.split('\n');
-			buffered = lines.pop() ?? '';
-			for (const line of lines) if ((match = line.match(pattern))) return true;
-			return false;
-		},
-	}).then((args) => [args, match!] as const);
-	return found;
 }

@@ -1,7 +1,6 @@
 /** The shared wait helper: it resolves on the awaited thing, and its timeout says what was awaited. */
 import { EventEmitter } from 'node:events';
-import { PassThrough } from 'node:stream';
-import { WaitTimeoutError, nextEvent, nextLine, waitFor, whenEvent } from '../../support/wait-for';
+import { WaitTimeoutError, nextEvent, waitFor, whenEvent } from '../../support/wait-for';
 
 describe('waitFor', () => {
 	it('resolves with the first truthy value; a throwing check is "not yet"', async () => {
@@ -67,7 +66,7 @@ describe('events', () => {
 		expect(child.listenerCount('data') + child.listenerCount('exit')).toBe(0);
 	});
 
-	it('nextEvent takes the first accepted event; nextLine the first matching line across chunks', async () => {
+	it('nextEvent takes the first accepted event', async () => {
 		const emitter = new EventEmitter();
 		const next = nextEvent<[number]>(emitter, 'n', {
 			what: 'an even n',
@@ -76,11 +75,5 @@ describe('events', () => {
 		emitter.emit('n', 1);
 		emitter.emit('n', 4);
 		await expect(next).resolves.toEqual([4]);
-
-		const stream = new PassThrough();
-		const line = nextLine(stream, /ready at (\d+)/, { what: 'the ready line' });
-		stream.write('starting\nready a');
-		stream.write('t 42\n');
-		expect((await line)[1]).toBe('42');
 	});
 });
