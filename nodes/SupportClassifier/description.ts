@@ -17,6 +17,20 @@ export const PROVIDER_OPTIONS = [
 	...AI_PROVIDER_OPTIONS,
 ];
 
+const ROUTING_OPTIONS = [
+	{
+		name: 'One Output per Category',
+		value: 'perCategory',
+		description: 'Plus "Unsure" for answers below the confidence threshold',
+	},
+	{
+		name: 'Single Output',
+		value: 'single',
+		description:
+			'Every item on one output (plus "Unsure" for answers below the confidence threshold); read support.classification',
+	},
+];
+
 export const properties: INodeProperties[] = [
 	{
 		displayName:
@@ -89,23 +103,13 @@ export const properties: INodeProperties[] = [
 			},
 		],
 	},
+	// Version 1 routes per category by default (12 outputs on drop); version 2 starts with one output
+	// (propertiesV2 below).
 	{
 		displayName: 'Routing',
 		name: 'routing',
 		type: 'options',
-		options: [
-			{
-				name: 'One Output per Category',
-				value: 'perCategory',
-				description: 'Plus "Unsure" for answers below the confidence threshold',
-			},
-			{
-				name: 'Single Output',
-				value: 'single',
-				description:
-					'Every item on one output (plus "Unsure" for answers below the confidence threshold); read support.classification',
-			},
-		],
+		options: ROUTING_OPTIONS,
 		default: 'perCategory',
 	},
 	{
@@ -214,7 +218,9 @@ export const properties: INodeProperties[] = [
  * in place of the multi-select and the Offline Fallback option.
  */
 export const propertiesV2: INodeProperties[] = withProviderList(
-	properties,
+	properties.map((property) =>
+		property.name === 'routing' ? { ...property, default: 'single' } : property,
+	),
 	providerListField(PROVIDER_OPTIONS[0], {
 		description:
 			'Asked from top to bottom (drag to re-order). A provider that fails (after retries and one repair try) hands the email to the next. The Built-In Offline Model always answers: last, it keeps mail flowing when every AI service is down; above an AI service, it answers the emails it is sure of and hands on only the rest.',

@@ -8,6 +8,7 @@ import { InputError } from '../../lib/errors';
 import { aiProvidersOf, runOverItems } from '../shared/ai-run';
 import { toNodeError } from '../shared/errors';
 import { offlineModelForExecution } from './offline-model';
+import { defaultRouting } from './outputs';
 
 interface Options {
 	concurrency?: number;
@@ -34,7 +35,11 @@ interface CategoryParameter {
 
 export async function execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 	const options = this.getNodeParameter('options', 0, {}) as Options;
-	const routing = this.getNodeParameter('routing', 0, 'perCategory') as string;
+	const routing = this.getNodeParameter(
+		'routing',
+		0,
+		defaultRouting(this.getNode().typeVersion),
+	) as string;
 	const categoryParameters = ((this.getNodeParameter('categories', 0, {}) as IDataObject)
 		.category ?? []) as CategoryParameter[];
 	const categories = categoryParameters

@@ -3,6 +3,10 @@ import { DEFAULT_CATEGORIES } from '../../lib/classify/categories';
 /**
  * The node's outputs, computed by n8n from the parameters (as n8n's Text Classifier does). The function
  * is sent to the editor as source text, so it may use nothing but its arguments.
+ *
+ * Routing left unset is the version's default: version 1 one output per category (12 outputs with the
+ * built-in taxonomy), version 2 a single Classified output (plus Unsure), so a node dropped on the canvas
+ * has two outputs.
  */
 function configuredOutputs(
 	parameters: {
@@ -11,9 +15,11 @@ function configuredOutputs(
 		options?: { unsureOutput?: boolean };
 	},
 	defaultNames: string[],
+	version?: number,
 ) {
 	const unsure = !parameters.options || parameters.options.unsureOutput !== false;
-	if (parameters.routing === 'single') {
+	const routing = parameters.routing || (Number(version) >= 2 ? 'single' : 'perCategory');
+	if (routing === 'single') {
 		const single = [{ type: 'main', displayName: 'Classified' }];
 		if (unsure) single.push({ type: 'main', displayName: 'Unsure' });
 		return single;
@@ -29,6 +35,11 @@ function configuredOutputs(
 
 export const OUTPUTS_EXPRESSION: `={{${string}}}` = `={{(${configuredOutputs.toString()})($parameter, ${JSON.stringify(
 	DEFAULT_CATEGORIES.map((c) => c.name),
-)})}}`;
+)}, $nodeVersion)}}`;
+
+/** What Routing is when the saved workflow does not say (n8n leaves defaults out when it saves). */
+export function defaultRouting(version: number): 'perCategory' | 'single' {
+	return version >= 2 ? 'single' : 'perCategory';
+}
 
 export { configuredOutputs };

@@ -16,6 +16,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { waitFor } from '../support/wait-for';
 
 const execFileAsync = promisify(execFile);
 
@@ -280,30 +281,30 @@ export class N8n {
 	}
 
 	private async waitUntilReady(child: ChildProcess): Promise<void> {
-		const deadline = Date.now() + 180_000;
 		let exited: number | null = null;
 		child.once('exit', (code) => (exited = code ?? -1));
-		while (Date.now() < deadline) {
-			if (exited !== null) {
-				throw new Error(
-					`n8n ${this.version} exited with code ${exited} while starting:\n${this.logs.slice(-40).join('\n')}`,
-				);
-			}
-			try {
-				// n8n 1.x answers health checks before it mounts its REST routes: wait for both.
-				const health = await fetch(`${this.baseUrl}/healthz/readiness`);
-				if (health.ok) {
-					const settings = await fetch(`${this.baseUrl}/rest/settings`);
-					if (settings.ok) return;
-				}
-			} catch {
-				// not listening yet
-			}
-			await sleep(250);
-		}
-		throw new Error(
-			`n8n ${this.version} did not become ready in 180 s:\n${this.logs.slice(-40).join('\n')}`,
-		);
+		// n8n 1.x answers health checks before it mounts its REST routes: wait for both (n8n has no
+		// readiness event to listen to; its log line depends on the log level).
+		await waitFor(
+			async () =>
+				(await fetch(`${this.baseUrl}/healthz/readiness`)).ok &&
+				(await fetch(`${this.baseUrl}/rest/settings`)).ok,
+			{
+				what: `n8n ${this.version} to answer /healthz/readiness and /rest/settings`,
+				timeoutMs: 180_000,
+				intervalMs: 250,
+				stopWhen: () =>
+					exited === null
+						? undefined
+						: new Error(
+								`n8n ${this.version} exited with code ${exited} while starting:\n${this.logs.slice(-40).join('\n')}`,
+							),
+			},
+		).catch((error: Error) => {
+			throw error.name === 'WaitTimeoutError'
+				? new Error(`${error.message}:\n${this.logs.slice(-40).join('\n')}`)
+				: error;
+		});
 	}
 
 	private async setupOwnerAndApiKey(): Promise<void> {
@@ -402,16 +403,19 @@ export class N8n {
 	 * cut short (seen on 1.123: "Unterminated string in JSON"). Read again until it parses.
 	 */
 	private async typesFile(path: string, timeoutMs = 60_000): Promise<Array<{ name: string }>> {
-		const deadline = Date.now() + timeoutMs;
-		for (;;) {
-			const text = await (await this.rest('GET', path)).text();
-			try {
-				return JSON.parse(text) as Array<{ name: string }>;
-			} catch (error) {
-				if (!(error instanceof SyntaxError) || Date.now() > deadline) throw error;
-				await sleep(200);
-			}
-		}
+		let failure: Error | undefined;
+		return await waitFor(
+			async () => {
+				const text = await (await this.rest('GET', path)).text();
+				try {
+					return JSON.parse(text) as Array<{ name: string }>;
+				} catch (error) {
+					if (!(error instanceof SyntaxError)) failure = error as Error;
+					return undefined;
+				}
+			},
+			{ what: `${path} to parse as JSON`, timeoutMs, intervalMs: 200, stopWhen: () => failure },
+		);
 	}
 
 	/** Creates a workflow through the public API, as `n8n import:workflow` would store it. */
@@ -498,16 +502,21 @@ export class N8n {
 		known: Set<string> = new Set(),
 		timeoutMs = 60_000,
 	): Promise<ExecutionResult> {
-		const deadline = Date.now() + timeoutMs;
-		while (Date.now() < deadline) {
-			const fresh = (await this.executions(workflowId, 5)).filter((e) => !known.has(String(e.id)));
-			const done = fresh.find(
-				(e) => e.status !== 'running' && e.status !== 'new' && e.status !== 'waiting' && e.data,
-			);
-			if (done) return new ExecutionResult(done);
-			await sleep(200);
-		}
-		throw new Error(`no finished execution of workflow ${workflowId} within ${timeoutMs} ms`);
+		// n8n's public API has no push of finished executions: ask it again until one is there.
+		const done = await waitFor(
+			async () =>
+				(await this.executions(workflowId, 5))
+					.filter((e) => !known.has(String(e.id)))
+					.find(
+						(e) => e.status !== 'running' && e.status !== 'new' && e.status !== 'waiting' && e.data,
+					),
+			{
+				what: `a finished execution of workflow ${workflowId}`,
+				timeoutMs,
+				intervalMs: 200,
+			},
+		);
+		return new ExecutionResult(done);
 	}
 
 	/**
@@ -541,13 +550,25 @@ export class N8n {
 		body: unknown,
 		timeoutMs = 30_000,
 	): Promise<Response> {
-		const deadline = Date.now() + timeoutMs;
-		for (;;) {
-			const response = await this.webhook(path, body);
-			if (response.status !== 404 || Date.now() > deadline) return response;
-			await response.arrayBuffer();
-			await sleep(100);
-		}
+		// A failed call is not retried: it may have started the workflow.
+		let failure: Error | undefined;
+		return await waitFor(
+			async () => {
+				const response = await this.webhook(path, body).catch((error: Error) => {
+					failure = error;
+					return undefined;
+				});
+				if (!response || response.status !== 404) return response;
+				await response.arrayBuffer();
+				return undefined;
+			},
+			{
+				what: `the webhook /webhook/${path} to be registered`,
+				timeoutMs,
+				intervalMs: 100,
+				stopWhen: () => failure,
+			},
+		);
 	}
 
 	async webhook(path: string, body: unknown, method = 'POST'): Promise<Response> {
@@ -835,8 +856,10 @@ async function killTree(pid: number): Promise<void> {
 	} catch {
 		return;
 	}
-	const deadline = Date.now() + 15_000;
-	while (alive() && Date.now() < deadline) await sleep(100);
+	// Only a process id here (the group's members are not our children): no exit event to wait on.
+	await waitFor(() => !alive(), { what: `process group ${pid} to exit`, timeoutMs: 15_000 }).catch(
+		() => undefined,
+	);
 	if (alive()) {
 		try {
 			process.kill(-pid, 'SIGKILL');

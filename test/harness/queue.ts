@@ -13,7 +13,8 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { N8n, freePort, installedPackageDir, nodeBinary, sleep } from './n8n';
+import { whenEvent } from '../support/wait-for';
+import { N8n, freePort, installedPackageDir, nodeBinary } from './n8n';
 import type { StartOptions } from './n8n';
 
 export interface QueueWorker {
@@ -128,20 +129,40 @@ async function spawnWorker(
 }
 
 async function waitForWorker(worker: QueueWorker, index: number): Promise<void> {
-	const deadline = Date.now() + 180_000;
-	while (!worker.logs.some((line) => line.includes('n8n worker is now ready'))) {
-		if (worker.child.exitCode !== null) {
-			throw new Error(
-				`n8n worker ${index + 1} exited (${worker.child.exitCode}):\n${worker.logs.slice(-40).join('\n')}`,
-			);
-		}
-		if (Date.now() > deadline) {
-			throw new Error(
-				`n8n worker ${index + 1} not ready in 180 s:\n${worker.logs.slice(-40).join('\n')}`,
-			);
-		}
-		await sleep(200);
-	}
+	const { child, logs } = worker;
+	// Checked after each chunk of output (the log collector, attached first, has stored its lines).
+	await whenEvent(
+		[
+			[child.stdout!, 'data'],
+			[child.stderr!, 'data'],
+		],
+		() => {
+			if (logs.some((line) => line.includes('n8n worker is now ready'))) return true;
+			if (child.exitCode !== null)
+				throw new Error(
+					`n8n worker ${index + 1} exited (${child.exitCode}):\n${logs.slice(-40).join('\n')}`,
+				);
+			return false;
+		},
+		{
+			what: `n8n worker ${index + 1} to log "n8n worker is now ready"`,
+			timeoutMs: 180_000,
+			abortOn: [
+				[
+					child,
+					'exit',
+					(code) =>
+						new Error(
+							`n8n worker ${index + 1} exited (${String(code)}):\n${logs.slice(-40).join('\n')}`,
+						),
+				],
+			],
+		},
+	).catch((error: Error) => {
+		throw error.name === 'WaitTimeoutError'
+			? new Error(`${error.message}:\n${logs.slice(-40).join('\n')}`)
+			: error;
+	});
 }
 
 /** SIGTERM to the worker's process group (it finishes running jobs), SIGKILL after 20 s. */

@@ -277,7 +277,7 @@ describe('Support Classifier in real n8n', () => {
 		});
 	});
 
-	it('at its defaults reads German, Spanish and Dutch mail; an IT ticket goes to Unsure, also with Single Output', async () => {
+	it('at its defaults reads German, Spanish and Dutch mail; an IT ticket goes to Unsure, also with Single Output (version 2 by default)', async () => {
 		const mails = [
 			{
 				subject: 'Rückerstattung fehlt',
@@ -323,6 +323,14 @@ describe('Support Classifier in real n8n', () => {
 			.output('Classifier', 0)
 			.map((item) => item.json.support.classification.language);
 		expect(languages).toEqual(['de', 'es', 'nl']);
+
+		// Version 2 as n8n saves a node dropped on the canvas (defaults left out): Single Output.
+		const dropped = await n8n.execute(classifierWorkflow({}, { typeVersion: 2 }), items);
+		expect(dropped.status).toBe('success');
+		expect(dropped.runsOf('Classifier')[0].data?.main).toHaveLength(2);
+		expect(routing(dropped, ['Classified', 'Unsure'])).toEqual(
+			routing(single, ['Classified', 'Unsure']),
+		);
 	});
 
 	it("Training Examples extend the built-in taxonomy; an example's unknown label is an error naming it", async () => {

@@ -10,7 +10,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REPO_ROOT, sleep } from '../harness/n8n';
+import { REPO_ROOT } from '../harness/n8n';
+import { nextEvent, whenEvent } from '../support/wait-for';
 import type { MailSummary } from '../../scripts/demo/mailbox';
 import { DEMO_TEAM } from '../../scripts/demo/mailbox';
 import { loadSamples } from '../../scripts/demo/samples';
@@ -85,13 +86,21 @@ describe(`npm start (the demo) ${process.env.N8N_TEST_VERSION ?? 'default'}`, ()
 			});
 			child.stdout!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
 			child.stderr!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-			const deadline = Date.now() + 15 * 60_000;
-			while (!output.join('').includes('Press Ctrl-C to stop everything.')) {
-				if (child.exitCode !== null)
-					throw new Error(`npm start exited (${child.exitCode}):\n${output.join('')}`);
-				if (Date.now() > deadline) throw new Error(`npm start not ready:\n${output.join('')}`);
-				await sleep(500);
-			}
+			// Checked after each chunk of output (the collectors above, attached first, have stored it).
+			await whenEvent(
+				[
+					[child.stdout!, 'data'],
+					[child.stderr!, 'data'],
+				],
+				() => output.join('').includes('Press Ctrl-C to stop everything.'),
+				{
+					what: 'npm start to print "Press Ctrl-C to stop everything."',
+					timeoutMs: 15 * 60_000,
+					abortOn: [[child, 'exit', (code) => new Error(`npm start exited (${String(code)})`)]],
+				},
+			).catch((error: Error) => {
+				throw new Error(`${error.message}:\n${output.join('')}`);
+			});
 
 			const editor = line('n8n editor:');
 			const dashboard = line('Live dashboard:');
@@ -164,11 +173,15 @@ describe(`npm start (the demo) ${process.env.N8N_TEST_VERSION ?? 'default'}`, ()
 				expect(finishedNodes).toContain(node);
 
 			// Ctrl-C: everything stops, nothing is left running.
-			const exited = new Promise<number | null>((resolve) =>
-				child!.once('exit', (code) => resolve(code)),
+			const exited = nextEvent<[number | null]>(child, 'exit', {
+				what: 'npm start to exit after Ctrl-C',
+				timeoutMs: 90_000,
+			}).then(
+				([exitCode]) => exitCode,
+				() => 'timeout' as const,
 			);
 			child.kill('SIGINT');
-			const code = await Promise.race([exited, sleep(90_000).then(() => 'timeout' as const)]);
+			const code = await exited;
 			expect({ code, output: code === 0 ? '' : output.join('') }).toEqual({ code: 0, output: '' });
 			expect(output.join('')).toContain('Stopped.');
 			for (const url of [editor, dashboard, mailboxUrl]) expect(await portOpen(url)).toBe(false);

@@ -1,12 +1,14 @@
+import { EventEmitter } from 'node:events';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Workflow, WorkflowNode } from '../harness/n8n';
-import { ExecutionResult, sleep, wrapWithWebhook } from '../harness/n8n';
+import { ExecutionResult, wrapWithWebhook } from '../harness/n8n';
 import { NODE_PREFIX, sharedN8n } from '../harness/shared';
 import { createCredential } from '../servers/n8n-mail';
 import { SmtpCapture } from '../servers/smtp';
 import { supportItem } from '../unit/escalation/fixtures';
+import { waitFor, whenEvent } from '../support/wait-for';
 
 const NODE = 'Support Escalation';
 const AUTO_SEND = 0;
@@ -51,7 +53,8 @@ function reached(run: ExecutionResult, name: string) {
 /** A JSON endpoint standing in for a chat webhook / ticket system: records every approval request. */
 class NotifyServer {
 	readonly requests: Array<Record<string, any>> = [];
-	private waiters: Array<() => void> = [];
+	/** 'request' after each recorded request. */
+	private readonly events = new EventEmitter();
 	private constructor(private readonly server: Server) {}
 	static async start(): Promise<NotifyServer> {
 		const holder: { self?: NotifyServer } = {};
@@ -60,7 +63,7 @@ class NotifyServer {
 			req.on('data', (chunk) => (body += chunk));
 			req.on('end', () => {
 				holder.self!.requests.push(JSON.parse(body));
-				for (const wake of holder.self!.waiters.splice(0)) wake();
+				holder.self!.events.emit('request');
 				res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
 			});
 		});
@@ -72,15 +75,10 @@ class NotifyServer {
 		return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/approvals`;
 	}
 	async next(count: number, timeoutMs = 60_000): Promise<Record<string, any>> {
-		const deadline = Date.now() + timeoutMs;
-		while (this.requests.length < count) {
-			if (Date.now() > deadline) throw new Error('no approval request arrived');
-			await new Promise<void>((resolve) => {
-				this.waiters.push(resolve);
-				setTimeout(resolve, 500);
-			});
-		}
-		return this.requests[count - 1];
+		return await whenEvent([[this.events, 'request']], () => this.requests[count - 1], {
+			what: `approval request ${count} at the notify endpoint`,
+			timeoutMs,
+		});
 	}
 	async stop(): Promise<void> {
 		await new Promise((resolve) => this.server.close(resolve));
@@ -93,15 +91,11 @@ describe('Support Escalation in real n8n', () => {
 	// The first request after the shared n8n came up has been seen to meet a closed keep-alive socket
 	// ("other side closed"); make sure n8n answers before the first test.
 	beforeAll(async () => {
-		for (let attempt = 0; ; attempt++) {
-			try {
-				await n8n.api('GET', '/workflows?limit=1');
-				return;
-			} catch (error) {
-				if (attempt >= 5) throw error;
-				await sleep(1000);
-			}
-		}
+		await waitFor(async () => (await n8n.api('GET', '/workflows?limit=1'), true), {
+			what: 'n8n to answer its public API',
+			timeoutMs: 30_000,
+			intervalMs: 1000,
+		});
 	});
 
 	describe('decisions over hand-made items', () => {
@@ -252,25 +246,25 @@ describe('Support Escalation in real n8n', () => {
 		afterAll(async () => await notify?.stop());
 
 		async function waitingExecution(executionId: string, timeoutMs = 60_000): Promise<void> {
-			const deadline = Date.now() + timeoutMs;
-			while (Date.now() < deadline) {
-				if ((await n8n.execution(executionId)).status === 'waiting') return;
-				await sleep(250);
-			}
-			throw new Error(`execution ${executionId} is not waiting`);
+			await waitFor(async () => (await n8n.execution(executionId)).status === 'waiting', {
+				what: `execution ${executionId} to be waiting`,
+				timeoutMs,
+				intervalMs: 250,
+			});
 		}
 
 		async function finished(executionId: string, timeoutMs = 90_000): Promise<ExecutionResult> {
-			const deadline = Date.now() + timeoutMs;
-			while (Date.now() < deadline) {
-				const run = await n8n.execution(executionId);
-				// n8n 1.x briefly stores a resumed execution as finished before the resumed part ran (the
-				// waiting node's run already removed): wait for the node's new run too.
-				if (!['running', 'new', 'waiting'].includes(run.status) && run.runsOf(NODE).length > 0)
-					return run;
-				await sleep(250);
-			}
-			throw new Error(`execution ${executionId} did not finish`);
+			// n8n 1.x briefly stores a resumed execution as finished before the resumed part ran (the
+			// waiting node's run already removed): wait for the node's new run too.
+			return await waitFor(
+				async () => {
+					const run = await n8n.execution(executionId);
+					return !['running', 'new', 'waiting'].includes(run.status) && run.runsOf(NODE).length > 0
+						? run
+						: undefined;
+				},
+				{ what: `execution ${executionId} to finish`, timeoutMs, intervalMs: 250 },
+			);
 		}
 
 		/** Starts the workflow over the items; resolves once it waits, with the approval request it sent. */
@@ -323,7 +317,8 @@ describe('Support Escalation in real n8n', () => {
 			expect(html).toContain('Approve this reply?');
 			expect(html).toContain('Draft by the AI.');
 			expect(html).toMatch(/<form method="post">/);
-			await sleep(500);
+			// No pause to see whether the GET resumed the run: had it, the approving POST below would
+			// find nothing waiting (n8n answers 409 or 404) instead of resuming it once.
 			expect((await n8n.execution(executionId)).status).toBe('waiting');
 
 			const forged = request.urls.approve.replace(/signature=[^&]+/, 'signature=forged');
@@ -525,8 +520,10 @@ describe('Support Escalation in real n8n', () => {
 			// The mail goes out just before n8n stores the execution as waiting (as with n8n's own
 			// send-and-wait nodes): a click in that instant gets n8n's 409 "running already".
 			const executionId = /\/webhook-waiting\/([^/]+)\//.exec(approve)![1];
-			for (let i = 0; i < 200 && (await n8n.execution(executionId)).status !== 'waiting'; i++)
-				await sleep(100);
+			await waitFor(async () => (await n8n.execution(executionId)).status === 'waiting', {
+				what: `execution ${executionId} to be waiting`,
+				timeoutMs: 20_000,
+			});
 			const page = await fetch(approve);
 			expect(page.status).toBe(200);
 			expect(await page.text()).toContain('Approve this reply?');
@@ -542,16 +539,17 @@ describe('Support Escalation in real n8n', () => {
 		});
 
 		async function finished(executionId: string, timeoutMs = 90_000): Promise<ExecutionResult> {
-			const deadline = Date.now() + timeoutMs;
-			while (Date.now() < deadline) {
-				const run = await n8n.execution(executionId);
-				// n8n 1.x briefly stores a resumed execution as finished before the resumed part ran (the
-				// waiting node's run already removed): wait for the node's new run too.
-				if (!['running', 'new', 'waiting'].includes(run.status) && run.runsOf(NODE).length > 0)
-					return run;
-				await sleep(250);
-			}
-			throw new Error(`execution ${executionId} did not finish`);
+			// n8n 1.x briefly stores a resumed execution as finished before the resumed part ran (the
+			// waiting node's run already removed): wait for the node's new run too.
+			return await waitFor(
+				async () => {
+					const run = await n8n.execution(executionId);
+					return !['running', 'new', 'waiting'].includes(run.status) && run.runsOf(NODE).length > 0
+						? run
+						: undefined;
+				},
+				{ what: `execution ${executionId} to finish`, timeoutMs, intervalMs: 250 },
+			);
 		}
 	});
 });

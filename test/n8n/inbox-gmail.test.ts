@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Workflow } from '../harness/n8n';
-import { N8n, freePort, sleep } from '../harness/n8n';
+import { N8n, freePort } from '../harness/n8n';
+import { waitFor } from '../support/wait-for';
 import { NODE_PREFIX, sharedN8n } from '../harness/shared';
 import { GmailServer } from '../servers/mail-apis';
 import {
@@ -24,6 +25,25 @@ const subjects = (emails: Array<Record<string, any>>) => emails.map((e) => e.sub
 /** One execution per message: n8n may store two executions emitted back to back in either order. */
 const sortedSubjects = (emails: Array<Record<string, any>>) => subjects(emails).sort();
 const STATE = 'node:Support Inbox Trigger';
+
+/**
+ * Resolves once the trigger has asked the Gmail stand-in for new mail `count` more times (history or
+ * message listings): a message it was going to emit twice would have come out by then. Waits on the
+ * polls themselves, not on a guess of how long they take.
+ */
+async function morePolls(gmail: GmailServer, count: number): Promise<void> {
+	const polls = () =>
+		gmail.requests.filter(
+			(r) =>
+				r.method === 'GET' &&
+				(r.path === '/gmail/v1/users/me/history' || r.path === '/gmail/v1/users/me/messages'),
+		).length;
+	const seen = polls();
+	await waitFor(() => polls() >= seen + count, {
+		what: `${count} more polls of the Gmail stand-in`,
+		timeoutMs: 60_000,
+	});
+}
 
 async function serviceAccount(n8n: N8n, gmail: GmailServer, delegatedEmail = gmail.mailbox) {
 	const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -107,7 +127,7 @@ describe('Support Inbox Trigger: the Gmail source in real n8n', () => {
 		gmail.addInbound(customerMail('sent'), 'thread-1', { labelIds: ['SENT'] });
 		const second = gmail.addInbound(customerMail('second'));
 		await waitForEmails(n8n, id, 2);
-		await sleep(3_000); // three more polls
+		await morePolls(gmail, 3);
 		const emails = emittedEmails(await allExecutions(n8n, id));
 		expect(sortedSubjects(emails)).toEqual(['first', 'second']);
 		expect(emails.find((e) => e.subject === 'first')).toMatchObject({
@@ -142,7 +162,7 @@ describe('Support Inbox Trigger: the Gmail source in real n8n', () => {
 		expect(gmail.delivered.find((d) => d.threadId === 'thread-1')?.parsed.subject).toBe(
 			'Re: first',
 		);
-		await sleep(2_000);
+		await morePolls(gmail, 2);
 		expect(emittedEmails(await allExecutions(n8n, id))).toHaveLength(2);
 		// n8n stores static data when the trigger emits: the id saved with the last message handed over.
 		expect(Number((await staticData(n8n, id))[STATE].historyId)).toBeGreaterThanOrEqual(
@@ -159,7 +179,7 @@ describe('Support Inbox Trigger: the Gmail source in real n8n', () => {
 		await waitForEmails(n8n, id, 2);
 		gmail.addInbound(customerMail('after expiry'));
 		await waitForEmails(n8n, id, 3);
-		await sleep(3_000);
+		await morePolls(gmail, 3);
 		expect(sortedSubjects(emittedEmails(await allExecutions(n8n, id)))).toEqual([
 			'after expiry',
 			'before expiry',
@@ -189,7 +209,7 @@ describe('Support Inbox Trigger: the Gmail source in real n8n', () => {
 		gmail.addInbound(customerMail('new from elsewhere'));
 		gmail.addInbound(customerMail('new from a customer'));
 		await waitForEmails(n8n, id, 2);
-		await sleep(3_000);
+		await morePolls(gmail, 3);
 		expect(sortedSubjects(emittedEmails(await allExecutions(n8n, id)))).toEqual([
 			'new from a customer',
 			'old from a customer',
@@ -204,24 +224,29 @@ describe('Support Inbox Trigger: the Gmail source in real n8n', () => {
 			} catch (error) {
 				return String(error);
 			}
-			const deadline = Date.now() + 60_000;
-			while (Date.now() < deadline) {
-				for (const path of [
-					`/rest/workflows/${id}/publication-status`,
-					`/rest/active-workflows/error/${id}`,
-				]) {
-					const response = await n8n.rest('GET', path, undefined, false);
-					const text = await response.text();
-					if (
-						response.ok &&
-						/errorMessage|problem activating|"data":"/.test(text) &&
-						!/"errorMessage":null/.test(text)
-					)
-						return text;
-				}
-				await sleep(250);
-			}
-			throw new Error(`workflow ${id} activated, an error was expected`);
+			return await waitFor(
+				async () => {
+					for (const path of [
+						`/rest/workflows/${id}/publication-status`,
+						`/rest/active-workflows/error/${id}`,
+					]) {
+						const response = await n8n.rest('GET', path, undefined, false);
+						const text = await response.text();
+						if (
+							response.ok &&
+							/errorMessage|problem activating|"data":"/.test(text) &&
+							!/"errorMessage":null/.test(text)
+						)
+							return text;
+					}
+					return undefined;
+				},
+				{
+					what: `workflow ${id} to report an activation error`,
+					timeoutMs: 60_000,
+					intervalMs: 250,
+				},
+			);
 		}
 
 		it('a label that does not exist', async () => {
@@ -278,7 +303,7 @@ describe('Support Inbox Trigger (Gmail) across n8n restarts', () => {
 		await waitForEmails(n8n, id, 3, 60_000);
 		gmail.addInbound(customerMail('after start'));
 		await waitForEmails(n8n, id, 4);
-		await sleep(2_000);
+		await morePolls(gmail, 2);
 		expect(sortedSubjects(emittedEmails(await allExecutions(n8n, id)))).toEqual([
 			'after start',
 			'before stop',
@@ -293,7 +318,7 @@ describe('Support Inbox Trigger (Gmail) across n8n restarts', () => {
 		gmail.expireHistory();
 		n8n = await N8n.start({ userFolder, port, installPackage: false });
 		await waitForEmails(n8n, id, 5, 60_000);
-		await sleep(3_000);
+		await morePolls(gmail, 3);
 		expect(sortedSubjects(emittedEmails(await allExecutions(n8n, id)))).toEqual([
 			'after start',
 			'before stop',

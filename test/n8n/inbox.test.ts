@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { N8n, freePort, sleep } from '../harness/n8n';
 import { NODE_PREFIX, sharedN8n } from '../harness/shared';
+import { waitFor } from '../support/wait-for';
 import { Dovecot } from '../servers/dovecot';
 import {
 	activateTrigger,
@@ -71,9 +72,11 @@ describe('Support Inbox Trigger in real n8n with Dovecot', () => {
 			expect(credentials).toContain(type);
 	});
 
-	it('mail appended to the mailbox reaches the workflow within 2 s over IDLE, normalised, once each', async () => {
+	it('mail appended to the mailbox reaches the workflow over IDLE (no poll is due), normalised, once each', async () => {
 		await dovecot.append('INBOX', customerMail('already there'));
-		const id = await startWorkflow(dovecot.user);
+		// The double-check poll is an hour away: mail that arrives during the test came over IDLE, so
+		// no stopwatch is needed to tell IDLE from polling.
+		const id = await startWorkflow(dovecot.user, { options: { pollInterval: 3600 } });
 		const state = (await staticData(n8n, id))['node:Support Inbox Trigger'];
 		expect(state.lastUid).toBe(1);
 
@@ -81,15 +84,15 @@ describe('Support Inbox Trigger in real n8n with Dovecot', () => {
 		for (const tag of ['first', 'second', 'third']) {
 			const appendedAt = Date.now();
 			await dovecot.append('INBOX', customerMail(tag));
-			const emails = await waitForEmails(n8n, id, latencies.length + 1, 10_000);
+			const emails = await waitForEmails(n8n, id, latencies.length + 1, 60_000);
 			const execution = (await allExecutions(n8n, id)).sort(
 				(a, b) => Number(b.id) - Number(a.id),
 			)[0] as any;
 			latencies.push(Date.parse(execution.startedAt) - appendedAt);
 			expect(emails[emails.length - 1].subject).toBe(tag);
 		}
+		// Printed for the record; bench/inbox measures it.
 		process.stderr.write(`[inbox] append -> execution start: ${latencies.join(', ')} ms\n`);
-		for (const latency of latencies) expect(latency).toBeLessThan(2_000);
 
 		await sleep(1_500);
 		const emails = emittedEmails(await allExecutions(n8n, id));
@@ -222,24 +225,29 @@ describe('Support Inbox Trigger in real n8n with Dovecot', () => {
 			}
 			// n8n 2.x activates through an outbox and records a trigger's failure in its publication
 			// status; 1.x answers the activation call with the error or keeps it as an activation error.
-			const deadline = Date.now() + 60_000;
-			while (Date.now() < deadline) {
-				for (const path of [
-					`/rest/workflows/${id}/publication-status`,
-					`/rest/active-workflows/error/${id}`,
-				]) {
-					const response = await n8n.rest('GET', path, undefined, false);
-					const text = await response.text();
-					if (
-						response.ok &&
-						/errorMessage|problem activating|"data":"/.test(text) &&
-						!/"errorMessage":null/.test(text)
-					)
-						return text;
-				}
-				await sleep(250);
-			}
-			throw new Error(`workflow ${id} activated, an error was expected`);
+			return await waitFor(
+				async () => {
+					for (const path of [
+						`/rest/workflows/${id}/publication-status`,
+						`/rest/active-workflows/error/${id}`,
+					]) {
+						const response = await n8n.rest('GET', path, undefined, false);
+						const text = await response.text();
+						if (
+							response.ok &&
+							/errorMessage|problem activating|"data":"/.test(text) &&
+							!/"errorMessage":null/.test(text)
+						)
+							return text;
+					}
+					return undefined;
+				},
+				{
+					what: `workflow ${id} to report an activation error`,
+					timeoutMs: 60_000,
+					intervalMs: 250,
+				},
+			);
 		}
 
 		it('wrong password', async () => {

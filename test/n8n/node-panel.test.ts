@@ -3,7 +3,8 @@
  * the owner, the panel opened from a workflow's "+" (after a trigger) and from an empty workflow's
  * first step, a term typed into its search bar. "Support" lists all seven nodes, each once (the AI root
  * nodes need "Root Nodes" in their codex to be found; Support Escalation also sits in n8n's Human in
- * the Loop group and must not show twice); "classifier" lists ours next to n8n's Text Classifier.
+ * the Loop group and must not show twice); "classifier" lists ours next to n8n's Text Classifier; a
+ * Support Classifier added from the panel shows two outputs, Classified and Unsure (version 2).
  * Runs on 2.41.1 and 1.123.x (N8N_TEST_VERSION=1.123.x).
  */
 import { mkdirSync } from 'node:fs';
@@ -135,6 +136,47 @@ describe(`the node panel in n8n ${process.env.N8N_TEST_VERSION ?? 'default'} (he
 		const names = await search('classifier', ['Support Classifier', 'Text Classifier']);
 		await page.screenshot({ path: join(SHOTS, 'classifier.png') });
 		expect(counts(names)).toMatchObject({ 'Support Classifier': 1, 'Text Classifier': 1 });
+	});
+
+	it('a Support Classifier added from the panel has two outputs: Classified and Unsure', async () => {
+		await openPanel('after a trigger');
+		await search('Support Classifier', ['Support Classifier']);
+		await page
+			.locator(ITEMS)
+			.filter({ has: page.getByText('Support Classifier', { exact: true }) })
+			.first()
+			.click();
+		// n8n 2.x shows an installed community node's details first, with an "Add to workflow" button.
+		const node = page.locator('[data-node-type][data-node-name="Support Classifier"]');
+		const addButton = page.getByRole('button', { name: 'Add to workflow' });
+		await Promise.race([
+			node.waitFor({ state: 'attached', timeout: 60_000 }),
+			addButton.waitFor({ timeout: 60_000 }),
+		]);
+		if (await addButton.isVisible()) await addButton.click();
+		await node.waitFor({ state: 'attached', timeout: 60_000 });
+		// Adding a node opens its settings: close them to see the canvas.
+		await page.keyboard.press('Escape');
+		const handles =
+			'.vue-flow__node:has([data-node-name="Support Classifier"]) .canvas-node-handle-main-output';
+		// The editor draws the handles once it has computed the outputs expression.
+		await page
+			.locator(handles)
+			.first()
+			.waitFor({ state: 'attached', timeout: 60_000 })
+			.catch(async (error: Error) => {
+				await page.screenshot({ path: join(SHOTS, 'classifier-added.png') });
+				const html = await page
+					.locator('.vue-flow__node:has([data-node-name="Support Classifier"])')
+					.evaluate((element) => element.outerHTML.slice(0, 4000))
+					.catch(() => 'no .vue-flow__node');
+				throw new Error(`${error.message}\n${html}`);
+			});
+		await page.screenshot({ path: join(SHOTS, 'classifier-added.png') });
+		const labels = await page.$$eval(handles, (elements) =>
+			elements.map((element) => (element.textContent ?? '').trim()),
+		);
+		expect(labels).toEqual(['Classified', 'Unsure']);
 	});
 
 	it('"Support Classifier" and "Reply Drafter" find the AI root nodes by their names', async () => {

@@ -6,6 +6,7 @@ import { Dovecot } from '../servers/dovecot';
 import { BrevoServer, GmailServer, SendGridServer } from '../servers/mail-apis';
 import { createCredential, importCredential } from '../servers/n8n-mail';
 import { SmtpCapture } from '../servers/smtp';
+import { waitFor } from '../support/wait-for';
 
 const INBOUND_REFERENCES = '<root.1@customer.test> <prev.2@acme.test>';
 let counter = 0;
@@ -181,7 +182,8 @@ describe('Support Email: sending in real n8n', () => {
 		const [refused] = again.output('Reply');
 		expect(refused.json.error).toMatch(/already sent by this workflow; a second reply is refused/);
 		expect(refused.json.errorDescription).toMatch(/Send New/);
-		await new Promise((r) => setTimeout(r, 500));
+		// No pause for a late message: the capture records a message before it answers 250, and the
+		// node finishes only after that answer, so all the run sent is here once its execution is stored.
 		expect(smtp.messages).toHaveLength(1);
 		smtp.clear();
 	});
@@ -440,7 +442,8 @@ describe('Support Email: sending in real n8n', () => {
 		} finally {
 			for (const { id } of workflows) await n8n.deactivate(id).catch(() => undefined);
 		}
-		await new Promise((r) => setTimeout(r, 500));
+		// No pause for a late message: the capture records a message before it answers 250, and the
+		// node finishes only after that answer, so all the run sent is here once its execution is stored.
 		expect(smtp.messages).toHaveLength(2);
 		for (const received of smtp.messages) expectThreaded(received, mail.id);
 		smtp.clear();
@@ -463,16 +466,17 @@ describe('Support Email: sending in real n8n', () => {
 					await response.arrayBuffer();
 				}),
 			);
-			const deadline = Date.now() + 60_000;
-			for (;;) {
-				const done = (await n8n.executions(id, 100)).filter(
-					(e) => !known.has(String(e.id)) && e.status !== 'running' && e.status !== 'new' && e.data,
-				);
-				if (done.length >= mails.length)
-					return done.map((e) => e.data!.resultData.runData.Reply[0].data!.main[0]![0].json);
-				if (Date.now() > deadline) throw new Error(`only ${done.length} executions finished`);
-				await new Promise((r) => setTimeout(r, 200));
-			}
+			const done = await waitFor(
+				async () => {
+					const finished = (await n8n.executions(id, 100)).filter(
+						(e) =>
+							!known.has(String(e.id)) && e.status !== 'running' && e.status !== 'new' && e.data,
+					);
+					return finished.length >= mails.length && finished;
+				},
+				{ what: `${mails.length} finished executions`, timeoutMs: 60_000, intervalMs: 200 },
+			);
+			return done.map((e) => e.data!.resultData.runData.Reply[0].data!.main[0]![0].json);
 		};
 		try {
 			const first = await round();
@@ -483,7 +487,8 @@ describe('Support Email: sending in real n8n', () => {
 		} finally {
 			await n8n.deactivate(id).catch(() => undefined);
 		}
-		await new Promise((r) => setTimeout(r, 500));
+		// No pause for a late message: the capture records a message before it answers 250, and the
+		// node finishes only after that answer, so all the run sent is here once its execution is stored.
 		expect(smtp.messages).toHaveLength(mails.length);
 		expect(new Set(smtp.messages.map((m) => m.header('in-reply-to')))).toEqual(
 			new Set(mails.map((m) => m.id)),

@@ -11,7 +11,7 @@ import { contractProblems } from '../../lib/contract';
 import { startLlmServer } from '../servers/llm';
 import type { LlmRequest, LlmServer } from '../servers/llm';
 import type { ExecutionResult, Workflow, WorkflowNode } from '../harness/n8n';
-import { sleep } from '../harness/n8n';
+import { waitFor } from '../support/wait-for';
 import { NODE_PREFIX, sharedN8n } from '../harness/shared';
 
 // ---------------------------------------------------------------------------------------------
@@ -360,15 +360,11 @@ describe('Classifier → Priority Router → Reply Drafter → Escalation in rea
 
 	beforeAll(async () => {
 		llm = await startLlmServer();
-		for (let attempt = 0; ; attempt++) {
-			try {
-				await n8n.api('GET', '/workflows?limit=1');
-				return;
-			} catch (error) {
-				if (attempt >= 5) throw error;
-				await sleep(1000);
-			}
-		}
+		await waitFor(async () => (await n8n.api('GET', '/workflows?limit=1'), true), {
+			what: 'n8n to answer its public API',
+			timeoutMs: 30_000,
+			intervalMs: 1000,
+		});
 	});
 	afterAll(async () => await llm.close());
 

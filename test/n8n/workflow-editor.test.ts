@@ -11,7 +11,8 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import type { N8n, Workflow } from '../harness/n8n';
-import { BROWSER_ID, REPO_ROOT, readJson, requestedVersion, sleep } from '../harness/n8n';
+import { BROWSER_ID, REPO_ROOT, readJson, requestedVersion } from '../harness/n8n';
+import { waitFor } from '../support/wait-for';
 import { NODE_PREFIX, sharedN8n } from '../harness/shared';
 import { launchChromium } from '../harness/browser';
 import type { Browser } from '../harness/browser';
@@ -53,9 +54,8 @@ interface CanvasNode {
 
 /** The nodes the canvas shows, read from the DOM once their count stops changing. */
 async function canvasNodes(expected: number, timeoutMs = 60_000): Promise<CanvasNode[]> {
-	const deadline = Date.now() + timeoutMs;
 	let nodes: CanvasNode[] = [];
-	while (Date.now() < deadline) {
+	const read = async () => {
 		nodes = await page.$$eval('[data-node-type]', (elements) =>
 			elements.map((element) => ({
 				name: element.getAttribute('data-node-name') ?? '',
@@ -75,9 +75,15 @@ async function canvasNodes(expected: number, timeoutMs = 60_000): Promise<Canvas
 		const iconsPending = nodes.some(
 			(node) => node.type.startsWith(NODE_PREFIX) && !node.icons.some((icon) => icon.loaded),
 		);
-		if (nodes.length >= expected && !iconsPending) return nodes;
-		await sleep(250);
-	}
+		return nodes.length >= expected && !iconsPending;
+	};
+	// The DOM of the canvas: checked again after a short pause. On timeout the nodes seen last are
+	// returned, so the assertion shows which are missing.
+	await waitFor(read, {
+		what: `${expected} nodes on the canvas with their icons`,
+		timeoutMs,
+		intervalMs: 250,
+	}).catch(() => undefined);
 	return nodes;
 }
 

@@ -11,7 +11,8 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { N8n, Workflow } from '../harness/n8n';
-import { REPO_ROOT, freePort, nodeBinary, readJson, sleep } from '../harness/n8n';
+import { REPO_ROOT, freePort, nodeBinary, readJson } from '../harness/n8n';
+import { waitFor } from '../support/wait-for';
 import { NODE_PREFIX, sharedN8n } from '../harness/shared';
 import { Dovecot } from '../servers/dovecot';
 import {
@@ -51,16 +52,10 @@ let nodeTypes: Array<{ name: string; version: number | number[] }>;
 beforeAll(async () => {
 	n8n = sharedN8n();
 	// The first request of a test file sometimes meets a closed keep-alive socket: ask again.
-	for (let attempt = 0; ; attempt++) {
-		try {
-			const response = await n8n.rest('GET', '/types/nodes.json');
-			nodeTypes = (await response.json()) as typeof nodeTypes;
-			break;
-		} catch (error) {
-			if (attempt >= 2) throw error;
-			await sleep(1000);
-		}
-	}
+	nodeTypes = await waitFor(
+		async () => (await (await n8n.rest('GET', '/types/nodes.json')).json()) as typeof nodeTypes,
+		{ what: "n8n's /types/nodes.json", timeoutMs: 30_000, intervalMs: 1000 },
+	);
 });
 
 /** `n8n import:workflow --input=<file>` against the running instance's database. */
@@ -276,13 +271,13 @@ describe('workflows/support-email-webhook.json end to end (offline model, real S
 		expect(response.status).toBe(200);
 		await response.arrayBuffer();
 		const tracker = new ExecutionTracker(n8n, workflowId);
-		const deadline = Date.now() + 60_000;
-		let status: string | undefined;
-		while (Date.now() < deadline) {
-			status = (await tracker.statuses()).get(messageId);
-			if (status && status !== 'running' && status !== 'new') break;
-			await sleep(300);
-		}
+		const status = await waitFor(
+			async () => {
+				const current = (await tracker.statuses()).get(messageId);
+				return current !== 'running' && current !== 'new' && current;
+			},
+			{ what: `the execution for ${messageId} to finish`, timeoutMs: 60_000, intervalMs: 300 },
+		);
 		expect(status).toBe('success');
 		await mailbox.smtp.waitForMessages(before + 1, 10_000);
 		const notice = mailbox.summaries().find((m) => m.about === messageId);
@@ -327,18 +322,23 @@ describe('workflows/support-email-automation.json end to end (real IMAP: Dovecot
 		workflowId = await n8n.importWorkflow({ ...workflow, name: `inbox e2e ${randomUUID()}` });
 		await n8n.activate(workflowId);
 		// The trigger takes only mail that arrives after it started: wait for its starting point.
-		const deadline = Date.now() + 60_000;
-		for (;;) {
-			const saved = await n8n.api<{ staticData?: Record<string, any> | string | null }>(
-				'GET',
-				`/workflows/${workflowId}`,
-			);
-			const data =
-				typeof saved.staticData === 'string' ? JSON.parse(saved.staticData) : saved.staticData;
-			if (data?.['node:Support Inbox Trigger']?.uidValidity) break;
-			if (Date.now() > deadline) throw new Error('the Support Inbox Trigger did not start');
-			await sleep(200);
-		}
+		// The trigger's first connect is visible only in the workflow's stored static data.
+		await waitFor(
+			async () => {
+				const saved = await n8n.api<{ staticData?: Record<string, any> | string | null }>(
+					'GET',
+					`/workflows/${workflowId}`,
+				);
+				const data =
+					typeof saved.staticData === 'string' ? JSON.parse(saved.staticData) : saved.staticData;
+				return data?.['node:Support Inbox Trigger']?.uidValidity;
+			},
+			{
+				what: 'the Support Inbox Trigger to store its UIDVALIDITY',
+				timeoutMs: 60_000,
+				intervalMs: 200,
+			},
+		);
 	}, 300_000);
 
 	afterAll(async () => {

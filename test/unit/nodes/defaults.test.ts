@@ -3,10 +3,13 @@
  * the nodes' defaults cannot simply be the library's constants. This keeps them the same values: a
  * changed library default without the canvas (or the other way round) fails here.
  */
-import type { INodeProperties } from 'n8n-workflow';
+import type { INode, INodeProperties } from 'n8n-workflow';
+import { NodeHelpers } from 'n8n-workflow';
 import { DEFAULT_CONFIG, DEFAULT_LEGACY_RULES } from '../../../lib/escalation';
 import { LEVELS } from '../../../lib/priority';
 import { DEFAULT_TARGETS } from '../../../lib/priority/sla';
+import { SupportClassifier } from '../../../nodes/SupportClassifier/SupportClassifier.node';
+import { defaultRouting } from '../../../nodes/SupportClassifier/outputs';
 import { properties as escalation } from '../../../nodes/SupportEscalation/description';
 import { properties as router } from '../../../nodes/SupportPriorityRouter/description';
 
@@ -49,5 +52,23 @@ describe('node defaults are the library defaults', () => {
 					DEFAULT_TARGETS[level][kind],
 				]);
 			}
+	});
+
+	it('Support Classifier Routing per version (the canvas default is what execute and the outputs assume)', () => {
+		for (const typeVersion of [1, 2]) {
+			const { description } = new SupportClassifier().getNodeType(typeVersion);
+			const node = { typeVersion, parameters: {} } as unknown as INode;
+			const filled = NodeHelpers.getNodeParameters(
+				description.properties,
+				{},
+				true,
+				false,
+				node,
+				description,
+			);
+			expect([typeVersion, filled?.routing]).toEqual([typeVersion, defaultRouting(typeVersion)]);
+		}
+		expect(defaultRouting(1)).toBe('perCategory');
+		expect(defaultRouting(2)).toBe('single');
 	});
 });
