@@ -217,15 +217,22 @@ describe('workflows/support-email-webhook.json end to end (offline model, real S
 				});
 		}
 		// The offline drafter's template replies always go to a reviewer; rejected ones to the team.
+		// An answer from the help centre above the auto-answer threshold goes out with no review
+		// (marked Auto-Submitted: auto-replied): in the samples, the newsletter unsubscribe question.
 		expect(reviewed.approved).toBeGreaterThan(0);
 		const mail = mailbox.summaries();
 		const replies = mail.filter((m) => m.kind === 'reply');
-		expect(replies).toHaveLength(reviewed.approved);
+		const autoAnswered = replies.filter((m) => m.autoSubmitted === 'auto-replied');
+		const idOf = (reply: (typeof replies)[number]) =>
+			messages.find((m) => m.messageId === reply.inReplyTo)?.sample.id;
+		expect(autoAnswered.map(idOf)).toEqual(['newsletter-en']);
+		expect(byIdOutcomes(outcomes).get('newsletter-en')).toEqual(['reply']);
+		expect(replies).toHaveLength(reviewed.approved + autoAnswered.length);
 		expect(mail.filter((m) => m.kind === 'review')).toHaveLength(
 			reviewed.approved + reviewed.rejected,
 		);
 		// Legal threats and GDPR requests escalate without a review.
-		const byId = new Map(outcomes.map((o) => [o.sample.sample.id, o.outcomes]));
+		const byId = byIdOutcomes(outcomes);
 		expect(byId.get('legal-en')).toEqual(['escalation']);
 		expect(byId.get('delete-account-en')).toEqual(['escalation']);
 		// The reviewer (waitForOutcomes) rejects what the request flags as prompt injection: the
@@ -233,7 +240,8 @@ describe('workflows/support-email-webhook.json end to end (offline model, real S
 		for (const id of ['injection-en', 'hidden-text-html'])
 			expect(byId.get(id)).toEqual(rejectedStops ? ['review'] : ['review', 'escalation']);
 		expect(reviewed.rejected).toBe(2);
-		// Replies are threaded answers to the customer, sent once, as a person approved them.
+		// Replies are threaded answers to the customer, sent once, as a person approved them (or, for the
+		// automatic answer, as the knowledge answered it).
 		for (const reply of replies) {
 			const message = messages.find((m) => m.messageId === reply.inReplyTo)!;
 			expect(message).toBeDefined();
@@ -243,7 +251,7 @@ describe('workflows/support-email-webhook.json end to end (offline model, real S
 					? message.sample.subject
 					: `Re: ${message.sample.subject}`,
 			);
-			expect(reply.autoSubmitted).toBeUndefined();
+			expect(reply.autoSubmitted).toBe(autoAnswered.includes(reply) ? 'auto-replied' : undefined);
 			expect(reply.text.length).toBeGreaterThan(40);
 		}
 		// Escalation notices reach the team's address and say why.
@@ -377,3 +385,10 @@ describe('workflows/support-email-automation.json end to end (real IMAP: Dovecot
 		}
 	}, 400_000);
 });
+
+/** Each sample's outcomes (the kinds of mail it caused, in order), by sample id. */
+function byIdOutcomes(
+	outcomes: Array<{ sample: { sample: { id: string } }; outcomes: string[] }>,
+): Map<string, string[]> {
+	return new Map(outcomes.map((o) => [o.sample.sample.id, o.outcomes]));
+}
