@@ -21,14 +21,19 @@ function declaredNames(files: string[], n8nVersion = '0'): string[] {
 			const instance = new Exported();
 			if (!instance.description) { out.push(instance.name); continue; }
 			out.push(instance.description.name);
+			// A VersionedNodeType: what n8n registers follows its default version's description.
+			const versions = instance.nodeVersions;
+			const description = versions
+				? versions[instance.description.defaultVersion ?? Math.max(...Object.keys(versions).map(Number))].description
+				: instance.description;
 			// n8n registers a "<name>Tool" variant of every node that is usable as an AI agent tool.
-			if (instance.description.usableAsTool) out.push(instance.description.name + 'Tool');
+			if (description.usableAsTool) out.push(instance.description.name + 'Tool');
 			// n8n 2.x also registers a "<name>HitlTool" (human-in-the-loop tool for AI agents) for every
 			// node with webhooks and a "sendAndWait" operation (n8n/dist/tool-generation/hitl-tools.js).
-			const sendAndWait = (instance.description.properties || []).some(
+			const sendAndWait = (description.properties || []).some(
 				(p) => p.name === 'operation' && (p.options || []).some((o) => o.value === 'sendAndWait'),
 			);
-			if (${hitl} && sendAndWait && (instance.description.webhooks || []).length > 0)
+			if (${hitl} && sendAndWait && (description.webhooks || []).length > 0)
 				out.push(instance.description.name + 'HitlTool');
 		}
 		process.stdout.write(JSON.stringify(out));`;
