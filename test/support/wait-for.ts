@@ -42,7 +42,10 @@ function describe(value: unknown): string {
 	}
 }
 
-const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref?.());
+// Not unref'd: a wait that is all that is left (e.g. jest's global teardown waiting for n8n's process
+// group to exit) must keep Node alive, or Node ends the process mid-await and jest never writes its
+// results file.
+const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
  * Resolves with the first truthy value `check` returns (sync or async). A check that throws is
