@@ -22,6 +22,42 @@ const knowledgeBaseField: INodeProperties = {
 	description: 'Which knowledge to use',
 };
 
+/** Search and update options alike: how long one call to the embeddings node may take. */
+const embeddingsTimeoutField: INodeProperties = {
+	displayName: 'Embeddings Timeout (Seconds)',
+	name: 'embeddingsTimeout',
+	type: 'number',
+	typeOptions: { minValue: 1 },
+	default: 60,
+	displayOptions: { show: { '/useEmbeddings': [true] } },
+	description:
+		'Longest wait for one call to the embeddings node (a batch of documents, or one email)',
+};
+
+/** Search and update options alike: what a failing embeddings node does to the item. */
+const onEmbeddingsFailureField: INodeProperties = {
+	displayName: 'On Embeddings Failure',
+	name: 'onEmbeddingsFailure',
+	type: 'options',
+	default: 'lexical',
+	displayOptions: { show: { '/useEmbeddings': [true] } },
+	options: [
+		{
+			name: 'Go On Without Embeddings (Lexical)',
+			value: 'lexical',
+			description:
+				'Mail keeps flowing: the search uses the offline index alone (the reason is in support.answer.reasons); updates store the documents and embed them next time',
+		},
+		{
+			name: 'Fail',
+			value: 'error',
+			description: 'The item fails (with Continue on Fail it goes on with the error)',
+		},
+	],
+	description:
+		'What happens when the embeddings service fails, is too slow or does not match the knowledge base',
+};
+
 const showFile = { show: { knowledgeBase: ['file'] } };
 
 export const properties: INodeProperties[] = [
@@ -236,16 +272,7 @@ export const properties: INodeProperties[] = [
 				description:
 					'Below this calibrated confidence support.answer abstains: the reply drafter then writes no answer from knowledge',
 			},
-			{
-				displayName: 'Embeddings Timeout (Seconds)',
-				name: 'embeddingsTimeout',
-				type: 'number',
-				typeOptions: { minValue: 1 },
-				default: 60,
-				displayOptions: { show: { '/useEmbeddings': [true] } },
-				description:
-					'Longest wait for one call to the embeddings node (a batch of documents, or one email)',
-			},
+			embeddingsTimeoutField,
 			{
 				displayName: 'Index File',
 				name: 'indexPath',
@@ -271,28 +298,7 @@ export const properties: INodeProperties[] = [
 				default: 1500,
 				description: 'Longer articles are cut at a paragraph',
 			},
-			{
-				displayName: 'On Embeddings Failure',
-				name: 'onEmbeddingsFailure',
-				type: 'options',
-				default: 'lexical',
-				displayOptions: { show: { '/useEmbeddings': [true] } },
-				options: [
-					{
-						name: 'Go On Without Embeddings (Lexical)',
-						value: 'lexical',
-						description:
-							'Mail keeps flowing: the search uses the offline index alone (the reason is in support.answer.reasons); updates store the documents and embed them next time',
-					},
-					{
-						name: 'Fail',
-						value: 'error',
-						description: 'The item fails (with Continue on Fail it goes on with the error)',
-					},
-				],
-				description:
-					'What happens when the embeddings service fails, is too slow or does not match the knowledge base',
-			},
+			onEmbeddingsFailureField,
 			{
 				displayName: 'Query',
 				name: 'query',
@@ -324,16 +330,7 @@ export const properties: INodeProperties[] = [
 			show: { operation: ['upsertArticles', 'upsertReplies', 'syncFolder', 'delete'] },
 		},
 		options: [
-			{
-				displayName: 'Embeddings Timeout (Seconds)',
-				name: 'embeddingsTimeout',
-				type: 'number',
-				typeOptions: { minValue: 1 },
-				default: 60,
-				displayOptions: { show: { '/useEmbeddings': [true] } },
-				description:
-					'Longest wait for one call to the embeddings node (a batch of documents, or one email)',
-			},
+			embeddingsTimeoutField,
 			{
 				displayName: 'Index File',
 				name: 'indexPath',
@@ -343,28 +340,7 @@ export const properties: INodeProperties[] = [
 				description:
 					'Path of the knowledge file instead of the default in the n8n data folder (absolute, or relative to it). Queue mode: a path every worker can read.',
 			},
-			{
-				displayName: 'On Embeddings Failure',
-				name: 'onEmbeddingsFailure',
-				type: 'options',
-				default: 'lexical',
-				displayOptions: { show: { '/useEmbeddings': [true] } },
-				options: [
-					{
-						name: 'Go On Without Embeddings (Lexical)',
-						value: 'lexical',
-						description:
-							'Mail keeps flowing: the search uses the offline index alone (the reason is in support.answer.reasons); updates store the documents and embed them next time',
-					},
-					{
-						name: 'Fail',
-						value: 'error',
-						description: 'The item fails (with Continue on Fail it goes on with the error)',
-					},
-				],
-				description:
-					'What happens when the embeddings service fails, is too slow or does not match the knowledge base',
-			},
+			onEmbeddingsFailureField,
 			{
 				displayName: 'Remove Articles Not in Input',
 				name: 'removeMissing',
