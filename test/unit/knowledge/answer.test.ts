@@ -207,9 +207,9 @@ describe('answer-confidence escalation rule', () => {
 describe('one auto-answer threshold for the drafter and the escalation', () => {
 	test('the Escalation rule applies the threshold the Reply Drafter judged the answer against', async () => {
 		const input = inputFor(
-			'No puedo entrar en mi cuenta',
-			'Hola, olvidé mi contraseña y no puedo acceder a mi cuenta. ¿Cómo puedo restablecerla?',
-			'es',
+			'Delete my account and data',
+			'Under the GDPR I ask you to delete my account and all personal data you hold about me. Please confirm when this is done.',
+			'en',
 		);
 		const confidence = input.answer!.confidence;
 		// A threshold just under the answer's confidence: the drafter finds it good enough ...
