@@ -3,7 +3,7 @@ const esmOnly = ['email-reply-parser'];
 const shared = {
 	testEnvironment: 'node',
 	transform: {
-		'^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }],
+		'^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.jest.json' }],
 		'^.+\\.m?js$': 'babel-jest',
 	},
 	transformIgnorePatterns: [`node_modules/(?!(${esmOnly.join('|')})/)`],

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# npm test: lint, build, unit tests, integration tests (real mail servers, Redis, LLM stand-ins),
+# npm test: lint, type check, build, unit tests, integration tests (real mail servers, Redis, LLM stand-ins),
 # then the tests inside real n8n 2.41.1 and 1.123.x.
 #   N8N_TEST_SKIP_V1=1   skip the n8n 1.123.x pass (quicker local loop)
 # Ends with one line "tests: N passed, N failed, N skipped" summed over every jest run.
@@ -9,11 +9,17 @@ results=test-results
 rm -rf "$results" && mkdir -p "$results"
 status=0
 lint_failed=0
+typecheck_failed=0
 
 step() { echo; echo "== $*"; }
 
 step "lint"
 npm run --silent lint || { status=1; lint_failed=1; }
+
+# jest compiles each test file on its own (isolatedModules, tsconfig.jest.json); the types of the whole
+# tree, tests included, are checked once here.
+step "type check"
+npm run --silent typecheck || { status=1; typecheck_failed=1; }
 
 step "build"
 npm run --silent build || exit 1
@@ -37,4 +43,5 @@ fi
 
 node scripts/summarize-tests.js "$results" $expected || status=1
 if [ "$lint_failed" = 1 ]; then echo "lint: FAILED (see the lint step above)"; fi
+if [ "$typecheck_failed" = 1 ]; then echo "type check: FAILED (see the type check step above)"; fi
 exit $status
