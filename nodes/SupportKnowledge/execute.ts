@@ -110,9 +110,10 @@ async function search(
 	}
 	const sources: KnowledgeSource[] | undefined =
 		options.sources === 'article' || options.sources === 'reply' ? [options.sources] : undefined;
-	const out: INodeExecutionData[] = [];
-	for (const [itemIndex, item] of items.entries()) {
-		try {
+	return await eachItem(
+		context,
+		items,
+		async (item, itemIndex) => {
 			const query = String(context.getNodeParameter('options.query', itemIndex, '') ?? '').trim();
 			const { email, classification } = readSupport(item.json, {
 				required: query ? [] : ['email'],
@@ -158,15 +159,38 @@ async function search(
 				if (unused)
 					result.answer.reasons.push(`searched without embeddings: ${errorMessage(unused)}`);
 			}
-			out.push({
+			return {
 				json: withSupport(item.json, { knowledge: result.knowledge, answer: result.answer }),
 				binary: item.binary,
 				pairedItem: { item: itemIndex },
-			});
+			};
+		},
+		continueOnFailItem,
+	);
+}
+
+/**
+ * Runs `work` on each input item in turn. An item's error stops the run, or under Continue on
+ * Fail becomes that item's result through `failed` (the error as n8n shows it, for that item).
+ */
+async function eachItem<T>(
+	context: IExecuteFunctions,
+	items: INodeExecutionData[],
+	work: (item: INodeExecutionData, itemIndex: number) => Promise<T>,
+	failed: (
+		item: INodeExecutionData,
+		itemIndex: number,
+		nodeError: ReturnType<typeof toNodeError>,
+	) => T,
+): Promise<T[]> {
+	const out: T[] = [];
+	for (const [itemIndex, item] of items.entries()) {
+		try {
+			out.push(await work(item, itemIndex));
 		} catch (error) {
 			const nodeError = toNodeError(context.getNode(), error, itemIndex);
 			if (!context.continueOnFail()) throw nodeError;
-			out.push(continueOnFailItem(item, itemIndex, nodeError));
+			out.push(failed(item, itemIndex, nodeError));
 		}
 	}
 	return out;
@@ -210,20 +234,19 @@ async function upsert(
 		if (replyInput === 'mailFiles') return await upsertMailFiles(context, file, embeddings);
 		if (replyInput === 'sentFolder') return await upsertSentFolder(context, file, embeddings);
 	}
-	const docs: Array<{
+	const docs = await eachItem<{
 		itemIndex: number;
 		doc?: KnowledgeDoc;
 		error?: ReturnType<typeof toNodeError>;
-	}> = [];
-	for (const [itemIndex, item] of items.entries()) {
-		try {
-			docs.push({ itemIndex, doc: await documentOf(context, operation, item, itemIndex) });
-		} catch (error) {
-			const nodeError = toNodeError(context.getNode(), error, itemIndex);
-			if (!context.continueOnFail()) throw nodeError;
-			docs.push({ itemIndex, error: nodeError });
-		}
-	}
+	}>(
+		context,
+		items,
+		async (item, itemIndex) => ({
+			itemIndex,
+			doc: await documentOf(context, operation, item, itemIndex),
+		}),
+		(_item, itemIndex, error) => ({ itemIndex, error }),
+	);
 	const removeMissing = options.removeMissing === true && operation === 'upsertArticles';
 	const incoming = docs.flatMap((d) => (d.doc ? [d.doc] : []));
 	const keep = new Set(incoming.map((d) => d.key));
@@ -473,10 +496,10 @@ async function upsertMailFiles(
 	file: string,
 	embeddings: ConnectedEmbeddings | undefined,
 ): Promise<INodeExecutionData[]> {
-	const items = context.getInputData();
-	const out: INodeExecutionData[] = [];
-	for (const [itemIndex, item] of items.entries()) {
-		try {
+	return await eachItem(
+		context,
+		context.getInputData(),
+		async (item, itemIndex) => {
 			const property = context.getNodeParameter('mailBinaryProperty', itemIndex, 'data') as string;
 			const binary = item.binary?.[property];
 			if (!binary)
@@ -488,17 +511,13 @@ async function upsertMailFiles(
 			const replies: PastReply[] = [];
 			for (const message of splitMbox(buffer)) replies.push(await pastReplyFromMime(message));
 			const summary = await storeReplies(context, file, replies, embeddings);
-			out.push({
+			return {
 				json: { knowledge: { ...summary, fileName: binary.fileName, file } },
 				pairedItem: { item: itemIndex },
-			});
-		} catch (error) {
-			const nodeError = toNodeError(context.getNode(), error, itemIndex);
-			if (!context.continueOnFail()) throw nodeError;
-			out.push(continueOnFailItem(item, itemIndex, nodeError));
-		}
-	}
-	return out;
+			};
+		},
+		continueOnFailItem,
+	);
 }
 
 /** Past replies from the support mailbox's Sent folder (read once per run). */
