@@ -281,15 +281,7 @@ async function upsert(
 				before === undefined ? 'added' : before === doc.hash ? 'unchanged' : 'updated',
 			);
 		}
-		let removed = 0;
-		if (removeMissing) {
-			removed = base.remove(
-				base
-					.documents()
-					.filter((d) => d.source === 'article' && !keep.has(d.key))
-					.map((d) => d.key),
-			);
-		}
+		const removed = removeMissing ? removeArticlesExcept(base, keep) : 0;
 		const embedded = prepared?.embedded ? applyVectors(base, prepared.embedded) : 0;
 		return {
 			result: { status, removed, embedded },
@@ -316,6 +308,16 @@ async function upsert(
 			pairedItem: { item: itemIndex },
 		};
 	});
+}
+
+/** Remove Missing: removes the base's articles whose keys are not in `keep`; how many it removed. */
+function removeArticlesExcept(base: KnowledgeBase, keep: Set<string>): number {
+	return base.remove(
+		base
+			.documents()
+			.filter((d) => d.source === 'article' && !keep.has(d.key))
+			.map((d) => d.key),
+	);
 }
 
 async function documentOf(
@@ -346,14 +348,13 @@ async function documentOf(
 	}
 	const input = context.getNodeParameter('articleInput', itemIndex, 'fields') as string;
 	if (input === 'binary') {
-		const property = context.getNodeParameter('binaryProperty', itemIndex, 'data') as string;
-		const binary = item.binary?.[property];
-		if (!binary)
-			throw new InputError(
-				`The item has no binary property "${property}"`,
-				'Set Binary Property to the name the file has on the item (often "data"), or choose Input: Item Fields.',
-			);
-		const buffer = await context.helpers.getBinaryDataBuffer(itemIndex, property);
+		const { property, binary, buffer } = await binaryFile(
+			context,
+			item,
+			itemIndex,
+			'binaryProperty',
+			'Set Binary Property to the name the file has on the item (often "data"), or choose Input: Item Fields.',
+		);
 		if (buffer.length > MAX_FILE_BYTES)
 			throw new InputError(
 				`${binary.fileName ?? 'The file'} is larger than 2 MB`,
@@ -364,6 +365,21 @@ async function documentOf(
 		return articleFromFile(name, buffer.toString('utf8'));
 	}
 	return articleFromInput(item.json as IDataObject);
+}
+
+/** The file an item carries in the binary property that `parameter` names (`hint`: when it has none). */
+async function binaryFile(
+	context: IExecuteFunctions,
+	item: INodeExecutionData,
+	itemIndex: number,
+	parameter: string,
+	hint: string,
+) {
+	const property = context.getNodeParameter(parameter, itemIndex, 'data') as string;
+	const binary = item.binary?.[property];
+	if (!binary) throw new InputError(`The item has no binary property "${property}"`, hint);
+	const buffer = await context.helpers.getBinaryDataBuffer(itemIndex, property);
+	return { property, binary, buffer };
 }
 
 async function syncFolder(
@@ -435,15 +451,7 @@ async function syncFolder(
 	}
 	const summary = await write(context, file, (base) => {
 		const result = base.upsert(docs);
-		const removed =
-			options.removeMissing === false
-				? 0
-				: base.remove(
-						base
-							.documents()
-							.filter((d) => d.source === 'article' && !keep.has(d.key))
-							.map((d) => d.key),
-					);
+		const removed = options.removeMissing === false ? 0 : removeArticlesExcept(base, keep);
 		const embedded = prepared?.embedded ? applyVectors(base, prepared.embedded) : 0;
 		return {
 			result: { ...result, removed, embedded },
@@ -500,14 +508,13 @@ async function upsertMailFiles(
 		context,
 		context.getInputData(),
 		async (item, itemIndex) => {
-			const property = context.getNodeParameter('mailBinaryProperty', itemIndex, 'data') as string;
-			const binary = item.binary?.[property];
-			if (!binary)
-				throw new InputError(
-					`The item has no binary property "${property}"`,
-					'Set Binary Property to the name the .eml or mbox file has on the item (often "data").',
-				);
-			const buffer = await context.helpers.getBinaryDataBuffer(itemIndex, property);
+			const { binary, buffer } = await binaryFile(
+				context,
+				item,
+				itemIndex,
+				'mailBinaryProperty',
+				'Set Binary Property to the name the .eml or mbox file has on the item (often "data").',
+			);
 			const replies: PastReply[] = [];
 			for (const message of splitMbox(buffer)) replies.push(await pastReplyFromMime(message));
 			const summary = await storeReplies(context, file, replies, embeddings);
