@@ -1,6 +1,7 @@
 import { startLlmServer } from '../../servers/llm';
 import type { LlmServer } from '../../servers/llm';
-import { createOpenAiCompatibleProvider, resetBreakers } from '../../../lib/ai';
+import { resetBreakers } from '../../../lib/ai';
+import { openAiProvider } from '../../support/llm-providers';
 import { ALL_FIELDS, classifyEmail, classificationSchema } from '../../../lib/classify';
 import type { ClassifyConfig } from '../../../lib/classify';
 
@@ -35,14 +36,7 @@ const answer = {
 function config(overrides: Partial<ClassifyConfig> = {}): ClassifyConfig {
 	return {
 		categories: [],
-		providers: [
-			createOpenAiCompatibleProvider({
-				kind: 'openAi',
-				model: 'gpt-4o-mini',
-				apiKey: server.apiKeys.openai,
-				baseURL: server.openaiBaseUrl,
-			}),
-		],
+		providers: [openAiProvider(server)],
 		offlineFallback: true,
 		threshold: 0.7,
 		multiLabel: false,

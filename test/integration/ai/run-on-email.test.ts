@@ -6,12 +6,8 @@
  */
 import { startLlmServer } from '../../servers/llm';
 import type { LlmServer } from '../../servers/llm';
-import {
-	OFFLINE_PROVIDER,
-	createAnthropicProvider,
-	createOpenAiCompatibleProvider,
-	resetBreakers,
-} from '../../../lib/ai';
+import { OFFLINE_PROVIDER, resetBreakers } from '../../../lib/ai';
+import { anthropicProvider, openAiProvider } from '../../support/llm-providers';
 import { ALL_FIELDS, classifyEmail } from '../../../lib/classify';
 import type { ClassifyConfig } from '../../../lib/classify';
 import { draftReply } from '../../../lib/draft';
@@ -25,19 +21,8 @@ beforeEach(() => {
 	resetBreakers();
 });
 
-const openai = () =>
-	createOpenAiCompatibleProvider({
-		kind: 'openAi',
-		model: 'gpt-4o-mini',
-		apiKey: server.apiKeys.openai,
-		baseURL: server.openaiBaseUrl,
-	});
-const anthropic = () =>
-	createAnthropicProvider({
-		model: 'claude-haiku-4-5',
-		apiKey: server.apiKeys.anthropic,
-		baseURL: server.anthropicBaseUrl,
-	});
+const openai = () => openAiProvider(server);
+const anthropic = () => anthropicProvider(server);
 const RESILIENCE = { baseDelayMs: 10, maxDelayMs: 50, timeoutMs: 400, maxRetries: 1 };
 
 const AI_ANSWER = {
