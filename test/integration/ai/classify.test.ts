@@ -4,6 +4,7 @@ import { resetBreakers } from '../../../lib/ai';
 import { openAiProvider } from '../../support/llm-providers';
 import { ALL_FIELDS, classifyEmail, classificationSchema } from '../../../lib/classify';
 import type { ClassifyConfig } from '../../../lib/classify';
+import { NO_ENTITIES } from '../../support/llm-fixtures';
 
 let server: LlmServer;
 beforeAll(async () => (server = await startLlmServer()));
@@ -20,14 +21,7 @@ const answer = {
 	sentimentScore: -0.6,
 	urgency: 'high',
 	language: 'en',
-	entities: {
-		orderId: '48213',
-		invoiceId: null,
-		trackingNumber: null,
-		amount: '€89.90',
-		product: 'blender',
-		customerName: null,
-	},
+	entities: { ...NO_ENTITIES, orderId: '48213', amount: '€89.90', product: 'blender' },
 	summary: 'Customer wants a refund for a broken blender.',
 	confidence: 0.93,
 	promptInjection: false,

@@ -12,6 +12,7 @@ import { ALL_FIELDS, classifyEmail } from '../../../lib/classify';
 import type { ClassifyConfig } from '../../../lib/classify';
 import { draftReply } from '../../../lib/draft';
 import type { DraftConfig } from '../../../lib/draft';
+import { NO_ENTITIES } from '../../support/llm-fixtures';
 
 let server: LlmServer;
 beforeAll(async () => (server = await startLlmServer()));
@@ -32,14 +33,7 @@ const AI_ANSWER = {
 	sentimentScore: -0.5,
 	urgency: 'normal',
 	language: 'en',
-	entities: {
-		orderId: '48213',
-		invoiceId: null,
-		trackingNumber: null,
-		amount: null,
-		product: null,
-		customerName: null,
-	},
+	entities: { ...NO_ENTITIES, orderId: '48213' },
 	summary: 'Refund request.',
 	confidence: 0.9,
 	promptInjection: false,
