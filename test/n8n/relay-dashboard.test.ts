@@ -21,6 +21,7 @@ import {
 	slowWorkflow,
 	startApprover,
 	startTestRelay,
+	WAITING_RUN_STATES,
 } from './relay-fixtures';
 import type { Approver } from './relay-fixtures';
 
@@ -129,17 +130,7 @@ describe(`relay dashboard in headless Chromium, n8n ${process.env.N8N_TEST_VERSI
 		expect(response.status).toBe(200);
 		await response.arrayBuffer();
 		const ask = await approver.next(60_000);
-		await expectStates({
-			Webhook: 'success',
-			Manual: 'pending',
-			Prepare: 'success',
-			'Notify Approver': 'success',
-			Approval: 'waiting',
-			Enrich: 'pending',
-			Done: 'pending',
-			'Check Order': 'pending',
-			'Handle Failure': 'pending',
-		});
+		await expectStates(WAITING_RUN_STATES);
 		expect(await page.locator('#execution-status').textContent()).toBe('waiting');
 		expect(await page.locator('#execution-title').textContent()).toBe(`Run #${ask.executionId}`);
 		// The heading names the workflow and does not claim to be live: the badge says that.

@@ -239,6 +239,19 @@ export const MAIN_NODES = [
 
 export const CHECK_ORDER_ERROR = 'Order 42 failed validation';
 
+/** Each node's state while a run of mainWorkflow started by its Webhook waits for approval. */
+export const WAITING_RUN_STATES = {
+	Webhook: 'success',
+	Manual: 'pending',
+	Prepare: 'success',
+	'Notify Approver': 'success',
+	Approval: 'waiting',
+	Enrich: 'pending',
+	Done: 'pending',
+	'Check Order': 'pending',
+	'Handle Failure': 'pending',
+};
+
 /** Each node's state after a run of mainWorkflow started by its Webhook and approved. */
 export const FULL_RUN_STATES = {
 	Webhook: 'success',
