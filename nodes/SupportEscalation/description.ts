@@ -1,9 +1,25 @@
 import type { INodeProperties } from 'n8n-workflow';
 import type { IWebhookDescription } from 'n8n-workflow';
 import { SENSITIVE_TOPICS, TOPIC_LABELS } from '../../lib/escalation';
+import { senderFields } from '../shared/mail-fields';
 
 const WAIT = { operation: ['sendAndWait'] };
 const EMAIL = { operation: ['sendAndWait'], approvalChannel: ['email'] };
+
+/** A rule's choice where its mail goes: Human Review (the default) or Escalate. */
+function personAction(displayName: string, name: string, description: string): INodeProperties {
+	return {
+		displayName,
+		name,
+		type: 'options',
+		options: [
+			{ name: 'Human Review', value: 'human_review' },
+			{ name: 'Escalate', value: 'escalate' },
+		],
+		default: 'human_review',
+		description,
+	};
+}
 
 export const properties: INodeProperties[] = [
 	{
@@ -121,18 +137,11 @@ export const properties: INodeProperties[] = [
 				description: 'A sentiment score (-1 … 1) at or below this gets a human review',
 				displayOptions: { show: { '@version': [1] } },
 			},
-			{
-				displayName: 'Prompt Injection Action',
-				name: 'injectionAction',
-				type: 'options',
-				options: [
-					{ name: 'Human Review', value: 'human_review' },
-					{ name: 'Escalate', value: 'escalate' },
-				],
-				default: 'human_review',
-				description:
-					'Where mail that tries to steer the AI goes (classifier report, drafter flags, hidden HTML text, own detector). Never auto-sent.',
-			},
+			personAction(
+				'Prompt Injection Action',
+				'injectionAction',
+				'Where mail that tries to steer the AI goes (classifier report, drafter flags, hidden HTML text, own detector). Never auto-sent.',
+			),
 			{
 				displayName: 'Repeat Contact Threshold',
 				name: 'repeatContactThreshold',
@@ -152,18 +161,11 @@ export const properties: INodeProperties[] = [
 				description:
 					'Escalate when the first response (support.priority.sla.firstResponseDue) is due within this many minutes or overdue',
 			},
-			{
-				displayName: 'VIP Action',
-				name: 'vipAction',
-				type: 'options',
-				options: [
-					{ name: 'Human Review', value: 'human_review' },
-					{ name: 'Escalate', value: 'escalate' },
-				],
-				default: 'human_review',
-				description:
-					'Where mail from a VIP goes: a sender matched by the Support Priority Router’s VIP Senders rule (support.priority.vip)',
-			},
+			personAction(
+				'VIP Action',
+				'vipAction',
+				'Where mail from a VIP goes: a sender matched by the Support Priority Router’s VIP Senders rule (support.priority.vip)',
+			),
 			{
 				displayName: 'VIP Senders',
 				name: 'vipSenders',
@@ -243,24 +245,7 @@ export const properties: INodeProperties[] = [
 		default: 'oAuth2',
 		displayOptions: { show: { ...EMAIL, provider: ['gmail'] } },
 	},
-	{
-		displayName: 'From Email',
-		name: 'fromEmail',
-		type: 'string',
-		default: '',
-		placeholder: 'support@example.com',
-		description:
-			'Sender address. Empty: the SMTP user or the Gmail mailbox. SendGrid and Brevo need a verified sender here.',
-		displayOptions: { show: EMAIL },
-	},
-	{
-		displayName: 'From Name',
-		name: 'fromName',
-		type: 'string',
-		default: '',
-		placeholder: 'Support Approvals',
-		displayOptions: { show: EMAIL },
-	},
+	...senderFields({ show: EMAIL }, 'the SMTP user', 'Support Approvals'),
 	{
 		displayName: 'Notify URL',
 		name: 'notifyUrl',

@@ -110,9 +110,10 @@ async function search(
 	}
 	const sources: KnowledgeSource[] | undefined =
 		options.sources === 'article' || options.sources === 'reply' ? [options.sources] : undefined;
-	const out: INodeExecutionData[] = [];
-	for (const [itemIndex, item] of items.entries()) {
-		try {
+	return await eachItem(
+		context,
+		items,
+		async (item, itemIndex) => {
 			const query = String(context.getNodeParameter('options.query', itemIndex, '') ?? '').trim();
 			const { email, classification } = readSupport(item.json, {
 				required: query ? [] : ['email'],
@@ -158,15 +159,38 @@ async function search(
 				if (unused)
 					result.answer.reasons.push(`searched without embeddings: ${errorMessage(unused)}`);
 			}
-			out.push({
+			return {
 				json: withSupport(item.json, { knowledge: result.knowledge, answer: result.answer }),
 				binary: item.binary,
 				pairedItem: { item: itemIndex },
-			});
+			};
+		},
+		continueOnFailItem,
+	);
+}
+
+/**
+ * Runs `work` on each input item in turn. An item's error stops the run, or under Continue on
+ * Fail becomes that item's result through `failed` (the error as n8n shows it, for that item).
+ */
+async function eachItem<T>(
+	context: IExecuteFunctions,
+	items: INodeExecutionData[],
+	work: (item: INodeExecutionData, itemIndex: number) => Promise<T>,
+	failed: (
+		item: INodeExecutionData,
+		itemIndex: number,
+		nodeError: ReturnType<typeof toNodeError>,
+	) => T,
+): Promise<T[]> {
+	const out: T[] = [];
+	for (const [itemIndex, item] of items.entries()) {
+		try {
+			out.push(await work(item, itemIndex));
 		} catch (error) {
 			const nodeError = toNodeError(context.getNode(), error, itemIndex);
 			if (!context.continueOnFail()) throw nodeError;
-			out.push(continueOnFailItem(item, itemIndex, nodeError));
+			out.push(failed(item, itemIndex, nodeError));
 		}
 	}
 	return out;
@@ -210,20 +234,19 @@ async function upsert(
 		if (replyInput === 'mailFiles') return await upsertMailFiles(context, file, embeddings);
 		if (replyInput === 'sentFolder') return await upsertSentFolder(context, file, embeddings);
 	}
-	const docs: Array<{
+	const docs = await eachItem<{
 		itemIndex: number;
 		doc?: KnowledgeDoc;
 		error?: ReturnType<typeof toNodeError>;
-	}> = [];
-	for (const [itemIndex, item] of items.entries()) {
-		try {
-			docs.push({ itemIndex, doc: await documentOf(context, operation, item, itemIndex) });
-		} catch (error) {
-			const nodeError = toNodeError(context.getNode(), error, itemIndex);
-			if (!context.continueOnFail()) throw nodeError;
-			docs.push({ itemIndex, error: nodeError });
-		}
-	}
+	}>(
+		context,
+		items,
+		async (item, itemIndex) => ({
+			itemIndex,
+			doc: await documentOf(context, operation, item, itemIndex),
+		}),
+		(_item, itemIndex, error) => ({ itemIndex, error }),
+	);
 	const removeMissing = options.removeMissing === true && operation === 'upsertArticles';
 	const incoming = docs.flatMap((d) => (d.doc ? [d.doc] : []));
 	const keep = new Set(incoming.map((d) => d.key));
@@ -258,15 +281,7 @@ async function upsert(
 				before === undefined ? 'added' : before === doc.hash ? 'unchanged' : 'updated',
 			);
 		}
-		let removed = 0;
-		if (removeMissing) {
-			removed = base.remove(
-				base
-					.documents()
-					.filter((d) => d.source === 'article' && !keep.has(d.key))
-					.map((d) => d.key),
-			);
-		}
+		const removed = removeMissing ? removeArticlesExcept(base, keep) : 0;
 		const embedded = prepared?.embedded ? applyVectors(base, prepared.embedded) : 0;
 		return {
 			result: { status, removed, embedded },
@@ -293,6 +308,16 @@ async function upsert(
 			pairedItem: { item: itemIndex },
 		};
 	});
+}
+
+/** Remove Missing: removes the base's articles whose keys are not in `keep`; how many it removed. */
+function removeArticlesExcept(base: KnowledgeBase, keep: Set<string>): number {
+	return base.remove(
+		base
+			.documents()
+			.filter((d) => d.source === 'article' && !keep.has(d.key))
+			.map((d) => d.key),
+	);
 }
 
 async function documentOf(
@@ -323,14 +348,13 @@ async function documentOf(
 	}
 	const input = context.getNodeParameter('articleInput', itemIndex, 'fields') as string;
 	if (input === 'binary') {
-		const property = context.getNodeParameter('binaryProperty', itemIndex, 'data') as string;
-		const binary = item.binary?.[property];
-		if (!binary)
-			throw new InputError(
-				`The item has no binary property "${property}"`,
-				'Set Binary Property to the name the file has on the item (often "data"), or choose Input: Item Fields.',
-			);
-		const buffer = await context.helpers.getBinaryDataBuffer(itemIndex, property);
+		const { property, binary, buffer } = await binaryFile(
+			context,
+			item,
+			itemIndex,
+			'binaryProperty',
+			'Set Binary Property to the name the file has on the item (often "data"), or choose Input: Item Fields.',
+		);
 		if (buffer.length > MAX_FILE_BYTES)
 			throw new InputError(
 				`${binary.fileName ?? 'The file'} is larger than 2 MB`,
@@ -341,6 +365,21 @@ async function documentOf(
 		return articleFromFile(name, buffer.toString('utf8'));
 	}
 	return articleFromInput(item.json as IDataObject);
+}
+
+/** The file an item carries in the binary property that `parameter` names (`hint`: when it has none). */
+async function binaryFile(
+	context: IExecuteFunctions,
+	item: INodeExecutionData,
+	itemIndex: number,
+	parameter: string,
+	hint: string,
+) {
+	const property = context.getNodeParameter(parameter, itemIndex, 'data') as string;
+	const binary = item.binary?.[property];
+	if (!binary) throw new InputError(`The item has no binary property "${property}"`, hint);
+	const buffer = await context.helpers.getBinaryDataBuffer(itemIndex, property);
+	return { property, binary, buffer };
 }
 
 async function syncFolder(
@@ -412,15 +451,7 @@ async function syncFolder(
 	}
 	const summary = await write(context, file, (base) => {
 		const result = base.upsert(docs);
-		const removed =
-			options.removeMissing === false
-				? 0
-				: base.remove(
-						base
-							.documents()
-							.filter((d) => d.source === 'article' && !keep.has(d.key))
-							.map((d) => d.key),
-					);
+		const removed = options.removeMissing === false ? 0 : removeArticlesExcept(base, keep);
 		const embedded = prepared?.embedded ? applyVectors(base, prepared.embedded) : 0;
 		return {
 			result: { ...result, removed, embedded },
@@ -473,32 +504,27 @@ async function upsertMailFiles(
 	file: string,
 	embeddings: ConnectedEmbeddings | undefined,
 ): Promise<INodeExecutionData[]> {
-	const items = context.getInputData();
-	const out: INodeExecutionData[] = [];
-	for (const [itemIndex, item] of items.entries()) {
-		try {
-			const property = context.getNodeParameter('mailBinaryProperty', itemIndex, 'data') as string;
-			const binary = item.binary?.[property];
-			if (!binary)
-				throw new InputError(
-					`The item has no binary property "${property}"`,
-					'Set Binary Property to the name the .eml or mbox file has on the item (often "data").',
-				);
-			const buffer = await context.helpers.getBinaryDataBuffer(itemIndex, property);
+	return await eachItem(
+		context,
+		context.getInputData(),
+		async (item, itemIndex) => {
+			const { binary, buffer } = await binaryFile(
+				context,
+				item,
+				itemIndex,
+				'mailBinaryProperty',
+				'Set Binary Property to the name the .eml or mbox file has on the item (often "data").',
+			);
 			const replies: PastReply[] = [];
 			for (const message of splitMbox(buffer)) replies.push(await pastReplyFromMime(message));
 			const summary = await storeReplies(context, file, replies, embeddings);
-			out.push({
+			return {
 				json: { knowledge: { ...summary, fileName: binary.fileName, file } },
 				pairedItem: { item: itemIndex },
-			});
-		} catch (error) {
-			const nodeError = toNodeError(context.getNode(), error, itemIndex);
-			if (!context.continueOnFail()) throw nodeError;
-			out.push(continueOnFailItem(item, itemIndex, nodeError));
-		}
-	}
-	return out;
+			};
+		},
+		continueOnFailItem,
+	);
 }
 
 /** Past replies from the support mailbox's Sent folder (read once per run). */

@@ -474,6 +474,42 @@ export class N8n {
 		}
 	}
 
+	/**
+	 * Activates a workflow whose trigger should fail to start, and returns the error as n8n reports
+	 * it: 1.x answers the activation call with the error or keeps it as an activation error; 2.x
+	 * activates through an outbox and records a trigger's failure in its publication status.
+	 */
+	async activationError(id: string): Promise<string> {
+		try {
+			await this.activate(id);
+		} catch (error) {
+			return String(error);
+		}
+		return await waitFor(
+			async () => {
+				for (const path of [
+					`/rest/workflows/${id}/publication-status`,
+					`/rest/active-workflows/error/${id}`,
+				]) {
+					const response = await this.rest('GET', path, undefined, false);
+					const text = await response.text();
+					if (
+						response.ok &&
+						/errorMessage|problem activating|"data":"/.test(text) &&
+						!/"errorMessage":null/.test(text)
+					)
+						return text;
+				}
+				return undefined;
+			},
+			{
+				what: `workflow ${id} to report an activation error`,
+				timeoutMs: 60_000,
+				intervalMs: 250,
+			},
+		);
+	}
+
 	async deactivate(workflowId: string): Promise<void> {
 		await this.api('POST', `/workflows/${workflowId}/deactivate`);
 	}

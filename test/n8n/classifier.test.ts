@@ -2,6 +2,7 @@ import { startLlmServer } from '../servers/llm';
 import type { LlmServer } from '../servers/llm';
 import type { Workflow, WorkflowNode } from '../harness/n8n';
 import { NODE_PREFIX, sharedN8n } from '../harness/shared';
+import { NO_ENTITIES } from '../support/llm-fixtures';
 
 /** The built-in taxonomy's outputs, in order, then Unsure. */
 const OUTPUTS = [
@@ -168,14 +169,7 @@ describe('Support Classifier in real n8n', () => {
 				sentimentScore: -0.4,
 				urgency: 'normal',
 				language: 'en',
-				entities: {
-					orderId: null,
-					invoiceId: null,
-					trackingNumber: null,
-					amount: null,
-					product: null,
-					customerName: null,
-				},
+				entities: NO_ENTITIES,
 				summary: 'Parcel is late.',
 				confidence: 0.88,
 				promptInjection: false,
@@ -221,14 +215,7 @@ describe('Support Classifier in real n8n', () => {
 				sentimentScore: -0.5,
 				urgency: 'high',
 				language: 'en',
-				entities: {
-					orderId: '48213',
-					invoiceId: null,
-					trackingNumber: null,
-					amount: null,
-					product: 'blender',
-					customerName: null,
-				},
+				entities: { ...NO_ENTITIES, orderId: '48213', product: 'blender' },
 				summary: 'Refund for a broken blender.',
 				confidence: 0.95,
 				promptInjection: false,

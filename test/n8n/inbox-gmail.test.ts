@@ -218,35 +218,7 @@ describe('Support Inbox Trigger: the Gmail source in real n8n', () => {
 
 	describe('activation fails with a clear message', () => {
 		async function activationError(workflow: Workflow): Promise<string> {
-			const id = await n8n.importWorkflow(workflow);
-			try {
-				await n8n.activate(id);
-			} catch (error) {
-				return String(error);
-			}
-			return await waitFor(
-				async () => {
-					for (const path of [
-						`/rest/workflows/${id}/publication-status`,
-						`/rest/active-workflows/error/${id}`,
-					]) {
-						const response = await n8n.rest('GET', path, undefined, false);
-						const text = await response.text();
-						if (
-							response.ok &&
-							/errorMessage|problem activating|"data":"/.test(text) &&
-							!/"errorMessage":null/.test(text)
-						)
-							return text;
-					}
-					return undefined;
-				},
-				{
-					what: `workflow ${id} to report an activation error`,
-					timeoutMs: 60_000,
-					intervalMs: 250,
-				},
-			);
+			return await n8n.activationError(await n8n.importWorkflow(workflow));
 		}
 
 		it('a label that does not exist', async () => {

@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { N8n, freePort, sleep } from '../harness/n8n';
 import { NODE_PREFIX, sharedN8n } from '../harness/shared';
-import { waitFor } from '../support/wait-for';
 import { Dovecot } from '../servers/dovecot';
 import {
 	activateTrigger,
@@ -217,36 +216,8 @@ describe('Support Inbox Trigger in real n8n with Dovecot', () => {
 				smtpSecurity: 'none',
 				...data,
 			});
-			const id = await n8n.importWorkflow(inboxWorkflow(triggerNode(credential)));
-			try {
-				await n8n.activate(id);
-			} catch (error) {
-				return String(error);
-			}
-			// n8n 2.x activates through an outbox and records a trigger's failure in its publication
-			// status; 1.x answers the activation call with the error or keeps it as an activation error.
-			return await waitFor(
-				async () => {
-					for (const path of [
-						`/rest/workflows/${id}/publication-status`,
-						`/rest/active-workflows/error/${id}`,
-					]) {
-						const response = await n8n.rest('GET', path, undefined, false);
-						const text = await response.text();
-						if (
-							response.ok &&
-							/errorMessage|problem activating|"data":"/.test(text) &&
-							!/"errorMessage":null/.test(text)
-						)
-							return text;
-					}
-					return undefined;
-				},
-				{
-					what: `workflow ${id} to report an activation error`,
-					timeoutMs: 60_000,
-					intervalMs: 250,
-				},
+			return await n8n.activationError(
+				await n8n.importWorkflow(inboxWorkflow(triggerNode(credential))),
 			);
 		}
 

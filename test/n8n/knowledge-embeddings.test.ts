@@ -14,6 +14,7 @@ import type { LlmServer } from '../servers/llm';
 import { startLlmServer } from '../servers/llm';
 import type { Workflow } from '../harness/n8n';
 import { NODE_PREFIX, sharedN8n } from '../harness/shared';
+import { emailItem } from '../support/support-item';
 
 const KNOWLEDGE = 'Support Knowledge';
 const EMBEDDINGS = 'Embeddings OpenAI';
@@ -47,29 +48,6 @@ const ARTICLES = [
 		text: 'Click Forgot password on the login page; the reset link is valid for 60 minutes.',
 	},
 ];
-
-function emailItem(id: string, subject: string, text: string, language: string) {
-	return {
-		id,
-		support: {
-			email: {
-				messageId: `<${id}@example.test>`,
-				references: [],
-				from: { name: 'Ana Pérez', address: `${id}@example.test` },
-				subject,
-				text,
-				autoSubmitted: false,
-			},
-			classification: {
-				category: 'account',
-				language,
-				confidence: 0.9,
-				sentiment: { label: 'neutral', score: 0 },
-				urgency: 'normal',
-			},
-		},
-	};
-}
 
 describe('Support Knowledge with n8n’s Embeddings OpenAI sub-node', () => {
 	const n8n = sharedN8n();

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Workflow } from '../harness/n8n';
 import { NODE_PREFIX, sharedN8n } from '../harness/shared';
+import { emailItem } from '../support/support-item';
 
 const KNOWLEDGE = 'Support Knowledge';
 const DRAFTER = 'Support Reply Drafter';
@@ -44,29 +45,6 @@ function knowledgeWorkflow(
 		connections: withDrafter
 			? { [KNOWLEDGE]: { main: [[{ node: DRAFTER, type: 'main', index: 0 }]] } }
 			: {},
-	};
-}
-
-function emailItem(id: string, subject: string, text: string, language: string) {
-	return {
-		id,
-		support: {
-			email: {
-				messageId: `<${id}@example.test>`,
-				references: [],
-				from: { name: 'Ana Pérez', address: `${id}@example.test` },
-				subject,
-				text,
-				autoSubmitted: false,
-			},
-			classification: {
-				category: 'account',
-				language,
-				confidence: 0.9,
-				sentiment: { label: 'neutral', score: 0 },
-				urgency: 'normal',
-			},
-		},
 	};
 }
 

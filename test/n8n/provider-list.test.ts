@@ -8,6 +8,7 @@ import { startLlmServer } from '../servers/llm';
 import type { LlmServer } from '../servers/llm';
 import type { Workflow, WorkflowNode } from '../harness/n8n';
 import { NODE_PREFIX, sharedN8n } from '../harness/shared';
+import { NO_ENTITIES } from '../support/llm-fixtures';
 
 const MAILS = [
 	{
@@ -39,14 +40,7 @@ const AI_ANSWER = {
 	sentimentScore: 0,
 	urgency: 'low',
 	language: 'en',
-	entities: {
-		orderId: null,
-		invoiceId: null,
-		trackingNumber: null,
-		amount: null,
-		product: null,
-		customerName: null,
-	},
+	entities: NO_ENTITIES,
 	summary: 'A cake recipe.',
 	confidence: 0.8,
 	promptInjection: false,

@@ -12,16 +12,16 @@ import type { Page } from 'playwright-core';
 import { launchChromium } from '../harness/browser';
 import type { Browser } from '../harness/browser';
 import { N8n, REPO_ROOT, freePort, requestedVersion, sleep } from '../harness/n8n';
-import { Relay } from '../../status-relay/server/app';
-import { loadConfig } from '../../status-relay/server/config';
-import { createLogger } from '../../status-relay/server/logger';
+import type { Relay } from '../../status-relay/server/app';
 import {
 	CHECK_ORDER_ERROR,
-	installedHookFile,
-	mainWorkflow,
+	FULL_RUN_STATES,
+	hookEnv,
+	importMainWorkflows,
 	slowWorkflow,
 	startApprover,
-	subWorkflow,
+	startTestRelay,
+	WAITING_RUN_STATES,
 } from './relay-fixtures';
 import type { Approver } from './relay-fixtures';
 
@@ -46,23 +46,20 @@ let mainPath: string;
 let slowPath: string;
 
 async function startRelay(): Promise<Relay> {
-	const config = loadConfig({
-		RELAY_HOST: '127.0.0.1',
-		RELAY_PORT: String(relayPort),
-		RELAY_INGEST_SECRET: SECRET,
-		RELAY_TOKENS: JSON.stringify({
+	return await startTestRelay({
+		port: relayPort,
+		secret: SECRET,
+		tokens: {
 			[TOKEN_OPS]: {
 				workflows: [mainId ?? 'none-yet', slowId ?? 'none-yet'],
 				control: true,
 				name: 'ops',
 			},
 			[TOKEN_VIEW]: { workflows: [mainId ?? 'none-yet'], name: 'wallboard' },
-		}),
-		RELAY_HEARTBEAT_MS: '1000',
-		RELAY_LOG_LEVEL: 'silent',
-		...(n8n?.apiKey ? { RELAY_N8N_URL: n8n.baseUrl, RELAY_N8N_API_KEY: n8n.apiKey } : {}),
+		},
+		heartbeatMs: 1000,
+		n8n,
 	});
-	return await new Relay(config, { logger: createLogger('silent') }).start();
 }
 
 const nodeState = (name: string) => page.locator(`li.node[data-node="${name}"]`);
@@ -95,23 +92,10 @@ beforeAll(async () => {
 	relay = await startRelay();
 	n8n = await N8n.start({
 		userFolder,
-		env: ({ packageDir }) => ({
-			EXTERNAL_HOOK_FILES: installedHookFile(packageDir),
-			SUPPORT_RELAY_URL: `http://127.0.0.1:${relayPort}`,
-			SUPPORT_RELAY_SECRET: SECRET,
-		}),
+		env: ({ packageDir }) => hookEnv(packageDir, `http://127.0.0.1:${relayPort}`, SECRET),
 	});
-	const subId = await n8n.importWorkflow(subWorkflow());
-	if (n8n.major >= 2) await n8n.activate(subId);
 	mainPath = `relay-dash-${randomUUID()}`;
-	mainId = await n8n.importWorkflow(
-		mainWorkflow({
-			subWorkflowId: subId,
-			approverUrl: approver.url,
-			ordersUrl: approver.ordersUrl,
-			webhookPath: mainPath,
-		}),
-	);
+	({ mainId } = await importMainWorkflows(n8n, approver, mainPath));
 	await n8n.activate(mainId);
 	slowPath = `relay-dash-slow-${randomUUID()}`;
 	slowId = await n8n.importWorkflow(slowWorkflow(slowPath, HOLD_SECONDS));
@@ -146,17 +130,7 @@ describe(`relay dashboard in headless Chromium, n8n ${process.env.N8N_TEST_VERSI
 		expect(response.status).toBe(200);
 		await response.arrayBuffer();
 		const ask = await approver.next(60_000);
-		await expectStates({
-			Webhook: 'success',
-			Manual: 'pending',
-			Prepare: 'success',
-			'Notify Approver': 'success',
-			Approval: 'waiting',
-			Enrich: 'pending',
-			Done: 'pending',
-			'Check Order': 'pending',
-			'Handle Failure': 'pending',
-		});
+		await expectStates(WAITING_RUN_STATES);
 		expect(await page.locator('#execution-status').textContent()).toBe('waiting');
 		expect(await page.locator('#execution-title').textContent()).toBe(`Run #${ask.executionId}`);
 		// The heading names the workflow and does not claim to be live: the badge says that.
@@ -183,17 +157,7 @@ describe(`relay dashboard in headless Chromium, n8n ${process.env.N8N_TEST_VERSI
 			if (attempt > 50) throw new Error(`resume failed: HTTP ${resumed.status}`);
 			await sleep(200);
 		}
-		await expectStates({
-			Webhook: 'success',
-			Manual: 'skipped',
-			Prepare: 'success',
-			'Notify Approver': 'success',
-			Approval: 'success',
-			Enrich: 'success',
-			Done: 'success',
-			'Check Order': 'error',
-			'Handle Failure': 'success',
-		});
+		await expectStates(FULL_RUN_STATES);
 		expect(await page.locator('#execution-status').textContent()).toBe('success');
 		expect(await nodeState('Check Order').locator('.error').textContent()).toContain(
 			MAJOR >= 2 ? CHECK_ORDER_ERROR : '500',
@@ -305,17 +269,7 @@ describe(`relay dashboard in headless Chromium, n8n ${process.env.N8N_TEST_VERSI
 		expect(await page.locator('#stale-banner').isVisible()).toBe(false);
 		expect(await page.locator('#app').getAttribute('data-stale')).toBe('false');
 		// The restarted relay rebuilt the finished run from n8n: the page shows it again.
-		await expectStates({
-			Webhook: 'success',
-			Manual: 'skipped',
-			Prepare: 'success',
-			'Notify Approver': 'success',
-			Approval: 'success',
-			Enrich: 'success',
-			Done: 'success',
-			'Check Order': 'error',
-			'Handle Failure': 'success',
-		});
+		await expectStates(FULL_RUN_STATES);
 		expect(await page.locator('#execution-meta').textContent()).toContain('state rebuilt from n8n');
 		await shot('6-reconnected');
 	});

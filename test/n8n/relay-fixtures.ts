@@ -12,7 +12,10 @@ import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { REPO_ROOT } from '../harness/n8n';
-import type { Workflow, WorkflowNode } from '../harness/n8n';
+import type { N8n, Workflow, WorkflowNode } from '../harness/n8n';
+import { Relay } from '../../status-relay/server/app';
+import { loadConfig } from '../../status-relay/server/config';
+import { createLogger } from '../../status-relay/server/logger';
 import type { Envelope } from '../../status-relay/protocol/types';
 
 /**
@@ -21,6 +24,65 @@ import type { Envelope } from '../../status-relay/protocol/types';
  */
 export function installedHookFile(packageDir: string): string {
 	return join(packageDir, 'dist/status-relay/hook/index.js');
+}
+
+/** n8n's settings that load the hook from the installed package and point it at a relay. */
+export function hookEnv(
+	packageDir: string,
+	relayUrl: string,
+	secret: string,
+): Record<string, string> {
+	return {
+		EXTERNAL_HOOK_FILES: installedHookFile(packageDir),
+		SUPPORT_RELAY_URL: relayUrl,
+		SUPPORT_RELAY_SECRET: secret,
+	};
+}
+
+/**
+ * A relay on 127.0.0.1:`port` with these tokens, not logging; once n8n has an API key, with control
+ * and state rebuild through n8n's public API.
+ */
+export async function startTestRelay(options: {
+	port: number;
+	secret: string;
+	tokens: Record<string, unknown>;
+	heartbeatMs: number;
+	n8n: N8n | undefined;
+}): Promise<Relay> {
+	const { n8n } = options;
+	const config = loadConfig({
+		RELAY_HOST: '127.0.0.1',
+		RELAY_PORT: String(options.port),
+		RELAY_INGEST_SECRET: options.secret,
+		RELAY_TOKENS: JSON.stringify(options.tokens),
+		RELAY_HEARTBEAT_MS: String(options.heartbeatMs),
+		RELAY_LOG_LEVEL: 'silent',
+		...(n8n?.apiKey ? { RELAY_N8N_URL: n8n.baseUrl, RELAY_N8N_API_KEY: n8n.apiKey } : {}),
+	});
+	return await new Relay(config, { logger: createLogger('silent') }).start();
+}
+
+/**
+ * Imports the sub-workflow (activated on n8n 2.x) and the main workflow that calls it and asks
+ * `approver`; the main workflow is not activated.
+ */
+export async function importMainWorkflows(
+	n8n: N8n,
+	approver: Approver,
+	webhookPath: string,
+): Promise<{ subId: string; mainId: string }> {
+	const subId = await n8n.importWorkflow(subWorkflow());
+	if (n8n.major >= 2) await n8n.activate(subId);
+	const mainId = await n8n.importWorkflow(
+		mainWorkflow({
+			subWorkflowId: subId,
+			approverUrl: approver.url,
+			ordersUrl: approver.ordersUrl,
+			webhookPath,
+		}),
+	);
+	return { subId, mainId };
 }
 
 /**
@@ -176,6 +238,32 @@ export const MAIN_NODES = [
 ] as const;
 
 export const CHECK_ORDER_ERROR = 'Order 42 failed validation';
+
+/** Each node's state while a run of mainWorkflow started by its Webhook waits for approval. */
+export const WAITING_RUN_STATES = {
+	Webhook: 'success',
+	Manual: 'pending',
+	Prepare: 'success',
+	'Notify Approver': 'success',
+	Approval: 'waiting',
+	Enrich: 'pending',
+	Done: 'pending',
+	'Check Order': 'pending',
+	'Handle Failure': 'pending',
+};
+
+/** Each node's state after a run of mainWorkflow started by its Webhook and approved. */
+export const FULL_RUN_STATES = {
+	Webhook: 'success',
+	Manual: 'skipped',
+	Prepare: 'success',
+	'Notify Approver': 'success',
+	Approval: 'success',
+	Enrich: 'success',
+	Done: 'success',
+	'Check Order': 'error',
+	'Handle Failure': 'success',
+};
 
 /** mainWorkflow's trail (see `trail`) for a run started by `trigger` and approved. */
 export const mainTrail = (trigger: 'Webhook' | 'Manual') => [

@@ -10,30 +10,32 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { N8n, freePort, requestedVersion, sleep } from '../harness/n8n';
-import { Relay } from '../../status-relay/server/app';
-import { loadConfig } from '../../status-relay/server/config';
-import { createLogger } from '../../status-relay/server/logger';
+import type { Relay } from '../../status-relay/server/app';
 import { RelayApi, RelayStream, StreamError } from '../../status-relay/client/client';
+import type { StreamOptions } from '../../status-relay/client/client';
 import type {
 	Envelope,
 	ExecutionSnapshot,
 	ServerMessage,
+	StreamScope,
 	WorkflowSnapshot,
 } from '../../status-relay/protocol/types';
 import {
 	CARD_DETAILS,
 	CHECK_ORDER_ERROR,
+	FULL_RUN_STATES,
 	cardWorkflow,
+	hookEnv,
+	importMainWorkflows,
 	installRelayPackage,
-	installedHookFile,
 	QUIET_TRAIL,
 	mainTrail,
-	mainWorkflow,
 	quietWorkflow,
 	slowWorkflow,
 	startApprover,
-	subWorkflow,
+	startTestRelay,
 	trail,
+	WAITING_RUN_STATES,
 } from './relay-fixtures';
 import type { Approver } from './relay-fixtures';
 
@@ -64,19 +66,16 @@ let cardPath: string;
 /** The relay; once n8n is up, with control and state rebuild through n8n's public API. */
 async function startRelay(): Promise<Relay> {
 	const scoped = [mainId, subId].filter(Boolean);
-	const config = loadConfig({
-		RELAY_HOST: '127.0.0.1',
-		RELAY_PORT: String(relayPort),
-		RELAY_INGEST_SECRET: SECRET,
-		RELAY_TOKENS: JSON.stringify({
+	return await startTestRelay({
+		port: relayPort,
+		secret: SECRET,
+		tokens: {
 			[TOKEN_A]: { workflows: scoped.length ? scoped : ['not-imported-yet'], name: 'tenant A' },
 			[TOKEN_ALL]: { workflows: '*', control: true },
-		}),
-		RELAY_HEARTBEAT_MS: '500',
-		RELAY_LOG_LEVEL: 'silent',
-		...(n8n?.apiKey ? { RELAY_N8N_URL: n8n.baseUrl, RELAY_N8N_API_KEY: n8n.apiKey } : {}),
+		},
+		heartbeatMs: 500,
+		n8n,
 	});
-	return await new Relay(config, { logger: createLogger('silent') }).start();
 }
 
 async function startN8n(extra: Record<string, string> = {}, installPackage = true): Promise<N8n> {
@@ -85,9 +84,7 @@ async function startN8n(extra: Record<string, string> = {}, installPackage = tru
 		installPackage,
 		// The hook as admins load it: from the community package n8n installed.
 		env: ({ packageDir }) => ({
-			EXTERNAL_HOOK_FILES: installedHookFile(packageDir),
-			SUPPORT_RELAY_URL: `http://127.0.0.1:${relayPort}`,
-			SUPPORT_RELAY_SECRET: SECRET,
+			...hookEnv(packageDir, `http://127.0.0.1:${relayPort}`, SECRET),
 			SUPPORT_RELAY_BUFFER_MAX: String(HOOK_BUFFER),
 			...extra,
 		}),
@@ -95,6 +92,20 @@ async function startN8n(extra: Record<string, string> = {}, installPackage = tru
 			? (line) => process.stderr.write(`[n8n relay] ${line}\n`)
 			: undefined,
 	});
+}
+
+/** A subscriber to a workflow's or an execution's events, once the relay has sent it all so far. */
+async function caughtUp(scope: StreamScope, options: StreamOptions): Promise<RelayStream> {
+	const stream = await RelayStream.connect(relay.url, scope, options);
+	await stream.waitFor((s) => s.messages.some((m) => m.type === 'caught-up'));
+	return stream;
+}
+
+/** Calls a workflow's Webhook trigger; n8n takes the call (HTTP 200). */
+async function callWebhook(path: string, body: unknown): Promise<void> {
+	const response = await n8n.callWebhookWhenRegistered(path, body);
+	expect(response.status).toBe(200);
+	await response.arrayBuffer();
 }
 
 function finishedOf(events: Envelope[], executionId: string, node: string): any {
@@ -151,18 +162,6 @@ function nodeStates(execution: ExecutionSnapshot | undefined): Record<string, st
 	return Object.fromEntries((execution?.nodes ?? []).map((n) => [n.name, n.state]));
 }
 
-const FULL_RUN_STATES = {
-	Webhook: 'success',
-	Manual: 'skipped',
-	Prepare: 'success',
-	'Notify Approver': 'success',
-	Approval: 'success',
-	Enrich: 'success',
-	Done: 'success',
-	'Check Order': 'error',
-	'Handle Failure': 'success',
-};
-
 /** Polls until `read` returns something other than undefined. */
 async function eventually<T>(
 	read: () => Promise<T | undefined>,
@@ -189,16 +188,7 @@ beforeAll(async () => {
 	// The relay starts before n8n so the hook finds it from the first event.
 	relay = await startRelay();
 	n8n = await startN8n();
-	subId = await n8n.importWorkflow(subWorkflow());
-	if (n8n.major >= 2) await n8n.activate(subId);
-	mainId = await n8n.importWorkflow(
-		mainWorkflow({
-			subWorkflowId: subId,
-			approverUrl: approver.url,
-			ordersUrl: approver.ordersUrl,
-			webhookPath,
-		}),
-	);
+	({ subId, mainId } = await importMainWorkflows(n8n, approver, webhookPath));
 	await n8n.activate(mainId);
 	otherId = await n8n.importWorkflow(quietWorkflow(`relay-other-${randomUUID()}`));
 	quietId = await n8n.importWorkflow(quietWorkflow(quietPath));
@@ -338,9 +328,7 @@ describe(`status relay in real n8n ${process.env.N8N_TEST_VERSION ?? 'default'}`
 			'caught-up',
 		]);
 
-		const response = await n8n.callWebhookWhenRegistered(webhookPath, { orderId: 42 });
-		expect(response.status).toBe(200);
-		await response.arrayBuffer();
+		await callWebhook(webhookPath, { orderId: 42 });
 
 		webhookExecutionId = await approveNextWithDrop(dropper);
 		await watcher.waitFor(
@@ -374,12 +362,10 @@ describe(`status relay in real n8n ${process.env.N8N_TEST_VERSION ?? 'default'}`
 		expect(enrich.subExecutionId).toMatch(/^\d+$/);
 
 		// The sub-workflow's run streams under its own workflow, linked to the parent.
-		const sub = await RelayStream.connect(
-			relay.url,
+		const sub = await caughtUp(
 			{ kind: 'execution', id: enrich.subExecutionId },
 			{ token: TOKEN_A },
 		);
-		await sub.waitFor((s) => s.messages.some((m) => m.type === 'caught-up'));
 		const snapshot = sub.messages.find((m) => m.type === 'snapshot');
 		expect(snapshot).toMatchObject({
 			execution: {
@@ -402,17 +388,7 @@ describe(`status relay in real n8n ${process.env.N8N_TEST_VERSION ?? 'default'}`
 			(e) => e.executionId === webhookExecutionId,
 		)!;
 		const states = Object.fromEntries(run.nodes.map((n) => [n.name, n.state]));
-		expect(states).toEqual({
-			Webhook: 'success',
-			Manual: 'skipped',
-			Prepare: 'success',
-			'Notify Approver': 'success',
-			Approval: 'success',
-			Enrich: 'success',
-			Done: 'success',
-			'Check Order': 'error',
-			'Handle Failure': 'success',
-		});
+		expect(states).toEqual(FULL_RUN_STATES);
 		expect(run.status).toBe('success');
 
 		// The subscriber that dropped got exactly the events it missed, no more, no fewer.
@@ -488,12 +464,10 @@ describe(`status relay in real n8n ${process.env.N8N_TEST_VERSION ?? 'default'}`
 	}
 
 	it('streams a manual run (n8n execute) with the same trail, token in the subprotocol', async () => {
-		const watcher = await RelayStream.connect(
-			relay.url,
+		const watcher = await caughtUp(
 			{ kind: 'workflow', id: mainId },
 			{ token: TOKEN_A, via: 'subprotocol' },
 		);
-		await watcher.waitFor((s) => s.messages.some((m) => m.type === 'caught-up'));
 		const manual = n8n.executeManual(mainId);
 		const executionId = await approveNext();
 		const stored = await manual;
@@ -512,12 +486,7 @@ describe(`status relay in real n8n ${process.env.N8N_TEST_VERSION ?? 'default'}`
 	});
 
 	it('streams an editor run (Execute workflow from the Manual trigger, mode manual) with the same trail', async () => {
-		const watcher = await RelayStream.connect(
-			relay.url,
-			{ kind: 'workflow', id: mainId },
-			{ token: TOKEN_A },
-		);
-		await watcher.waitFor((s) => s.messages.some((m) => m.type === 'caught-up'));
+		const watcher = await caughtUp({ kind: 'workflow', id: mainId }, { token: TOKEN_A });
 		// What the editor sends when someone presses "Execute workflow" (n8n 1.x also wants the
 		// workflow itself; 2.x reads it from the database and ignores the extra field).
 		const { data: workflowData } = (await (
@@ -601,12 +570,7 @@ describe(`status relay in real n8n ${process.env.N8N_TEST_VERSION ?? 'default'}`
 			expect(hidden.status).toBe(404);
 		}
 
-		const watcher = await RelayStream.connect(
-			relay.url,
-			{ kind: 'workflow', id: quietId },
-			{ token: TOKEN_ALL },
-		);
-		await watcher.waitFor((s) => s.messages.some((m) => m.type === 'caught-up'));
+		const watcher = await caughtUp({ kind: 'workflow', id: quietId }, { token: TOKEN_ALL });
 		let known = new Set((await n8n.executions(quietId, 100)).map((e) => String(e.id)));
 		const started = await admin.request('POST', `/api/v1/workflows/${quietId}/execute`, {
 			ticket: 'T-1',
@@ -662,12 +626,7 @@ describe(`status relay in real n8n ${process.env.N8N_TEST_VERSION ?? 'default'}`
 		async () => {
 			const admin = new RelayApi(relay.url, TOKEN_ALL);
 			const tenant = new RelayApi(relay.url, TOKEN_A);
-			const watcher = await RelayStream.connect(
-				relay.url,
-				{ kind: 'workflow', id: slowId },
-				{ token: TOKEN_ALL },
-			);
-			await watcher.waitFor((s) => s.messages.some((m) => m.type === 'caught-up'));
+			const watcher = await caughtUp({ kind: 'workflow', id: slowId }, { token: TOKEN_ALL });
 			const started = await admin.request('POST', `/api/v1/workflows/${slowId}/execute`, {});
 			expect(started.status).toBe(202);
 			await watcher.waitFor(
@@ -750,16 +709,9 @@ describe(`status relay in real n8n ${process.env.N8N_TEST_VERSION ?? 'default'}`
 	);
 
 	it('a successful item whose data has an `error` field sends no error and none of its data (Continue on Fail node)', async () => {
-		const watcher = await RelayStream.connect(
-			relay.url,
-			{ kind: 'workflow', id: cardId },
-			{ token: TOKEN_ALL },
-		);
-		await watcher.waitFor((s) => s.messages.some((m) => m.type === 'caught-up'));
+		const watcher = await caughtUp({ kind: 'workflow', id: cardId }, { token: TOKEN_ALL });
 		const known = new Set((await n8n.executions(cardId, 100)).map((e) => String(e.id)));
-		const response = await n8n.callWebhookWhenRegistered(cardPath, {});
-		expect(response.status).toBe(200);
-		await response.arrayBuffer();
+		await callWebhook(cardPath, {});
 		const run = await n8n.waitForExecution(cardId, known);
 		expect(run.status).toBe('success');
 		// n8n itself took the item for a success: it went on along the success output.
@@ -788,15 +740,8 @@ describe(`status relay in real n8n ${process.env.N8N_TEST_VERSION ?? 'default'}`
 			: "cancelling a waiting run in n8n (the editor's stop) ends it: execution.finished canceled, with the run's start and duration",
 		async () => {
 			const admin = new RelayApi(relay.url, TOKEN_ALL);
-			const watcher = await RelayStream.connect(
-				relay.url,
-				{ kind: 'workflow', id: mainId },
-				{ token: TOKEN_A },
-			);
-			await watcher.waitFor((s) => s.messages.some((m) => m.type === 'caught-up'));
-			const response = await n8n.callWebhookWhenRegistered(webhookPath, { orderId: 9 });
-			expect(response.status).toBe(200);
-			await response.arrayBuffer();
+			const watcher = await caughtUp({ kind: 'workflow', id: mainId }, { token: TOKEN_A });
+			await callWebhook(webhookPath, { orderId: 9 });
 			const { executionId } = await approver.next(90_000);
 			await watcher.waitFor(
 				(s) =>
@@ -852,15 +797,8 @@ describe(`status relay in real n8n ${process.env.N8N_TEST_VERSION ?? 'default'}`
 	);
 
 	it("a relay restart rebuilds state from n8n's public API: reset + a fresh snapshot with waiting and finished runs", async () => {
-		const before = await RelayStream.connect(
-			relay.url,
-			{ kind: 'workflow', id: mainId },
-			{ token: TOKEN_A },
-		);
-		await before.waitFor((s) => s.messages.some((m) => m.type === 'caught-up'));
-		const response = await n8n.callWebhookWhenRegistered(webhookPath, { orderId: 7 });
-		expect(response.status).toBe(200);
-		await response.arrayBuffer();
+		const before = await caughtUp({ kind: 'workflow', id: mainId }, { token: TOKEN_A });
+		await callWebhook(webhookPath, { orderId: 7 });
 		const ask = await approver.next(90_000);
 		await before.waitFor(
 			(s) =>
@@ -882,12 +820,10 @@ describe(`status relay in real n8n ${process.env.N8N_TEST_VERSION ?? 'default'}`
 			rebuiltExecutions: number;
 		};
 		expect(detailed.rebuiltExecutions).toBeGreaterThanOrEqual(3);
-		const after = await RelayStream.connect(
-			relay.url,
+		const after = await caughtUp(
 			{ kind: 'workflow', id: mainId },
 			{ token: TOKEN_A, cursor: oldCursor },
 		);
-		await after.waitFor((s) => s.messages.some((m) => m.type === 'caught-up'));
 		expect(after.messages.map((m) => m.type)).toEqual(['hello', 'reset', 'snapshot', 'caught-up']);
 		expect(after.messages[1]).toMatchObject({ type: 'reset', reason: 'epoch-changed' });
 		const snapshot = (after.messages[2] as Extract<ServerMessage, { type: 'snapshot' }>).workflow!;
@@ -899,17 +835,7 @@ describe(`status relay in real n8n ${process.env.N8N_TEST_VERSION ?? 'default'}`
 			mode: 'webhook',
 			rebuilt: true,
 		});
-		expect(nodeStates(snapshot.executions[0])).toEqual({
-			Webhook: 'success',
-			Manual: 'pending',
-			Prepare: 'success',
-			'Notify Approver': 'success',
-			Approval: 'waiting',
-			Enrich: 'pending',
-			Done: 'pending',
-			'Check Order': 'pending',
-			'Handle Failure': 'pending',
-		});
+		expect(nodeStates(snapshot.executions[0])).toEqual(WAITING_RUN_STATES);
 		const earlier = snapshot.executions.find((e) => e.executionId === webhookExecutionId);
 		expect(earlier).toMatchObject({ status: 'success', rebuilt: true });
 		expect(nodeStates(earlier)).toEqual(FULL_RUN_STATES);
@@ -944,9 +870,7 @@ describe(`status relay in real n8n ${process.env.N8N_TEST_VERSION ?? 'default'}`
 		const known = new Set((await n8n.executions(quietId, 100)).map((e) => String(e.id)));
 		// 5 runs x 14 events > the hook's buffer of 30 events.
 		for (let run = 0; run < 5; run++) {
-			const response = await n8n.callWebhookWhenRegistered(quietPath, { run });
-			expect(response.status).toBe(200);
-			await response.arrayBuffer();
+			await callWebhook(quietPath, { run });
 			const execution = await n8n.waitForExecution(quietId, known);
 			known.add(execution.id);
 			expect(execution.status).toBe('success');
@@ -981,16 +905,9 @@ describe(`status relay in real n8n ${process.env.N8N_TEST_VERSION ?? 'default'}`
 		await n8n.stop();
 		n8n = await startN8n({ SUPPORT_RELAY_SOURCE: 'eventbus' }, false);
 		expect(n8n.logs.join('\n')).toMatch(/status relay hook installed \(eventbus\) for start/);
-		const watcher = await RelayStream.connect(
-			relay.url,
-			{ kind: 'workflow', id: quietId },
-			{ token: TOKEN_ALL },
-		);
-		await watcher.waitFor((s) => s.messages.some((m) => m.type === 'caught-up'));
+		const watcher = await caughtUp({ kind: 'workflow', id: quietId }, { token: TOKEN_ALL });
 		const known = new Set((await n8n.executions(quietId, 100)).map((e) => String(e.id)));
-		const response = await n8n.callWebhookWhenRegistered(quietPath, { via: 'eventbus' });
-		expect(response.status).toBe(200);
-		await response.arrayBuffer();
+		await callWebhook(quietPath, { via: 'eventbus' });
 		const run = await n8n.waitForExecution(quietId, known);
 		await watcher.waitFor(isFinished(run.id), 30_000, 'event-bus run finished');
 		const events = watcher.events().filter((e) => e.executionId === run.id);

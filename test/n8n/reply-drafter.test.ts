@@ -2,6 +2,8 @@ import { startLlmServer } from '../servers/llm';
 import type { LlmRequest, LlmServer } from '../servers/llm';
 import type { Workflow, WorkflowNode } from '../harness/n8n';
 import { NODE_PREFIX, sharedN8n } from '../harness/shared';
+import { localModelCredential } from '../support/llm-credentials';
+import { mimeMessage } from '../support/mime-message';
 
 /** Plain-text mail, or multipart/alternative when `html` is given. */
 function raw(
@@ -19,21 +21,7 @@ function raw(
 		'Date: Tue, 24 Nov 2026 10:00:00 +0000',
 		'MIME-Version: 1.0',
 	];
-	if (!html) return [...head, 'Content-Type: text/plain; charset=utf-8', '', text].join('\r\n');
-	return [
-		...head,
-		'Content-Type: multipart/alternative; boundary="b1"',
-		'',
-		'--b1',
-		'Content-Type: text/plain; charset=utf-8',
-		'',
-		text,
-		'--b1',
-		'Content-Type: text/html; charset=utf-8',
-		'',
-		html,
-		'--b1--',
-	].join('\r\n');
+	return mimeMessage(head, text, html);
 }
 
 const KNOWLEDGE = [
@@ -243,11 +231,7 @@ describe('Support Reply Drafter in real n8n', () => {
 
 	it('with the local model server: grounded reply with citations; policy topic, no knowledge and injection need review', async () => {
 		llm.setResponder(groundedModel);
-		const credential = await n8n.createCredential('supportEmailLocalModelApi', {
-			url: llm.openaiBaseUrl,
-			apiKey: llm.apiKeys.openai,
-			structuredMode: 'jsonSchema',
-		});
+		const credential = await localModelCredential(n8n, llm);
 		const run = await n8n.execute(
 			workflow(
 				{ providers: ['localModel'], localModel: 'llama3.1', options: { concurrency: 3 } },
@@ -301,11 +285,7 @@ describe('Support Reply Drafter in real n8n', () => {
 
 	it('when the model server is down, the template reply goes out for review (with the attempts)', async () => {
 		llm.fail('openai', { status: 500, times: 100 });
-		const credential = await n8n.createCredential('supportEmailLocalModelApi', {
-			url: llm.openaiBaseUrl,
-			apiKey: llm.apiKeys.openai,
-			structuredMode: 'jsonSchema',
-		});
+		const credential = await localModelCredential(n8n, llm);
 		const run = await n8n.execute(
 			workflow(
 				{ providers: ['localModel'], localModel: 'llama3.1', options: { maxRetries: 1 } },
@@ -469,11 +449,7 @@ describe('Support Reply Drafter in real n8n', () => {
 		// version of a sub-workflow; 1.x runs it as saved (and refuses to activate it: no trigger).
 		const subWorkflowId = await n8n.importWorkflow(subWorkflow as unknown as Workflow);
 		if (!n8n.version.startsWith('1.')) await n8n.activate(subWorkflowId);
-		const credential = await n8n.createCredential('supportEmailLocalModelApi', {
-			url: llm.openaiBaseUrl,
-			apiKey: llm.apiKeys.openai,
-			structuredMode: 'jsonSchema',
-		});
+		const credential = await localModelCredential(n8n, llm);
 		const base = workflow(
 			{ providers: ['localModel'], localModel: 'llama3.1' },
 			{ credentials: { supportEmailLocalModelApi: credential } },

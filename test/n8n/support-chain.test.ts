@@ -13,6 +13,8 @@ import type { LlmRequest, LlmServer } from '../servers/llm';
 import type { ExecutionResult, Workflow, WorkflowNode } from '../harness/n8n';
 import { waitFor } from '../support/wait-for';
 import { NODE_PREFIX, sharedN8n } from '../harness/shared';
+import { localModelCredential } from '../support/llm-credentials';
+import { mimeMessage } from '../support/mime-message';
 
 // ---------------------------------------------------------------------------------------------
 // Fixtures
@@ -37,22 +39,7 @@ function raw(id: string, mail: Mail): string {
 		'MIME-Version: 1.0',
 		...(mail.headers ?? []),
 	];
-	if (!mail.html)
-		return [...head, 'Content-Type: text/plain; charset=utf-8', '', mail.text].join('\r\n');
-	return [
-		...head,
-		'Content-Type: multipart/alternative; boundary="b1"',
-		'',
-		'--b1',
-		'Content-Type: text/plain; charset=utf-8',
-		'',
-		mail.text,
-		'--b1',
-		'Content-Type: text/html; charset=utf-8',
-		'',
-		mail.html,
-		'--b1--',
-	].join('\r\n');
+	return mimeMessage(head, mail.text, mail.html);
 }
 
 const KNOWLEDGE = [
@@ -491,11 +478,7 @@ describe('Classifier → Priority Router → Reply Drafter → Escalation in rea
 	it('"Allow Auto Send" on, drafts from the local model: only benign, grounded mail auto-sends', async () => {
 		llm.reset();
 		llm.setResponder(draftingModel);
-		const credential = await n8n.createCredential('supportEmailLocalModelApi', {
-			url: llm.openaiBaseUrl,
-			apiKey: llm.apiKeys.openai,
-			structuredMode: 'jsonSchema',
-		});
+		const credential = await localModelCredential(n8n, llm);
 		const run = await n8n.execute(
 			chain({
 				drafter: { providers: ['localModel'], localModel: 'llama3.1' },
@@ -588,11 +571,7 @@ describe('Classifier → Priority Router → Reply Drafter → Escalation in rea
 
 		// Empty knowledge is no error: the draft says so and a person reviews it, even with auto-send on.
 		llm.setResponder(draftingModel);
-		const credential = await n8n.createCredential('supportEmailLocalModelApi', {
-			url: llm.openaiBaseUrl,
-			apiKey: llm.apiKeys.openai,
-			structuredMode: 'jsonSchema',
-		});
+		const credential = await localModelCredential(n8n, llm);
 		const empty = await n8n.execute(
 			chain({
 				drafter: { providers: ['localModel'], localModel: 'llama3.1' },

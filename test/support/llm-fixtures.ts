@@ -21,6 +21,16 @@ export function isJson(text: string | null | undefined): boolean {
 	}
 }
 
+/** A classification answer's `entities` when the email names none: every field null. */
+export const NO_ENTITIES = {
+	orderId: null,
+	invoiceId: null,
+	trackingNumber: null,
+	amount: null,
+	product: null,
+	customerName: null,
+};
+
 /** The kind of schema the package's classifier asks for (OpenAI strict-mode compatible). */
 export const classificationSchema = {
 	type: 'object',

@@ -1,8 +1,10 @@
 import { startLlmServer } from '../../servers/llm';
 import type { LlmServer } from '../../servers/llm';
-import { createOpenAiCompatibleProvider, resetBreakers } from '../../../lib/ai';
+import { resetBreakers } from '../../../lib/ai';
+import { openAiProvider } from '../../support/llm-providers';
 import { ALL_FIELDS, classifyEmail, classificationSchema } from '../../../lib/classify';
 import type { ClassifyConfig } from '../../../lib/classify';
+import { NO_ENTITIES } from '../../support/llm-fixtures';
 
 let server: LlmServer;
 beforeAll(async () => (server = await startLlmServer()));
@@ -19,14 +21,7 @@ const answer = {
 	sentimentScore: -0.6,
 	urgency: 'high',
 	language: 'en',
-	entities: {
-		orderId: '48213',
-		invoiceId: null,
-		trackingNumber: null,
-		amount: '€89.90',
-		product: 'blender',
-		customerName: null,
-	},
+	entities: { ...NO_ENTITIES, orderId: '48213', amount: '€89.90', product: 'blender' },
 	summary: 'Customer wants a refund for a broken blender.',
 	confidence: 0.93,
 	promptInjection: false,
@@ -35,14 +30,7 @@ const answer = {
 function config(overrides: Partial<ClassifyConfig> = {}): ClassifyConfig {
 	return {
 		categories: [],
-		providers: [
-			createOpenAiCompatibleProvider({
-				kind: 'openAi',
-				model: 'gpt-4o-mini',
-				apiKey: server.apiKeys.openai,
-				baseURL: server.openaiBaseUrl,
-			}),
-		],
+		providers: [openAiProvider(server)],
 		offlineFallback: true,
 		threshold: 0.7,
 		multiLabel: false,

@@ -6,16 +6,13 @@
  */
 import { startLlmServer } from '../../servers/llm';
 import type { LlmServer } from '../../servers/llm';
-import {
-	OFFLINE_PROVIDER,
-	createAnthropicProvider,
-	createOpenAiCompatibleProvider,
-	resetBreakers,
-} from '../../../lib/ai';
+import { OFFLINE_PROVIDER, resetBreakers } from '../../../lib/ai';
+import { anthropicProvider, openAiProvider } from '../../support/llm-providers';
 import { ALL_FIELDS, classifyEmail } from '../../../lib/classify';
 import type { ClassifyConfig } from '../../../lib/classify';
 import { draftReply } from '../../../lib/draft';
 import type { DraftConfig } from '../../../lib/draft';
+import { NO_ENTITIES } from '../../support/llm-fixtures';
 
 let server: LlmServer;
 beforeAll(async () => (server = await startLlmServer()));
@@ -25,19 +22,8 @@ beforeEach(() => {
 	resetBreakers();
 });
 
-const openai = () =>
-	createOpenAiCompatibleProvider({
-		kind: 'openAi',
-		model: 'gpt-4o-mini',
-		apiKey: server.apiKeys.openai,
-		baseURL: server.openaiBaseUrl,
-	});
-const anthropic = () =>
-	createAnthropicProvider({
-		model: 'claude-haiku-4-5',
-		apiKey: server.apiKeys.anthropic,
-		baseURL: server.anthropicBaseUrl,
-	});
+const openai = () => openAiProvider(server);
+const anthropic = () => anthropicProvider(server);
 const RESILIENCE = { baseDelayMs: 10, maxDelayMs: 50, timeoutMs: 400, maxRetries: 1 };
 
 const AI_ANSWER = {
@@ -47,14 +33,7 @@ const AI_ANSWER = {
 	sentimentScore: -0.5,
 	urgency: 'normal',
 	language: 'en',
-	entities: {
-		orderId: '48213',
-		invoiceId: null,
-		trackingNumber: null,
-		amount: null,
-		product: null,
-		customerName: null,
-	},
+	entities: { ...NO_ENTITIES, orderId: '48213' },
 	summary: 'Refund request.',
 	confidence: 0.9,
 	promptInjection: false,

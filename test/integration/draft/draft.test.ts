@@ -1,11 +1,7 @@
 import { startLlmServer } from '../../servers/llm';
 import type { LlmServer } from '../../servers/llm';
-import {
-	AllProvidersFailedError,
-	createAnthropicProvider,
-	createOpenAiCompatibleProvider,
-	resetBreakers,
-} from '../../../lib/ai';
+import { AllProvidersFailedError, resetBreakers } from '../../../lib/ai';
+import { anthropicProvider, openAiProvider } from '../../support/llm-providers';
 import { draftReply } from '../../../lib/draft';
 import type { DraftConfig, DraftInput } from '../../../lib/draft';
 
@@ -18,19 +14,8 @@ beforeEach(() => {
 	resetBreakers();
 });
 
-const openai = () =>
-	createOpenAiCompatibleProvider({
-		kind: 'openAi',
-		model: 'gpt-4o-mini',
-		apiKey: server.apiKeys.openai,
-		baseURL: server.openaiBaseUrl,
-	});
-const anthropic = () =>
-	createAnthropicProvider({
-		model: 'claude-haiku-4-5',
-		apiKey: server.apiKeys.anthropic,
-		baseURL: server.anthropicBaseUrl,
-	});
+const openai = () => openAiProvider(server);
+const anthropic = () => anthropicProvider(server);
 
 function config(overrides: Partial<DraftConfig> = {}): DraftConfig {
 	return {

@@ -18,7 +18,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { startLlmServer, generateInstance } from '../../servers/llm';
 import type { LlmRequest, LlmServer } from '../../servers/llm';
-import { createOpenAiCompatibleProvider, resetBreakers } from '../../../lib/ai';
+import { resetBreakers } from '../../../lib/ai';
 import type { JsonSchema } from '../../../lib/ai';
 import { ALL_FIELDS, classifyEmail } from '../../../lib/classify';
 import { draftReply } from '../../../lib/draft';
@@ -30,6 +30,7 @@ import { readConfig } from '../../../nodes/SupportEscalation/decide';
 import { buildSamples, loadSamples } from '../../../scripts/demo/samples';
 import { ADVERSARIAL } from '../../fixtures/adversarial/emails';
 import { toMime } from '../../fixtures/adversarial/mime';
+import { openAiProvider } from '../../support/llm-providers';
 
 jest.setTimeout(240_000);
 
@@ -128,12 +129,7 @@ afterAll(async () => await llm.close());
 beforeEach(() => resetBreakers());
 
 function provider() {
-	return createOpenAiCompatibleProvider({
-		kind: 'openAi',
-		model: 'gpt-4o-mini',
-		apiKey: llm.apiKeys.openai,
-		baseURL: llm.openaiBaseUrl,
-	});
+	return openAiProvider(llm);
 }
 
 /** raw MIME → normalize → classify → draft → decide, each at the bundled workflow's settings. */

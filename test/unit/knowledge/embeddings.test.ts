@@ -1,5 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../../../lib/errors';
 import type { Embedder, KnowledgeDoc } from '../../../lib/knowledge';
@@ -27,6 +26,7 @@ import {
 	updateKnowledgeBase,
 } from '../../../lib/knowledge';
 import { createRng } from '../../../lib/offline-model/random';
+import { knowledgeFolderPerTest } from '../../support/knowledge-folder';
 import { standInEmbedding } from '../../servers/llm/embeddings';
 
 /**
@@ -196,15 +196,10 @@ describe('hybrid search', () => {
 });
 
 describe('vectors: incremental, per model, persisted', () => {
-	let dir: string;
-	beforeEach(() => {
-		dir = mkdtempSync(join(tmpdir(), 'kb-vectors-'));
-		clearKnowledgeCache();
-	});
-	afterEach(() => rmSync(dir, { recursive: true, force: true }));
+	const dir = knowledgeFolderPerTest('kb-vectors-');
 
 	test('vectors survive a reload from the file (Float32, base64) and search the same', async () => {
-		const file = join(dir, 'kb.json');
+		const file = join(dir(), 'kb.json');
 		const embedder = new ConceptEmbeddings();
 		const model = embedderIdentity(embedder);
 		const docs = [refundsEn(), refundsDe(), passwordEn()];

@@ -1,5 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../../../lib/errors';
 import {
@@ -18,6 +17,7 @@ import {
 	updateKnowledgeBase,
 } from '../../../lib/knowledge';
 import { createRng } from '../../../lib/offline-model/random';
+import { knowledgeFolderPerTest } from '../../support/knowledge-folder';
 
 const refundsEn = () =>
 	articleFromInput({
@@ -219,15 +219,10 @@ describe('KnowledgeBase', () => {
 });
 
 describe('store', () => {
-	let dir: string;
-	beforeEach(() => {
-		dir = mkdtempSync(join(tmpdir(), 'knowledge-'));
-		clearKnowledgeCache();
-	});
-	afterEach(() => rmSync(dir, { recursive: true, force: true }));
+	const dir = knowledgeFolderPerTest('knowledge-');
 
 	test('persists, reloads when another process changed the file, and keeps concurrent updates', async () => {
-		const file = join(dir, 'kb.json');
+		const file = join(dir(), 'kb.json');
 		expect((await loadKnowledgeBase(file)).size).toBe(0);
 		await updateKnowledgeBase(file, (base) => ({
 			result: base.upsert([refundsEn()]),
@@ -268,7 +263,7 @@ describe('store', () => {
 	});
 
 	test('a file that is not a knowledge file is a clear error', async () => {
-		const file = join(dir, 'broken.json');
+		const file = join(dir(), 'broken.json');
 		writeFileSync(file, '{"not": "knowledge"');
 		await expect(loadKnowledgeBase(file)).rejects.toThrow(/not valid JSON/);
 		writeFileSync(file, '{"format": "something else"}');

@@ -1,5 +1,5 @@
 import type { INodeProperties } from 'n8n-workflow';
-import { gmailAuthenticationField } from '../../../shared/mail-fields';
+import { gmailAuthenticationField, senderFields as sender } from '../../../shared/mail-fields';
 
 export const SENDING_OPERATIONS = ['sendReply', 'sendNew'];
 export const MAILBOX_OPERATIONS = ['createDraft', 'organize'];
@@ -39,23 +39,5 @@ export const providerFields: INodeProperties[] = [
 	}),
 ];
 
-export const senderFields = (operations: string[]): INodeProperties[] => [
-	{
-		displayName: 'From Email',
-		name: 'fromEmail',
-		type: 'string',
-		default: '',
-		placeholder: 'support@example.com',
-		description:
-			'Sender address. Empty: the IMAP/SMTP user or the Gmail mailbox. SendGrid and Brevo need a verified sender here.',
-		displayOptions: { show: { operation: operations } },
-	},
-	{
-		displayName: 'From Name',
-		name: 'fromName',
-		type: 'string',
-		default: '',
-		placeholder: 'Acme Support',
-		displayOptions: { show: { operation: operations } },
-	},
-];
+export const senderFields = (operations: string[]): INodeProperties[] =>
+	sender({ show: { operation: operations } }, 'the IMAP/SMTP user', 'Acme Support');
