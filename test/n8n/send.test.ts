@@ -413,16 +413,17 @@ describe('Support Email: sending in real n8n', () => {
 
 	it('send-once is kept per workflow: two workflows each reply once to the same message, neither twice', async () => {
 		const mail = inbound();
-		const workflows = await Promise.all(
-			['A', 'B'].map(async () => {
-				const { workflow, path } = wrapWithWebhook(
-					normalizeThen(replyNode('smtp', { supportImapSmtpApi: smtpCredential })),
-				);
-				const id = await n8n.importWorkflow(workflow);
-				await n8n.activate(id);
-				return { id, path };
-			}),
-		);
+		// One after the other: n8n 1.x on SQLite answers two workflow creations at once with
+		// "SQLITE_ERROR: cannot start a transaction within a transaction" (seen on 1.123.81 under load).
+		const workflows: Array<{ id: string; path: string }> = [];
+		for (const _ of ['A', 'B']) {
+			const { workflow, path } = wrapWithWebhook(
+				normalizeThen(replyNode('smtp', { supportImapSmtpApi: smtpCredential })),
+			);
+			const id = await n8n.importWorkflow(workflow);
+			await n8n.activate(id);
+			workflows.push({ id, path });
+		}
 		const run = async ({ id, path }: { id: string; path: string }) => {
 			const known = new Set((await n8n.executions(id, 50)).map((e) => String(e.id)));
 			const response = await n8n.callWebhookWhenRegistered(path, { items: [{ raw: mail.raw }] });
