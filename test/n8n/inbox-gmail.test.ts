@@ -74,6 +74,9 @@ async function oauth2(n8n: N8n, gmail: GmailServer) {
 	});
 }
 
+/** 3 n8n starts in one test: on a loaded machine one start alone can take two minutes. */
+const RESTART_TEST_TIMEOUT = 10 * 60_000;
+
 describe('Support Inbox Trigger: the Gmail source in real n8n', () => {
 	const n8n = sharedN8n();
 	let gmail: GmailServer;
@@ -254,50 +257,54 @@ describe('Support Inbox Trigger (Gmail) across n8n restarts', () => {
 		rmSync(userFolder, { recursive: true, force: true });
 	});
 
-	it('stop n8n, mail arrives (and once the history expires), start again: every message exactly once', async () => {
-		const port = await freePort();
-		n8n = await N8n.start({ userFolder, port, tarball: packedTarball() });
-		const credential = await serviceAccount(n8n, gmail);
-		const id = await n8n.importWorkflow(inboxWorkflow(gmailTriggerNode(credential)));
-		await activateTrigger(n8n, id);
-		gmail.addInbound(customerMail('before stop'));
-		await waitForEmails(n8n, id, 1);
+	it(
+		'stop n8n, mail arrives (and once the history expires), start again: every message exactly once',
+		async () => {
+			const port = await freePort();
+			n8n = await N8n.start({ userFolder, port, tarball: packedTarball() });
+			const credential = await serviceAccount(n8n, gmail);
+			const id = await n8n.importWorkflow(inboxWorkflow(gmailTriggerNode(credential)));
+			await activateTrigger(n8n, id);
+			gmail.addInbound(customerMail('before stop'));
+			await waitForEmails(n8n, id, 1);
 
-		await n8n.stop();
-		n8n = undefined;
-		gmail.addInbound(customerMail('while down 1'));
-		gmail.addInbound(customerMail('ours', 'X-Support-Email: reply'), undefined, {
-			labelIds: ['SENT'],
-		});
-		gmail.addInbound(customerMail('while down 2'));
+			await n8n.stop();
+			n8n = undefined;
+			gmail.addInbound(customerMail('while down 1'));
+			gmail.addInbound(customerMail('ours', 'X-Support-Email: reply'), undefined, {
+				labelIds: ['SENT'],
+			});
+			gmail.addInbound(customerMail('while down 2'));
 
-		n8n = await N8n.start({ userFolder, port, installPackage: false });
-		await waitForEmails(n8n, id, 3, 60_000);
-		gmail.addInbound(customerMail('after start'));
-		await waitForEmails(n8n, id, 4);
-		await morePolls(gmail, 2);
-		expect(sortedSubjects(emittedEmails(await allExecutions(n8n, id)))).toEqual([
-			'after start',
-			'before stop',
-			'while down 1',
-			'while down 2',
-		]);
+			n8n = await N8n.start({ userFolder, port, installPackage: false });
+			await waitForEmails(n8n, id, 3, 60_000);
+			gmail.addInbound(customerMail('after start'));
+			await waitForEmails(n8n, id, 4);
+			await morePolls(gmail, 2);
+			expect(sortedSubjects(emittedEmails(await allExecutions(n8n, id)))).toEqual([
+				'after start',
+				'before stop',
+				'while down 1',
+				'while down 2',
+			]);
 
-		// Down long enough for Gmail to purge the history: a re-sync, still each message once.
-		await n8n.stop();
-		n8n = undefined;
-		gmail.addInbound(customerMail('while down long'));
-		gmail.expireHistory();
-		n8n = await N8n.start({ userFolder, port, installPackage: false });
-		await waitForEmails(n8n, id, 5, 60_000);
-		await morePolls(gmail, 3);
-		expect(sortedSubjects(emittedEmails(await allExecutions(n8n, id)))).toEqual([
-			'after start',
-			'before stop',
-			'while down 1',
-			'while down 2',
-			'while down long',
-		]);
-		await n8n.deactivate(id);
-	});
+			// Down long enough for Gmail to purge the history: a re-sync, still each message once.
+			await n8n.stop();
+			n8n = undefined;
+			gmail.addInbound(customerMail('while down long'));
+			gmail.expireHistory();
+			n8n = await N8n.start({ userFolder, port, installPackage: false });
+			await waitForEmails(n8n, id, 5, 60_000);
+			await morePolls(gmail, 3);
+			expect(sortedSubjects(emittedEmails(await allExecutions(n8n, id)))).toEqual([
+				'after start',
+				'before stop',
+				'while down 1',
+				'while down 2',
+				'while down long',
+			]);
+			await n8n.deactivate(id);
+		},
+		RESTART_TEST_TIMEOUT,
+	);
 });

@@ -21,6 +21,9 @@ const subjects = (emails: Array<Record<string, any>>) => emails.map((e) => e.sub
 /** One execution per message: n8n may store two executions emitted back to back in either order. */
 const sortedSubjects = (emails: Array<Record<string, any>>) => subjects(emails).sort();
 
+/** 2 n8n starts in one test: on a loaded machine one start alone can take two minutes. */
+const RESTART_TEST_TIMEOUT = 10 * 60_000;
+
 describe('Support Inbox Trigger in real n8n with Dovecot', () => {
 	const n8n = sharedN8n();
 	let dovecot: Dovecot;
@@ -280,35 +283,39 @@ describe('Support Inbox Trigger across an n8n restart', () => {
 		rmSync(userFolder, { recursive: true, force: true });
 	});
 
-	it('stop n8n, mail arrives, start n8n again: every message exactly once', async () => {
-		const port = await freePort();
-		n8n = await N8n.start({ userFolder, port, tarball: packedTarball() });
-		const credential = await createCredential(n8n, 'supportImapSmtpApi', {
-			...dovecot.credentials(),
-			smtpHost: '',
-			smtpPort: 25,
-			smtpSecurity: 'none',
-		});
-		const id = await n8n.importWorkflow(inboxWorkflow(triggerNode(credential)));
-		await activateTrigger(n8n, id);
-		await dovecot.append('INBOX', customerMail('before stop'));
-		await waitForEmails(n8n, id, 1);
+	it(
+		'stop n8n, mail arrives, start n8n again: every message exactly once',
+		async () => {
+			const port = await freePort();
+			n8n = await N8n.start({ userFolder, port, tarball: packedTarball() });
+			const credential = await createCredential(n8n, 'supportImapSmtpApi', {
+				...dovecot.credentials(),
+				smtpHost: '',
+				smtpPort: 25,
+				smtpSecurity: 'none',
+			});
+			const id = await n8n.importWorkflow(inboxWorkflow(triggerNode(credential)));
+			await activateTrigger(n8n, id);
+			await dovecot.append('INBOX', customerMail('before stop'));
+			await waitForEmails(n8n, id, 1);
 
-		await n8n.stop();
-		n8n = undefined;
-		await dovecot.append('INBOX', [customerMail('while down 1'), customerMail('while down 2')]);
+			await n8n.stop();
+			n8n = undefined;
+			await dovecot.append('INBOX', [customerMail('while down 1'), customerMail('while down 2')]);
 
-		n8n = await N8n.start({ userFolder, port, installPackage: false });
-		await waitForEmails(n8n, id, 3, 60_000);
-		await dovecot.append('INBOX', customerMail('after start'));
-		await waitForEmails(n8n, id, 4);
-		await sleep(2_000);
-		expect(sortedSubjects(emittedEmails(await allExecutions(n8n, id)))).toEqual([
-			'after start',
-			'before stop',
-			'while down 1',
-			'while down 2',
-		]);
-		await n8n.deactivate(id);
-	});
+			n8n = await N8n.start({ userFolder, port, installPackage: false });
+			await waitForEmails(n8n, id, 3, 60_000);
+			await dovecot.append('INBOX', customerMail('after start'));
+			await waitForEmails(n8n, id, 4);
+			await sleep(2_000);
+			expect(sortedSubjects(emittedEmails(await allExecutions(n8n, id)))).toEqual([
+				'after start',
+				'before stop',
+				'while down 1',
+				'while down 2',
+			]);
+			await n8n.deactivate(id);
+		},
+		RESTART_TEST_TIMEOUT,
+	);
 });
