@@ -11,7 +11,15 @@
 import { spawn, execFile } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
+import {
+	appendFileSync,
+	mkdtempSync,
+	mkdirSync,
+	rmSync,
+	writeFileSync,
+	existsSync,
+	readFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -232,6 +240,12 @@ export class N8n {
 		);
 		const instance = new N8n(version, installDir, userFolder, port, env, child);
 		instance.keepUserFolder = options.userFolder !== undefined;
+		if (!registerStarted(child.pid)) {
+			await instance.stop();
+			throw new Error(
+				'the n8n test run has ended: not starting another n8n (a test went on after its timeout)',
+			);
+		}
 		const onLine = (chunk: Buffer) => {
 			for (const line of chunk.toString().split('\n')) {
 				if (!line.trim()) continue;
@@ -644,6 +658,7 @@ export class N8n {
 	async stop(): Promise<void> {
 		const pid = this.process?.pid;
 		if (pid) await killTree(pid);
+		if (pid) unregisterStarted(pid);
 		if (!this.keepUserFolder) rmSync(this.userFolder, { recursive: true, force: true });
 	}
 }
@@ -876,6 +891,45 @@ export async function freePort(): Promise<number> {
 			server.close(() => resolvePort(typeof address === 'object' && address ? address.port : 0));
 		});
 	});
+}
+
+/**
+ * The n8n processes that tests started and have not stopped, one process group id a line, beside the
+ * run's state file. A test that times out goes on running in the background and may start an n8n
+ * after its file's afterAll: the global teardown stops whatever is listed here, or jest would never
+ * exit. Once the teardown has removed the state file, no n8n starts any more.
+ */
+function startedRegistry(): string | undefined {
+	const state = process.env.N8N_HARNESS_STATE;
+	return state ? `${state}.started` : undefined;
+}
+
+/** false: the run has ended (the state file is gone), the caller must stop this n8n. */
+function registerStarted(pid: number | undefined): boolean {
+	const registry = startedRegistry();
+	if (!registry || pid === undefined) return true;
+	if (!existsSync(process.env.N8N_HARNESS_STATE!)) return false;
+	appendFileSync(registry, `${pid}\n`);
+	return true;
+}
+
+function unregisterStarted(pid: number): void {
+	const registry = startedRegistry();
+	if (!registry || !existsSync(registry)) return;
+	const rest = readFileSync(registry, 'utf8')
+		.split('\n')
+		.filter((line) => line && line !== String(pid));
+	writeFileSync(registry, rest.map((line) => `${line}\n`).join(''));
+}
+
+/** For the global teardown: stops every n8n a test left running, and ends the registry. */
+export async function stopLeftoverN8n(): Promise<number> {
+	const registry = startedRegistry();
+	if (!registry || !existsSync(registry)) return 0;
+	const pids = readFileSync(registry, 'utf8').split('\n').filter(Boolean).map(Number);
+	for (const pid of pids) await killTree(pid);
+	rmSync(registry, { force: true });
+	return pids.length;
 }
 
 async function killTree(pid: number): Promise<void> {
