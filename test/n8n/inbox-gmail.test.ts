@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Workflow } from '../harness/n8n';
-import { N8n, freePort } from '../harness/n8n';
+import { N8n, RESTART_TEST_TIMEOUT, freePort } from '../harness/n8n';
 import { waitFor } from '../support/wait-for';
 import { NODE_PREFIX, sharedN8n } from '../harness/shared';
 import { GmailServer } from '../servers/mail-apis';
@@ -73,9 +73,6 @@ async function oauth2(n8n: N8n, gmail: GmailServer) {
 		},
 	});
 }
-
-/** 3 n8n starts in one test: on a loaded machine one start alone can take two minutes. */
-const RESTART_TEST_TIMEOUT = 10 * 60_000;
 
 describe('Support Inbox Trigger: the Gmail source in real n8n', () => {
 	const n8n = sharedN8n();

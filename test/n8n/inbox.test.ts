@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { N8n, freePort, sleep } from '../harness/n8n';
+import { N8n, RESTART_TEST_TIMEOUT, freePort, sleep } from '../harness/n8n';
 import { NODE_PREFIX, sharedN8n } from '../harness/shared';
 import { Dovecot } from '../servers/dovecot';
 import {
@@ -20,9 +20,6 @@ import {
 const subjects = (emails: Array<Record<string, any>>) => emails.map((e) => e.subject);
 /** One execution per message: n8n may store two executions emitted back to back in either order. */
 const sortedSubjects = (emails: Array<Record<string, any>>) => subjects(emails).sort();
-
-/** 2 n8n starts in one test: on a loaded machine one start alone can take two minutes. */
-const RESTART_TEST_TIMEOUT = 10 * 60_000;
 
 describe('Support Inbox Trigger in real n8n with Dovecot', () => {
 	const n8n = sharedN8n();
