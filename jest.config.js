@@ -1,4 +1,4 @@
-const esmOnly = ['email-reply-parser'];
+const esmOnly = ['email-reply-parser', 'eld'];
 
 const shared = {
 	testEnvironment: 'node',

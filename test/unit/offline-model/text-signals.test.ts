@@ -19,6 +19,33 @@ describe('language detection', () => {
 		expect(result.confidence).toBeGreaterThan(0);
 	});
 
+	// Short mail: subjects and one-line replies. The detector before (tinyld 1.3.4) got all but the
+	// last of these wrong (sv, fr, none, none, sr, pl, eo).
+	it.each([
+		['fr', 'Colis endommagé'],
+		['nl', 'Retour aanvragen'],
+		['it', 'Ordine in ritardo'],
+		['pt', 'Fatura errada'],
+		['es', 'Cambio de talla'],
+		['en', 'Wrong size'],
+		['de', 'Konto löschen DSGVO'],
+		['de', 'Danke, das hat geholfen!'],
+	])('detects %s in a short text', (language, text) => {
+		expect(detectLanguage(text).language).toBe(language);
+	});
+
+	it('ranks candidates by score, and within the allowed languages when limited', () => {
+		const open = detectLanguage('Grazie mille per il rimborso veloce');
+		expect(open.candidates.length).toBeGreaterThan(1);
+		const scores = open.candidates.map((candidate) => candidate.confidence);
+		expect([...scores].sort((a, b) => b - a)).toEqual(scores);
+		const limited = detectLanguage('Grazie mille per il rimborso veloce', { only: ['FR', 'es'] });
+		expect(limited.candidates.map((candidate) => candidate.language)).toEqual(
+			expect.arrayContaining([limited.language]),
+		);
+		for (const candidate of limited.candidates) expect(['fr', 'es']).toContain(candidate.language);
+	});
+
 	it('falls back when there is nothing to go on', () => {
 		expect(detectLanguage('#12345 ...', { fallback: 'de' })).toEqual({
 			language: 'de',
