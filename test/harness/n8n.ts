@@ -654,9 +654,18 @@ export class N8n {
 				},
 			);
 		} catch (error) {
-			// `n8n execute` exits non-zero when the workflow fails; the stored execution says why.
-			const found = (await this.executions(workflowId, 5)).find((e) => !known.has(String(e.id)));
-			if (!found) throw error;
+			// `n8n execute` exits non-zero when the workflow fails; the stored execution says why. The
+			// execution row can show up a moment after the CLI exits (the main n8n reads the same
+			// database), so wait for it; without one, fail with what the CLI printed.
+			try {
+				return await this.waitForExecution(workflowId, known, 30_000);
+			} catch {
+				const { stdout = '', stderr = '' } = error as { stdout?: string; stderr?: string };
+				const tail = (text: string) => text.trim().split('\n').slice(-40).join('\n');
+				throw new Error(
+					`n8n execute --id=${workflowId} failed and stored no execution: ${(error as Error).message.split('\n')[0]}\nstdout (last 40 lines):\n${tail(stdout)}\nstderr (last 40 lines):\n${tail(stderr)}`,
+				);
+			}
 		}
 		return await this.waitForExecution(workflowId, known);
 	}

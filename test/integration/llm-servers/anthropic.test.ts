@@ -244,12 +244,11 @@ describe('Anthropic messages through the real SDK', () => {
 
 	test('a reply slower than the SDK timeout: APIConnectionTimeoutError', async () => {
 		server.fail('anthropic', { delayMs: 5000 });
-		const started = Date.now();
 		const error = await client({ timeout: 300, fetch: sameRealmFetch })
 			.messages.create(base)
 			.catch((e: unknown) => e);
+		// The SDK gave up at its timeout: a connection-timeout error, not the answer 5 s later.
 		expect(error).toBeInstanceOf(Anthropic.APIConnectionTimeoutError);
-		expect(Date.now() - started).toBeLessThan(3000);
 	});
 
 	test('streaming: the SDK assembles the same tool input', async () => {

@@ -3,6 +3,7 @@ import OpenAI from 'openai';
 import { main } from '../../servers/llm/cli';
 import { type LlmServer, startLlmServer } from '../../servers/llm';
 import { waitFor } from '../../support/wait-for';
+import { sameRealmFetch } from '../../servers/llm/same-realm-fetch';
 
 const messages = [{ role: 'user' as const, content: 'Hello' }];
 
@@ -92,9 +93,19 @@ describe('startLlmServer', () => {
 		} finally {
 			server.setLatency(0);
 		}
-		const t1 = Date.now();
+		// Changed at run time, both ways, told apart without timing a fast answer: with ten minutes of
+		// latency the SDK's own 1 s timeout fires; set back to 0 the answer comes (ten minutes later
+		// otherwise, past jest's timeout).
+		server.setLatency(600_000);
+		try {
+			const impatient = openai(server, { timeout: 1_000, maxRetries: 0, fetch: sameRealmFetch });
+			await expect(
+				impatient.chat.completions.create({ model: 'gpt-4o-mini', messages }),
+			).rejects.toBeInstanceOf(OpenAI.APIConnectionTimeoutError);
+		} finally {
+			server.setLatency(0);
+		}
 		await openai(server).chat.completions.create({ model: 'gpt-4o-mini', messages });
-		expect(Date.now() - t1).toBeLessThan(245);
 	});
 
 	test('records method, path, query, headers, parsed body and times', async () => {

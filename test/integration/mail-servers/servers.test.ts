@@ -48,11 +48,9 @@ describe('Dovecot test server', () => {
 		expect(after.uidValidity).toBe(next);
 		expect(after.uidValidity).not.toBe(before.uidValidity);
 
-		const started = Date.now();
 		dovecot.deliverToMaildir(Array.from({ length: 500 }, (_, i) => message(100 + i)));
 		const status = await dovecot.status('INBOX');
 		expect(status.messages).toBe(before.messages + 500);
-		expect(Date.now() - started).toBeLessThan(20_000);
 	});
 
 	it('offers STARTTLS and implicit TLS with a self-signed certificate', async () => {
