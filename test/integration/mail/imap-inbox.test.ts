@@ -66,22 +66,21 @@ describe('ImapInbox against a real Dovecot', () => {
 		await dovecot?.stop();
 	});
 
-	it('takes only new mail by default, over IDLE within 2 s, each once, normalised', async () => {
+	it('takes only new mail by default, over IDLE, each once, normalised', async () => {
 		await dovecot.append('INBOX', [mail('old-1'), mail('old-2')]);
 		const persisted = new Persisted();
 		const received: InboxMessage[] = [];
-		const inbox = watcher(dovecot, persisted, received);
+		// Polling every ten minutes: mail that arrives sooner came by IDLE. How soon is a benchmark's
+		// question (bench/inbox), not this test's.
+		const inbox = watcher(dovecot, persisted, received, { pollIntervalMs: 10 * 60_000 });
 		try {
 			await inbox.open();
 			inbox.run();
 			expect(inbox.usesIdle).toBe(true);
 			await new Promise((r) => setTimeout(r, 300));
 			expect(received).toHaveLength(0);
-			const sentAt = Date.now();
 			await dovecot.append('INBOX', mail('new-1'));
-			await until(() => received.length === 1, 2_000);
-			const latency = Date.now() - sentAt;
-			expect(latency).toBeLessThan(2_000);
+			await until(() => received.length === 1, 5 * 60_000);
 			expect(received[0].email).toMatchObject({
 				subject: 'new-1',
 				provider: 'imap',
