@@ -24,6 +24,7 @@ import {
 	WAITING_RUN_STATES,
 } from './relay-fixtures';
 import type { Approver } from './relay-fixtures';
+import { waitFor } from '../support/wait-for';
 
 const SECRET = `ingest-${randomUUID()}`;
 const TOKEN_OPS = `token-ops-${randomUUID()}`;
@@ -183,10 +184,12 @@ describe(`relay dashboard in headless Chromium, n8n ${process.env.N8N_TEST_VERSI
 		await expectStates({ Webhook: 'success', Hold: 'running', 'After Hold': 'pending' });
 		// The running node counts up while the page is live.
 		const first = await nodeState('Hold').locator('.meta').textContent();
-		await sleep(1500);
-		const later = await nodeState('Hold').locator('.meta').textContent();
 		expect(first).toMatch(/^running /);
-		expect(later).not.toBe(first);
+		await waitFor(async () => (await nodeState('Hold').locator('.meta').textContent()) !== first, {
+			what: "the running node's time to count up",
+			timeoutMs: 15_000,
+			intervalMs: 250,
+		});
 		await shot('3-running');
 		await page.locator('#cancel').click();
 		if (MAJOR >= 2) {
@@ -237,6 +240,11 @@ describe(`relay dashboard in headless Chromium, n8n ${process.env.N8N_TEST_VERSI
 		await page.goto('about:blank');
 		await page.goto(`${relay.url}/#workflow=%E0%A4%A`);
 		await page.locator('#app').waitFor({ state: 'visible', timeout: 10_000 });
+		// The picker fills once the workflow list has come back, after the app is shown.
+		await page.locator('#workflow-select option[value="%E0%A4%A"]').waitFor({
+			state: 'attached',
+			timeout: 10_000,
+		});
 		expect(await page.locator('#workflow-select').inputValue()).toBe('%E0%A4%A');
 
 		await page.goto('about:blank');
