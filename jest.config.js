@@ -14,11 +14,17 @@ const shared = {
 module.exports = {
 	projects: [
 		// Pure and in-process: no server, no child process.
-		{ ...shared, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
+		{
+			...shared,
+			displayName: 'unit',
+			setupFilesAfterEnv: ['<rootDir>/test/support/setup-timeout.ts'],
+			testMatch: ['<rootDir>/test/unit/**/*.test.ts'],
+		},
 		// Real Dovecot, Redis, SMTP and the LLM wire-format stand-ins (no n8n).
 		{
 			...shared,
 			displayName: 'integration',
+			setupFilesAfterEnv: ['<rootDir>/test/support/setup-timeout.ts'],
 			testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
 		},
 		{

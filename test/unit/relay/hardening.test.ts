@@ -291,7 +291,7 @@ describe('relay /ingest before the signature is known', () => {
 		expect(answer.status).toBe(413);
 		expect(JSON.parse(answer.body)).toMatchObject({ error: 'payload_too_large' });
 		expect(await live(relay)).toBe(200);
-	}, 30_000);
+	}, 120_000);
 
 	it('reads only RELAY_INGEST_CONCURRENCY bodies at once; the next waits, then gets 503 + Retry-After', async () => {
 		// Two senders with a well-formed (but wrong) signature that never finish their bodies.
@@ -315,7 +315,7 @@ describe('relay /ingest before the signature is known', () => {
 		await new Promise((resolve) => setTimeout(resolve, 100));
 		expect((await ingest(relay, [nodeEvent('e1', 2)])).status).toBe(200);
 		holders[1].destroy();
-	}, 30_000);
+	}, 120_000);
 });
 
 describe('relay signed events', () => {

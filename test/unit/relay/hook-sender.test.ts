@@ -222,7 +222,7 @@ describe('hook sender bounds', () => {
 		expect(arrived).toEqual([...small.map((e) => e.id), 'e:1000']);
 		expect(out.stats.dropped).toBe(1);
 		expect(relay.batches[relay.batches.length - 1].dropped).toBe(1);
-	}, 30_000);
+	}, 120_000);
 
 	it('a relay that resets the connection on a large body (no answer) does not hold up later events', async () => {
 		const limit = 16 * 1024;
@@ -276,7 +276,7 @@ describe('hook sender bounds', () => {
 			Array.from({ length: 15 }, (_, i) => `e:${i < 5 ? i : i + 2}`),
 		);
 		expect(relay.batches[relay.batches.length - 1].dropped).toBe(2);
-	}, 30_000);
+	}, 120_000);
 
 	it('the exit flush posts a buffer far over the 128 KiB argument limit (through stdin), in batches', async () => {
 		// flushSync blocks this process, so the relay runs in a child process of its own.
