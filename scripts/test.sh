@@ -34,6 +34,12 @@ export N8N_TEST_TARBALL
 N8N_TEST_TARBALL="$(npm pack --json --ignore-scripts --pack-destination "$results" | node -e \
   'let s="";process.stdin.on("data",(c)=>(s+=c)).on("end",()=>console.log(JSON.parse(s)[0].filename))')"
 N8N_TEST_TARBALL="$PWD/$results/$N8N_TEST_TARBALL"
+# The same for the status relay package (relay.test installs it): packing it in a test would rebuild
+# status-relay/dist/ while other tests read it.
+export RELAY_TEST_TARBALL
+RELAY_TEST_TARBALL="$(npm pack --json --ignore-scripts --workspace status-relay --pack-destination "$results" | node -e \
+  'let s="";process.stdin.on("data",(c)=>(s+=c)).on("end",()=>console.log(JSON.parse(s)[0].filename))')"
+RELAY_TEST_TARBALL="$PWD/$results/$RELAY_TEST_TARBALL"
 npx tsc -p tsconfig.scripts.json || exit 1
 
 v1_pid=""

@@ -92,20 +92,26 @@ export async function importMainWorkflows(
  */
 export async function installRelayPackage(folder: string): Promise<void> {
 	const run = promisify(execFile);
-	const out = join(process.env.N8N_TEST_CACHE ?? join(REPO_ROOT, '.cache'), 'pack');
-	mkdirSync(out, { recursive: true });
-	const own = mkdtempSync(join(out, 'relay-'));
-	const { stdout } = await run(
-		'flock',
-		[
-			join(out, '.lock'),
-			'sh',
-			'-c',
-			`npm run --silent build:relay >&2 && npm pack --json --ignore-scripts --workspace status-relay --pack-destination "${own}"`,
-		],
-		{ cwd: REPO_ROOT, maxBuffer: 64 * 1024 * 1024 },
-	);
-	const [info] = JSON.parse(stdout) as Array<{ filename: string }>;
+	// `npm test` packs it once before the tests start (RELAY_TEST_TARBALL): a build here would clear
+	// status-relay/dist/ while the other n8n pass, or the unit tests beside it, read it.
+	let tarball = process.env.RELAY_TEST_TARBALL;
+	if (!tarball) {
+		const out = join(process.env.N8N_TEST_CACHE ?? join(REPO_ROOT, '.cache'), 'pack');
+		mkdirSync(out, { recursive: true });
+		const own = mkdtempSync(join(out, 'relay-'));
+		const { stdout } = await run(
+			'flock',
+			[
+				join(out, '.lock'),
+				'sh',
+				'-c',
+				`npm run --silent build:relay >&2 && npm pack --json --ignore-scripts --workspace status-relay --pack-destination "${own}"`,
+			],
+			{ cwd: REPO_ROOT, maxBuffer: 64 * 1024 * 1024 },
+		);
+		const [info] = JSON.parse(stdout) as Array<{ filename: string }>;
+		tarball = join(own, info.filename);
+	}
 	mkdirSync(folder, { recursive: true });
 	writeFileSync(join(folder, 'package.json'), '{"name":"relay-host","private":true}\n');
 	await run(
@@ -117,7 +123,7 @@ export async function installRelayPackage(folder: string): Promise<void> {
 			'--no-audit',
 			'--no-fund',
 			'--loglevel=error',
-			join(own, info.filename),
+			tarball,
 		],
 		{ cwd: folder, maxBuffer: 64 * 1024 * 1024 },
 	);
