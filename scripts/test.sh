@@ -30,16 +30,18 @@ expected="unit.json integration.json n8n-default.json"
 # beside everything else, on the same tarball (packed once here: a pass that packed its own would
 # rebuild dist/ under the other's feet) and the same compiled demo scripts (npm start compiles them
 # again, incrementally: a no-op that writes nothing). Its output is printed when it ends.
-export N8N_TEST_TARBALL
-N8N_TEST_TARBALL="$(npm pack --json --ignore-scripts --pack-destination "$results" | node -e \
-  'let s="";process.stdin.on("data",(c)=>(s+=c)).on("end",()=>console.log(JSON.parse(s)[0].filename))')"
-N8N_TEST_TARBALL="$PWD/$results/$N8N_TEST_TARBALL"
+# Packs into the results folder and prints the tarball's absolute path (extra npm pack arguments pass on).
+pack() {
+  local name
+  name="$(npm pack --json --ignore-scripts --pack-destination "$results" "$@" | node -e \
+    'let s="";process.stdin.on("data",(c)=>(s+=c)).on("end",()=>console.log(JSON.parse(s)[0].filename))')"
+  echo "$PWD/$results/$name"
+}
+N8N_TEST_TARBALL="$(pack)"
 # The same for the status relay package (relay.test installs it): packing it in a test would rebuild
 # status-relay/dist/ while other tests read it.
-export RELAY_TEST_TARBALL
-RELAY_TEST_TARBALL="$(npm pack --json --ignore-scripts --workspace status-relay --pack-destination "$results" | node -e \
-  'let s="";process.stdin.on("data",(c)=>(s+=c)).on("end",()=>console.log(JSON.parse(s)[0].filename))')"
-RELAY_TEST_TARBALL="$PWD/$results/$RELAY_TEST_TARBALL"
+RELAY_TEST_TARBALL="$(pack --workspace status-relay)"
+export N8N_TEST_TARBALL RELAY_TEST_TARBALL
 npx tsc -p tsconfig.scripts.json || exit 1
 
 v1_pid=""
