@@ -12,6 +12,8 @@ const shared = {
 
 /** @type {import('jest').Config} */
 module.exports = {
+	// Splits the n8n tests into shards of about equal length for `jest --shard` (scripts/test.sh).
+	testSequencer: '<rootDir>/test/harness/sequencer.js',
 	projects: [
 		// Pure and in-process: no server, no child process.
 		{

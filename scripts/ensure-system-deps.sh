@@ -6,11 +6,21 @@
 set -euo pipefail
 [ "$#" -gt 0 ] || { echo "usage: $0 <debian package>..." >&2; exit 2; }
 
-missing=()
-for pkg in "$@"; do
-  status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)
-  [ "$status" = "install ok installed" ] || missing+=("$pkg")
-done
+find_missing() {
+  missing=()
+  local pkg status
+  for pkg in "$@"; do
+    status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)
+    [ "$status" = "install ok installed" ] || missing+=("$pkg")
+  done
+}
+find_missing "$@"
+[ "${#missing[@]}" -eq 0 ] && exit 0
+# One install at a time: test runs side by side may ask together, and apt holds one lock. Once the
+# lock is ours, look again: the run before may have installed them.
+exec 9>"${TMPDIR:-/tmp}/n8n-nodes-support-email-apt.lock"
+flock 9
+find_missing "$@"
 [ "${#missing[@]}" -eq 0 ] && exit 0
 
 if [ "$(id -u)" -eq 0 ]; then
