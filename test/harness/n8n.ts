@@ -785,28 +785,33 @@ let packed: Promise<string> | undefined;
 /** Builds and packs this repository once per process; returns the tarball path. */
 export async function packPackage(): Promise<string> {
 	if (process.env.N8N_TEST_TARBALL) return process.env.N8N_TEST_TARBALL;
-	packed ??= (async () => {
-		const out = join(cacheDir(), 'pack');
-		mkdirSync(out, { recursive: true });
-		// Build and pack under a lock, into a folder of our own: several test runs may share this
-		// work tree, and a build starts by clearing dist/. --ignore-scripts: built just before, and
-		// prepack's output would land in the --json on stdout.
-		const own = mkdtempSync(join(out, 'run-'));
-		const lock = join(out, '.lock');
-		const { stdout } = await execFileAsync(
-			'flock',
-			[
-				lock,
-				'sh',
-				'-c',
-				`npm run build >&2 && npm pack --json --ignore-scripts --pack-destination "${own}"`,
-			],
-			{ cwd: REPO_ROOT, maxBuffer: 64 * 1024 * 1024 },
-		);
-		const [info] = JSON.parse(stdout) as Array<{ filename: string }>;
-		return join(own, info.filename);
-	})();
+	packed ??= packUnderLock('npm run build', []);
 	return await packed;
+}
+
+/**
+ * Builds (`build`, a shell command) and packs (`npm pack` with `packArguments`) this repository under
+ * a lock, into a folder of its own, and returns the tarball's path: several test runs may share this
+ * work tree, and a build starts by clearing what it builds. --ignore-scripts: built just before, and
+ * prepack's output would land in the --json on stdout. `npm test` packs once up front instead
+ * (N8N_TEST_TARBALL, RELAY_TEST_TARBALL); this serves a test file run on its own.
+ */
+export async function packUnderLock(build: string, packArguments: string[]): Promise<string> {
+	const out = join(cacheDir(), 'pack');
+	mkdirSync(out, { recursive: true });
+	const own = mkdtempSync(join(out, 'run-'));
+	const { stdout } = await execFileAsync(
+		'flock',
+		[
+			join(out, '.lock'),
+			'sh',
+			'-c',
+			`${build} >&2 && npm pack --json --ignore-scripts ${packArguments.join(' ')} --pack-destination "${own}"`,
+		],
+		{ cwd: REPO_ROOT, maxBuffer: 64 * 1024 * 1024 },
+	);
+	const [info] = JSON.parse(stdout) as Array<{ filename: string }>;
+	return join(own, info.filename);
 }
 
 /** Where `installPackageInto` puts this package: `<user folder>/.n8n/nodes/node_modules/<name>`. */

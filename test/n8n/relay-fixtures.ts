@@ -9,9 +9,9 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { promisify } from 'node:util';
-import { REPO_ROOT } from '../harness/n8n';
+import { packUnderLock } from '../harness/n8n';
 import type { N8n, Workflow, WorkflowNode } from '../harness/n8n';
 import { Relay } from '../../status-relay/server/app';
 import { loadConfig } from '../../status-relay/server/config';
@@ -94,24 +94,9 @@ export async function installRelayPackage(folder: string): Promise<void> {
 	const run = promisify(execFile);
 	// `npm test` packs it once before the tests start (RELAY_TEST_TARBALL): a build here would clear
 	// status-relay/dist/ while the other n8n pass, or the unit tests beside it, read it.
-	let tarball = process.env.RELAY_TEST_TARBALL;
-	if (!tarball) {
-		const out = join(process.env.N8N_TEST_CACHE ?? join(REPO_ROOT, '.cache'), 'pack');
-		mkdirSync(out, { recursive: true });
-		const own = mkdtempSync(join(out, 'relay-'));
-		const { stdout } = await run(
-			'flock',
-			[
-				join(out, '.lock'),
-				'sh',
-				'-c',
-				`npm run --silent build:relay >&2 && npm pack --json --ignore-scripts --workspace status-relay --pack-destination "${own}"`,
-			],
-			{ cwd: REPO_ROOT, maxBuffer: 64 * 1024 * 1024 },
-		);
-		const [info] = JSON.parse(stdout) as Array<{ filename: string }>;
-		tarball = join(own, info.filename);
-	}
+	const tarball =
+		process.env.RELAY_TEST_TARBALL ??
+		(await packUnderLock('npm run --silent build:relay', ['--workspace', 'status-relay']));
 	mkdirSync(folder, { recursive: true });
 	writeFileSync(join(folder, 'package.json'), '{"name":"relay-host","private":true}\n');
 	await run(
