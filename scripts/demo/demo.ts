@@ -23,6 +23,7 @@ import { Relay } from '../../status-relay/server/app';
 import { loadConfig } from '../../status-relay/server/config';
 import { createLogger } from '../../status-relay/server/logger';
 import { DemoMailbox } from './mailbox';
+import { postJson } from './post';
 import type { MailKind, MailSummary } from './mailbox';
 import { SUPPORT_ADDRESS, buildSamples, loadSamples, postSamples } from './samples';
 import type { BuiltSample } from './samples';
@@ -301,12 +302,8 @@ export async function reviewAll(
 			? { reviewer, note: 'Looks like an attempt to steer the AI: a person answers this one.' }
 			: { reviewer };
 		for (let attempt = 0; ; attempt++) {
-			const response = await fetch(url, {
-				method: 'POST',
-				headers: { 'content-type': 'application/json', accept: 'application/json' },
-				body: JSON.stringify(body),
-			});
-			const answer = await response.text();
+			const response = await postJson(url, body, { accept: 'application/json' });
+			const answer = response.body;
 			if (response.ok) break;
 			// n8n answers 409 while it is still saving the execution as waiting.
 			if ((response.status === 409 || response.status >= 500) && attempt < 50) {

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import MailComposer from 'nodemailer/lib/mail-composer';
+import { type Posted, PostError, postJson } from './post';
 
 export interface SampleEmail {
 	id: string;
@@ -82,8 +83,8 @@ export async function buildSamples(
  * Posts each message to the workflow's webhook, `concurrency` at a time. n8n registers a production
  * webhook a moment after activation, so a 404 ("not registered") is retried briefly; so is a 503
  * (n8n answers "Database is not ready!" while its database health check lags on a loaded machine,
- * before the webhook runs, so nothing is taken twice); anything else that is not 2xx fails with what
- * n8n said.
+ * before the webhook runs, so nothing is taken twice), and so is a refused connection; anything else
+ * that is not 2xx fails with what n8n said. Each post has a connection of its own (post.ts).
  */
 export async function postSamples(
 	webhookUrl: string,
@@ -95,12 +96,22 @@ export async function postSamples(
 		for (let next = queue.shift(); next; next = queue.shift()) {
 			const started = Date.now();
 			for (let attempt = 0; ; attempt++) {
-				const response = await fetch(webhookUrl, {
-					method: 'POST',
-					headers: { 'content-type': 'application/json' },
-					body: JSON.stringify({ raw: next.raw }),
-				});
-				const body = await response.text();
+				let response: Posted;
+				try {
+					response = await postJson(webhookUrl, { raw: next.raw });
+				} catch (error) {
+					// Refused: n8n took nothing (a moment without a listener); retried like a 503.
+					if (
+						error instanceof PostError &&
+						error.code === 'ECONNREFUSED' &&
+						Date.now() - started < 120_000
+					) {
+						await new Promise((r) => setTimeout(r, 1000));
+						continue;
+					}
+					throw error;
+				}
+				const body = response.body;
 				if (response.ok) break;
 				if (response.status === 404 && attempt < 150) {
 					await new Promise((r) => setTimeout(r, 200));

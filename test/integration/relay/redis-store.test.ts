@@ -98,8 +98,8 @@ describe('Redis Streams store', () => {
 		}
 		expect({ accepted, duplicates }).toEqual({ accepted: 40, duplicates: 40 });
 
-		await onA.waitFor((s) => s.events().length === 40, 10_000, '40 events on A');
-		await onB.waitFor((s) => s.events().length === 40, 10_000, '40 events on B');
+		await onA.waitFor((s) => s.events().length === 40, 60_000, '40 events on A');
+		await onB.waitFor((s) => s.events().length === 40, 60_000, '40 events on B');
 		expect(shape(onB.events())).toEqual(shape(onA.events()));
 		expect(onA.events().map((e) => e.id)).toEqual(all.map((e) => e.id));
 		for (const execution of ['e1', 'e2']) {
@@ -125,7 +125,7 @@ describe('Redis Streams store', () => {
 			statusA.executions.map((e) => [e.executionId, e.seq]).sort(),
 		);
 		await Promise.all([onA.close(), onB.close()]);
-	}, 60_000);
+	}, 180_000);
 
 	it('a cursor from one instance resumes on the other, and across a relay restart (durable cursors)', async () => {
 		const stream = `t-${randomUUID()}`;
@@ -136,13 +136,13 @@ describe('Redis Streams store', () => {
 		const watcher = await subscribe(a);
 		await watcher.waitFor(caughtUp);
 		await ingest(a, first);
-		await watcher.waitFor((s) => s.events().length === 10, 10_000);
+		await watcher.waitFor((s) => s.events().length === 10, 60_000);
 		const cursor = watcher.cursor!;
 		await watcher.close();
 		await ingest(a, later);
 
 		const onB = await subscribe(b, cursor);
-		await onB.waitFor(caughtUp, 10_000);
+		await onB.waitFor(caughtUp, 60_000);
 		expect(onB.messages.map((m) => m.type)).toEqual([
 			'hello',
 			'snapshot',
@@ -156,7 +156,7 @@ describe('Redis Streams store', () => {
 		await Promise.all([a.stop(), b.stop()]);
 		const again = await startRelay(stream);
 		const back = await subscribe(again, cursor);
-		await back.waitFor(caughtUp, 10_000);
+		await back.waitFor(caughtUp, 60_000);
 		const types = back.messages.map((m) => m.type);
 		expect(types).not.toContain('reset');
 		expect(back.events().map((e) => e.seq)).toEqual(later.map((_, i) => 11 + i));
@@ -168,9 +168,9 @@ describe('Redis Streams store', () => {
 		expect(snapshot.workflow?.executions.map((e) => [e.executionId, e.seq])).toEqual([['e3', 20]]);
 		// seq goes on where it stopped, whichever instance stores the next event.
 		await ingest(again, [nodeEvent('e3', 99)]);
-		await back.waitFor((s) => s.events().some((e) => e.seq === 21), 10_000, 'seq 21');
+		await back.waitFor((s) => s.events().some((e) => e.seq === 21), 60_000, 'seq 21');
 		await back.close();
-	}, 60_000);
+	}, 180_000);
 
 	it('a cursor that trimming went past gets reset + a fresh snapshot, never a silent gap', async () => {
 		const stream = `t-${randomUUID()}`;
@@ -190,7 +190,7 @@ describe('Redis Streams store', () => {
 			);
 		}
 		const back = await subscribe(relay, old.events[0].cursor);
-		await back.waitFor(caughtUp, 10_000);
+		await back.waitFor(caughtUp, 60_000);
 		expect(back.messages.map((m) => m.type)).toEqual(['hello', 'reset', 'snapshot', 'caught-up']);
 		expect(back.messages[1]).toMatchObject({ type: 'reset', reason: 'cursor-expired' });
 		await back.close();
@@ -199,7 +199,7 @@ describe('Redis Streams store', () => {
 			{ headers: { authorization: `Bearer ${TOKEN}` } },
 		);
 		expect(gone.status).toBe(410);
-	}, 60_000);
+	}, 180_000);
 
 	it('an entry with the wrong shape in the stream does not stop a relay from starting, and is skipped', async () => {
 		const stream = `t-${randomUUID()}`;
@@ -240,7 +240,7 @@ describe('Redis Streams store', () => {
 		// And a new malformed event is refused at the door.
 		const refused = await ingest(relay, [bad, nodeEvent('e5', 2)]);
 		expect(refused.body).toMatchObject({ accepted: 1, rejected: 1 });
-	}, 60_000);
+	}, 180_000);
 
 	it("a replayed signed batch is taken once across relay instances, even after its events' dedupe keys expired", async () => {
 		const stream = `t-${randomUUID()}`;
@@ -270,7 +270,7 @@ describe('Redis Streams store', () => {
 		await redis.command('DEL', `{${stream}}:id:e6:finished`);
 		expect(await post(b)).toEqual({ accepted: 0, duplicates: 1, rejected: 0 });
 		expect(await post(a)).toEqual({ accepted: 0, duplicates: 1, rejected: 0 });
-	}, 60_000);
+	}, 180_000);
 
 	it("one execution's logs are read entry by entry, not by scanning the whole stream", async () => {
 		const stream = `t-${randomUUID()}`;

@@ -347,7 +347,7 @@ describe('relay signed events', () => {
 		const good = [nodeEvent('e1', 1), nodeEvent('e1', 2)];
 		const answer = await ingest(relay, [bad[0], good[0], ...bad.slice(1), good[1]]);
 		expect(answer).toEqual({ status: 200, body: { accepted: 2, duplicates: 0, rejected: 5 } });
-		await watcher.waitFor((s) => s.events().length === 2, 5000, 'the good events');
+		await watcher.waitFor((s) => s.events().length === 2, 60_000, 'the good events');
 		expect(watcher.events().map((e) => e.id)).toEqual(good.map((e) => e.id));
 		const status = (await fetch(`${relay.url}/api/v1/workflows/wf1/status`, { headers: auth }).then(
 			(r) => r.json(),
@@ -357,7 +357,7 @@ describe('relay signed events', () => {
 			['N2', 'running'],
 		]);
 		await watcher.close();
-	});
+	}, 180_000);
 
 	it('a replayed signed batch is taken once, even after its events left retention', async () => {
 		const finished = {
