@@ -229,7 +229,10 @@ export class N8n {
 			const tarball = options.tarball ?? (await packPackage());
 			await installPackageInto(userFolder, tarball, version);
 		}
+		// A port asked for again (a restart on the same URL) may still be held for a moment by the
+		// n8n stopped before, or its task runner, on a loaded machine.
 		const port = options.port ?? (await freePort());
+		if (options.port !== undefined) await waitForPortFree(options.port);
 		const extraEnv =
 			typeof options.env === 'function'
 				? options.env({ userFolder, packageDir: installedPackageDir(userFolder) })
@@ -762,9 +765,22 @@ export async function ensureN8nInstalled(version: string): Promise<string> {
  * fetch for the harness. n8n closes idle kept-alive connections after a few seconds, and on a loaded
  * machine a request can meet a connection that is just being closed ("other side closed"). A write
  * therefore always goes on a fresh connection (never repeated: it may have been acted on); a read
- * gets one more try.
+ * gets one more try. n8n's 503 "Database is not ready!" comes from its database health check before
+ * the request is handled (seen at load 30), so any request that gets it is sent again, for up to
+ * two minutes.
  */
 export async function fetchOnce(url: string, init: RequestInit = {}): Promise<Response> {
+	const deadline = Date.now() + 120_000;
+	for (let attempt = 0; ; attempt++) {
+		const response = await fetchOnceRaw(url, init);
+		if (response.status !== 503 || Date.now() > deadline) return response;
+		const text = await response.clone().text();
+		if (!/Database is not ready/i.test(text)) return response;
+		await sleep(Math.min(5000, 250 * 2 ** Math.min(attempt, 5)));
+	}
+}
+
+async function fetchOnceRaw(url: string, init: RequestInit): Promise<Response> {
 	const method = (init.method ?? 'GET').toUpperCase();
 	if (method !== 'GET' && method !== 'HEAD') {
 		const headers = new Headers(init.headers);
@@ -899,6 +915,19 @@ function n8nEnv(
 	if (major < 2) env.N8N_EXPRESSION_ENGINE = 'legacy';
 	if (major >= 2) env.PATH = `${join(nodeBinary(version), '..')}:${env.PATH ?? ''}`;
 	return { ...env, ...extra };
+}
+
+/** Waits (up to 2 min) until `port` can be listened on at 127.0.0.1; then n8n's own start says why not. */
+async function waitForPortFree(port: number): Promise<void> {
+	const free = () =>
+		new Promise<boolean>((resolveFree) => {
+			const server = createServer();
+			server.unref();
+			server.once('error', () => resolveFree(false));
+			server.listen(port, '127.0.0.1', () => server.close(() => resolveFree(true)));
+		});
+	const deadline = Date.now() + 120_000;
+	while (!(await free()) && Date.now() < deadline) await sleep(500);
 }
 
 export async function freePort(): Promise<number> {
