@@ -20,10 +20,10 @@ import {
 	existsSync,
 	readFileSync,
 } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { freePort, portIsFree } from '../support/free-port';
 import { waitFor } from '../support/wait-for';
 
 const execFileAsync = promisify(execFile);
@@ -919,28 +919,11 @@ function n8nEnv(
 
 /** Waits (up to 2 min) until `port` can be listened on at 127.0.0.1; then n8n's own start says why not. */
 async function waitForPortFree(port: number): Promise<void> {
-	const free = () =>
-		new Promise<boolean>((resolveFree) => {
-			const server = createServer();
-			server.unref();
-			server.once('error', () => resolveFree(false));
-			server.listen(port, '127.0.0.1', () => server.close(() => resolveFree(true)));
-		});
 	const deadline = Date.now() + 120_000;
-	while (!(await free()) && Date.now() < deadline) await sleep(500);
+	while (!(await portIsFree(port)) && Date.now() < deadline) await sleep(500);
 }
 
-export async function freePort(): Promise<number> {
-	return await new Promise((resolvePort, reject) => {
-		const server = createServer();
-		server.unref();
-		server.on('error', reject);
-		server.listen(0, '127.0.0.1', () => {
-			const address = server.address();
-			server.close(() => resolvePort(typeof address === 'object' && address ? address.port : 0));
-		});
-	});
-}
+export { freePort };
 
 /**
  * The n8n processes that tests started and have not stopped, one process group id a line, beside the

@@ -27,6 +27,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ImapFlow } from 'imapflow';
 import { REPO_ROOT as HARNESS_ROOT } from '../../harness/n8n';
+import { freePort } from '../../support/free-port';
 
 const execFileAsync = promisify(execFile);
 // The harness finds the repository by package name, so this also works compiled into build-scripts/.
@@ -440,18 +441,7 @@ function groupName(): string {
 	}
 }
 
-export async function freePort(): Promise<number> {
-	const { createServer } = await import('node:net');
-	return await new Promise((resolvePort, reject) => {
-		const server = createServer();
-		server.unref();
-		server.on('error', reject);
-		server.listen(0, '127.0.0.1', () => {
-			const address = server.address();
-			server.close(() => resolvePort(typeof address === 'object' && address ? address.port : 0));
-		});
-	});
-}
+export { freePort };
 
 function canConnect(port: number): Promise<boolean> {
 	return new Promise((done) => {
