@@ -136,3 +136,21 @@ export async function metricSeries(relay: Relay): Promise<string[]> {
 		.filter((line) => line && !line.startsWith('#'))
 		.map((line) => line.replace(/ [^ ]+$/, ''));
 }
+
+/**
+ * GET with the read token, as JSON. A read that meets a kept-alive connection the relay is just
+ * closing as idle (ECONNRESET, seen at load 24 after a burst of ingests) is sent once more: a GET
+ * changes nothing, and a client would retry it too.
+ */
+export async function getJson<T>(url: string, token = TOKEN): Promise<T> {
+	const get = () => fetch(url, { headers: { authorization: `Bearer ${token}` } });
+	let response: Response;
+	try {
+		response = await get();
+	} catch (error) {
+		const code = ((error as { cause?: { code?: string } }).cause ?? {}).code;
+		if (code !== 'ECONNRESET' && code !== 'UND_ERR_SOCKET') throw error;
+		response = await get();
+	}
+	return (await response.json()) as T;
+}

@@ -207,19 +207,27 @@ describe('relay WebSocket pings', () => {
 		return { maxQueued, closed, received };
 	}
 
-	it('app-level pings from a client that never reads are answered only within its buffer', async () => {
-		const { maxQueued, closed } = await flood('message', 300_000);
-		// The relay holds at most its client buffer (plus the one message that crossed it).
-		expect(maxQueued).toBeLessThan(4096 + 1024);
-		expect(closed).toBe(true);
-		expect(await live(relay)).toBe(200);
-	}, 120_000);
+	it(
+		'app-level pings from a client that never reads are answered only within its buffer',
+		async () => {
+			const { maxQueued, closed } = await flood('message', 300_000);
+			// The relay holds at most its client buffer (plus the one message that crossed it).
+			expect(maxQueued).toBeLessThan(4096 + 1024);
+			expect(closed).toBe(true);
+			expect(await live(relay)).toBe(200);
+		},
+		10 * 60_000,
+	);
 
-	it('WebSocket ping frames from a client that never reads are answered only within its buffer', async () => {
-		const { maxQueued, closed } = await flood('ping', 300_000);
-		expect(maxQueued).toBeLessThan(4096 + 1024);
-		expect(closed).toBe(true);
-	}, 120_000);
+	it(
+		'WebSocket ping frames from a client that never reads are answered only within its buffer',
+		async () => {
+			const { maxQueued, closed } = await flood('ping', 300_000);
+			expect(maxQueued).toBeLessThan(4096 + 1024);
+			expect(closed).toBe(true);
+		},
+		10 * 60_000,
+	);
 });
 
 describe('relay /ingest before the signature is known', () => {
@@ -255,67 +263,75 @@ describe('relay /ingest before the signature is known', () => {
 		expect(answer).toContain('RELAY_INGEST_MAX_BYTES');
 	});
 
-	it('a chunked body that grows over the limit gets a real 413 answer, not a reset', async () => {
-		const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-			const req = httpRequest(
-				`${relay.url}/ingest`,
-				{
+	it(
+		'a chunked body that grows over the limit gets a real 413 answer, not a reset',
+		async () => {
+			const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+				const req = httpRequest(
+					`${relay.url}/ingest`,
+					{
+						method: 'POST',
+						headers: {
+							'content-type': 'application/json',
+							'x-relay-signature': signBody(SECRET, 'whatever'),
+						},
+					},
+					(res) => {
+						let body = '';
+						res.setEncoding('utf8');
+						res.on('data', (chunk) => (body += chunk));
+						res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+					},
+				);
+				req.on('error', reject);
+				const chunk = Buffer.alloc(64 * 1024, 'a');
+				let sent = 0;
+				const write = (): void => {
+					while (sent < 3 * 1024 * 1024) {
+						sent += chunk.length;
+						if (!req.write(chunk)) {
+							req.once('drain', write);
+							return;
+						}
+					}
+					req.end();
+				};
+				write();
+			});
+			expect(answer.status).toBe(413);
+			expect(JSON.parse(answer.body)).toMatchObject({ error: 'payload_too_large' });
+			expect(await live(relay)).toBe(200);
+		},
+		10 * 60_000,
+	);
+
+	it(
+		'reads only RELAY_INGEST_CONCURRENCY bodies at once; the next waits, then gets 503 + Retry-After',
+		async () => {
+			// Two senders with a well-formed (but wrong) signature that never finish their bodies.
+			const holders = [0, 1].map(() => {
+				const req = httpRequest(`${relay.url}/ingest`, {
 					method: 'POST',
 					headers: {
-						'content-type': 'application/json',
-						'x-relay-signature': signBody(SECRET, 'whatever'),
+						'content-length': '500000',
+						'x-relay-signature': signBody(SECRET, 'not this body'),
 					},
-				},
-				(res) => {
-					let body = '';
-					res.setEncoding('utf8');
-					res.on('data', (chunk) => (body += chunk));
-					res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-				},
-			);
-			req.on('error', reject);
-			const chunk = Buffer.alloc(64 * 1024, 'a');
-			let sent = 0;
-			const write = (): void => {
-				while (sent < 3 * 1024 * 1024) {
-					sent += chunk.length;
-					if (!req.write(chunk)) {
-						req.once('drain', write);
-						return;
-					}
-				}
-				req.end();
-			};
-			write();
-		});
-		expect(answer.status).toBe(413);
-		expect(JSON.parse(answer.body)).toMatchObject({ error: 'payload_too_large' });
-		expect(await live(relay)).toBe(200);
-	}, 120_000);
-
-	it('reads only RELAY_INGEST_CONCURRENCY bodies at once; the next waits, then gets 503 + Retry-After', async () => {
-		// Two senders with a well-formed (but wrong) signature that never finish their bodies.
-		const holders = [0, 1].map(() => {
-			const req = httpRequest(`${relay.url}/ingest`, {
-				method: 'POST',
-				headers: {
-					'content-length': '500000',
-					'x-relay-signature': signBody(SECRET, 'not this body'),
-				},
+				});
+				req.on('error', () => undefined);
+				req.write(Buffer.alloc(400_000, 'a'));
+				return req;
 			});
-			req.on('error', () => undefined);
-			req.write(Buffer.alloc(400_000, 'a'));
-			return req;
-		});
-		await new Promise((resolve) => setTimeout(resolve, 300));
-		const waiting = await ingest(relay, [nodeEvent('e1', 1)]);
-		expect(waiting.status).toBe(503);
-		// A turn frees up: batches go through again.
-		holders[0].destroy();
-		await new Promise((resolve) => setTimeout(resolve, 100));
-		expect((await ingest(relay, [nodeEvent('e1', 2)])).status).toBe(200);
-		holders[1].destroy();
-	}, 120_000);
+			await new Promise((resolve) => setTimeout(resolve, 300));
+			const waiting = await ingest(relay, [nodeEvent('e1', 1)]);
+			expect(waiting.status).toBe(503);
+			// A turn frees up: batches go through again.
+			holders[0].destroy();
+			await new Promise((resolve) => setTimeout(resolve, 100));
+			expect((await ingest(relay, [nodeEvent('e1', 2)])).status).toBe(200);
+			holders[1].destroy();
+		},
+		10 * 60_000,
+	);
 });
 
 describe('relay signed events', () => {

@@ -7,7 +7,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { Relay } from '../../../status-relay/server/app';
 import { truncationMarker } from '../../../status-relay/protocol/schema';
-import { TOKEN, failedNode, ingest, startRelay } from '../../support/relay-helpers';
+import { failedNode, getJson, ingest, startRelay } from '../../support/relay-helpers';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -48,16 +48,16 @@ describe('relay memory under large error messages', () => {
 		expect(relay.states.byteSize).toBeLessThanOrEqual(8 * MiB);
 
 		// The newest run is still there, its error message cut with a marker.
-		const status = (await fetch(`${relay.url}/api/v1/executions/e2999/status`, {
-			headers: { authorization: `Bearer ${TOKEN}` },
-		}).then((r) => r.json())) as { nodes: Array<{ error?: { message: string } }> };
+		const status = await getJson<{ nodes: Array<{ error?: { message: string } }> }>(
+			`${relay.url}/api/v1/executions/e2999/status`,
+		);
 		const shown = status.nodes[0].error!.message;
 		const full = `149/19 ${message}`;
 		expect(shown.endsWith(truncationMarker(full.length - 4096))).toBe(true);
 		expect(shown.length).toBeLessThan(4200);
-		const logs = (await fetch(`${relay.url}/api/v1/executions/e2999/logs`, {
-			headers: { authorization: `Bearer ${TOKEN}` },
-		}).then((r) => r.json())) as { events: Array<{ data: { error: { message: string } } }> };
+		const logs = await getJson<{ events: Array<{ data: { error: { message: string } } }> }>(
+			`${relay.url}/api/v1/executions/e2999/logs`,
+		);
 		expect(logs.events[0].data.error.message).toBe(shown);
 	}, 180_000);
 });
