@@ -5,6 +5,7 @@ import { loadConfig } from '../../status-relay/server/config';
 import { createLogger } from '../../status-relay/server/logger';
 import { signBody } from '../../status-relay/protocol/signing';
 import type { EventDraft } from '../../status-relay/protocol/types';
+import { fetchOnce } from './fetch-once';
 
 export const SECRET = 'unit-test-ingest-secret';
 export const TOKEN = 'unit-test-token-0123456789';
@@ -138,19 +139,10 @@ export async function metricSeries(relay: Relay): Promise<string[]> {
 }
 
 /**
- * GET with the read token, as JSON. A read that meets a kept-alive connection the relay is just
- * closing as idle (ECONNRESET, seen at load 24 after a burst of ingests) is sent once more: a GET
- * changes nothing, and a client would retry it too.
+ * GET with the read token, as JSON, through fetchOnce: a read that meets a kept-alive connection the
+ * relay is just closing as idle (ECONNRESET, seen at load 24 after a burst of ingests) is sent once more.
  */
 export async function getJson<T>(url: string, token = TOKEN): Promise<T> {
-	const get = () => fetch(url, { headers: { authorization: `Bearer ${token}` } });
-	let response: Response;
-	try {
-		response = await get();
-	} catch (error) {
-		const code = ((error as { cause?: { code?: string } }).cause ?? {}).code;
-		if (code !== 'ECONNRESET' && code !== 'UND_ERR_SOCKET') throw error;
-		response = await get();
-	}
+	const response = await fetchOnce(url, { headers: { authorization: `Bearer ${token}` } });
 	return (await response.json()) as T;
 }
