@@ -604,12 +604,28 @@ export class N8n {
 	/**
 	 * n8n 2.x publishes workflows through an outbox, so a production webhook is registered a moment
 	 * after activation returns. "Not registered" (404) means nothing ran, so retrying is safe.
+	 *
+	 * n8n answers that 404 before it reads the request body and then closes the connection, so a large
+	 * body (normalize's 10 MB mail, about 14 MB of JSON) meets a closed socket instead of the 404
+	 * ("fetch failed", seen at load 9-15). So first ask with a CORS preflight, which n8n answers from
+	 * its webhook table without running anything (204 registered, 404 not yet), then send the body.
 	 */
 	async callWebhookWhenRegistered(
 		path: string,
 		body: unknown,
 		timeoutMs = 30_000,
 	): Promise<Response> {
+		await waitFor(
+			async () => {
+				const probe = await fetchOnce(`${this.baseUrl}/webhook/${path}`, {
+					method: 'OPTIONS',
+					headers: { origin: this.baseUrl, 'access-control-request-method': 'POST' },
+				});
+				await probe.arrayBuffer();
+				return probe.status !== 404 || undefined;
+			},
+			{ what: `the webhook /webhook/${path} to answer a preflight`, timeoutMs, intervalMs: 100 },
+		);
 		// A failed call is not retried: it may have started the workflow.
 		let failure: Error | undefined;
 		return await waitFor(

@@ -19,7 +19,7 @@ export async function fetchOnce(url: string, init: RequestInit = {}): Promise<Re
 
 async function fetchOnceRaw(url: string, init: RequestInit): Promise<Response> {
 	const method = (init.method ?? 'GET').toUpperCase();
-	if (method !== 'GET' && method !== 'HEAD') {
+	if (method !== 'GET' && method !== 'HEAD' && method !== 'OPTIONS') {
 		const headers = new Headers(init.headers);
 		headers.set('connection', 'close');
 		return await fetch(url, { ...init, headers });
