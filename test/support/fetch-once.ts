@@ -1,10 +1,13 @@
+import { sendOnOwnConnection } from '../../scripts/demo/post';
+
 /**
  * fetch for the tests (the harness, the relay helpers). n8n and the relay close idle kept-alive
- * connections after a few seconds, and on a loaded machine a request can meet a connection that is just being closed ("other side closed"). A write
- * therefore always goes on a fresh connection (never repeated: it may have been acted on); a read
- * gets one more try. n8n's 503 "Database is not ready!" comes from its database health check before
- * the request is handled (seen at load 30), so any request that gets it is sent again, for up to
- * two minutes.
+ * connections after a few seconds, and on a loaded machine a request can meet a connection that is
+ * just being closed ("other side closed"). A write therefore always goes on a connection of its own,
+ * as the demo's posts do (scripts/demo/post.ts), and is never repeated (it may have been acted on); a
+ * read gets one more try. n8n's 503 "Database is not ready!" comes from its database health check
+ * before the request is handled (seen at load 30), so any request that gets it is sent again, for up
+ * to two minutes.
  */
 export async function fetchOnce(url: string, init: RequestInit = {}): Promise<Response> {
 	const deadline = Date.now() + 120_000;
@@ -20,9 +23,17 @@ export async function fetchOnce(url: string, init: RequestInit = {}): Promise<Re
 async function fetchOnceRaw(url: string, init: RequestInit): Promise<Response> {
 	const method = (init.method ?? 'GET').toUpperCase();
 	if (method !== 'GET' && method !== 'HEAD' && method !== 'OPTIONS') {
-		const headers = new Headers(init.headers);
-		headers.set('connection', 'close');
-		return await fetch(url, { ...init, headers });
+		if (init.body !== undefined && init.body !== null && typeof init.body !== 'string')
+			throw new TypeError(`fetchOnce sends string bodies only (${method} ${url})`);
+		const answer = await sendOnOwnConnection(url, {
+			method,
+			headers: Object.fromEntries(new Headers(init.headers)),
+			body: init.body ?? undefined,
+		});
+		const headers = new Headers();
+		for (const [name, value] of answer.headers) headers.append(name, value);
+		const empty = [204, 205, 304].includes(answer.status);
+		return new Response(empty ? null : answer.body, { status: answer.status, headers });
 	}
 	try {
 		return await fetch(url, init);
