@@ -1,4 +1,5 @@
 import { InputError } from '../errors';
+import { withinTime } from '../time-limit';
 
 /** One piece of knowledge the reply may use (from a help-centre search, a FAQ table, ...). */
 export interface KnowledgeSnippet {
@@ -136,28 +137,15 @@ export async function retrieveKnowledge(
 	maxSnippets = 5,
 	timeoutMs = 60_000,
 ): Promise<KnowledgeSnippet[]> {
-	let timer: NodeJS.Timeout | undefined;
-	const timeout = new Promise<never>((_, reject) => {
-		timer = setTimeout(
-			() =>
-				reject(
-					new InputError(
-						`The connected retriever did not answer within ${Math.round(timeoutMs / 1000)} s`,
-						'Check the vector store behind the Retriever input (and its embeddings service), or raise Options > Timeout.',
-					),
-				),
-			timeoutMs,
-		);
-	});
-	let documents: unknown;
-	try {
-		documents = await Promise.race([
-			retriever.invoke(query.slice(0, MAX_RETRIEVER_QUERY_CHARS)),
-			timeout,
-		]);
-	} finally {
-		clearTimeout(timer);
-	}
+	const documents: unknown = await withinTime(
+		async () => await retriever.invoke(query.slice(0, MAX_RETRIEVER_QUERY_CHARS)),
+		timeoutMs,
+		() =>
+			new InputError(
+				`The connected retriever did not answer within ${Math.round(timeoutMs / 1000)} s`,
+				'Check the vector store behind the Retriever input (and its embeddings service), or raise Options > Timeout.',
+			),
+	);
 	if (!Array.isArray(documents))
 		throw new InputError(
 			'The connected retriever returned something other than a list of documents',

@@ -5,6 +5,7 @@
  * vector per text, one dimension, finite numbers), and a failure names the embeddings node.
  */
 import { InputError } from '../errors';
+import { withinTime } from '../time-limit';
 import type { KnowledgeBase } from './base';
 import type { KnowledgeDoc } from './documents';
 import { embeddingTexts, MAX_VECTOR_VALUES, VectorIndex } from './vectors';
@@ -55,34 +56,24 @@ export function embedderIdentity(embedder: Embedder): string {
 
 /** A call to the embeddings node, bounded in time; errors say which node failed and what to do. */
 async function bounded<T>(work: () => Promise<T>, options: EmbedOptions, what: string): Promise<T> {
-	let timer: NodeJS.Timeout | undefined;
-	const timeout = new Promise<never>((_, reject) => {
-		timer = setTimeout(
-			() =>
-				reject(
-					new InputError(
-						`The embeddings node "${options.nodeName}" did not answer within ${options.timeoutMs / 1000} s (${what})`,
-						'Check the embeddings service behind it, or raise Options > Embeddings Timeout.',
-					),
-				),
-			options.timeoutMs,
-		);
-	});
-	try {
-		return await Promise.race([
-			Promise.resolve()
-				.then(work)
-				.catch((error: unknown) => {
-					throw new InputError(
-						`The embeddings node "${options.nodeName}" failed (${what}): ${(error as Error)?.message ?? String(error)}`,
-						'Check its credential, model and service; with Options > On Embeddings Failure set to lexical, the knowledge is searched without embeddings meanwhile.',
-					);
-				}),
-			timeout,
-		]);
-	} finally {
-		clearTimeout(timer);
-	}
+	return await withinTime(
+		async () => {
+			try {
+				return await work();
+			} catch (error) {
+				throw new InputError(
+					`The embeddings node "${options.nodeName}" failed (${what}): ${(error as Error)?.message ?? String(error)}`,
+					'Check its credential, model and service; with Options > On Embeddings Failure set to lexical, the knowledge is searched without embeddings meanwhile.',
+				);
+			}
+		},
+		options.timeoutMs,
+		() =>
+			new InputError(
+				`The embeddings node "${options.nodeName}" did not answer within ${options.timeoutMs / 1000} s (${what})`,
+				'Check the embeddings service behind it, or raise Options > Embeddings Timeout.',
+			),
+	);
 }
 
 function vectorList(raw: unknown, count: number, options: EmbedOptions): ArrayLike<number>[] {

@@ -260,8 +260,13 @@ export async function waitForSettled(
 		});
 		if (settled.length >= messages.length) return statuses;
 		if (Date.now() > deadline) {
+			const { listed, unread } = tracker.lastSeen;
+			const counts = new Map<string, number>();
+			for (const status of statuses.values()) counts.set(status, (counts.get(status) ?? 0) + 1);
 			throw new Error(
-				`only ${settled.length} of ${messages.length} emails were processed within ${timeoutMs / 1000} s (execution states: ${[...statuses.values()].join(', ') || 'none'})`,
+				`only ${settled.length} of ${messages.length} emails were processed within ${timeoutMs / 1000} s ` +
+					`(n8n lists ${listed} executions; by email: ${[...counts].map(([s, n]) => `${n} ${s}`).join(', ') || 'none'}; ` +
+					`no saved input yet: ${unread.map((e) => `${e.id} (${e.status})`).join(', ') || 'none'})`,
 			);
 		}
 		await sleep(500);
@@ -385,17 +390,27 @@ export class ExecutionTracker {
 		private readonly workflowId: string,
 	) {}
 
+	/** What the last `statuses()` saw: every execution listed, and those whose mail is not known yet. */
+	lastSeen: { listed: number; unread: Array<{ id: string; status: string }> } = {
+		listed: 0,
+		unread: [],
+	};
+
 	async statuses(): Promise<Map<string, string>> {
 		const byMessage = new Map<string, string>();
-		for (const execution of await this.list()) {
+		const listed = await this.list();
+		const unread: Array<{ id: string; status: string }> = [];
+		for (const execution of listed) {
 			const id = String(execution.id);
 			if (!this.messageOf.has(id)) {
 				const found = await this.messageIdOf(id);
 				if (found !== undefined) this.messageOf.set(id, found);
+				else unread.push({ id, status: execution.status });
 			}
 			const messageId = this.messageOf.get(id);
 			if (messageId) byMessage.set(messageId, execution.status);
 		}
+		this.lastSeen = { listed: listed.length, unread };
 		return byMessage;
 	}
 

@@ -213,13 +213,7 @@ export class RedisStore implements EventStore {
 		// What the stream holds becomes this instance's live state before it serves anyone.
 		let after = '-';
 		for (;;) {
-			const page = (await this.commands.xrange(
-				this.keys.stream,
-				after === '-' ? '-' : `(${after}`,
-				'+',
-				'COUNT',
-				PAGE,
-			)) as StreamEntry[];
+			const page = await this.pageAfter(after);
 			if (!page.length) break;
 			this.deliver(page);
 			after = page[page.length - 1][0];
@@ -318,6 +312,17 @@ export class RedisStore implements EventStore {
 		}
 	}
 
+	/** Up to PAGE stream entries after the entry id `after` ('-': from the start). */
+	private async pageAfter(after: string): Promise<StreamEntry[]> {
+		return (await this.commands.xrange(
+			this.keys.stream,
+			after === '-' ? '-' : `(${after}`,
+			'+',
+			'COUNT',
+			PAGE,
+		)) as StreamEntry[];
+	}
+
 	async readAfter(
 		cursor: string | undefined,
 		filter: (event: Envelope) => boolean,
@@ -379,13 +384,7 @@ export class RedisStore implements EventStore {
 		}
 		// Without a scope (or past what this instance has tailed): the stream itself, in pages.
 		for (;;) {
-			const page = (await this.commands.xrange(
-				this.keys.stream,
-				after === '-' ? '-' : `(${after}`,
-				'+',
-				'COUNT',
-				PAGE,
-			)) as StreamEntry[];
+			const page = await this.pageAfter(after);
 			if (take(page)) return { ok: true, events, head, more: true };
 			if (page.length < PAGE) break;
 			after = page[page.length - 1][0];
