@@ -11,9 +11,10 @@
  *   - Out of scope: every question of the intents left out of the knowledge (a fifth of them, drawn
  *     per seed) and data/out-of-taxonomy.txt (written for this repository, never fitted on).
  *
- * The confidence model is fitted on Bitext's calibration half (--fit writes it to
- * lib/knowledge/calibration.json with the threshold that keeps precision >= 98% there); the figures
- * are reported on Bitext's other half and on BANKING77, which the model never saw.
+ * Each set's test questions are split in two halves. The confidence model is fitted on the
+ * calibration halves of both sets (--fit writes it to lib/knowledge/calibration.json with the
+ * threshold that keeps precision >= 98% there); the figures are reported on the other halves, never
+ * fitted on. `--transfer` adds a model fitted on one set alone, measured on the other set.
  *
  *   npm run eval:answers [-- --fit] [--transfer] [--json FILE] [--dump-features FILE] [--posting-budget N] [--no-fail]
  */
