@@ -5,7 +5,7 @@ import Sentiment from 'sentiment';
  * negation handling and emoji scores). AFINN was built for tweets, so a few support-mail words are
  * re-weighted ("help", "please", "like", "cancel" are not feelings in a support request), sign-offs
  * are dropped before scoring, and small hand-written word lists (this package's own, MIT) cover
- * German, French and Spanish through the package's registerLanguage API.
+ * German, French, Spanish, Italian, Dutch and Portuguese through the package's registerLanguage API.
  */
 
 export type SentimentLabel = 'negative' | 'neutral' | 'positive';
@@ -239,19 +239,246 @@ const SPANISH: Record<string, number> = {
 	ridículo: -3,
 };
 
+const ITALIAN: Record<string, number> = {
+	grazie: 1,
+	super: 3,
+	ottimo: 3,
+	ottima: 3,
+	eccellente: 3,
+	perfetto: 3,
+	perfetta: 3,
+	bene: 1,
+	buono: 2,
+	buona: 2,
+	bravi: 2,
+	soddisfatto: 2,
+	soddisfatta: 2,
+	contento: 2,
+	contenta: 2,
+	felice: 2,
+	veloce: 1,
+	rapido: 1,
+	rapida: 1,
+	gentile: 2,
+	gentili: 2,
+	cortese: 2,
+	fantastico: 3,
+	fantastica: 3,
+	splendido: 3,
+	meraviglioso: 3,
+	complimenti: 3,
+	entusiasta: 3,
+	pessimo: -4,
+	pessima: -4,
+	scadente: -3,
+	male: -2,
+	deluso: -2,
+	delusa: -2,
+	deludente: -2,
+	delusione: -2,
+	inaccettabile: -3,
+	vergogna: -3,
+	vergognoso: -3,
+	scandaloso: -3,
+	truffa: -4,
+	frode: -4,
+	problema: -1,
+	problemi: -1,
+	errore: -1,
+	rotto: -2,
+	rotta: -2,
+	danneggiato: -2,
+	danneggiata: -2,
+	difettoso: -2,
+	difettosa: -2,
+	ritardo: -1,
+	arrabbiato: -3,
+	arrabbiata: -3,
+	furioso: -3,
+	furiosa: -3,
+	infastidito: -2,
+	infastidita: -2,
+	insoddisfatto: -2,
+	insoddisfatta: -2,
+	reclamo: -2,
+	purtroppo: -1,
+	peggiore: -3,
+	peggio: -3,
+	incompetente: -3,
+	incompetenti: -3,
+	ridicolo: -3,
+	assurdo: -3,
+	orribile: -3,
+	terribile: -3,
+	schifo: -4,
+};
+
+const DUTCH: Record<string, number> = {
+	bedankt: 1,
+	dank: 1,
+	super: 3,
+	geweldig: 3,
+	uitstekend: 3,
+	perfect: 3,
+	goed: 2,
+	goede: 2,
+	tevreden: 2,
+	blij: 2,
+	snel: 1,
+	snelle: 1,
+	vriendelijk: 2,
+	vriendelijke: 2,
+	behulpzaam: 2,
+	fantastisch: 3,
+	top: 2,
+	prima: 2,
+	fijn: 2,
+	fijne: 2,
+	aanrader: 3,
+	aanbevelen: 2,
+	mooi: 2,
+	slecht: -3,
+	slechte: -3,
+	slechtste: -4,
+	teleurgesteld: -2,
+	teleurstellend: -2,
+	teleurstelling: -2,
+	onacceptabel: -3,
+	schandalig: -3,
+	schande: -3,
+	oplichting: -4,
+	oplichters: -4,
+	fraude: -4,
+	probleem: -1,
+	problemen: -1,
+	fout: -1,
+	fouten: -1,
+	kapot: -2,
+	beschadigd: -2,
+	defect: -2,
+	vertraging: -1,
+	kwijt: -1,
+	boos: -3,
+	woedend: -3,
+	kwaad: -3,
+	geïrriteerd: -2,
+	geirriteerd: -2,
+	ontevreden: -2,
+	klacht: -2,
+	helaas: -1,
+	erger: -3,
+	incompetent: -3,
+	belachelijk: -3,
+	verschrikkelijk: -3,
+	vreselijk: -3,
+	waardeloos: -3,
+	waardeloze: -3,
+	onbeschoft: -3,
+	frustrerend: -2,
+};
+
+const PORTUGUESE: Record<string, number> = {
+	obrigado: 1,
+	obrigada: 1,
+	ótimo: 3,
+	ótima: 3,
+	otimo: 3,
+	otima: 3,
+	excelente: 3,
+	perfeito: 3,
+	perfeita: 3,
+	bom: 2,
+	boa: 2,
+	bem: 1,
+	satisfeito: 2,
+	satisfeita: 2,
+	contente: 2,
+	feliz: 2,
+	rápido: 1,
+	rápida: 1,
+	gentil: 2,
+	atencioso: 2,
+	atenciosa: 2,
+	maravilhoso: 3,
+	maravilhosa: 3,
+	fantástico: 3,
+	incrível: 3,
+	parabéns: 3,
+	adorei: 3,
+	recomendo: 2,
+	péssimo: -4,
+	péssima: -4,
+	pessimo: -4,
+	pessima: -4,
+	ruim: -3,
+	decepcionado: -2,
+	decepcionada: -2,
+	decepcionante: -2,
+	inaceitável: -3,
+	inaceitavel: -3,
+	vergonha: -3,
+	vergonhoso: -3,
+	golpe: -4,
+	fraude: -4,
+	problema: -1,
+	problemas: -1,
+	erro: -1,
+	quebrado: -2,
+	quebrada: -2,
+	danificado: -2,
+	danificada: -2,
+	defeito: -2,
+	defeituoso: -2,
+	atraso: -1,
+	irritado: -3,
+	irritada: -3,
+	chateado: -2,
+	chateada: -2,
+	furioso: -3,
+	furiosa: -3,
+	insatisfeito: -2,
+	insatisfeita: -2,
+	reclamação: -2,
+	reclamacao: -2,
+	infelizmente: -1,
+	pior: -3,
+	incompetente: -3,
+	ridículo: -3,
+	absurdo: -3,
+	horrível: -3,
+	horrivel: -3,
+	terrível: -3,
+	terrivel: -3,
+	lamentável: -3,
+	descaso: -3,
+};
+
 const NEGATORS: Record<string, string[]> = {
 	de: ['nicht', 'kein', 'keine', 'keinen', 'keinem', 'keiner', 'nie', 'niemals', 'ohne'],
 	fr: ['pas', 'jamais', 'sans', 'aucun', 'aucune', 'rien', 'plus'],
 	es: ['no', 'nunca', 'jamás', 'sin', 'ni', 'tampoco', 'nada'],
+	it: ['non', 'mai', 'senza', 'nessun', 'nessuno', 'nessuna', 'niente', 'nulla', 'né'],
+	nl: ['niet', 'geen', 'nooit', 'zonder', 'niets', 'noch'],
+	pt: ['não', 'nao', 'nunca', 'sem', 'nenhum', 'nenhuma', 'nada', 'nem'],
+};
+
+/** The hand-written word lists, by language (English is AFINN with ENGLISH_OVERRIDES). */
+const WORD_LISTS: Record<string, Record<string, number>> = {
+	de: GERMAN,
+	fr: FRENCH,
+	es: SPANISH,
+	it: ITALIAN,
+	nl: DUTCH,
+	pt: PORTUGUESE,
 };
 
 /** Phrases whose words AFINN would misread, and sign-offs that are politeness, not feeling. */
 const NEUTRAL_PHRASES =
-	/\b(?:no (?:problem|problems|worries|issue)|(?:kind|best|warm|warmest) (?:regards|wishes)|thanks in advance|thank you in advance|mit freundlichen grüßen|beste grüße|viele grüße|bien cordialement|cordialement|bien à vous|un saludo|saludos cordiales|atentamente)\b/giu;
+	/(?<![\p{L}\p{N}])(?:no (?:problem|problems|worries|issue)|(?:kind|best|warm|warmest) (?:regards|wishes)|thanks in advance|thank you in advance|mit freundlichen grüßen|beste grüße|viele grüße|bien cordialement|cordialement|bien à vous|un saludo|saludos cordiales|atentamente|(?:cordiali|distinti|gentili) saluti|buona giornata|buona serata|buon pomeriggio|grazie in anticipo|(?:met )?vriendelijke groet(?:en)?|hartelijke groet(?:en)?|fijne dag|fijn weekend|alvast bedankt|bom dia|boa tarde|boa noite|(?:com os )?melhores cumprimentos|desde já obrigad[oa])(?![\p{L}\p{N}])/giu;
 
 /** A thank-you on a line of its own is a sign-off. */
 const SIGN_OFF_LINE =
-	/^[ \t]*(?:thanks|thank you|many thanks|thanks again|cheers|danke|danke schön|vielen dank|merci|merci beaucoup|gracias|muchas gracias)[ \t,.!]*$/gimu;
+	/^[ \t]*(?:thanks|thank you|many thanks|thanks again|cheers|danke|danke schön|vielen dank|merci|merci beaucoup|gracias|muchas gracias|grazie|grazie mille|bedankt|dank je wel|dank u wel|obrigado|obrigada|muito obrigado|muito obrigada)[ \t,.!]*$/gimu;
 
 function negationStrategy(negators: string[]) {
 	const set = new Set(negators);
@@ -283,28 +510,30 @@ function getAnalyzer(): Sentiment {
 		labels: { ...afinn, ...ENGLISH_OVERRIDES },
 		scoringStrategy: english,
 	});
-	created.registerLanguage('support-de', {
-		labels: { ...GERMAN },
-		scoringStrategy: negationStrategy(NEGATORS.de),
-	});
-	created.registerLanguage('support-fr', {
-		labels: { ...FRENCH },
-		scoringStrategy: negationStrategy(NEGATORS.fr),
-	});
-	created.registerLanguage('support-es', {
-		labels: { ...SPANISH },
-		scoringStrategy: negationStrategy(NEGATORS.es),
-	});
+	for (const [language, labels] of Object.entries(WORD_LISTS))
+		created.registerLanguage(`support-${language}`, {
+			labels: { ...labels },
+			scoringStrategy: negationStrategy(NEGATORS[language]),
+		});
 	analyzer = created;
 	return created;
 }
 
-export const SENTIMENT_LANGUAGES = ['en', 'de', 'fr', 'es'];
+export const SENTIMENT_LANGUAGES = ['en', ...Object.keys(WORD_LISTS)];
 
 /** Sentiment of a message; languages without a word list use the English one. */
 export function analyzeSentiment(text: string, language = 'en'): SentimentResult {
 	const lexicon = SENTIMENT_LANGUAGES.includes(language) ? language : 'en';
-	const cleaned = text.slice(0, 4000).replace(SIGN_OFF_LINE, ' ').replace(NEUTRAL_PHRASES, ' ');
+	// `sentiment` splits on spaces and ASCII punctuation only: typographic quotes and ¡ ¿ would stay
+	// glued to a word ("¡excelente", "“terrible”"), and elided articles in French and Italian
+	// ("l'arnaque", "un'esperienza") would hide the word after them.
+	let cleaned = text
+		.slice(0, 4000)
+		.replace(/[’‘]/g, "'")
+		.replace(/[¡¿«»“”„]/g, ' ')
+		.replace(SIGN_OFF_LINE, ' ')
+		.replace(NEUTRAL_PHRASES, ' ');
+	if (lexicon !== 'en') cleaned = cleaned.replace(/'/g, ' ');
 	const result = getAnalyzer().analyze(cleaned, {
 		// Registered under prefixed codes so that other users of `sentiment` in the process keep theirs.
 		language: lexicon === 'en' ? 'support-en' : `support-${lexicon}`,

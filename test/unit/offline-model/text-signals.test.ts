@@ -1,7 +1,8 @@
 import { extractEntities, parseAmount } from '../../../lib/offline-model/entities';
 import { detectLanguage } from '../../../lib/offline-model/language';
-import { analyzeSentiment } from '../../../lib/offline-model/sentiment';
+import { SENTIMENT_LANGUAGES, analyzeSentiment } from '../../../lib/offline-model/sentiment';
 import { summarize } from '../../../lib/offline-model/summary';
+import { SUPPORT_LANGUAGES } from '../../../lib/offline-model/training-data';
 import { detectUrgency } from '../../../lib/offline-model/urgency';
 
 describe('language detection', () => {
@@ -91,6 +92,9 @@ describe('sentiment', () => {
 		['de', 'Das ist eine Frechheit, ich bin sehr enttäuscht und verärgert.'],
 		['fr', 'Service nul, je suis très déçu et furieux.'],
 		['es', 'Pésimo servicio, estoy muy decepcionado y enfadado.'],
+		['it', 'Servizio pessimo, sono molto deluso e arrabbiato.'],
+		['nl', 'Belachelijk slechte service, ik ben echt boos en teleurgesteld.'],
+		['pt', 'Atendimento péssimo, estou muito decepcionado e irritado.'],
 	])('has a word list for %s', (language, text) => {
 		const result = analyzeSentiment(text, language);
 		expect(result.lexicon).toBe(language);
@@ -99,6 +103,49 @@ describe('sentiment', () => {
 
 	it('negates German words', () => {
 		expect(analyzeSentiment('Ich bin nicht zufrieden', 'de').score).toBeLessThan(0);
+	});
+
+	it.each([
+		['it', 'Non sono soddisfatto del servizio'],
+		['nl', 'Ik ben helemaal niet tevreden'],
+		['pt', 'Não estou satisfeito com o serviço'],
+		['pt', 'Nao estou satisfeito com o servico'],
+	])('negates %s words: %s', (language, text) => {
+		expect(analyzeSentiment(text, language).score).toBeLessThan(0);
+	});
+
+	it.each([
+		['it', 'Grazie mille, servizio eccellente e spedizione veloce!'],
+		['nl', 'Bedankt, alles was perfect en jullie waren heel behulpzaam!'],
+		['pt', 'Muito obrigada, atendimento excelente e entrega rápida!'],
+	])('reads %s praise as positive', (language, text) => {
+		expect(analyzeSentiment(text, language).label).toBe('positive');
+	});
+
+	it.each([
+		['it', "Buongiorno,\nvorrei cambiare l'indirizzo di consegna.\nCordiali saluti\nGiulia"],
+		['nl', 'Goedemiddag,\nkunt u mijn adres wijzigen?\nMet vriendelijke groet,\nJan'],
+		['pt', 'Boa tarde,\ngostaria de alterar o endereço de entrega.\nObrigado\nJoão'],
+	])('keeps a polite %s request with its greeting and sign-off neutral', (language, text) => {
+		const result = analyzeSentiment(text, language);
+		expect(result.words).toEqual([]);
+		expect(result.label).toBe('neutral');
+	});
+
+	it('reads words behind ¡, typographic quotes and elided articles', () => {
+		expect(analyzeSentiment('¡Pésimo servicio!', 'es').words).toEqual([
+			{ word: 'pésimo', score: -4 },
+		]);
+		expect(analyzeSentiment('The service was “terrible”.', 'en').label).toBe('negative');
+		expect(analyzeSentiment("C'est de l'arnaque", 'fr').words).toContainEqual({
+			word: 'arnaque',
+			score: -4,
+		});
+		expect(analyzeSentiment("È stata un'esperienza orribile", 'it').label).toBe('negative');
+	});
+
+	it('has a word list for every language the built-in model classifies', () => {
+		expect([...SENTIMENT_LANGUAGES].sort()).toEqual([...SUPPORT_LANGUAGES].sort());
 	});
 });
 
