@@ -37,7 +37,12 @@ import {
 	loadSupportMailTraining,
 	SUPPORT_LANGUAGES,
 } from '../lib/offline-model/training-data';
-import { evaluateSentiment, printSentiment } from './eval-sentiment';
+import {
+	evaluateMailSentiment,
+	evaluateSentiment,
+	printMailSentiment,
+	printSentiment,
+} from './eval-sentiment';
 import { getDefaultClassifier } from '../lib/offline-model/default-model';
 import { detectLanguage } from '../lib/offline-model/language';
 import { ALL_FIELDS, classifyEmail, type ClassifyConfig } from '../lib/classify';
@@ -236,6 +241,7 @@ function printDataset(result: DatasetResult): void {
 
 interface HeldOutRow {
 	language: string;
+	subject: string;
 	truth: string;
 	category: string;
 	confidence: number;
@@ -246,6 +252,8 @@ interface HeldOutRow {
 	detectedSubjectRestricted: string;
 	/** The body's first six words: a one-line mail such as "Danke, das hat geholfen!". */
 	detectedFirstWords: string;
+	/** The node's sentiment label for the mail. */
+	sentiment?: string;
 	ms: number;
 }
 
@@ -285,6 +293,7 @@ async function evaluateHeldOut(root: string): Promise<{
 		const full = `${email.subject}\n${email.text}`;
 		rows.push({
 			language: email.language,
+			subject: email.subject,
 			truth: email.label,
 			category: result.category,
 			confidence: result.confidence,
@@ -296,6 +305,7 @@ async function evaluateHeldOut(root: string): Promise<{
 				.language,
 			detectedFirstWords: detectLanguage(email.text.trim().split(/\s+/).slice(0, 6).join(' '))
 				.language,
+			sentiment: result.sentiment?.label,
 			ms,
 		});
 	}
@@ -402,6 +412,8 @@ async function main(): Promise<number> {
 	printLanguageDetection(heldOut.rows);
 	const sentiment = evaluateSentiment();
 	printSentiment(sentiment);
+	const mailSentiment = evaluateMailSentiment(root, heldOut.rows);
+	printMailSentiment(mailSentiment);
 
 	// The Bitext rows the shipped model did not learn from (it keeps every BITEXT_EVERY-th row).
 	const shipped = getDefaultClassifier();
@@ -528,6 +540,7 @@ async function main(): Promise<number> {
 					cpus: os.cpus().length,
 					heldOut: { ...heldOut, rows: undefined },
 					sentiment,
+					mailSentiment,
 					bitextUnseen: {
 						examples: unseenBitext.length,
 						accuracy: bitextAccuracy,
