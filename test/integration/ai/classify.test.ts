@@ -37,7 +37,7 @@ function config(overrides: Partial<ClassifyConfig> = {}): ClassifyConfig {
 		fields: ALL_FIELDS,
 		maxInputChars: 8000,
 		redactPersonalData: false,
-		resilience: { baseDelayMs: 10, maxDelayMs: 50, timeoutMs: 2000, maxRetries: 1 },
+		resilience: { baseDelayMs: 10, maxDelayMs: 50, timeoutMs: 60_000, maxRetries: 1 },
 		...overrides,
 	};
 }

@@ -32,7 +32,7 @@ function config(overrides: Partial<DraftConfig> = {}): DraftConfig {
 		maxInputChars: 8000,
 		maxKnowledgeChars: 12000,
 		redactPersonalData: false,
-		resilience: { baseDelayMs: 10, maxDelayMs: 50, timeoutMs: 2000, maxRetries: 1 },
+		resilience: { baseDelayMs: 10, maxDelayMs: 50, timeoutMs: 60_000, maxRetries: 1 },
 		...overrides,
 	};
 }
