@@ -19,6 +19,18 @@ export interface ClassifyOfflineOptions {
 	defaultLanguage?: string;
 	/** Longest summary in characters (default 200). */
 	summaryMaxLength?: number;
+	/**
+	 * The sentence vector of `classificationText(text, subject)`, for a model that mixes in the
+	 * sentence encoder (`model.sentenceHead`); without it that model uses its word model alone.
+	 */
+	sentenceVector?: Float32Array;
+}
+
+/** The text the model classifies: the subject, when there is one, then the body. */
+export function classificationText(text: string, subject?: string): string {
+	const body = typeof text === 'string' ? text : '';
+	const trimmed = subject?.trim();
+	return trimmed ? `${trimmed}\n${body}` : body;
 }
 
 export interface OfflineClassification {
@@ -51,10 +63,13 @@ export function classifyOffline(
 ): OfflineClassification {
 	const body = typeof text === 'string' ? text : '';
 	const subject = options.subject?.trim();
-	const full = subject ? `${subject}\n${body}` : body;
+	const full = classificationText(body, subject);
 	const model = options.model ?? getDefaultClassifier();
 	const threshold = options.unsureThreshold ?? model.unsureThreshold;
-	const prediction = model.predict(full, { unsureThreshold: threshold });
+	const prediction = model.predict(full, {
+		unsureThreshold: threshold,
+		sentenceVector: options.sentenceVector,
+	});
 	const language = detectLanguage(full, {
 		only: options.languages,
 		fallback: options.defaultLanguage,

@@ -13,6 +13,7 @@ export {
 } from './classifier';
 export { calibrationReport, fitTemperature, type CalibrationReport } from './calibration';
 export {
+	classificationText,
 	classifyOffline,
 	type ClassifyOfflineOptions,
 	type OfflineClassification,
@@ -25,4 +26,14 @@ export { analyzeSentiment, type SentimentLabel, type SentimentResult } from './s
 export { summarize, type SummaryOptions } from './summary';
 export { detectUrgency, type UrgencyLevel, type UrgencyResult } from './urgency';
 export { DEFAULT_FEATURE_OPTIONS, type FeatureOptions } from './text-features';
-export { clearClassifierCache, getOrTrainClassifier, trainingKey } from './model-cache';
+export {
+	clearClassifierCache,
+	getOrTrainClassifier,
+	getOrTrainClassifierWithSentences,
+	trainingKey,
+} from './model-cache';
+export {
+	encodeSentences,
+	SENTENCE_ENCODER_ID,
+	SENTENCE_ENCODER_MAX_CHARS,
+} from './sentence-encoder';

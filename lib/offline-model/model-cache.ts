@@ -6,6 +6,7 @@ import {
 	type TrainClassifierOptions,
 	type TrainingExample,
 } from './classifier';
+import { encodeSentences, SENTENCE_ENCODER_ID } from './sentence-encoder';
 
 /**
  * A node runs once per execution, often on the same labelled examples: keep the few most recently
@@ -39,6 +40,36 @@ export function getOrTrainClassifier(
 		return { model: hit, cached: true };
 	}
 	const model = trainClassifier(examples, options);
+	cache.set(key, model);
+	while (cache.size > MAX_MODELS) cache.delete(cache.keys().next().value as string);
+	return { model, cached: false };
+}
+
+/**
+ * Like getOrTrainClassifier, with the sentence encoder mixed in (`trainClassifier`'s sentence head).
+ * The examples are encoded only when the model is not cached already. When the encoder cannot be
+ * loaded, the model is learned from words alone and `metadata.sentenceEncoder` says why.
+ */
+export async function getOrTrainClassifierWithSentences(
+	examples: readonly TrainingExample[],
+	options: TrainClassifierOptions = {},
+): Promise<{ model: OfflineClassifier; cached: boolean }> {
+	const key = trainingKey(examples, options) + `+${SENTENCE_ENCODER_ID}`;
+	const hit = cache.get(key);
+	if (hit) {
+		cache.delete(key);
+		cache.set(key, hit);
+		return { model: hit, cached: true };
+	}
+	let model: OfflineClassifier;
+	try {
+		const vectors = await encodeSentences(examples.map((example) => example.text));
+		model = trainClassifier(examples, options, vectors);
+		model.metadata.sentenceEncoder = SENTENCE_ENCODER_ID;
+	} catch (error) {
+		model = trainClassifier(examples, options);
+		model.metadata.sentenceEncoder = `unavailable: ${(error as Error).message}`;
+	}
 	cache.set(key, model);
 	while (cache.size > MAX_MODELS) cache.delete(cache.keys().next().value as string);
 	return { model, cached: false };
