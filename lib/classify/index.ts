@@ -15,12 +15,15 @@ import type {
 } from '../ai';
 import type { Entities } from '../offline-model';
 import {
+	classificationText,
 	classifyOffline,
+	encodeSentences,
 	extractEntities,
 	getDefaultClassifier,
 	getOrTrainClassifier,
+	getOrTrainClassifierWithSentences,
 } from '../offline-model';
-import type { OfflineClassifier } from '../offline-model';
+import type { OfflineClassifier, TrainingExample } from '../offline-model';
 import { getDefaultTrainingSet } from '../offline-model/default-model';
 import { DEFAULT_MODEL_TRAINING, expandTrainingSet } from '../offline-model/training-data';
 
@@ -63,6 +66,11 @@ export interface ClassifyConfig {
 	languages?: string[];
 	/** The offline model resolved once per execution (resolveOfflineModel); found per email if unset. */
 	offlineModel?: ResolvedOfflineModel;
+	/**
+	 * Categories of the team's own, learned from its examples: mix the English sentence encoder into
+	 * the learned model (resolveOfflineModel; default false here, on in the node).
+	 */
+	sentenceEncoder?: boolean;
 	multiLabel: boolean;
 	fields: ExtractableField[];
 	systemPrompt?: string;
@@ -239,6 +247,15 @@ export async function classifyEmail(
 		`${email.subject ?? ''}\n${email.text}`,
 		email.hiddenText,
 	);
+	// A model that mixes in the sentence encoder reads the email's sentence vector too (async, so
+	// before the run); without one (the encoder failed) it answers from its word model alone.
+	const sentenceVector = config.offlineModel?.model.sentenceHead
+		? (
+				await encodeSentences([classificationText(email.text, email.subject)]).catch(
+					() => undefined,
+				)
+			)?.[0]
+		: undefined;
 	const run = await runOnEmail<AiAnswer, Classification>(
 		email,
 		{
@@ -255,7 +272,7 @@ export async function classifyEmail(
 				schemaName: 'support_email_classification',
 				maxOutputTokens: config.maxOutputTokens ?? 600,
 			}),
-			offline: () => classifyWithOfflineModel(email, config, categories),
+			offline: () => classifyWithOfflineModel(email, config, categories, sentenceVector),
 			offlineSettles: (classification) => !classification.unsure,
 			describeOffline: (classification) => ({
 				provider: OFFLINE_LABEL,
@@ -332,6 +349,7 @@ function classifyWithOfflineModel(
 	email: EmailToClassify,
 	config: ClassifyConfig,
 	categories: CategoryDefinition[],
+	sentenceVector?: Float32Array,
 ): Classification {
 	const started = performance.now();
 	const { model, labelFor, threshold } = config.offlineModel ?? offlineModelFor(config, categories);
@@ -340,14 +358,15 @@ function classifyWithOfflineModel(
 		subject: email.subject,
 		unsureThreshold: threshold,
 		languages: config.languages,
+		sentenceVector,
 	});
 	let category = labelFor(result.category);
 	let confidence = result.confidence;
 	if (!category) {
 		// The node uses a subset of the built-in taxonomy: take the best label within it, with its own
 		// calibrated probability (not renormalised, so leaving labels out never inflates confidence).
-		const full = email.subject?.trim() ? `${email.subject.trim()}\n${email.text}` : email.text;
-		const ranked = model.predict(full, { topK: model.labels.length }).alternatives;
+		const full = classificationText(email.text, email.subject);
+		const ranked = model.predict(full, { topK: model.labels.length, sentenceVector }).alternatives;
 		const best = ranked.find((alternative) => labelFor(alternative.label));
 		category = best ? labelFor(best.label) : categories[0].name;
 		confidence = best?.confidence ?? 0;
@@ -392,9 +411,22 @@ export interface ResolvedOfflineModel {
 	threshold: number;
 }
 
-/** The offline model for a node's configuration, once per execution (training is cached too). */
-export function resolveOfflineModel(config: ClassifyConfig): ResolvedOfflineModel {
-	return offlineModelFor(config);
+/**
+ * The offline model for a node's configuration, once per execution (training is cached too). With
+ * `sentenceEncoder`, categories of the team's own learn with the sentence encoder mixed in.
+ */
+export async function resolveOfflineModel(config: ClassifyConfig): Promise<ResolvedOfflineModel> {
+	const plan = planOfflineModel(config, effectiveCategories(config));
+	if (plan.kind === 'own' && config.sentenceEncoder) {
+		const { model } = await getOrTrainClassifierWithSentences(plan.examples);
+		return {
+			model,
+			labelFor: plan.labelFor,
+			trained: true,
+			threshold: config.threshold ?? DEFAULT_LEARNED_THRESHOLD,
+		};
+	}
+	return resolvePlan(plan, config);
 }
 
 /**
@@ -410,6 +442,20 @@ export function offlineModelFor(
 	config: Pick<ClassifyConfig, 'categories' | 'extraExamples' | 'threshold'>,
 	categories: CategoryDefinition[] = effectiveCategories(config),
 ): ResolvedOfflineModel {
+	return resolvePlan(planOfflineModel(config, categories), config);
+}
+
+/** Which offline model a configuration needs, and the examples it learns from (checked). */
+type OfflinePlan = { labelFor: (label: string) => string | undefined } & (
+	| { kind: 'shipped' }
+	| { kind: 'own'; examples: TrainingExample[] }
+	| { kind: 'extend'; builtIn: CategoryDefinition[]; added: TrainingExample[] }
+);
+
+function planOfflineModel(
+	config: Pick<ClassifyConfig, 'extraExamples'>,
+	categories: CategoryDefinition[],
+): OfflinePlan {
 	const byLower = new Map(categories.map((c) => [c.name.toLowerCase(), c.name]));
 	const labelFor = (label: string) => byLower.get(label.toLowerCase());
 	const unknown = [
@@ -437,13 +483,7 @@ export function offlineModelFor(
 			.map((e) => ({ text: e.text, label: labelFor(String(e.label))! })),
 	];
 	if (builtIn.length === categories.length && ownExamples.length === 0) {
-		const model = getDefaultClassifier();
-		return {
-			model,
-			labelFor,
-			trained: false,
-			threshold: config.threshold ?? model.unsureThreshold,
-		};
+		return { kind: 'shipped', labelFor };
 	}
 	// A category of the team's own with no examples learns from its description.
 	const described = categories
@@ -468,8 +508,28 @@ export function offlineModelFor(
 			'Add another category, or leave Categories empty to use the built-in taxonomy.',
 		);
 	}
-	if (builtIn.length === 0) {
-		const { model } = getOrTrainClassifier([...ownExamples, ...described]);
+	if (builtIn.length === 0)
+		return { kind: 'own', labelFor, examples: [...ownExamples, ...described] };
+	return { kind: 'extend', labelFor, builtIn, added: [...ownExamples, ...described] };
+}
+
+/** The model of a plan, learned from words alone (cached). */
+function resolvePlan(
+	plan: OfflinePlan,
+	config: Pick<ClassifyConfig, 'threshold'>,
+): ResolvedOfflineModel {
+	const { labelFor } = plan;
+	if (plan.kind === 'shipped') {
+		const model = getDefaultClassifier();
+		return {
+			model,
+			labelFor,
+			trained: false,
+			threshold: config.threshold ?? model.unsureThreshold,
+		};
+	}
+	if (plan.kind === 'own') {
+		const { model } = getOrTrainClassifier(plan.examples);
 		return {
 			model,
 			labelFor,
@@ -480,10 +540,10 @@ export function offlineModelFor(
 	// Built-in categories keep what the shipped model learned; the team's examples count as much as
 	// the hand-written ones it shipped with, and its out-of-scope label still catches unrelated mail.
 	const set = getDefaultTrainingSet();
-	const base = expandTrainingSet(set, new Set(builtIn.map((c) => c.name.toLowerCase()))).map(
+	const base = expandTrainingSet(set, new Set(plan.builtIn.map((c) => c.name.toLowerCase()))).map(
 		(example) => ({ ...example, label: labelFor(example.label) ?? example.label }),
 	);
-	const added = [...ownExamples, ...described].flatMap((example) =>
+	const added = plan.added.flatMap((example) =>
 		Array.from({ length: set.ownExampleRepeat }, () => example),
 	);
 	const { model } = getOrTrainClassifier([...base, ...added], DEFAULT_MODEL_TRAINING);

@@ -65,6 +65,7 @@ export async function getOrTrainClassifierWithSentences(
 	try {
 		const vectors = await encodeSentences(examples.map((example) => example.text));
 		model = trainClassifier(examples, options, vectors);
+		model.metadata.name = `offline/custom+${SENTENCE_ENCODER_ID}`;
 		model.metadata.sentenceEncoder = SENTENCE_ENCODER_ID;
 	} catch (error) {
 		model = trainClassifier(examples, options);

@@ -25,6 +25,7 @@ interface Options {
 	systemPrompt?: string;
 	timeoutSeconds?: number;
 	trainingExamples?: string | unknown[];
+	sentenceEncoder?: boolean;
 }
 
 interface CategoryParameter {
@@ -71,13 +72,14 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 		systemPrompt: options.systemPrompt,
 		maxInputChars: options.maxInputChars ?? 8000,
 		redactPersonalData: options.redactPersonalData ?? false,
+		sentenceEncoder: options.sentenceEncoder ?? true,
 		resilience: { maxRetries: options.maxRetries ?? 3, timeoutMs },
 	};
 	if (providers.list.includes(OFFLINE_PROVIDER)) {
 		// Found (or learned) once per execution, not once per email: with 10,000 Training Examples,
 		// hashing them to find the cached model costs more than classifying an email.
 		try {
-			config.offlineModel = offlineModelForExecution(config, options.trainingExamples, () =>
+			config.offlineModel = await offlineModelForExecution(config, options.trainingExamples, () =>
 				trainingExamples(this, options.trainingExamples),
 			);
 		} catch (error) {

@@ -15,19 +15,24 @@ const MAX_CONFIGURATIONS = 4;
 interface Entry {
 	settings: string;
 	rawTrainingExamples: string;
-	resolved: ResolvedOfflineModel;
+	/** Shared while it is learned, so executions that start together learn it once. */
+	resolved: Promise<ResolvedOfflineModel>;
 }
 
 const entries: Entry[] = [];
 
-export function offlineModelForExecution(
+export async function offlineModelForExecution(
 	config: Omit<ClassifyConfig, 'extraExamples'>,
 	rawTrainingExamples: unknown,
 	parseTrainingExamples: () => ClassifyConfig['extraExamples'],
-): ResolvedOfflineModel {
+): Promise<ResolvedOfflineModel> {
 	const cacheable = rawTrainingExamples === undefined || typeof rawTrainingExamples === 'string';
 	const raw = typeof rawTrainingExamples === 'string' ? rawTrainingExamples : '';
-	const settings = JSON.stringify([config.categories, config.threshold ?? null]);
+	const settings = JSON.stringify([
+		config.categories,
+		config.threshold ?? null,
+		config.sentenceEncoder ?? false,
+	]);
 	if (cacheable) {
 		const index = entries.findIndex(
 			(entry) => entry.settings === settings && entry.rawTrainingExamples === raw,
@@ -38,10 +43,17 @@ export function offlineModelForExecution(
 			return hit.resolved;
 		}
 	}
-	const resolved = resolveOfflineModel({ ...config, extraExamples: parseTrainingExamples() });
+	const resolved = (async () =>
+		resolveOfflineModel({ ...config, extraExamples: parseTrainingExamples() }))();
 	if (cacheable) {
-		entries.unshift({ settings, rawTrainingExamples: raw, resolved });
+		const entry = { settings, rawTrainingExamples: raw, resolved };
+		entries.unshift(entry);
 		entries.length = Math.min(entries.length, MAX_CONFIGURATIONS);
+		// A configuration that fails (an unknown label, ...) is not kept: fixed, it is tried again.
+		resolved.catch(() => {
+			const index = entries.indexOf(entry);
+			if (index >= 0) entries.splice(index, 1);
+		});
 	}
 	return resolved;
 }

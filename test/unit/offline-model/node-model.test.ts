@@ -79,7 +79,7 @@ describe("the node's offline model (offlineModelFor)", () => {
 });
 
 describe('offlineModelForExecution', () => {
-	it('parses and resolves once per configuration, then finds it by the parameters alone', () => {
+	it('parses and resolves once per configuration, then finds it by the parameters alone', async () => {
 		clearResolvedOfflineModels();
 		const categories = [
 			{ name: 'Warranty', examples: [] },
@@ -94,11 +94,11 @@ describe('offlineModelForExecution', () => {
 			parses++;
 			return JSON.parse(raw) as Array<{ text: string; label: string }>;
 		};
-		const first = offlineModelForExecution({ ...base, categories }, raw, parse);
-		const second = offlineModelForExecution({ ...base, categories }, `${raw}`, parse);
+		const first = await offlineModelForExecution({ ...base, categories }, raw, parse);
+		const second = await offlineModelForExecution({ ...base, categories }, `${raw}`, parse);
 		expect(parses).toBe(1);
 		expect(second).toBe(first);
-		const changed = offlineModelForExecution(
+		const changed = await offlineModelForExecution(
 			{ ...base, categories },
 			raw.replace('500', '600'),
 			parse,
@@ -106,7 +106,8 @@ describe('offlineModelForExecution', () => {
 		expect(parses).toBe(2);
 		expect(changed).not.toBe(first);
 		expect(
-			offlineModelForExecution({ ...base, categories, threshold: 0.9 }, raw, parse).threshold,
+			(await offlineModelForExecution({ ...base, categories, threshold: 0.9 }, raw, parse))
+				.threshold,
 		).toBe(0.9);
 	});
 });
