@@ -355,6 +355,58 @@ describe('Support Classifier in real n8n', () => {
 		expect(failed.nodeError('Classifier')?.description).toMatch(/Add the missing categories/);
 	});
 
+	it("categories of the team's own learn with the sentence encoder inside n8n, and without it when switched off", async () => {
+		const examples: Array<[string, string]> = [
+			['Where is my parcel?', 'Parcels'],
+			['My package has not arrived yet', 'Parcels'],
+			['The order is late, it should be here by now', 'Parcels'],
+			['Tracking shows no movement for days', 'Parcels'],
+			['I want my money back', 'Money back'],
+			['Please refund my purchase', 'Money back'],
+			['Can I get a refund for this?', 'Money back'],
+			['Reimburse me please', 'Money back'],
+			['I cannot log in', 'Login help'],
+			['Reset my password', 'Login help'],
+			['My login is blocked', 'Login help'],
+			['I forgot my password', 'Login help'],
+		];
+		const parameters = (options: Record<string, unknown>) => ({
+			categories: {
+				category: ['Parcels', 'Money back', 'Login help'].map((name) => ({ name })),
+			},
+			options: {
+				trainingExamples: JSON.stringify(examples.map(([text, label]) => ({ text, label }))),
+				...options,
+			},
+		});
+		const mails = [
+			{ raw: raw('Courier', 'The courier never showed up with the box.', 60) },
+			{ raw: raw('Paid', 'Give back what I paid, please.', 61) },
+		];
+		const classifications = (run: Awaited<ReturnType<typeof n8n.execute>>) =>
+			Object.fromEntries(
+				[0, 1, 2, 3].flatMap((index) =>
+					run
+						.output('Classifier', index)
+						.map((item) => [item.json.support.email.subject, item.json.support.classification]),
+				),
+			);
+		const on = await n8n.execute(classifierWorkflow(parameters({})), mails);
+		expect(on.status).toBe('success');
+		const withEncoder = classifications(on);
+		expect(withEncoder.Courier).toMatchObject({
+			category: 'Parcels',
+			model: 'offline/custom+use-lite-en',
+		});
+		expect(withEncoder.Paid).toMatchObject({ category: 'Money back' });
+		const off = await n8n.execute(
+			classifierWorkflow(parameters({ sentenceEncoder: false })),
+			mails,
+		);
+		expect(off.status).toBe('success');
+		expect(classifications(off).Courier.model).toBe('offline/custom');
+	});
+
 	it('an item without support.email: a clear error, or an error item on Unsure under Continue on Fail', async () => {
 		const classifierOnly: Workflow = {
 			nodes: [
