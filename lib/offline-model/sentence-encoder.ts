@@ -77,18 +77,25 @@ export async function encodeSentences(texts: readonly string[]): Promise<Float32
 		const vectors = await embedInTurn(
 			model,
 			batch.map((entry) => entry.input),
-		).catch(() =>
-			// One text the encoder cannot take should not cost the others theirs: one by one, and a
-			// text that still fails keeps the zero vector.
-			Promise.all(
-				batch.map((entry) =>
-					embedInTurn(model, [entry.input]).then(
-						([vector]) => vector,
-						() => undefined,
+		)
+			.then((result) => {
+				// One vector per text, or none is trusted: a vector taken for its neighbour's would
+				// teach the model the wrong text.
+				if (result.length !== batch.length) throw new Error('vector count mismatch');
+				return result;
+			})
+			.catch(() =>
+				// One text the encoder cannot take should not cost the others theirs: one by one, and a
+				// text that still fails keeps the zero vector.
+				Promise.all(
+					batch.map((entry) =>
+						embedInTurn(model, [entry.input]).then(
+							([vector]) => vector,
+							() => undefined,
+						),
 					),
 				),
-			),
-		);
+			);
 		batch.forEach((entry, i) => {
 			const vector = vectors[i];
 			if (vector && vector.length === SENTENCE_VECTOR_SIZE) out[entry.index].set(vector);
