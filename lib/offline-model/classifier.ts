@@ -77,10 +77,13 @@ export interface PredictOptions {
 
 /**
  * A second model of the label over sentence-encoder vectors, mixed with the word model: each model's
- * calibrated log-probabilities (word logits / `wordTemperature`, sentence logits /
- * `sentenceTemperature`), weighted `wordWeight` and `1 - wordWeight`, then softmax at `temperature`
- * (never below 1). All four are fitted on the held-out share, so where the encoder does not help
- * (mail in a language it does not read) the weight goes to the word model.
+ * calibrated probabilities (word logits / `wordTemperature`, sentence logits /
+ * `sentenceTemperature`) averaged, `wordWeight * p_words + (1 - wordWeight) * p_sentence`, then
+ * sharpened or softened by `temperature` (never below 1). All are fitted on the held-out share, so
+ * where the encoder does not help (mail in a language it does not read) the weight goes to the word
+ * model. An average, not a product: a label is confident only where both models agree, so text from
+ * outside the team's categories (which the sentence model alone often gives one label with
+ * confidence) stays unsure as with words alone.
  */
 export interface SentenceHead {
 	model: LinearModel;
@@ -673,7 +676,7 @@ function logSoftmaxInPlace(scores: Float64Array): void {
 	for (let k = 0; k < scores.length; k++) scores[k] -= log;
 }
 
-/** The mixed scores (before the head's temperature) of word logits and a sentence vector. */
+/** The log of the mixed probabilities (before the head's temperature) of word logits and a sentence vector. */
 function mixSentenceScores(
 	wordLogits: Float64Array,
 	head: Omit<SentenceHead, 'temperature'>,
@@ -687,17 +690,21 @@ function mixSentenceScores(
 	for (let k = 0; k < scores.length; k++) scores[k] /= head.sentenceTemperature;
 	logSoftmaxInPlace(scores);
 	for (let k = 0; k < mixed.length; k++)
-		mixed[k] = head.wordWeight * mixed[k] + (1 - head.wordWeight) * scores[k];
+		mixed[k] = Math.log(
+			head.wordWeight * Math.exp(mixed[k]) + (1 - head.wordWeight) * Math.exp(scores[k]) + 1e-300,
+		);
 	return mixed;
 }
 
 /**
  * The word weight (0, 0.1, ..., 1) and temperature that give the held-out share the lowest negative
  * log-likelihood. Weight 1 is the word model alone: where the encoder adds nothing, it is not used.
- * The mix is never made sharper than the two calibrated models' weighted mean (temperature at least
- * 1): the held-out share is all in the team's categories, and a sharper mix also turns text from
- * outside them into confident answers (BANKING77's model sent 82% of unrelated texts to Unsure at
- * 0.5 with a fitted 0.74, against 98% for words alone).
+ * The mix is never made sharper (temperature at least 1): the held-out share is all in the team's
+ * categories, and a sharper mix also turns text from outside them into confident answers.
+ * Measured on BANKING77 before choosing (scratch runs, one fold): a weighted product of the two
+ * models with a fitted temperature (0.74) was right on 0.917 but sent only 82% of the
+ * out-of-taxonomy texts to Unsure at 0.5 (words alone: 98%); this average is right on 0.912, sends
+ * 98% there, and is right on 0.947 of what it routes (the product 0.945).
  */
 function fitSentenceMix(
 	model: LinearModel,
