@@ -48,7 +48,7 @@ export function getOrTrainClassifier(
 /**
  * Like getOrTrainClassifier, with the sentence encoder mixed in (`trainClassifier`'s sentence head).
  * The examples are encoded only when the model is not cached already. When the encoder cannot be
- * loaded, the model is learned from words alone and `metadata.sentenceEncoder` says why.
+ * loaded, the model is learned from words alone and its name (`classification.model`) says why.
  */
 export async function getOrTrainClassifierWithSentences(
 	examples: readonly TrainingExample[],
@@ -69,7 +69,10 @@ export async function getOrTrainClassifierWithSentences(
 		model.metadata.sentenceEncoder = SENTENCE_ENCODER_ID;
 	} catch (error) {
 		model = trainClassifier(examples, options);
-		model.metadata.sentenceEncoder = `unavailable: ${(error as Error).message}`;
+		// Said on every item (classification.model), so a broken install does not pass unseen.
+		const reason = (error as Error).message.split('\n')[0];
+		model.metadata.name = `offline/custom (sentence encoder unavailable: ${reason})`;
+		model.metadata.sentenceEncoder = `unavailable: ${reason}`;
 	}
 	cache.set(key, model);
 	while (cache.size > MAX_MODELS) cache.delete(cache.keys().next().value as string);

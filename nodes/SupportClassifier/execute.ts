@@ -72,7 +72,8 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 		systemPrompt: options.systemPrompt,
 		maxInputChars: options.maxInputChars ?? 8000,
 		redactPersonalData: options.redactPersonalData ?? false,
-		sentenceEncoder: options.sentenceEncoder ?? true,
+		// Version 1 nodes keep the word model alone (the option is version 2's).
+		sentenceEncoder: options.sentenceEncoder ?? this.getNode().typeVersion >= 2,
 		resilience: { maxRetries: options.maxRetries ?? 3, timeoutMs },
 	};
 	if (providers.list.includes(OFFLINE_PROVIDER)) {

@@ -355,7 +355,7 @@ describe('Support Classifier in real n8n', () => {
 		expect(failed.nodeError('Classifier')?.description).toMatch(/Add the missing categories/);
 	});
 
-	it("categories of the team's own learn with the sentence encoder inside n8n, and without it when switched off", async () => {
+	it("categories of the team's own learn with the sentence encoder inside n8n (version 2), and without it when switched off or in version 1", async () => {
 		const examples: Array<[string, string]> = [
 			['Where is my parcel?', 'Parcels'],
 			['My package has not arrived yet', 'Parcels'],
@@ -391,7 +391,9 @@ describe('Support Classifier in real n8n', () => {
 						.map((item) => [item.json.support.email.subject, item.json.support.classification]),
 				),
 			);
-		const on = await n8n.execute(classifierWorkflow(parameters({})), mails);
+		// The option is version 2's (on by default); version 1 nodes keep the word model alone.
+		const v2 = { typeVersion: 2 };
+		const on = await n8n.execute(classifierWorkflow(parameters({}), v2), mails);
 		expect(on.status).toBe('success');
 		const withEncoder = classifications(on);
 		expect(withEncoder.Courier).toMatchObject({
@@ -400,11 +402,14 @@ describe('Support Classifier in real n8n', () => {
 		});
 		expect(withEncoder.Paid).toMatchObject({ category: 'Money back' });
 		const off = await n8n.execute(
-			classifierWorkflow(parameters({ sentenceEncoder: false })),
+			classifierWorkflow(parameters({ sentenceEncoder: false }), v2),
 			mails,
 		);
 		expect(off.status).toBe('success');
 		expect(classifications(off).Courier.model).toBe('offline/custom');
+		const v1 = await n8n.execute(classifierWorkflow(parameters({})), mails);
+		expect(v1.status).toBe('success');
+		expect(classifications(v1).Courier.model).toBe('offline/custom');
 	});
 
 	it('an item without support.email: a clear error, or an error item on Unsure under Continue on Fail', async () => {

@@ -63,43 +63,47 @@ describe('AI nodes: provider list versions', () => {
 	});
 
 	it.each([
-		['Support Classifier', new SupportClassifier(), 1, 2],
-		['Support Reply Drafter', new SupportReplyDrafter(), 2, 3],
-	] as const)('%s: the new version differs in the provider fields only', (_, node, old, next) => {
-		const before = describe_(node, old);
-		const after = describe_(node, next);
-		// The list stands where the multi-select stood; its model fields and Offline Fallback are gone.
-		expect(names(after.properties)).toEqual(
-			names(before.properties).filter(
+		// The Classifier's version 2 also has the Sentence Encoder option (version 1: words only).
+		['Support Classifier', new SupportClassifier(), 1, 2, 'options.sentenceEncoder'],
+		['Support Reply Drafter', new SupportReplyDrafter(), 2, 3, undefined],
+	] as const)(
+		'%s: the new version differs in the provider fields only',
+		(_, node, old, next, added) => {
+			const before = describe_(node, old);
+			const after = describe_(node, next);
+			// The list stands where the multi-select stood; its model fields and Offline Fallback are gone.
+			const expected = names(before.properties).filter(
 				(n) =>
 					(n === 'providers' || !PROVIDER_FIELDS.includes(n)) && n !== 'options.offlineFallback',
-			),
-		);
-		// Everything but the provider fields, the notice and the Options collection is the same object;
-		// the Classifier's Routing differs in its default only (version 2 starts with Single Output).
-		for (const property of after.properties) {
-			if (['providers', 'notice', 'options'].includes(property.name)) continue;
-			if (property.name === 'routing') {
-				const { default: was, ...rest } = before.properties.find((p) => p.name === 'routing')!;
-				expect([was, property.default]).toEqual(['perCategory', 'single']);
-				expect({ ...property, default: was }).toEqual({ ...rest, default: was });
-				continue;
+			);
+			if (added) expected.splice(expected.indexOf('options.systemPrompt'), 0, added);
+			expect(names(after.properties)).toEqual(expected);
+			// Everything but the provider fields, the notice and the Options collection is the same object;
+			// the Classifier's Routing differs in its default only (version 2 starts with Single Output).
+			for (const property of after.properties) {
+				if (['providers', 'notice', 'options'].includes(property.name)) continue;
+				if (property.name === 'routing') {
+					const { default: was, ...rest } = before.properties.find((p) => p.name === 'routing')!;
+					expect([was, property.default]).toEqual(['perCategory', 'single']);
+					expect({ ...property, default: was }).toEqual({ ...rest, default: was });
+					continue;
+				}
+				expect(before.properties).toContain(property);
 			}
-			expect(before.properties).toContain(property);
-		}
-		expect(after.inputs).toEqual(before.inputs);
-		expect(after.outputs).toEqual(before.outputs);
+			expect(after.inputs).toEqual(before.inputs);
+			expect(after.outputs).toEqual(before.outputs);
 
-		const list = after.properties.find((p) => p.name === 'providers')!;
-		expect(list).toMatchObject({
-			type: 'fixedCollection',
-			typeOptions: { multipleValues: true, sortable: true },
-			default: { provider: [{ kind: 'offline' }] },
-		});
-		const entry = (list.options as Array<{ values: INodeProperties[] }>)[0].values;
-		expect(entry.find((v) => v.name === 'kind')?.options).toEqual(
-			expect.arrayContaining([expect.objectContaining({ value: 'offline' })]),
-		);
-		expect(after.credentials?.every((c) => c.required === false && !c.displayOptions)).toBe(true);
-	});
+			const list = after.properties.find((p) => p.name === 'providers')!;
+			expect(list).toMatchObject({
+				type: 'fixedCollection',
+				typeOptions: { multipleValues: true, sortable: true },
+				default: { provider: [{ kind: 'offline' }] },
+			});
+			const entry = (list.options as Array<{ values: INodeProperties[] }>)[0].values;
+			expect(entry.find((v) => v.name === 'kind')?.options).toEqual(
+				expect.arrayContaining([expect.objectContaining({ value: 'offline' })]),
+			);
+			expect(after.credentials?.every((c) => c.required === false && !c.displayOptions)).toBe(true);
+		},
+	);
 });
