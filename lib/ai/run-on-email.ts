@@ -46,8 +46,8 @@ export interface EmailTask<Offline> {
 	request(fencedEmail: string): Omit<StructuredRequest, 'signal' | 'repair'>;
 	/** Checks beyond the schema (e.g. cited snippets must exist); a problem gets the repair try. */
 	validate?: (value: unknown) => string | undefined;
-	/** The built-in answer (no network). */
-	offline(): Offline;
+	/** The built-in answer (no network; may be async, e.g. to encode the email first). */
+	offline(): Offline | Promise<Offline>;
 	/**
 	 * Whether the built-in answer is good enough to stop at. When it is not, the providers after it in
 	 * the list are asked, and it is the answer only if none of them answers.
@@ -100,7 +100,7 @@ export async function runOnEmail<Answer, Offline>(
 		if (entry === OFFLINE_PROVIDER) {
 			index++;
 			const started = performance.now();
-			const answer = task.offline();
+			const answer = await task.offline();
 			if (index === settings.providers.length || task.offlineSettles(answer))
 				return { source: 'offline', answer, failed: attempts.length ? attempts : undefined };
 			unsureOffline ??= answer;

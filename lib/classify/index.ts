@@ -247,15 +247,6 @@ export async function classifyEmail(
 		`${email.subject ?? ''}\n${email.text}`,
 		email.hiddenText,
 	);
-	// A model that mixes in the sentence encoder reads the email's sentence vector too (async, so
-	// before the run); without one (the encoder failed) it answers from its word model alone.
-	const sentenceVector = config.offlineModel?.model.sentenceHead
-		? (
-				await encodeSentences([classificationText(email.text, email.subject)]).catch(
-					() => undefined,
-				)
-			)?.[0]
-		: undefined;
 	const run = await runOnEmail<AiAnswer, Classification>(
 		email,
 		{
@@ -272,7 +263,18 @@ export async function classifyEmail(
 				schemaName: 'support_email_classification',
 				maxOutputTokens: config.maxOutputTokens ?? 600,
 			}),
-			offline: () => classifyWithOfflineModel(email, config, categories, sentenceVector),
+			offline: async () => {
+				// A model that mixes in the sentence encoder reads the email's sentence vector too, encoded
+				// only when the offline model is asked; if encoding fails it answers from its word model.
+				const sentenceVector = config.offlineModel?.model.sentenceHead
+					? (
+							await encodeSentences([classificationText(email.text, email.subject)]).catch(
+								() => undefined,
+							)
+						)?.[0]
+					: undefined;
+				return classifyWithOfflineModel(email, config, categories, sentenceVector);
+			},
 			offlineSettles: (classification) => !classification.unsure,
 			describeOffline: (classification) => ({
 				provider: OFFLINE_LABEL,
