@@ -139,3 +139,26 @@ describe('a learned model with the sentence encoder mixed in', () => {
 		expect(builtIn.model.sentenceHead).toBeUndefined();
 	});
 });
+
+describe('when the encoder cannot be loaded (a broken install)', () => {
+	it('the model is learned from words and its name says why, on every item', async () => {
+		jest.resetModules();
+		// The one stand-in in this file: a package n8n failed to install, as `require` reports it.
+		jest.doMock('@energetic-ai/embeddings', () => {
+			throw new Error("Cannot find module '@energetic-ai/core'\nRequire stack: ...");
+		});
+		try {
+			const cache =
+				(await import('../../../lib/offline-model/model-cache')) as typeof import('../../../lib/offline-model/model-cache');
+			const { model } = await cache.getOrTrainClassifierWithSentences(TRAINING);
+			expect(model.sentenceHead).toBeUndefined();
+			expect(model.metadata.name).toBe(
+				"offline/custom (sentence encoder unavailable: Cannot find module '@energetic-ai/core')",
+			);
+			expect(model.predict('Reset my password').label).toBe('account');
+		} finally {
+			jest.dontMock('@energetic-ai/embeddings');
+			jest.resetModules();
+		}
+	});
+});
