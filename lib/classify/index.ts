@@ -419,15 +419,12 @@ export interface ResolvedOfflineModel {
  */
 export async function resolveOfflineModel(config: ClassifyConfig): Promise<ResolvedOfflineModel> {
 	const plan = planOfflineModel(config, effectiveCategories(config));
-	if (plan.kind === 'own' && config.sentenceEncoder) {
-		const { model } = await getOrTrainClassifierWithSentences(plan.examples);
-		return {
-			model,
-			labelFor: plan.labelFor,
-			trained: true,
-			threshold: config.threshold ?? DEFAULT_LEARNED_THRESHOLD,
-		};
-	}
+	if (plan.kind === 'own' && config.sentenceEncoder)
+		return resolvePlan(
+			plan,
+			config,
+			(await getOrTrainClassifierWithSentences(plan.examples)).model,
+		);
 	return resolvePlan(plan, config);
 }
 
@@ -515,10 +512,14 @@ function planOfflineModel(
 	return { kind: 'extend', labelFor, builtIn, added: [...ownExamples, ...described] };
 }
 
-/** The model of a plan, learned from words alone (cached). */
+/**
+ * The model of a plan, learned from words alone (cached); `ownModel`: the model of the team's own
+ * categories when it was learned otherwise (with the sentence encoder).
+ */
 function resolvePlan(
 	plan: OfflinePlan,
 	config: Pick<ClassifyConfig, 'threshold'>,
+	ownModel?: OfflineClassifier,
 ): ResolvedOfflineModel {
 	const { labelFor } = plan;
 	if (plan.kind === 'shipped') {
@@ -531,9 +532,8 @@ function resolvePlan(
 		};
 	}
 	if (plan.kind === 'own') {
-		const { model } = getOrTrainClassifier(plan.examples);
 		return {
-			model,
+			model: ownModel ?? getOrTrainClassifier(plan.examples).model,
 			labelFor,
 			trained: true,
 			threshold: config.threshold ?? DEFAULT_LEARNED_THRESHOLD,

@@ -28,21 +28,31 @@ export function trainingKey(
 	return hash.digest('hex');
 }
 
+/** A cached model, moved to the most recently used end. */
+function cachedModel(key: string): OfflineClassifier | undefined {
+	const hit = cache.get(key);
+	if (hit) {
+		cache.delete(key);
+		cache.set(key, hit);
+	}
+	return hit;
+}
+
+/** Keeps a model, dropping the least recently used beyond MAX_MODELS. */
+function keepModel(key: string, model: OfflineClassifier): OfflineClassifier {
+	cache.set(key, model);
+	while (cache.size > MAX_MODELS) cache.delete(cache.keys().next().value as string);
+	return model;
+}
+
 export function getOrTrainClassifier(
 	examples: readonly TrainingExample[],
 	options: TrainClassifierOptions = {},
 ): { model: OfflineClassifier; cached: boolean } {
 	const key = trainingKey(examples, options);
-	const hit = cache.get(key);
-	if (hit) {
-		cache.delete(key);
-		cache.set(key, hit);
-		return { model: hit, cached: true };
-	}
-	const model = trainClassifier(examples, options);
-	cache.set(key, model);
-	while (cache.size > MAX_MODELS) cache.delete(cache.keys().next().value as string);
-	return { model, cached: false };
+	const hit = cachedModel(key);
+	if (hit) return { model: hit, cached: true };
+	return { model: keepModel(key, trainClassifier(examples, options)), cached: false };
 }
 
 /**
@@ -55,12 +65,8 @@ export async function getOrTrainClassifierWithSentences(
 	options: TrainClassifierOptions = {},
 ): Promise<{ model: OfflineClassifier; cached: boolean }> {
 	const key = trainingKey(examples, options) + `+${SENTENCE_ENCODER_ID}`;
-	const hit = cache.get(key);
-	if (hit) {
-		cache.delete(key);
-		cache.set(key, hit);
-		return { model: hit, cached: true };
-	}
+	const hit = cachedModel(key);
+	if (hit) return { model: hit, cached: true };
 	let model: OfflineClassifier;
 	try {
 		const vectors = await encodeSentences(examples.map((example) => example.text));
@@ -74,9 +80,7 @@ export async function getOrTrainClassifierWithSentences(
 		model.metadata.name = `offline/custom (sentence encoder unavailable: ${reason})`;
 		model.metadata.sentenceEncoder = `unavailable: ${reason}`;
 	}
-	cache.set(key, model);
-	while (cache.size > MAX_MODELS) cache.delete(cache.keys().next().value as string);
-	return { model, cached: false };
+	return { model: keepModel(key, model), cached: false };
 }
 
 export function clearClassifierCache(): void {
