@@ -16,7 +16,12 @@
  * threshold that keeps precision >= 98% there); the figures are reported on the other halves, never
  * fitted on. `--transfer` adds a model fitted on one set alone, measured on the other set.
  *
- *   npm run eval:answers [-- --fit] [--transfer] [--json FILE] [--dump-features FILE] [--posting-budget N] [--no-fail]
+ * `--semantic` measures the semantic check (lib/knowledge/semantic.ts: the offline English sentence
+ * encoder re-scores the best answer) on up to SEMANTIC_SAMPLE questions per set and half, side by
+ * side with the lexical confidence on the same questions; with `--fit` it fits that model
+ * (lib/knowledge/semantic.json) instead of the lexical one. Encoding takes minutes.
+ *
+ *   npm run eval:answers [-- --fit] [--semantic] [--transfer] [--json FILE] [--dump-features FILE] [--posting-budget N] [--no-fail]
  */
 import { spawnSync } from 'child_process';
 import { readFileSync, writeFileSync } from 'fs';
@@ -33,7 +38,18 @@ import {
 } from '../lib/knowledge/calibration';
 import type { KnowledgeDoc } from '../lib/knowledge/documents';
 import { articleFromInput, conversationFromInput } from '../lib/knowledge/documents';
+import type { SemanticInputs, SemanticModel } from '../lib/knowledge/semantic';
+import {
+	answerTexts,
+	DEFAULT_SEMANTIC_MODEL,
+	SEMANTIC_FLOOR,
+	SEMANTIC_INPUTS,
+	semanticInputs,
+	semanticProbability,
+	semanticVector,
+} from '../lib/knowledge/semantic';
 import { parseCsvRecords } from '../lib/offline-model/csv';
+import { encodeSentences } from '../lib/offline-model/sentence-encoder';
 import { createRng, shuffleInPlace } from '../lib/offline-model/random';
 import { findRepositoryRoot, loadOutOfTaxonomyTexts } from '../lib/offline-model/training-data';
 
@@ -233,7 +249,170 @@ function pct(value: number): string {
 	return `${(value * 100).toFixed(1)}%`;
 }
 
-function main(): void {
+/** Questions per set and half measured with the semantic check (encoding is the slow part). */
+const SEMANTIC_SAMPLE = 2500;
+
+interface SemanticRow {
+	inScope: boolean;
+	correct: boolean;
+	reply: boolean;
+	/** The shipped lexical confidence of the best answer. */
+	lexical: number;
+	/** The semantic model's inputs (only where the check runs: lexical confidence >= SEMANTIC_FLOOR). */
+	inputs?: SemanticInputs;
+}
+
+/** Each question's best answer with and without the semantic check's inputs, as the package computes them. */
+async function semanticRows(
+	setup: Setup,
+	questions: Question[],
+	withReplies: boolean,
+): Promise<SemanticRow[]> {
+	const base = new KnowledgeBase();
+	base.upsert(setup.articles);
+	if (withReplies) base.upsert(setup.replies);
+	const found = questions.map((q) => ({
+		q,
+		hits: base.search(q.text, { language: 'en', limit: 2, postingBudget }),
+	}));
+	// Every text the check compares, encoded once in batches; the check then reads them from here.
+	const texts = new Set<string>();
+	for (const { q, hits } of found)
+		if (hits[0] && hits[0].probability >= SEMANTIC_FLOOR) {
+			texts.add(q.text);
+			for (const hit of hits.slice(0, 2)) for (const t of answerTexts(hit.doc)) texts.add(t);
+		}
+	const missing = [...texts].filter((t) => !vectorCache.has(t));
+	const vectors = await encodeSentences(missing);
+	missing.forEach((t, i) => vectorCache.set(t, vectors[i]));
+	const cached = async (list: readonly string[]) =>
+		list.map((t) => {
+			const v = vectorCache.get(t);
+			if (!v) throw new Error(`not encoded: ${t.slice(0, 40)}`);
+			return v;
+		});
+	const rows: SemanticRow[] = [];
+	for (const { q, hits } of found) {
+		const best = hits[0];
+		const row: SemanticRow = {
+			inScope: !!q.intent,
+			correct: !!best && !!q.intent && setup.intentOf.get(best.doc.key) === q.intent,
+			reply: best?.doc.source === 'reply',
+			lexical: best?.probability ?? 0,
+		};
+		if (best && best.probability >= SEMANTIC_FLOOR)
+			row.inputs = await semanticInputs(q.text, best, hits[1], cached);
+		rows.push(row);
+	}
+	return rows;
+}
+
+const vectorCache = new Map<string, Float32Array>();
+
+function semanticScored(rows: SemanticRow[], model: SemanticModel | undefined): Scored[] {
+	return rows.map((r) => ({
+		probability: model && r.inputs ? semanticProbability(r.inputs, model) : r.lexical,
+		correct: r.correct,
+		inScope: r.inScope,
+		reply: r.reply,
+	}));
+}
+
+/**
+ * The semantic check on both sets: fitted (with --fit) on the calibration halves, then the report
+ * halves at the one auto-answer threshold, beside the lexical confidence on the same questions.
+ */
+async function evaluateSemantic(
+	sets: Array<{ setup: Setup; calibration: Question[]; report: Question[] }>,
+	threshold: number,
+	fit: boolean,
+	root: string,
+): Promise<Report[]> {
+	const part = async (which: 'calibration' | 'report') => {
+		const out: Array<{ name: string; knowledge: string; rows: SemanticRow[] }> = [];
+		for (const { setup, calibration, report: reportHalf } of sets) {
+			// The report half ends with the out-of-taxonomy texts: all of those are kept.
+			const own = which === 'calibration' ? calibration : reportHalf.slice(0, -outOfTaxonomyCount);
+			const questions = [
+				...own.slice(0, SEMANTIC_SAMPLE),
+				...(which === 'report' ? reportHalf.slice(-outOfTaxonomyCount) : []),
+			];
+			for (const withReplies of [false, true])
+				out.push({
+					name: setup.name,
+					knowledge: withReplies ? 'articles + past replies' : 'articles only',
+					rows: await semanticRows(setup, questions, withReplies),
+				});
+		}
+		return out;
+	};
+	let model = DEFAULT_SEMANTIC_MODEL;
+	if (fit) {
+		const calibration = await part('calibration');
+		const checked = calibration.flatMap((c) => c.rows.filter((r) => r.inputs));
+		const fitted = fitLogistic(
+			checked.map((r) => semanticVector(r.inputs!)),
+			checked.map((r) => (r.correct ? 1 : 0)),
+			{ l2: 1e-4 },
+		);
+		const unshifted: SemanticModel = {
+			features: [...SEMANTIC_INPUTS],
+			weights: fitted.weights,
+			bias: fitted.bias,
+			fittedOn: '',
+		};
+		// The strictest setup decides: the lowest probability at which every set, articles only and
+		// with past replies, keeps the target precision (out of scope counted as wrong) on its
+		// calibration half; the bias is then moved so that this probability is the package's one
+		// auto-answer threshold.
+		const needed = Math.min(
+			0.999,
+			Math.max(
+				...calibration.map((c) =>
+					thresholdFor(semanticScored(c.rows, unshifted), TARGET_PRECISION),
+				),
+			),
+		);
+		const logit = (p: number) => Math.log(p / (1 - p));
+		model = {
+			features: [...SEMANTIC_INPUTS],
+			weights: fitted.weights.map((w) => Math.round(w * 1e4) / 1e4),
+			bias: Math.round((fitted.bias + logit(threshold) - logit(needed)) * 1e4) / 1e4,
+			fittedOn: `${sets.map((s) => s.setup.name).join(' + ')} calibration halves (up to ${SEMANTIC_SAMPLE} questions each, articles only and with past replies: ${checked.length} checked answers); bias moved by ${Math.round((logit(threshold) - logit(needed)) * 1e4) / 1e4} so that the auto-answer threshold ${threshold} keeps precision >= ${TARGET_PRECISION * 100}% in every setup (fitted threshold ${Math.round(needed * 1000) / 1000})`,
+		};
+		const file = path.join(root, 'lib/knowledge/semantic.json');
+		writeFileSync(file, `${JSON.stringify(model, null, '\t')}\n`);
+		spawnSync(path.join(root, 'node_modules/.bin/prettier'), ['--write', file], {
+			stdio: 'ignore',
+		});
+		console.log(`semantic model fitted: ${JSON.stringify(model)}`);
+	}
+	const reports: Report[] = [];
+	console.log(
+		`\nSemantic check (English sentence encoder) at the threshold ${threshold}, report halves (up to ${SEMANTIC_SAMPLE} questions per set + out-of-taxonomy), beside the lexical confidence on the same questions`,
+	);
+	console.log(
+		'set | knowledge | questions | lexical: auto-answered / precision / out of scope answered | semantic: auto-answered / precision / out of scope answered | checked',
+	);
+	for (const c of await part('report')) {
+		const lexical = report(c.name, c.knowledge, semanticScored(c.rows, undefined), threshold);
+		const semantic = report(
+			`${c.name} (semantic check)`,
+			c.knowledge,
+			semanticScored(c.rows, model),
+			threshold,
+		);
+		reports.push(semantic);
+		console.log(
+			`${c.name} | ${c.knowledge} | ${c.rows.length} | ${pct(lexical.autoAnsweredShare)} / ${pct(lexical.precision)} / ${pct(lexical.outOfScopeAnsweredShare)} | ${pct(semantic.autoAnsweredShare)} / ${pct(semantic.precision)} / ${pct(semantic.outOfScopeAnsweredShare)} | ${pct(c.rows.filter((r) => r.inputs).length / c.rows.length)}`,
+		);
+	}
+	return reports;
+}
+
+let outOfTaxonomyCount = 0;
+
+async function main(): Promise<void> {
 	const args = process.argv.slice(2);
 	const fit = args.includes('--fit');
 	const noFail = args.includes('--no-fail');
@@ -254,6 +433,7 @@ function main(): void {
 		readFileSync(path.join(root, 'data/banking77/train.csv'), 'utf8'),
 	).map((r) => ({ text: r.text, intent: r.category }));
 	const outOfTaxonomy: Question[] = loadOutOfTaxonomyTexts(root).map((text) => ({ text }));
+	outOfTaxonomyCount = outOfTaxonomy.length;
 
 	const bitext = buildSetup(
 		'Bitext',
@@ -355,8 +535,9 @@ function main(): void {
 		return fittedModel;
 	};
 
+	const semantic = args.includes('--semantic');
 	let model: CalibrationModel = DEFAULT_CALIBRATION;
-	if (fit) {
+	if (fit && !semantic) {
 		model = fitOn(sets);
 		const file = path.join(root, 'lib/knowledge/calibration.json');
 		writeFileSync(file, `${JSON.stringify(model, null, '\t')}\n`);
@@ -462,6 +643,7 @@ function main(): void {
 			args[jsonAt + 1],
 			JSON.stringify({ threshold, reports, transfer, sweep }, null, 2),
 		);
+	if (semantic) reports.push(...(await evaluateSemantic(sets, threshold, fit, root)));
 	const missed = reports.filter(
 		(r) => r.precision < TARGET_PRECISION || r.outOfScopeAnsweredShare > OUT_OF_SCOPE_GOAL,
 	);
@@ -472,4 +654,7 @@ function main(): void {
 	if (missed.length && !noFail) process.exitCode = 1;
 }
 
-main();
+main().catch((error) => {
+	console.error(error);
+	process.exitCode = 1;
+});

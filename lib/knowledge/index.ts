@@ -8,3 +8,4 @@ export * from './search';
 export * from './store';
 export * from './text';
 export * from './vectors';
+export * from './semantic';

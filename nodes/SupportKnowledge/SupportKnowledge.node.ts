@@ -12,7 +12,8 @@ import { execute } from './execute';
 /**
  * Items in; from version 1.1 also an Embeddings input (n8n's embeddings sub-nodes), shown only
  * when "Use Embeddings" is on, as n8n's AI Agent shows its Fallback Model input. Version 1
- * workflows keep their single input.
+ * workflows keep their single input. Version 1.2 turns the Semantic Check (English) on by default;
+ * earlier versions keep the lexical confidence.
  */
 const INPUTS =
 	`={{ $parameter.useEmbeddings === true ? [{ "type": "${NodeConnectionTypes.Main}" }, { "type": "${NodeConnectionTypes.AiEmbedding}", "displayName": "Embeddings", "required": true, "maxConnections": 1 }] : ["${NodeConnectionTypes.Main}"] }}` as const;
@@ -23,7 +24,7 @@ export class SupportKnowledge implements INodeType {
 		name: 'supportKnowledge',
 		icon: { light: 'file:supportKnowledge.svg', dark: 'file:supportKnowledge.dark.svg' },
 		group: ['transform'],
-		version: [1, 1.1],
+		version: [1, 1.1, 1.2],
 		subtitle:
 			'={{ $parameter["operation"] + ": " + ($parameter["knowledgeBase"] === "demo" ? "demo help centre" : $parameter["indexName"]) }}',
 		usableAsTool: true,

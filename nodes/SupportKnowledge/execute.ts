@@ -28,6 +28,7 @@ import {
 	indexFile,
 	loadKnowledgeBase,
 	searchForEmail,
+	semanticSearchForEmail,
 	updateKnowledgeBase,
 } from '../../lib/knowledge';
 import { errorMessage } from '../../lib/errors';
@@ -108,6 +109,10 @@ async function search(
 			vectorProblem = error instanceof Error ? error : new Error(String(error));
 		}
 	}
+	// Version 1.2 on: the semantic check unless switched off (earlier versions: lexical only).
+	const semanticCheck =
+		context.getNode().typeVersion >= 1.2 &&
+		(options.semanticCheck as boolean | undefined) !== false;
 	const sources: KnowledgeSource[] | undefined =
 		options.sources === 'article' || options.sources === 'reply' ? [options.sources] : undefined;
 	return await eachItem(
@@ -155,7 +160,9 @@ async function search(
 			// The error as it is (its hint says what to change), or a lexical search that says why.
 			if (embeddings && unused && embeddings.onFailure === 'error') throw unused;
 			if (!result) {
-				result = searchForEmail(base, emailQuery, searchOptions);
+				result = semanticCheck
+					? await semanticSearchForEmail(base, emailQuery, searchOptions)
+					: searchForEmail(base, emailQuery, searchOptions);
 				if (unused)
 					result.answer.reasons.push(`searched without embeddings: ${errorMessage(unused)}`);
 			}

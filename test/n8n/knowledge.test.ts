@@ -154,6 +154,46 @@ describe('Support Knowledge in real n8n', () => {
 		expect(abstained.json.support.draft).toMatchObject({ provider: 'template', needsReview: true });
 	});
 
+	it('version 1.2 checks English mail by meaning with the offline sentence encoder; 1.1 and the switched-off option do not', async () => {
+		const mail = emailItem(
+			'q4',
+			'Password reset',
+			'I forgot my password and the reset link never arrives. How do I reset my password?',
+			'en',
+		);
+		const german = emailItem(
+			'q5',
+			'Passwort',
+			'Ich habe mein Passwort vergessen, wie kann ich es zurücksetzen?',
+			'de',
+		);
+		const searchWith = async (typeVersion: number, options: Record<string, unknown> = {}) => {
+			const run = await n8n.execute(
+				knowledgeWorkflow({ operation: 'search', knowledgeBase: 'demo', options }, { typeVersion }),
+				[mail, german],
+			);
+			expect(run.nodeError(KNOWLEDGE)?.message).toBeUndefined();
+			expect(run.status).toBe('success');
+			return run.output(KNOWLEDGE, 0).map((i) => i.json.support);
+		};
+		const [checked, other] = await searchWith(1.2);
+		expect(checked.knowledge[0].id).toBe('reset-password');
+		expect(checked.knowledge[0].similarity).toBeGreaterThan(0.5);
+		expect(checked.answer.confidence).toBe(checked.knowledge[0].score);
+		expect(checked.answer.reasons.join(' ')).toMatch(/semantic check: similarity 0\.\d+/);
+		expect(other.knowledge[0].similarity).toBeUndefined();
+		expect(other.answer.reasons.join(' ')).toContain('reads English mail only');
+
+		const [lexical] = await searchWith(1.1);
+		const [off] = await searchWith(1.2, { semanticCheck: false });
+		for (const support of [lexical, off]) {
+			expect(support.knowledge[0].id).toBe('reset-password');
+			expect(support.knowledge[0].similarity).toBeUndefined();
+			expect(support.answer.reasons.join(' ')).not.toContain('semantic check');
+		}
+		expect(off.answer.confidence).toBe(lexical.answer.confidence);
+	});
+
 	it('past replies from an mbox export (a binary file) are found by a later search', async () => {
 		const indexPath = join(dir, 'replies.json');
 		const reply = (n: number, subject: string, answer: string, question: string) =>
