@@ -42,6 +42,7 @@ import type { SemanticInputs, SemanticModel } from '../lib/knowledge/semantic';
 import {
 	answerTexts,
 	DEFAULT_SEMANTIC_MODEL,
+	queryTexts,
 	SEMANTIC_FLOOR,
 	SEMANTIC_INPUTS,
 	semanticInputs,
@@ -279,7 +280,7 @@ async function semanticRows(
 	const texts = new Set<string>();
 	for (const { q, hits } of found)
 		if (hits[0] && hits[0].probability >= SEMANTIC_FLOOR) {
-			texts.add(q.text);
+			for (const t of queryTexts(q.text)) texts.add(t);
 			for (const hit of hits.slice(0, 2)) for (const t of answerTexts(hit.doc)) texts.add(t);
 		}
 	const missing = [...texts].filter((t) => !vectorCache.has(t));

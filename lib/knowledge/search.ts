@@ -21,7 +21,11 @@ export interface SupportKnowledgeEntry {
 	 * embeddings fused, when an embeddings sub-node is connected; see hybrid.ts).
 	 */
 	retrieval?: 'lexical' | 'hybrid';
-	/** Hybrid only: cosine similarity of the email's embedding to the entry's best chunk. */
+	/**
+	 * Cosine similarity of the email to the entry: hybrid search, the embeddings sub-node's vectors
+	 * to the entry's best chunk; the semantic check (semantic.ts, best entry only), the offline
+	 * sentence encoder's to the entry's closest own text.
+	 */
 	similarity?: number;
 }
 

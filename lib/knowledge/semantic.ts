@@ -2,8 +2,9 @@
  * The semantic check (English): the lexical answer confidence (calibration.ts) re-scored with what
  * the words alone cannot see, whether the email *means* what the chosen answer is about.
  *
- * The email and the best two answers' own texts (a past reply's customer message; an article's
- * title and its first sentences) are turned into sentence vectors by the package's offline English
+ * The email (whole, and each of its first sentences) and the best two answers' own texts (a past
+ * reply's customer message; an article's title and its first sentences) are turned into sentence
+ * vectors by the package's offline English
  * sentence encoder (Universal Sentence Encoder lite, lib/offline-model/sentence-encoder.ts), and a
  * small logistic model over four inputs gives the new confidence: the lexical confidence's logit,
  * the cosine similarity of the email to the best answer's closest text, how far that leads the
@@ -57,13 +58,28 @@ const docVectors = new Map<string, Float32Array[]>();
 /** The texts of an answer the email is compared with: what the answer is about. */
 export function answerTexts(doc: KnowledgeDoc): string[] {
 	if (doc.source === 'reply') return [doc.question || doc.title].filter((t) => t.trim());
-	const pieces = doc.text
+	return [doc.title, ...sentences(doc.text)].filter((t) => t.trim());
+}
+
+/** Up to ARTICLE_PIECES sentences or lines of three words or more (list markers and headings' # dropped). */
+function sentences(text: string): string[] {
+	return text
 		.split(/\n+|(?<=[.!?])\s+/)
 		.map((p) => p.replace(/^[\s\-*#>]+/, '').trim())
 		.filter((p) => /\p{L}{2,}/u.test(p) && p.split(/\s+/).length >= 3)
 		.slice(0, ARTICLE_PIECES)
 		.map((p) => p.slice(0, PIECE_CHARS));
-	return [doc.title, ...pieces].filter((t) => t.trim());
+}
+
+/**
+ * The texts of an email compared with the answers: the whole query, then its own sentences (a mail
+ * of several sentences asks in one of them; greetings and sign-offs are mostly under three words).
+ * A one-sentence question is that sentence alone.
+ */
+export function queryTexts(queryText: string): string[] {
+	const whole = queryText.trim();
+	const own = sentences(whole).filter((p) => p !== whole);
+	return [whole, ...own];
 }
 
 /** Sentence vectors of texts, in order (the package's encoder; the eval passes one with its own cache). */
@@ -96,8 +112,11 @@ export function cosine(a: Float32Array, b: Float32Array): number {
 	return na > 0 && nb > 0 ? dot / Math.sqrt(na * nb) : 0;
 }
 
-function closest(query: Float32Array, vectors: Float32Array[]): number {
-	return vectors.reduce((best, v) => Math.max(best, cosine(query, v)), 0);
+/** The highest similarity between any of the email's texts and any of the answer's. */
+function closest(query: Float32Array[], vectors: Float32Array[]): number {
+	let best = 0;
+	for (const q of query) for (const v of vectors) best = Math.max(best, cosine(q, v));
+	return best;
 }
 
 export interface SemanticInputs {
@@ -135,7 +154,7 @@ export async function semanticInputs(
 	runnerUp: KnowledgeHit | undefined,
 	encode: SentenceEncoder = encodeSentences,
 ): Promise<SemanticInputs> {
-	const [query] = await encode([queryText]);
+	const query = await encode(queryTexts(queryText));
 	const similarity = closest(query, await vectorsOf(best.doc, encode));
 	const other = runnerUp ? closest(query, await vectorsOf(runnerUp.doc, encode)) : 0;
 	return {

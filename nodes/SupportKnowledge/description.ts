@@ -308,15 +308,6 @@ export const properties: INodeProperties[] = [
 					'What to search for; empty: the subject and text of support.email (the customer’s language from support.classification)',
 			},
 			{
-				displayName: 'Semantic Check (English)',
-				name: 'semanticCheck',
-				type: 'boolean',
-				default: true,
-				displayOptions: { hide: { '@version': [1, 1.1] } },
-				description:
-					'Whether English mail whose best answer has a confidence of at least 0.5 is also compared by meaning with that answer (the offline sentence encoder, no API key), which re-scores the confidence. Costs about 170 MB once loaded and tens of milliseconds per such email. Not used with an Embeddings input.',
-			},
-			{
 				displayName: 'Search In',
 				name: 'sources',
 				type: 'options',
@@ -326,6 +317,15 @@ export const properties: INodeProperties[] = [
 					{ name: 'Articles Only', value: 'article' },
 					{ name: 'Past Replies Only', value: 'reply' },
 				],
+			},
+			{
+				displayName: 'Semantic Check (English)',
+				name: 'semanticCheck',
+				type: 'boolean',
+				default: true,
+				displayOptions: { hide: { '@version': [1, 1.1] } },
+				description:
+					'Whether English mail whose best answer has a confidence of at least 0.5 is also compared by meaning with that answer (the offline sentence encoder, no API key), which re-scores the confidence. Costs about 170 MB once loaded and tens of milliseconds per such email. Not used with an Embeddings input.',
 			},
 		],
 	},

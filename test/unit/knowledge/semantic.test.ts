@@ -2,6 +2,7 @@ import type { SemanticModel } from '../../../lib/knowledge';
 import {
 	answerTexts,
 	articleFromInput,
+	queryTexts,
 	conversationFromInput,
 	demoKnowledgeBase,
 	SEMANTIC_FLOOR,
@@ -56,6 +57,20 @@ describe('semantic check', () => {
 			'Print the label from your account.',
 		]);
 		expect(texts).toHaveLength(9);
+	});
+
+	it('compares an email whole and by its sentences; a one-sentence question is itself', () => {
+		expect(queryTexts('Where is my parcel?')).toEqual(['Where is my parcel?']);
+		expect(
+			queryTexts(
+				'Subject: parcel\nHi,\nI ordered a lamp last week. Where is my parcel? It should be here.\nThanks, Ann',
+			),
+		).toEqual([
+			'Subject: parcel\nHi,\nI ordered a lamp last week. Where is my parcel? It should be here.\nThanks, Ann',
+			'I ordered a lamp last week.',
+			'Where is my parcel?',
+			'It should be here.',
+		]);
 	});
 
 	it('re-scores the best answer of English mail with the encoder, and says so', async () => {

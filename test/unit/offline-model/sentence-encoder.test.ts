@@ -1,21 +1,10 @@
 import { classifyEmail, resolveOfflineModel } from '../../../lib/classify';
 import type { ClassifyConfig } from '../../../lib/classify';
+import { cosine } from '../../../lib/knowledge/semantic';
 import { encodeSentences, SENTENCE_ENCODER_ID, trainClassifier } from '../../../lib/offline-model';
 import { clearClassifierCache } from '../../../lib/offline-model/model-cache';
 
 /** The real encoder (Universal Sentence Encoder lite from its npm package), no stand-in. */
-
-function cosine(a: Float32Array, b: Float32Array): number {
-	let dot = 0;
-	let na = 0;
-	let nb = 0;
-	for (let i = 0; i < a.length; i++) {
-		dot += a[i] * b[i];
-		na += a[i] * a[i];
-		nb += b[i] * b[i];
-	}
-	return dot / Math.sqrt(na * nb);
-}
 
 const TRAINING = [
 	['Where is my parcel?', 'delivery'],
