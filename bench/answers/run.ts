@@ -41,6 +41,7 @@ import {
 } from '../../lib/knowledge/embeddings';
 import { hybridSearchForEmail } from '../../lib/knowledge/hybrid';
 import { semanticSearchForEmail } from '../../lib/knowledge/semantic';
+import { encodeSentences } from '../../lib/offline-model/sentence-encoder';
 import type { SerializedKnowledgeBase } from '../../lib/knowledge/base';
 import { articleFromInput } from '../../lib/knowledge/documents';
 import { searchForEmail } from '../../lib/knowledge/search';
@@ -309,7 +310,7 @@ async function main(): Promise<void> {
 		const semanticEmails = emails.slice(0, Math.min(emails.length, 300));
 		gc();
 		const rssBefore = process.memoryUsage().rss;
-		await semanticSearchForEmail(base, { text: semanticEmails[0], language: 'en' });
+		await encodeSentences(['The encoder is loaded once per process.']);
 		gc();
 		const encoderMb = (process.memoryUsage().rss - rssBefore) / 1e6;
 		for (const text of emails.slice(300, 320))
@@ -329,12 +330,25 @@ async function main(): Promise<void> {
 			answerFromKnowledge(result.knowledge, result.answer, 'en');
 		}
 		const semanticPerEmailMs = (performance.now() - t) / semanticEmails.length;
+		// The same emails again: the answers' vectors are cached (what a help centre of a few hundred
+		// articles reaches soon), so only the emails are encoded.
+		t = performance.now();
+		for (const text of semanticEmails) await semanticSearchForEmail(base, { text, language: 'en' });
+		const semanticCachedPerEmailMs = (performance.now() - t) / semanticEmails.length;
+		const perChecked = (ms: number) =>
+			checked ? ((ms - lexicalSubsetPerEmailMs) * semanticEmails.length) / checked : 0;
 		const lexicalSubsetPerEmailMs = lexicalSubsetMs / semanticEmails.length;
 		console.log(
 			`measure | lexical (Support Knowledge 1.1, or the check switched off) | semantic check (1.2 default, English mail) | ratio semantic/lexical`,
 		);
 		console.log(
 			`per email, ${semanticEmails.length} emails (${checked} checked: best answer >= 0.5) (ms) | ${fmt(lexicalSubsetPerEmailMs)} | ${fmt(semanticPerEmailMs)} | ${(semanticPerEmailMs / lexicalSubsetPerEmailMs).toFixed(1)}x`,
+		);
+		console.log(
+			`per email, answers' vectors cached (ms) | ${fmt(lexicalSubsetPerEmailMs)} | ${fmt(semanticCachedPerEmailMs)} | ${(semanticCachedPerEmailMs / lexicalSubsetPerEmailMs).toFixed(1)}x`,
+		);
+		console.log(
+			`added per checked email (ms) | 0 | ${fmt(perChecked(semanticPerEmailMs))} (answers encoded) / ${fmt(perChecked(semanticCachedPerEmailMs))} (cached) |`,
 		);
 		console.log(`encoder loaded (process RSS, MB) | 0 | ${encoderMb.toFixed(0)} |`);
 		const checks = [
