@@ -21,7 +21,7 @@
  * side with the lexical confidence on the same questions; with `--fit` it fits that model
  * (lib/knowledge/semantic.json) instead of the lexical one. Encoding takes minutes.
  *
- *   npm run eval:answers [-- --fit] [--semantic] [--transfer] [--json FILE] [--dump-features FILE] [--posting-budget N] [--no-fail]
+ *   npm run eval:answers [-- --fit] [--semantic [--dump-semantic FILE]] [--transfer] [--json FILE] [--dump-features FILE] [--posting-budget N] [--no-fail]
  */
 import { spawnSync } from 'child_process';
 import { readFileSync, writeFileSync } from 'fs';
@@ -328,6 +328,7 @@ async function evaluateSemantic(
 	threshold: number,
 	fit: boolean,
 	root: string,
+	dumpFile?: string,
 ): Promise<Report[]> {
 	const part = async (which: 'calibration' | 'report') => {
 		const out: Array<{ name: string; knowledge: string; rows: SemanticRow[] }> = [];
@@ -348,8 +349,8 @@ async function evaluateSemantic(
 		return out;
 	};
 	let model = DEFAULT_SEMANTIC_MODEL;
+	const calibration = fit || dumpFile ? await part('calibration') : [];
 	if (fit) {
-		const calibration = await part('calibration');
 		const checked = calibration.flatMap((c) => c.rows.filter((r) => r.inputs));
 		const fitted = fitLogistic(
 			checked.map((r) => semanticVector(r.inputs!)),
@@ -395,7 +396,10 @@ async function evaluateSemantic(
 	console.log(
 		'set | knowledge | questions | lexical: auto-answered / precision / out of scope answered | semantic: auto-answered / precision / out of scope answered | checked',
 	);
-	for (const c of await part('report')) {
+	const reported = await part('report');
+	// `--dump-semantic FILE`: every row's inputs and label, to study the model without encoding again.
+	if (dumpFile) writeFileSync(dumpFile, JSON.stringify({ calibration, report: reported }));
+	for (const c of reported) {
 		const lexical = report(c.name, c.knowledge, semanticScored(c.rows, undefined), threshold);
 		const semantic = report(
 			`${c.name} (semantic check)`,
@@ -644,7 +648,17 @@ async function main(): Promise<void> {
 			args[jsonAt + 1],
 			JSON.stringify({ threshold, reports, transfer, sweep }, null, 2),
 		);
-	if (semantic) reports.push(...(await evaluateSemantic(sets, threshold, fit, root)));
+	const dumpSemanticAt = args.indexOf('--dump-semantic');
+	if (semantic)
+		reports.push(
+			...(await evaluateSemantic(
+				sets,
+				threshold,
+				fit,
+				root,
+				dumpSemanticAt >= 0 ? args[dumpSemanticAt + 1] : undefined,
+			)),
+		);
 	const missed = reports.filter(
 		(r) => r.precision < TARGET_PRECISION || r.outOfScopeAnsweredShare > OUT_OF_SCOPE_GOAL,
 	);
