@@ -15,7 +15,7 @@
  */
 import { readFileSync } from 'fs';
 import * as path from 'path';
-import { SUPPORT_MAIL_EVAL_DIR } from '../lib/offline-model/training-data';
+import { SUPPORT_MAIL_EVAL_DIR, tsvRows } from '../lib/offline-model/training-data';
 
 import { analyzeSentiment } from '../lib/offline-model/sentiment';
 
@@ -118,12 +118,14 @@ export function evaluateMailSentiment(
 	rows: ReadonlyArray<{ language: string; subject: string; sentiment?: string }>,
 ): MailSentimentResult[] {
 	const truth = new Map<string, string>();
-	for (const line of readFileSync(path.join(root, SUPPORT_MAIL_EVAL_DIR, 'sentiment.tsv'), 'utf8')
-		.split('\n')
-		.filter((l) => l.trim() && !l.startsWith('#'))) {
-		const [language, subject, label] = line.split('\t');
+	for (const [language, subject, label] of tsvRows(
+		path.join(root, SUPPORT_MAIL_EVAL_DIR, 'sentiment.tsv'),
+		['language', 'subject', 'label'],
+	)) {
 		if (!CLASSES.includes(label as (typeof CLASSES)[number]))
-			throw new Error(`sentiment.tsv: "${line}" has no label negative, neutral or positive`);
+			throw new Error(
+				`sentiment.tsv: "${language} | ${subject}" has the label "${label}", not negative, neutral or positive`,
+			);
 		truth.set(`${language}\t${subject}`, label);
 	}
 	const pairs = rows.flatMap((row) => {

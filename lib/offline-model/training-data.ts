@@ -107,40 +107,44 @@ export interface LanguageExample extends TrainingExample {
 	keywords?: boolean;
 }
 
+/**
+ * The rows of a tab-separated file of this repository's data folders: blank lines and lines starting
+ * with # skipped, tabs beyond the last column kept in it, every column trimmed. A row with an empty
+ * column is an error that names the file, the line and the expected columns.
+ */
+export function tsvRows(file: string, columns: readonly string[]): string[][] {
+	const rows: string[][] = [];
+	readFileSync(file, 'utf8')
+		.split('\n')
+		.forEach((line, index) => {
+			if (!line.trim() || line.startsWith('#')) return;
+			const parts = line.split('\t');
+			const row = [
+				...parts.slice(0, columns.length - 1),
+				parts.slice(columns.length - 1).join('\t'),
+			].map((part) => part.trim());
+			if (parts.length < columns.length || row.some((part) => !part))
+				throw new Error(`${file}:${index + 1}: expected "${columns.join('<TAB>')}"`);
+			rows.push(row);
+		});
+	return rows;
+}
+
 /** The hand-written examples in data/support-mail-train, every language, in a fixed order. */
 export function loadSupportMailTraining(root: string): LanguageExample[] {
+	const dir = path.join(root, SUPPORT_MAIL_TRAIN_DIR);
 	const examples: LanguageExample[] = [];
-	for (const language of SUPPORT_LANGUAGES) {
-		const file = path.join(root, SUPPORT_MAIL_TRAIN_DIR, `${language}.tsv`);
-		readFileSync(file, 'utf8')
-			.split('\n')
-			.forEach((line, index) => {
-				if (!line.trim() || line.startsWith('#')) return;
-				const tab = line.indexOf('\t');
-				if (tab <= 0) throw new Error(`${file}:${index + 1}: expected "label<TAB>text"`);
-				examples.push({ language, label: line.slice(0, tab), text: line.slice(tab + 1).trim() });
-			});
-	}
-	const outOfScope = path.join(root, SUPPORT_MAIL_TRAIN_DIR, 'out-of-scope.tsv');
-	readFileSync(outOfScope, 'utf8')
-		.split('\n')
-		.forEach((line, index) => {
-			if (!line.trim() || line.startsWith('#')) return;
-			const [language, text] = line.split('\t');
-			if (!language || !text?.trim())
-				throw new Error(`${outOfScope}:${index + 1}: expected "language<TAB>text"`);
-			examples.push({ language, label: OUT_OF_SCOPE_LABEL, text: text.trim() });
-		});
-	const keywords = path.join(root, SUPPORT_MAIL_TRAIN_DIR, 'keywords.tsv');
-	readFileSync(keywords, 'utf8')
-		.split('\n')
-		.forEach((line, index) => {
-			if (!line.trim() || line.startsWith('#')) return;
-			const [label, language, text] = line.split('\t');
-			if (!label || !language || !text?.trim())
-				throw new Error(`${keywords}:${index + 1}: expected "label<TAB>language<TAB>words"`);
-			examples.push({ language, label, text: text.trim(), keywords: true });
-		});
+	for (const language of SUPPORT_LANGUAGES)
+		for (const [label, text] of tsvRows(path.join(dir, `${language}.tsv`), ['label', 'text']))
+			examples.push({ language, label, text });
+	for (const [language, text] of tsvRows(path.join(dir, 'out-of-scope.tsv'), ['language', 'text']))
+		examples.push({ language, label: OUT_OF_SCOPE_LABEL, text });
+	for (const [label, language, text] of tsvRows(path.join(dir, 'keywords.tsv'), [
+		'label',
+		'language',
+		'words',
+	]))
+		examples.push({ language, label, text, keywords: true });
 	return examples;
 }
 

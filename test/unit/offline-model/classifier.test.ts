@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { calibrationReport, fitTemperature } from '../../../lib/offline-model/calibration';
@@ -24,6 +25,7 @@ import {
 	OUT_OF_SCOPE_LABEL,
 	serializeModel,
 	SUPPORT_LANGUAGES,
+	tsvRows,
 } from '../../../lib/offline-model/training-data';
 
 const ROOT = findRepositoryRoot(__dirname);
@@ -224,6 +226,25 @@ describe('training and evaluation data', () => {
 		);
 		expect(sentences.length).toBeGreaterThan(300);
 		expect(sentences.filter((sentence) => trained.has(sentence))).toEqual([]);
+	});
+
+	it('reads its tab-separated files one way: comments skipped, extra tabs kept, an empty column named by file and line', () => {
+		const dir = mkdtempSync(join(tmpdir(), 'tsv-'));
+		try {
+			const file = join(dir, 'x.tsv');
+			writeFileSync(file, '# label<TAB>text\n\nrefund\t I want\tmy money \ninvoice\t\n');
+			expect(() => tsvRows(file, ['label', 'text'])).toThrow(
+				`${file}:4: expected "label<TAB>text"`,
+			);
+			writeFileSync(file, '# label<TAB>text\n\nrefund\t I want\tmy money \n');
+			expect(tsvRows(file, ['label', 'text'])).toEqual([['refund', 'I want\tmy money']]);
+			expect(() => tsvRows(file, ['label', 'language', 'text'])).not.toThrow();
+			expect(() => tsvRows(file, ['a', 'b', 'c', 'd'])).toThrow(
+				`${file}:3: expected "a<TAB>b<TAB>c<TAB>d"`,
+			);
+		} finally {
+			rmSync(dir, { recursive: true, force: true });
+		}
 	});
 
 	it('keeps only the requested labels (and the out-of-scope one) when a subset is asked for', () => {
