@@ -4,9 +4,9 @@
  *
  * The email (whole, and each of its first sentences) and the best two answers' own texts (a past
  * reply's customer message; an article's title and its first sentences) are turned into sentence
- * vectors by the package's offline English
- * sentence encoder (Universal Sentence Encoder lite, lib/offline-model/sentence-encoder.ts), and a
- * small logistic model over four inputs gives the new confidence: the lexical confidence's logit,
+ * vectors by the package's offline English sentence encoder (Universal Sentence Encoder lite,
+ * lib/offline-model/sentence-encoder.ts), and a small logistic model over four inputs gives the
+ * new confidence: the lexical confidence's logit,
  * the cosine similarity of the email to the best answer's closest text, how far that leads the
  * runner-up's, and whether the answer is a past reply. The model (semantic.json) is fitted by
  * `npm run eval:answers -- --semantic --fit` on the calibration halves of the public sets and

@@ -109,8 +109,10 @@ async function search(
 			vectorProblem = error instanceof Error ? error : new Error(String(error));
 		}
 	}
-	// Version 1.2 on: the semantic check unless switched off (earlier versions: lexical only).
+	// Version 1.2 on: the semantic check unless switched off (earlier versions: lexical only), and
+	// not beside an Embeddings input (also not when it fails and the search falls back to lexical).
 	const semanticCheck =
+		!embeddings &&
 		context.getNode().typeVersion >= 1.2 &&
 		(options.semanticCheck as boolean | undefined) !== false;
 	const sources: KnowledgeSource[] | undefined =
