@@ -98,6 +98,35 @@ afterAll(async () => {
 	await Promise.all([redis?.stop(), postgres?.stop(), mailbox?.stop()]);
 }, 120_000);
 
+/**
+ * The log lines of the main instance and the workers that name the executions a timeout message
+ * lists as failed ("12 (error)"), or that report a stalled, crashed or failed job.
+ */
+function logLinesAbout(message: string): string {
+	const ids = [...message.matchAll(/\b(\d+) \((?:error|crashed|canceled|unknown)\)/g)].map(
+		(m) => m[1],
+	);
+	const pattern = new RegExp(
+		[
+			...(ids.length ? [`\\b(?:execution|job)\\b.*\\b(?:${ids.join('|')})\\b`] : []),
+			'stall',
+			'crash',
+			'\\berror\\b',
+		].join('|'),
+		'i',
+	);
+	const lines = [
+		['main', queue.main.logs] as const,
+		...queue.workers.map((worker, i) => [`worker ${i + 1}`, worker.logs] as const),
+	].flatMap(([name, logs]) =>
+		logs
+			.filter((line) => pattern.test(line))
+			.slice(-20)
+			.map((line) => `[${name}] ${line}`),
+	);
+	return `log lines about executions ${ids.join(', ') || '(none listed)'} and failed jobs:\n${lines.join('\n') || 'none'}`;
+}
+
 describe(`queue mode: main + 2 workers, ${EMAILS} emails (${requestedVersion()})`, () => {
 	it(
 		'every email gets exactly one reply or escalation; every node event reaches a relay subscriber',
@@ -128,7 +157,11 @@ describe(`queue mode: main + 2 workers, ${EMAILS} emails (${requestedVersion()})
 				{ n8n: queue.main, mailbox, workflowId },
 				messages,
 				{ timeoutMs: 12 * 60_000, approveAs: 'reviewer@example.com' },
-			);
+			).catch((error: Error) => {
+				// An email seen missing so far (about one run in ten under load, on 1.123.x): its execution
+				// failed before n8n saved its input. What main and the workers logged about it says why.
+				throw new Error(`${error.message}\n${logLinesAbout(error.message)}`);
+			});
 			process.stderr.write(
 				`[queue-e2e] ${EMAILS} emails through main + 2 workers in ${((Date.now() - started) / 1000).toFixed(1)} s (reviewer approved ${reviewed.approved}, rejected ${reviewed.rejected})\n`,
 			);
