@@ -240,6 +240,12 @@ export async function startPostgres(): Promise<PostgresServer> {
 			DB_POSTGRESDB_USER: user,
 			DB_POSTGRESDB_PASSWORD: 'unused-trust-auth',
 			DB_POSTGRESDB_DATABASE: 'postgres',
+			// n8n's defaults (2 connections, 20 s to get one) lose executions on a loaded host: a worker
+			// running 10 jobs waits for one of 2 connections, and after 20 s n8n fails the execution
+			// before saving its input ("timeout exceeded when trying to connect" in setRunning). One
+			// connection per concurrent job, and a minute to get one, as docker/compose.yaml sets.
+			DB_POSTGRESDB_POOL_SIZE: '10',
+			DB_POSTGRESDB_CONNECTION_TIMEOUT: '60000',
 		}),
 		stop: async () => {
 			// SIGINT: PostgreSQL's "fast" shutdown.
