@@ -3,7 +3,7 @@
  * knowledge for the email, each entry scored with the calibrated probability that it answers the
  * email, and the answer decision (confidence, citation, or why it abstained).
  */
-import type { KnowledgeBase } from './base';
+import type { KnowledgeBase, KnowledgeHit } from './base';
 import type { KnowledgeDoc, KnowledgeSource } from './documents';
 
 /** One entry of `support.knowledge`. */
@@ -61,23 +61,37 @@ export function emailQueryText(email: EmailQuery): string {
 	return `${email.subject ?? ''}\n${email.text}`.slice(0, 8000);
 }
 
+/**
+ * The lexical search for one email: the hits (at least `minHits` deep, for a caller that compares the
+ * best with the next) and the first `options.limit` of them as `support.knowledge` entries.
+ */
+export function lexicalSearch(
+	base: KnowledgeBase,
+	email: EmailQuery,
+	options: KnowledgeSearchOptions = {},
+	minHits = 0,
+): { hits: KnowledgeHit[]; knowledge: SupportKnowledgeEntry[] } {
+	const limit = options.limit ?? 3;
+	const hits = base.search(emailQueryText(email), {
+		language: email.language,
+		limit: Math.max(minHits, limit),
+		sources: options.sources,
+		postingBudget: options.postingBudget,
+	});
+	const knowledge = hits.slice(0, limit).map((hit) => ({
+		...knowledgeEntry(hit.doc, hit.probability, options.maxSnippetChars),
+		retrieval: 'lexical' as const,
+	}));
+	return { hits, knowledge };
+}
+
 /** Searches the knowledge for one email. */
 export function searchForEmail(
 	base: KnowledgeBase,
 	email: EmailQuery,
 	options: KnowledgeSearchOptions = {},
 ): { knowledge: SupportKnowledgeEntry[]; answer: SupportAnswer } {
-	const query = emailQueryText(email);
-	const hits = base.search(query, {
-		language: email.language,
-		limit: options.limit ?? 3,
-		sources: options.sources,
-		postingBudget: options.postingBudget,
-	});
-	const knowledge = hits.map((hit) => ({
-		...knowledgeEntry(hit.doc, hit.probability, options.maxSnippetChars),
-		retrieval: 'lexical' as const,
-	}));
+	const { knowledge } = lexicalSearch(base, email, options);
 	return { knowledge, answer: answerFor(base, knowledge, options.abstainBelow) };
 }
 

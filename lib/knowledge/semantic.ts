@@ -26,7 +26,7 @@ import type {
 	SupportAnswer,
 	SupportKnowledgeEntry,
 } from './search';
-import { answerFor, emailQueryText, knowledgeEntry } from './search';
+import { answerFor, emailQueryText, lexicalSearch } from './search';
 import semanticModel from './semantic.json';
 
 export interface SemanticModel {
@@ -182,17 +182,8 @@ export async function semanticSearchForEmail(
 	model: SemanticModel = DEFAULT_SEMANTIC_MODEL,
 ): Promise<{ knowledge: SupportKnowledgeEntry[]; answer: SupportAnswer }> {
 	const query = emailQueryText(email);
-	const limit = options.limit ?? 3;
-	const hits = base.search(query, {
-		language: email.language,
-		limit: Math.max(2, limit),
-		sources: options.sources,
-		postingBudget: options.postingBudget,
-	});
-	const knowledge: SupportKnowledgeEntry[] = hits.slice(0, limit).map((hit) => ({
-		...knowledgeEntry(hit.doc, hit.probability, options.maxSnippetChars),
-		retrieval: 'lexical' as const,
-	}));
+	// Two hits at least: the best answer is compared with the runner-up.
+	const { hits, knowledge } = lexicalSearch(base, email, options, 2);
 	let note: string | undefined;
 	if (hits[0] && hits[0].probability >= SEMANTIC_FLOOR && knowledge[0]) {
 		if (!semanticLanguage(email)) note = 'semantic check skipped: it reads English mail only';
