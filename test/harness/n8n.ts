@@ -116,6 +116,20 @@ export interface NodeRun {
 	};
 }
 
+/**
+ * An execution that has ended and whose run data is saved. n8n 1.x on its default SQLite (pool size
+ * 0) saves the end of an execution in two statements, status first and run data second, with no
+ * transaction, so a reader can see "success" next to the run data it was created with (no node
+ * ran). Every execution our harness starts runs at least its trigger, so empty run data without a
+ * workflow error means "not saved yet".
+ */
+export function isFinishedAndStored(e: ExecutionRecord): boolean {
+	if (e.status === 'running' || e.status === 'new' || e.status === 'waiting') return false;
+	const result = e.data?.resultData;
+	if (!result) return false;
+	return Object.keys(result.runData ?? {}).length > 0 || result.error !== undefined;
+}
+
 export interface ExecutionRecord {
 	id: string;
 	status: string;
@@ -567,9 +581,7 @@ export class N8n {
 			async () =>
 				(await this.executions(workflowId, 5))
 					.filter((e) => !known.has(String(e.id)))
-					.find(
-						(e) => e.status !== 'running' && e.status !== 'new' && e.status !== 'waiting' && e.data,
-					),
+					.find(isFinishedAndStored),
 			{
 				what: `a finished execution of workflow ${workflowId}`,
 				timeoutMs,

@@ -1,6 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import type { Workflow, WorkflowNode } from '../harness/n8n';
-import { wrapWithWebhook } from '../harness/n8n';
+import { isFinishedAndStored, wrapWithWebhook } from '../harness/n8n';
 import { NODE_PREFIX, sharedN8n } from '../harness/shared';
 import { Dovecot } from '../servers/dovecot';
 import { BrevoServer, GmailServer, SendGridServer } from '../servers/mail-apis';
@@ -470,8 +470,7 @@ describe('Support Email: sending in real n8n', () => {
 			const done = await waitFor(
 				async () => {
 					const finished = (await n8n.executions(id, 100)).filter(
-						(e) =>
-							!known.has(String(e.id)) && e.status !== 'running' && e.status !== 'new' && e.data,
+						(e) => !known.has(String(e.id)) && isFinishedAndStored(e),
 					);
 					return finished.length >= mails.length && finished;
 				},
