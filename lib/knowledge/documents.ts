@@ -212,13 +212,19 @@ const GREETING_LINE =
 const CLOSING =
 	/\n+(?:best|kind|warm)? ?regards,?[\s\S]*$|\n+(?:thanks|thank you|cheers|sincerely|all the best),?\s*\n[\s\S]{0,120}$|\n+mit freundlichen gr(?:ü|ue)(?:ß|ss)en[\s\S]*$|\n+viele gr(?:ü|ue)(?:ß|ss)e[\s\S]*$|\n+cordialement[\s\S]*$|\n+bien (?:à vous|cordialement)[\s\S]*$|\n+(?:un )?saludo[s]?(?: cordiales)?,?[\s\S]*$|\n+atentamente[\s\S]*$/i;
 
-/** The body of a reply without its greeting line and sign-off, which named another customer and agent. */
-export function replyBody(reply: string): string {
-	let text = reply.replace(/\r\n?/g, '\n').trim();
+/**
+ * A message without its greeting line and sign-off: for a reply, they named another customer and
+ * agent; for an email searched in the knowledge, they are words no answer is about.
+ */
+export function withoutGreetingAndClosing(message: string): string {
+	let text = message.replace(/\r\n?/g, '\n').trim();
 	text = text.replace(GREETING_LINE, '');
 	text = text.replace(CLOSING, '');
 	return text.trim();
 }
+
+/** The body of a reply without its greeting line and sign-off, which named another customer and agent. */
+export const replyBody = withoutGreetingAndClosing;
 
 /** A past conversation from item fields. */
 export function conversationFromInput(input: ConversationInput): KnowledgeDoc {

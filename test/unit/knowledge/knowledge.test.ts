@@ -12,6 +12,7 @@ import {
 	indexFile,
 	loadKnowledgeBase,
 	replyBody,
+	emailQueryText,
 	searchForEmail,
 	terms,
 	updateKnowledgeBase,
@@ -305,6 +306,26 @@ describe('searchForEmail on the demo help centre', () => {
 			url: 'https://help.acme.test/es/reset-password',
 		});
 		expect(result.answer.confidence).toBe(result.knowledge[0].score);
+	});
+
+	test('the greeting line and the sign-off are not searched: they are in no answer', () => {
+		const question = 'Olvidé mi contraseña. ¿Cómo puedo restablecerla?';
+		const framed = `Hola equipo de Acme,\n\n${question}\n\nSaludos cordiales,\nMaría Fernández\nCalle Mayor 5, Madrid`;
+		expect(emailQueryText({ subject: 'No puedo entrar', text: framed })).toBe(
+			`No puedo entrar\n${question}`,
+		);
+		const plain = searchForEmail(base, {
+			subject: 'No puedo entrar',
+			text: question,
+			language: 'es',
+		});
+		const inMail = searchForEmail(base, {
+			subject: 'No puedo entrar',
+			text: framed,
+			language: 'es',
+		});
+		expect(inMail.knowledge[0].id).toBe('reset-password');
+		expect(inMail.answer.confidence).toBe(plain.answer.confidence);
 	});
 
 	test('an email the help centre does not cover abstains', () => {
