@@ -4,6 +4,7 @@
  * oversized /ingest bodies, malformed signed events, replayed batches, version disclosure.
  */
 import { request as httpRequest } from 'node:http';
+import type { Socket } from 'node:net';
 import { connect } from 'node:net';
 import { WebSocket } from 'ws';
 import type { Relay } from '../../../status-relay/server/app';
@@ -161,23 +162,45 @@ describe('relay WebSocket pings', () => {
 	 * A raw WebSocket client (hand-made frames, so no client library gets in the way) that sends
 	 * `count` pings, app-level or ping frames, and never reads what comes back.
 	 */
-	async function flood(kind: 'message' | 'ping', count: number) {
+	/**
+	 * A subscribed raw socket: the upgrade and the stream up to `caught-up`. Bounded, and it says what
+	 * it got: a CI run at load 12 once waited 2 x 10 minutes here with nothing to show.
+	 */
+	async function subscribed(): Promise<Socket> {
 		const socket = connect(relay.port, '127.0.0.1');
 		socket.on('error', () => undefined);
 		socket.write(
 			`GET /api/v1/workflows/wf1/stream HTTP/1.1\r\nhost: x\r\nconnection: Upgrade\r\nupgrade: websocket\r\nsec-websocket-version: 13\r\nsec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\nsec-websocket-protocol: ${STREAM_SUBPROTOCOL}, bearer.${TOKEN}\r\n\r\n`,
 		);
-		await new Promise<void>((resolve) => {
-			let head = '';
-			const onData = (chunk: Buffer) => {
-				head += chunk.toString('latin1');
-				if (head.includes('"caught-up"')) {
-					socket.off('data', onData);
-					resolve();
-				}
-			};
-			socket.on('data', onData);
-		});
+		let head = '';
+		try {
+			await new Promise<void>((resolve, reject) => {
+				const timer = setTimeout(() => reject(new Error('no caught-up in 120 s')), 120_000);
+				const onData = (chunk: Buffer) => {
+					head += chunk.toString('latin1');
+					if (head.includes('"caught-up"')) {
+						clearTimeout(timer);
+						socket.off('data', onData);
+						resolve();
+					}
+				};
+				socket.on('data', onData);
+				socket.once('close', () => {
+					clearTimeout(timer);
+					reject(new Error('the relay closed the connection before caught-up'));
+				});
+			});
+		} catch (error) {
+			socket.destroy();
+			throw new Error(
+				`${(error as Error).message}; received: ${JSON.stringify(head.slice(0, 600))}`,
+			);
+		}
+		return socket;
+	}
+
+	async function flood(kind: 'message' | 'ping', count: number) {
+		const socket = await subscribed();
 		// The client never reads again.
 		socket.pause();
 		const [server] = serverClients();
