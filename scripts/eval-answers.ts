@@ -20,9 +20,9 @@
  * check (lib/knowledge/semantic.ts: the offline English sentence encoder re-scores the best answer)
  * on up to SEMANTIC_SAMPLE questions per set and half, side by side with the lexical confidence on
  * the same questions. Those rows decide the verdict (exit code); the lexical rows (versions 1 and
- * 1.1) are printed with their own shortfalls. Encoding takes about ten minutes; `--lexical` skips it
- * and judges the lexical rows. `--semantic --fit` fits the semantic model
- * (lib/knowledge/semantic.json) instead of the lexical one.
+ * 1.1) are printed with their own shortfalls. Encoding takes minutes (about 3 on a quiet machine, 10
+ * under load); `--lexical` skips it and judges the lexical rows. `--semantic --fit` fits the
+ * semantic model (lib/knowledge/semantic.json) instead of the lexical one.
  *
  * `--framed` measures every question as an email body (greeting, context, thanks, name; see FRAMES).
  *

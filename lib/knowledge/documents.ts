@@ -213,18 +213,32 @@ const CLOSING =
 	/\n+(?:best|kind|warm)? ?regards,?[\s\S]*$|\n+(?:thanks|thank you|cheers|sincerely|all the best),?\s*\n[\s\S]{0,120}$|\n+mit freundlichen gr(?:ü|ue)(?:ß|ss)en[\s\S]*$|\n+viele gr(?:ü|ue)(?:ß|ss)e[\s\S]*$|\n+cordialement[\s\S]*$|\n+bien (?:à vous|cordialement)[\s\S]*$|\n+(?:un )?saludo[s]?(?: cordiales)?,?[\s\S]*$|\n+atentamente[\s\S]*$/i;
 
 /**
- * A message without its greeting line and sign-off: for a reply, they named another customer and
- * agent; for an email searched in the knowledge, they are words no answer is about.
+ * A greeting that is a line of its own: the greeting and at most three words (a name, "support
+ * team"), then an optional comma. Stricter than GREETING_LINE, which reads an agent's reply: a
+ * customer's first line may be "Hi, I cannot log in" and is then the question itself.
  */
-export function withoutGreetingAndClosing(message: string): string {
+const CUSTOMER_GREETING_LINE =
+	/^(?:hi|hello|hey|dear|good (?:morning|afternoon|evening)|hallo|guten tag|liebe[rs]?|sehr geehrte[rs]?|bonjour|salut|madame|monsieur|hola|estimad[oa]s?|buenos d[ií]as|buenas tardes)(?:[ \t]+[^\s,.;:!?]+){0,3}[ \t]*[,!:]?[ \t]*\n+/i;
+
+function withoutGreetingAndClosing(message: string, greeting: RegExp): string {
 	let text = message.replace(/\r\n?/g, '\n').trim();
-	text = text.replace(GREETING_LINE, '');
+	text = text.replace(greeting, '');
 	text = text.replace(CLOSING, '');
 	return text.trim();
 }
 
 /** The body of a reply without its greeting line and sign-off, which named another customer and agent. */
-export const replyBody = withoutGreetingAndClosing;
+export function replyBody(reply: string): string {
+	return withoutGreetingAndClosing(reply, GREETING_LINE);
+}
+
+/**
+ * A customer's email without its greeting line and sign-off ("Hello team," / "Kind regards, Sarah"):
+ * words no answer is about, searched they only dilute the match.
+ */
+export function customerMessageBody(text: string): string {
+	return withoutGreetingAndClosing(text, CUSTOMER_GREETING_LINE);
+}
 
 /** A past conversation from item fields. */
 export function conversationFromInput(input: ConversationInput): KnowledgeDoc {

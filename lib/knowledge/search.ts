@@ -5,7 +5,7 @@
  */
 import type { KnowledgeBase, KnowledgeHit } from './base';
 import type { KnowledgeDoc, KnowledgeSource } from './documents';
-import { withoutGreetingAndClosing } from './documents';
+import { customerMessageBody } from './documents';
 
 /** One entry of `support.knowledge`. */
 export interface SupportKnowledgeEntry {
@@ -59,8 +59,7 @@ export const DEFAULT_ABSTAIN_BELOW = 0.5;
 
 /** The text searched for an email: its subject and text, without the greeting line and sign-off. */
 export function emailQueryText(email: EmailQuery): string {
-	// "Hello team," and "Kind regards, Sarah" are in no answer: they only dilute the match.
-	return `${email.subject ?? ''}\n${withoutGreetingAndClosing(email.text)}`.slice(0, 8000);
+	return `${email.subject ?? ''}\n${customerMessageBody(email.text)}`.slice(0, 8000);
 }
 
 /**

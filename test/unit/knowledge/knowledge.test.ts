@@ -326,6 +326,16 @@ describe('searchForEmail on the demo help centre', () => {
 		});
 		expect(inMail.knowledge[0].id).toBe('reset-password');
 		expect(inMail.answer.confidence).toBe(plain.answer.confidence);
+		// A first line that greets and asks is the question: it stays.
+		for (const text of [
+			'Hi, I cannot log in\nThanks,\nBob',
+			'Hello can you reset my password please\nBob',
+			'Hola, olvidé mi contraseña.\n¿Me ayudan?',
+		])
+			expect(emailQueryText({ text })).toContain(text.split('\n')[0]);
+		expect(emailQueryText({ text: 'Dear Sir or Madam,\nmy card was charged twice.' })).toBe(
+			'\nmy card was charged twice.',
+		);
 	});
 
 	test('an email the help centre does not cover abstains', () => {
