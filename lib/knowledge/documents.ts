@@ -221,7 +221,12 @@ const CUSTOMER_GREETING_LINE =
 	/^(?:hi|hello|hey|dear|good (?:morning|afternoon|evening)|hallo|guten tag|liebe[rs]?|sehr geehrte[rs]?|bonjour|salut|madame|monsieur|hola|estimad[oa]s?|buenos d[ií]as|buenas tardes)(?:[ \t]+[^\s,.;:!?]+){0,3}[ \t]*[,!:]?[ \t]*\n+/i;
 
 function withoutGreetingAndClosing(message: string, greeting: RegExp): string {
-	let text = message.replace(/\r\n?/g, '\n').trim();
+	// Blank lines collapsed first: CLOSING is tried at every newline, and over a run of thousands of
+	// them (a crafted mail) its `\n+` made that quadratic: 32,000 newlines took 14 s.
+	let text = message
+		.replace(/\r\n?/g, '\n')
+		.replace(/\n\s*\n/g, '\n\n')
+		.trim();
 	text = text.replace(greeting, '');
 	text = text.replace(CLOSING, '');
 	return text.trim();
