@@ -285,15 +285,15 @@ async function semanticRows(
 	const base = new KnowledgeBase();
 	base.upsert(setup.articles);
 	if (withReplies) base.upsert(setup.replies);
-	const found = questions.map((q) => ({
-		q,
-		hits: base.search(queryOf(q), { language: 'en', limit: 2, postingBudget }),
-	}));
+	const found = questions.map((q) => {
+		const query = queryOf(q);
+		return { q, query, hits: base.search(query, { language: 'en', limit: 2, postingBudget }) };
+	});
 	// Every text the check compares, encoded once in batches; the check then reads them from here.
 	const texts = new Set<string>();
-	for (const { q, hits } of found)
+	for (const { query, hits } of found)
 		if (hits[0] && hits[0].probability >= SEMANTIC_FLOOR) {
-			for (const t of queryTexts(queryOf(q))) texts.add(t);
+			for (const t of queryTexts(query)) texts.add(t);
 			for (const hit of hits.slice(0, 2)) for (const t of answerTexts(hit.doc)) texts.add(t);
 		}
 	const missing = [...texts].filter((t) => !vectorCache.has(t));
@@ -306,7 +306,7 @@ async function semanticRows(
 			return v;
 		});
 	const rows: SemanticRow[] = [];
-	for (const { q, hits } of found) {
+	for (const { q, query, hits } of found) {
 		const best = hits[0];
 		const row: SemanticRow = {
 			inScope: !!q.intent,
@@ -315,7 +315,7 @@ async function semanticRows(
 			lexical: best?.probability ?? 0,
 		};
 		if (best && best.probability >= SEMANTIC_FLOOR)
-			row.inputs = await semanticInputs(queryOf(q), best, hits[1], cached);
+			row.inputs = await semanticInputs(query, best, hits[1], cached);
 		rows.push(row);
 	}
 	return rows;

@@ -63,17 +63,19 @@ export function emailQueryText(email: EmailQuery): string {
 }
 
 /**
- * The lexical search for one email: the hits (at least `minHits` deep, for a caller that compares the
- * best with the next) and the first `options.limit` of them as `support.knowledge` entries.
+ * The lexical search for one email: the text searched (emailQueryText), the hits (at least `minHits`
+ * deep, for a caller that compares the best with the next) and the first `options.limit` of them as
+ * `support.knowledge` entries.
  */
 export function lexicalSearch(
 	base: KnowledgeBase,
 	email: EmailQuery,
 	options: KnowledgeSearchOptions = {},
 	minHits = 0,
-): { hits: KnowledgeHit[]; knowledge: SupportKnowledgeEntry[] } {
+): { query: string; hits: KnowledgeHit[]; knowledge: SupportKnowledgeEntry[] } {
 	const limit = options.limit ?? 3;
-	const hits = base.search(emailQueryText(email), {
+	const query = emailQueryText(email);
+	const hits = base.search(query, {
 		language: email.language,
 		limit: Math.max(minHits, limit),
 		sources: options.sources,
@@ -83,7 +85,7 @@ export function lexicalSearch(
 		...knowledgeEntry(hit.doc, hit.probability, options.maxSnippetChars),
 		retrieval: 'lexical' as const,
 	}));
-	return { hits, knowledge };
+	return { query, hits, knowledge };
 }
 
 /** Searches the knowledge for one email. */

@@ -166,8 +166,8 @@ export async function semanticInputs(
 }
 
 /** Whether the semantic check reads this email: English (as given, or detected). */
-export function semanticLanguage(email: EmailQuery): boolean {
-	const language = email.language ?? detectLanguage(emailQueryText(email)).language;
+export function semanticLanguage(email: EmailQuery, query = emailQueryText(email)): boolean {
+	const language = email.language ?? detectLanguage(query).language;
 	return language === 'en';
 }
 
@@ -181,12 +181,12 @@ export async function semanticSearchForEmail(
 	options: KnowledgeSearchOptions = {},
 	model: SemanticModel = DEFAULT_SEMANTIC_MODEL,
 ): Promise<{ knowledge: SupportKnowledgeEntry[]; answer: SupportAnswer }> {
-	const query = emailQueryText(email);
 	// Two hits at least: the best answer is compared with the runner-up.
-	const { hits, knowledge } = lexicalSearch(base, email, options, 2);
+	const { query, hits, knowledge } = lexicalSearch(base, email, options, 2);
 	let note: string | undefined;
 	if (hits[0] && hits[0].probability >= SEMANTIC_FLOOR && knowledge[0]) {
-		if (!semanticLanguage(email)) note = 'semantic check skipped: it reads English mail only';
+		if (!semanticLanguage(email, query))
+			note = 'semantic check skipped: it reads English mail only';
 		else
 			try {
 				const inputs = await semanticInputs(query, hits[0], hits[1]);
