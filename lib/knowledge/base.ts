@@ -59,6 +59,11 @@ export interface KnowledgeHit {
 	features: Features;
 	/** Calibrated probability that this document answers the query. */
 	probability: number;
+	/**
+	 * The sentence of the query whose own search gave `probability` (focusedSearch in search.ts), when
+	 * it was higher than the whole query's.
+	 */
+	focus?: string;
 }
 
 export interface SerializedKnowledgeBase {

@@ -19,7 +19,14 @@ import type {
 	SupportAnswer,
 	SupportKnowledgeEntry,
 } from './search';
-import { answerFor, emailQueryText, knowledgeEntry } from './search';
+import {
+	answerFor,
+	answerKey,
+	emailQueryText,
+	focusedSearch,
+	focusReason,
+	knowledgeEntry,
+} from './search';
 
 /** The usual RRF constant: ranks below the first few count for little, and no list dominates. */
 export const RRF_K = 60;
@@ -57,10 +64,6 @@ export function reciprocalRankFusion(
 }
 
 /** One answer per article (all its language versions) and per past reply. */
-function answerKey(doc: KnowledgeDoc): string {
-	return doc.source === 'article' ? `article:${doc.articleId}` : doc.key;
-}
-
 function languageOf(query: string, language?: string): string {
 	return (language?.trim().toLowerCase() || detectLanguage(query).language).slice(0, 2);
 }
@@ -78,7 +81,7 @@ export function hybridSearchForEmail(
 	const query = emailQueryText(email);
 	const language = languageOf(query, email.language);
 	const sources = options.sources;
-	const lexical: KnowledgeHit[] = base.search(query, {
+	const lexical: KnowledgeHit[] = focusedSearch(base, query, {
 		language,
 		limit: HYBRID_CANDIDATES,
 		sources,
@@ -140,6 +143,8 @@ export function hybridSearchForEmail(
 	}
 	if (top && answer.reasons.length)
 		answer.reasons[0] += `; hybrid retrieval: lexical rank ${top.ranks[0]}, embeddings rank ${top.ranks[1] ?? 'none'}`;
+	const focus = top && focusReason(lexicalByKey.get(top.key));
+	if (focus) answer.reasons.push(focus);
 	return { knowledge, answer };
 }
 

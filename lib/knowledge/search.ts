@@ -3,7 +3,8 @@
  * knowledge for the email, each entry scored with the calibrated probability that it answers the
  * email, and the answer decision (confidence, citation, or why it abstained).
  */
-import type { KnowledgeBase, KnowledgeHit } from './base';
+import { detectLanguage } from '../offline-model/language';
+import type { KnowledgeBase, KnowledgeHit, SearchOptions } from './base';
 import type { KnowledgeDoc, KnowledgeSource } from './documents';
 import { customerMessageBody } from './documents';
 
@@ -62,6 +63,85 @@ export function emailQueryText(email: EmailQuery): string {
 	return `${email.subject ?? ''}\n${customerMessageBody(email.text)}`.slice(0, 8000);
 }
 
+/** Most sentences of one email searched on their own (the first ones: where customers ask). */
+const MAX_FOCUS_SENTENCES = 6;
+/**
+ * A sentence whose own best answer is another one, at least this probable, is a second question: the
+ * mail's confidence stays the whole text's.
+ */
+const OTHER_QUESTION = DEFAULT_ABSTAIN_BELOW;
+/** A sentence is searched on its own only with at least this many words. */
+const MIN_FOCUS_WORDS = 3;
+
+/**
+ * The sentences of a searched text (its subject line, then the body's sentences), each long enough to
+ * be searched on its own.
+ */
+export function querySentences(query: string): string[] {
+	const out: string[] = [];
+	for (const line of query.split('\n')) {
+		for (const part of line.split(/(?<=[.!?¿¡。])\s+/)) {
+			const sentence = part.trim();
+			if (sentence.split(/\s+/).filter((w) => /\p{L}/u.test(w)).length < MIN_FOCUS_WORDS) continue;
+			out.push(sentence);
+			if (out.length >= MAX_FOCUS_SENTENCES) return out;
+		}
+	}
+	return out;
+}
+
+/** What one answer is: an article (all its language versions) or a past reply. */
+export function answerKey(doc: KnowledgeDoc): string {
+	return doc.source === 'article' ? `article:${doc.articleId}` : doc.key;
+}
+
+const logit = (p: number) => {
+	const q = Math.min(1 - 1e-9, Math.max(1e-9, p));
+	return Math.log(q / (1 - q));
+};
+
+/**
+ * Searches an email's text as a whole and sentence by sentence. A mail says more than its question (a
+ * greeting, what happened, why they write): words that match nothing pull the whole text's confidence
+ * down. When one sentence searched alone finds the same best answer as the whole text, with a higher
+ * confidence, the best answer's confidence becomes the mean of the two in log-odds: the sentence asks
+ * what the answer answers, and the whole mail has to agree. The rest of a mail can change what it
+ * asks ("Why was I charged a cancellation fee? That's ridiculous": the fee article matches the
+ * subject alone at 0.98), so the sentence's own confidence alone is not taken (measured on
+ * hand-written mail: see the README, Support Knowledge). A mail that asks two things ("When will I
+ * get my refund? I also forgot my password.") keeps the whole text's confidence: when another
+ * sentence finds another answer with a probability of OTHER_QUESTION or more, nothing is raised.
+ */
+export function focusedSearch(
+	base: KnowledgeBase,
+	query: string,
+	options: SearchOptions = {},
+): KnowledgeHit[] {
+	const language = options.language?.trim() || detectLanguage(query).language;
+	const hits = base.search(query, { ...options, language });
+	const top = hits[0];
+	if (!top) return hits;
+	const sentences = querySentences(query);
+	if (sentences.length < 2) return hits;
+	const key = answerKey(top.doc);
+	let best: KnowledgeHit | undefined;
+	let focus = '';
+	for (const sentence of sentences) {
+		const found = base.search(sentence, { ...options, language, limit: 1, minProbability: 0 })[0];
+		if (!found) continue;
+		// Another sentence that another answer answers: the mail asks more than the best answer says.
+		if (answerKey(found.doc) !== key) {
+			if (found.probability >= OTHER_QUESTION) return hits;
+		} else if (found.probability > (best?.probability ?? top.probability)) {
+			best = found;
+			focus = sentence;
+		}
+	}
+	if (!best) return hits;
+	const probability = 1 / (1 + Math.exp(-(logit(best.probability) + logit(top.probability)) / 2));
+	return [{ ...top, probability, focus }, ...hits.slice(1)];
+}
+
 /**
  * The lexical search for one email: the text searched (emailQueryText), the hits (at least `minHits`
  * deep, for a caller that compares the best with the next) and the first `options.limit` of them as
@@ -75,7 +155,7 @@ export function lexicalSearch(
 ): { query: string; hits: KnowledgeHit[]; knowledge: SupportKnowledgeEntry[] } {
 	const limit = options.limit ?? 3;
 	const query = emailQueryText(email);
-	const hits = base.search(query, {
+	const hits = focusedSearch(base, query, {
 		language: email.language,
 		limit: Math.max(minHits, limit),
 		sources: options.sources,
@@ -94,8 +174,18 @@ export function searchForEmail(
 	email: EmailQuery,
 	options: KnowledgeSearchOptions = {},
 ): { knowledge: SupportKnowledgeEntry[]; answer: SupportAnswer } {
-	const { knowledge } = lexicalSearch(base, email, options);
-	return { knowledge, answer: answerFor(base, knowledge, options.abstainBelow) };
+	const { hits, knowledge } = lexicalSearch(base, email, options);
+	const answer = answerFor(base, knowledge, options.abstainBelow);
+	const focus = focusReason(hits[0]);
+	if (focus) answer.reasons.push(focus);
+	return { knowledge, answer };
+}
+
+/** The reason line for a best hit whose confidence one sentence of the mail raised (focusedSearch). */
+export function focusReason(hit: KnowledgeHit | undefined): string | undefined {
+	return hit?.focus
+		? `the sentence "${clipText(hit.focus, 120)}" asks what it answers (searched alone and with the whole mail)`
+		: undefined;
 }
 
 /** One `support.knowledge` entry for a document, scored with `probability`. */

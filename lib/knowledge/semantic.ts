@@ -26,7 +26,7 @@ import type {
 	SupportAnswer,
 	SupportKnowledgeEntry,
 } from './search';
-import { answerFor, emailQueryText, lexicalSearch } from './search';
+import { answerFor, emailQueryText, focusReason, lexicalSearch } from './search';
 import semanticModel from './semantic.json';
 
 export interface SemanticModel {
@@ -199,6 +199,8 @@ export async function semanticSearchForEmail(
 			}
 	}
 	const answer = answerFor(base, knowledge, options.abstainBelow);
+	const focus = focusReason(hits[0]);
+	if (focus) answer.reasons.push(focus);
 	if (note) answer.reasons.push(note);
 	return { knowledge, answer };
 }

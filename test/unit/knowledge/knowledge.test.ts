@@ -13,6 +13,8 @@ import {
 	loadKnowledgeBase,
 	replyBody,
 	emailQueryText,
+	focusedSearch,
+	querySentences,
 	searchForEmail,
 	terms,
 	updateKnowledgeBase,
@@ -336,6 +338,69 @@ describe('searchForEmail on the demo help centre', () => {
 		expect(emailQueryText({ text: 'Dear Sir or Madam,\nmy card was charged twice.' })).toBe(
 			'\nmy card was charged twice.',
 		);
+	});
+
+	test('a sentence that asks what the best answer answers raises its confidence halfway, in log-odds', () => {
+		const question = 'How long does delivery take to Ireland?';
+		const text = `Hi,\n\nI have been a customer for a few years and never had to write to you before. ${question}\n\nThanks,\nTom`;
+		const email = { subject: 'Question', text, language: 'en' };
+		const whole = base.search(emailQueryText(email), { language: 'en', limit: 1 })[0];
+		const alone = base.search(question, { language: 'en', limit: 1 })[0];
+		expect([whole.doc.articleId, alone.doc.articleId]).toEqual([
+			'delivery-times',
+			'delivery-times',
+		]);
+		expect(alone.probability).toBeGreaterThan(whole.probability);
+		const logit = (p: number) => Math.log(p / (1 - p));
+		const expected = 1 / (1 + Math.exp(-(logit(whole.probability) + logit(alone.probability)) / 2));
+
+		const result = searchForEmail(base, email);
+		expect(result.knowledge[0].id).toBe('delivery-times');
+		expect(result.answer.confidence).toBeCloseTo(expected, 3);
+		expect(result.answer.confidence).toBeGreaterThan(whole.probability);
+		expect(result.answer.confidence).toBeLessThan(alone.probability);
+		expect(result.answer.reasons.join('\n')).toContain(`"${question}" asks what it answers`);
+		// A one-sentence question is searched once: nothing to raise.
+		const single = searchForEmail(base, { text: question, language: 'en' });
+		expect(single.answer.confidence).toBe(Math.round(alone.probability * 1000) / 1000);
+		expect(single.answer.reasons.join('\n')).not.toContain('asks what it answers');
+	});
+
+	test('a mail that asks two things keeps the whole text’s confidence', () => {
+		const twoTopics = new KnowledgeBase();
+		twoTopics.upsert([refundsEn(), passwordEn()]);
+		const text =
+			'I returned the shoes last week. When will I get my refund? I also forgot my password and cannot log in to check.';
+		const query = emailQueryText({ text });
+		const whole = twoTopics.search(query, { language: 'en', limit: 1 })[0];
+		// Each question alone finds its own article, surely.
+		const refund = twoTopics.search('When will I get my refund?', { language: 'en', limit: 1 })[0];
+		const password = twoTopics.search('I also forgot my password and cannot log in to check.', {
+			language: 'en',
+			limit: 1,
+		})[0];
+		expect([refund.doc.articleId, password.doc.articleId]).toEqual(['refunds', 'password']);
+		expect(Math.min(refund.probability, password.probability)).toBeGreaterThan(0.5);
+		const result = searchForEmail(twoTopics, { text, language: 'en' });
+		expect(result.knowledge[0].id).toBe(whole.doc.articleId);
+		expect(result.answer.confidence).toBe(Math.round(whole.probability * 1000) / 1000);
+		expect(focusedSearch(twoTopics, query, { language: 'en' })[0].focus).toBeUndefined();
+	});
+
+	test('querySentences: the subject line and sentences of three words or more, at most six', () => {
+		expect(
+			querySentences(
+				'Refund not received\nHi there. Sent back. It arrived at your warehouse on May 3! Where is my money?',
+			),
+		).toEqual([
+			'Refund not received',
+			'It arrived at your warehouse on May 3!',
+			'Where is my money?',
+		]);
+		expect(
+			querySentences(Array.from({ length: 20 }, (_, i) => `This is sentence ${i}.`).join(' ')),
+		).toHaveLength(6);
+		expect(querySentences('')).toEqual([]);
 	});
 
 	test('a crafted mail of blank lines is cleaned in linear time (the sign-off pattern was quadratic)', () => {
