@@ -63,15 +63,12 @@ import {
 	semanticVector,
 } from '../lib/knowledge/semantic';
 import { parseCsvRecords } from '../lib/offline-model/csv';
+import type { LabelledMail } from './answer-labels';
+import { loadLabelledMail } from './answer-labels';
+import { framedMail } from './mail-frames';
 import { encodeSentences } from '../lib/offline-model/sentence-encoder';
 import { createRng, shuffleInPlace } from '../lib/offline-model/random';
-import {
-	findRepositoryRoot,
-	loadOutOfTaxonomyTexts,
-	parseEvaluationMail,
-	SUPPORT_LANGUAGES,
-	SUPPORT_MAIL_EVAL_DIR,
-} from '../lib/offline-model/training-data';
+import { findRepositoryRoot, loadOutOfTaxonomyTexts } from '../lib/offline-model/training-data';
 
 interface Row {
 	text: string;
@@ -461,37 +458,6 @@ async function evaluateSemantic(
 	return reports;
 }
 
-/** One held-out mail (data/support-mail-eval) with the demo help centre's answers to it (answers.tsv). */
-interface LabelledMail {
-	file: string;
-	index: number;
-	subject: string;
-	text: string;
-	/** Article ids or past-reply ids that answer it; empty: nothing in the demo help centre does. */
-	answers: string[];
-}
-
-/** The held-out mail and its answer labels, matched by file and position (every mail must be labelled). */
-export function loadLabelledMail(root: string): LabelledMail[] {
-	const labels = new Map<string, string[]>();
-	const tsv = readFileSync(path.join(root, SUPPORT_MAIL_EVAL_DIR, 'answers.tsv'), 'utf8');
-	for (const line of tsv.split('\n').slice(1)) {
-		const [file, index, , answer] = line.split('\t');
-		if (!file || answer === undefined) continue;
-		labels.set(`${file}#${index}`, answer === 'none' ? [] : answer.split(',').map((a) => a.trim()));
-	}
-	const mail: LabelledMail[] = [];
-	for (const file of [...SUPPORT_LANGUAGES.map((l) => `${l}.txt`), 'out-of-taxonomy.txt']) {
-		const content = readFileSync(path.join(root, SUPPORT_MAIL_EVAL_DIR, file), 'utf8');
-		for (const [index, email] of parseEvaluationMail(content, file).entries()) {
-			const answers = labels.get(`${file}#${index}`);
-			if (!answers) throw new Error(`answers.tsv has no label for ${file} #${index}`);
-			mail.push({ file, index, subject: email.subject, text: email.text, answers });
-		}
-	}
-	return mail;
-}
-
 interface MailScored {
 	probability: number;
 	/** The id the package gives the best answer (an article id, or a past reply's `reply:` key). */
@@ -605,54 +571,6 @@ async function evaluateMail(
 	for (const r of reports.slice(1))
 		for (const w of r.wrong) console.log(`wrong auto-answer (${r.method}): ${w}`);
 	return reports.slice(1);
-}
-
-/**
- * `--framed`: each question as the body of an email, the way customers write (a greeting, a line of
- * context, the question, thanks and a name, under a generic subject). The public sets are one-line
- * questions; this measures what the length and the politeness around a question do to the
- * confidence. The frames are written for this repository; the questions inside are the sets' own.
- */
-const FRAMES = {
-	subjects: ['', 'Question', 'Help needed', 'Quick question', 'Support request', 'My account'],
-	greetings: ['Hi,', 'Hello,', 'Hello support team,', 'Dear Sir or Madam,', 'Good morning,', ''],
-	context: [
-		'',
-		'I hope you can help me with something.',
-		'I have been a customer for a few years and never had to write to you before.',
-		'I looked through the app first but could not work this out myself.',
-		'Sorry to bother you, I am sure you get this a lot.',
-		'I tried calling earlier but the line was busy.',
-	],
-	thanks: [
-		'Thanks in advance.',
-		'Thank you!',
-		'Looking forward to hearing from you.',
-		'Any help is appreciated.',
-		'',
-	],
-	names: [
-		'Best regards,\nSarah Miller',
-		'Thanks,\nTom',
-		'Kind regards,\nJ. Alvarez',
-		'Cheers,\nPriya',
-		'Mark',
-	],
-};
-
-function framedMail(question: string, random: () => number): { subject: string; text: string } {
-	const pick = (list: string[]) => list[Math.floor(random() * list.length)];
-	const subject = pick(FRAMES.subjects);
-	const body = [
-		pick(FRAMES.greetings),
-		pick(FRAMES.context),
-		question,
-		pick(FRAMES.thanks),
-		pick(FRAMES.names),
-	]
-		.filter(Boolean)
-		.join('\n\n');
-	return { subject, text: body };
 }
 
 let outOfTaxonomyCount = 0;

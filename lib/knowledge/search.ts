@@ -70,6 +70,12 @@ const MAX_FOCUS_SENTENCES = 6;
  * mail's confidence stays the whole text's.
  */
 const OTHER_QUESTION = DEFAULT_ABSTAIN_BELOW;
+/**
+ * Below this whole-text confidence the sentences are not searched (each search costs about as much as
+ * the whole text's): half-way in log-odds to a sentence's confidence cannot reach the auto-answer
+ * threshold from here unless the sentence alone scores above 0.9995.
+ */
+const FOCUS_FLOOR = 0.3;
 /** A sentence is searched on its own only with at least this many words. */
 const MIN_FOCUS_WORDS = 3;
 
@@ -80,7 +86,7 @@ const MIN_FOCUS_WORDS = 3;
 export function querySentences(query: string): string[] {
 	const out: string[] = [];
 	for (const line of query.split('\n')) {
-		for (const part of line.split(/(?<=[.!?¿¡。])\s+/)) {
+		for (const part of line.split(/(?<=[.!?。])\s+/)) {
 			const sentence = part.trim();
 			if (sentence.split(/\s+/).filter((w) => /\p{L}/u.test(w)).length < MIN_FOCUS_WORDS) continue;
 			out.push(sentence);
@@ -120,7 +126,7 @@ export function focusedSearch(
 	const language = options.language?.trim() || detectLanguage(query).language;
 	const hits = base.search(query, { ...options, language });
 	const top = hits[0];
-	if (!top) return hits;
+	if (!top || top.probability < FOCUS_FLOOR) return hits;
 	const sentences = querySentences(query);
 	if (sentences.length < 2) return hits;
 	const key = answerKey(top.doc);
