@@ -60,8 +60,8 @@ export interface KnowledgeHit {
 	/** Calibrated probability that this document answers the query. */
 	probability: number;
 	/**
-	 * The sentence of the query whose own search gave `probability` (focusedSearch in search.ts), when
-	 * it was higher than the whole query's.
+	 * The sentence of the query that raised `probability` (focusedSearch in search.ts): searched alone it
+	 * found this same answer, more surely than the whole query did.
 	 */
 	focus?: string;
 }

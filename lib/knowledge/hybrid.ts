@@ -63,7 +63,6 @@ export function reciprocalRankFusion(
 		});
 }
 
-/** One answer per article (all its language versions) and per past reply. */
 function languageOf(query: string, language?: string): string {
 	return (language?.trim().toLowerCase() || detectLanguage(query).language).slice(0, 2);
 }

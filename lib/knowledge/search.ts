@@ -65,19 +65,33 @@ export function emailQueryText(email: EmailQuery): string {
 
 /** Most sentences of one email searched on their own (the first ones: where customers ask). */
 const MAX_FOCUS_SENTENCES = 6;
+/** A sentence is searched on its own only with at least this many words. */
+const MIN_FOCUS_WORDS = 3;
 /**
  * A sentence whose own best answer is another one, at least this probable, is a second question: the
  * mail's confidence stays the whole text's.
  */
 const OTHER_QUESTION = DEFAULT_ABSTAIN_BELOW;
+
+const logit = (p: number) => {
+	const q = Math.min(1 - 1e-9, Math.max(1e-9, p));
+	return Math.log(q / (1 - q));
+};
+
 /**
- * Below this whole-text confidence the sentences are not searched (each search costs about as much as
- * the whole text's): half-way in log-odds to a sentence's confidence cannot reach the auto-answer
- * threshold from here unless the sentence alone scores above 0.9995.
+ * About the highest confidence one sentence gets (a demo article's own title searched: 0.998). Half-way
+ * in log-odds to it from below focusFloor() stays below the auto-answer threshold.
  */
-const FOCUS_FLOOR = 0.3;
-/** A sentence is searched on its own only with at least this many words. */
-const MIN_FOCUS_WORDS = 3;
+const SENTENCE_CEILING = 0.998;
+
+/**
+ * Below this whole-text confidence the sentences are not searched: raised half-way to a sentence's
+ * confidence it could not reach the base's auto-answer threshold (0.65 for the default 0.968), and each
+ * sentence search costs about as much as the whole text's.
+ */
+export function focusFloor(threshold: number): number {
+	return 1 / (1 + Math.exp(-(2 * logit(threshold) - logit(SENTENCE_CEILING))));
+}
 
 /**
  * The sentences of a searched text (its subject line, then the body's sentences), each long enough to
@@ -101,11 +115,6 @@ export function answerKey(doc: KnowledgeDoc): string {
 	return doc.source === 'article' ? `article:${doc.articleId}` : doc.key;
 }
 
-const logit = (p: number) => {
-	const q = Math.min(1 - 1e-9, Math.max(1e-9, p));
-	return Math.log(q / (1 - q));
-};
-
 /**
  * Searches an email's text as a whole and sentence by sentence. A mail says more than its question (a
  * greeting, what happened, why they write): words that match nothing pull the whole text's confidence
@@ -126,7 +135,7 @@ export function focusedSearch(
 	const language = options.language?.trim() || detectLanguage(query).language;
 	const hits = base.search(query, { ...options, language });
 	const top = hits[0];
-	if (!top || top.probability < FOCUS_FLOOR) return hits;
+	if (!top || top.probability < focusFloor(base.autoAnswerThreshold)) return hits;
 	const sentences = querySentences(query);
 	if (sentences.length < 2) return hits;
 	const key = answerKey(top.doc);

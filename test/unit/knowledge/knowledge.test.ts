@@ -13,6 +13,7 @@ import {
 	loadKnowledgeBase,
 	replyBody,
 	emailQueryText,
+	focusFloor,
 	focusedSearch,
 	querySentences,
 	searchForEmail,
@@ -369,22 +370,35 @@ describe('searchForEmail on the demo help centre', () => {
 	test('a mail that asks two things keeps the whole text’s confidence', () => {
 		const twoTopics = new KnowledgeBase();
 		twoTopics.upsert([refundsEn(), passwordEn()]);
-		const text =
-			'I returned the shoes last week. When will I get my refund? I also forgot my password and cannot log in to check.';
+		const text = 'When will I get my refund for the return? I also forgot my password.';
 		const query = emailQueryText({ text });
 		const whole = twoTopics.search(query, { language: 'en', limit: 1 })[0];
-		// Each question alone finds its own article, surely.
-		const refund = twoTopics.search('When will I get my refund?', { language: 'en', limit: 1 })[0];
-		const password = twoTopics.search('I also forgot my password and cannot log in to check.', {
+		// High enough for the sentences to be searched ...
+		expect(whole.probability).toBeGreaterThanOrEqual(focusFloor(twoTopics.autoAnswerThreshold));
+		// ... and each question alone finds its own article, surely: raised half-way to the refund
+		// sentence, the refund article alone would be sent for both questions.
+		const refund = twoTopics.search('When will I get my refund for the return?', {
+			language: 'en',
+			limit: 1,
+		})[0];
+		const password = twoTopics.search('I also forgot my password.', {
 			language: 'en',
 			limit: 1,
 		})[0];
 		expect([refund.doc.articleId, password.doc.articleId]).toEqual(['refunds', 'password']);
 		expect(Math.min(refund.probability, password.probability)).toBeGreaterThan(0.5);
 		const result = searchForEmail(twoTopics, { text, language: 'en' });
-		expect(result.knowledge[0].id).toBe(whole.doc.articleId);
+		expect(result.knowledge[0].id).toBe('refunds');
 		expect(result.answer.confidence).toBe(Math.round(whole.probability * 1000) / 1000);
 		expect(focusedSearch(twoTopics, query, { language: 'en' })[0].focus).toBeUndefined();
+		// With a statement in place of the second question, the same mail is raised.
+		const statement = emailQueryText({
+			text: 'When will I get my refund for the return? I also bought a new lamp.',
+		});
+		const plain = twoTopics.search(statement, { language: 'en', limit: 1 })[0];
+		const raised = focusedSearch(twoTopics, statement, { language: 'en' })[0];
+		expect(raised.focus).toBe('When will I get my refund for the return?');
+		expect(raised.probability).toBeGreaterThan(plain.probability);
 	});
 
 	test('querySentences: the subject line and sentences of three words or more, at most six', () => {
