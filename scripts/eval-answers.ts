@@ -24,7 +24,16 @@
  * under load); `--lexical` skips it and judges the lexical rows. `--semantic --fit` fits the
  * semantic model (lib/knowledge/semantic.json) instead of the lexical one.
  *
- * `--framed` measures every question as an email body (greeting, context, thanks, name; see FRAMES).
+ * `--framed` measures every question as an email body (greeting, context, thanks, name; see FRAMES in
+ * scripts/mail-frames.ts).
+ *
+ * Every run also measures hand-written mail: the 273 held-out mails of data/support-mail-eval, labelled
+ * with the demo help centre's answers (answers.tsv), searched in that help centre as the node searches
+ * them, with the package's shipped models (after --fit, run again to measure the new model there). A
+ * wrong auto-answer that drops their precision below 98% also fails the run.
+ *
+ * Questions are searched as the package searches them, whole and sentence by sentence (focusedSearch);
+ * a model fitted in this run scores the whole text only.
  *
  *   npm run eval:answers [-- --fit] [--lexical | --semantic [--dump-semantic FILE]] [--framed] [--transfer] [--json FILE] [--dump-features FILE] [--posting-budget N] [--no-fail]
  */
