@@ -72,8 +72,15 @@ import {
 	semanticVector,
 } from '../lib/knowledge/semantic';
 import { parseCsvRecords } from '../lib/offline-model/csv';
-import type { LabelledMail } from './answer-labels';
 import { loadLabelledMail } from './answer-labels';
+import type { AnswerReport, LabelledQuestion, Scored as QuestionScored } from './own-data';
+import {
+	answerReport,
+	crossCheckedThreshold,
+	loadKnowledge,
+	loadQuestions,
+	supportedThreshold,
+} from './own-data';
 import { framedMail } from './mail-frames';
 import { encodeSentences } from '../lib/offline-model/sentence-encoder';
 import { createRng, shuffleInPlace } from '../lib/offline-model/random';
@@ -467,79 +474,33 @@ async function evaluateSemantic(
 	return reports;
 }
 
-interface MailScored {
-	probability: number;
-	/** The id the package gives the best answer (an article id, or a past reply's `reply:` key). */
-	id: string;
-}
-
-interface MailReport {
-	method: string;
-	mails: number;
-	answerable: number;
-	answered: number;
-	right: number;
-	wrong: string[];
-	precision: number;
-	/** Mails nothing answers (label none) that were auto-answered, as a share of them. */
-	noneAnsweredShare: number;
-	top1: number;
-}
-
-function mailReport(
-	method: string,
-	mail: LabelledMail[],
-	scored: MailScored[],
-	threshold: number,
-): MailReport {
-	const right = (i: number) => mail[i].answers.includes(scored[i].id.replace(/^reply:/, ''));
-	const answered = scored.map((_, i) => i).filter((i) => scored[i].probability >= threshold);
-	const rightCount = answered.filter(right).length;
-	const none = mail.filter((m) => m.answers.length === 0).length;
-	return {
-		method,
-		mails: mail.length,
-		answerable: mail.length - none,
-		answered: answered.length,
-		right: rightCount,
-		wrong: answered
-			.filter((i) => !right(i))
-			.map(
-				(i) =>
-					`${mail[i].file} #${mail[i].index} "${mail[i].subject}" -> ${scored[i].id} (${scored[i].probability.toFixed(3)})`,
-			),
-		precision: answered.length ? rightCount / answered.length : 1,
-		noneAnsweredShare:
-			answered.filter((i) => mail[i].answers.length === 0).length / Math.max(1, none),
-		top1:
-			mail.filter((m, i) => m.answers.length && right(i)).length / Math.max(1, mail.length - none),
-	};
-}
-
 /**
- * Hand-written mail (data/support-mail-eval: 7 languages + out-of-taxonomy, written for the
- * classifier eval) in the demo help centre that `npm start` ships, each mail labelled by hand with
- * the knowledge that answers it (answers.tsv): what the Support Knowledge node gives mail-length text,
- * searched as the node searches it (subject and body, language detected).
+ * Questions labelled with the knowledge that answers them, searched as the Support Knowledge node
+ * searches them (subject and body; language given or detected, sentence by sentence), reported at
+ * the threshold and at a few others: right and wrong auto-answers per method. Returns the lexical
+ * report and (with `semantic`) the semantic check's, last.
  */
-async function evaluateMail(
-	root: string,
+async function measureQuestions(
+	heading: string,
+	base: KnowledgeBase,
+	questions: LabelledQuestion[],
 	threshold: number,
 	semantic: boolean,
-): Promise<MailReport[]> {
-	const mail = loadLabelledMail(root);
-	const base = demoKnowledgeBase();
-	const whole: MailScored[] = [];
-	const lexical: MailScored[] = [];
-	const checked: MailScored[] = [];
-	for (const m of mail) {
-		const email = { subject: m.subject, text: m.text };
+	wholeRow: boolean,
+): Promise<{ reports: AnswerReport[]; methods: Array<[string, QuestionScored[]]> }> {
+	const whole: QuestionScored[] = [];
+	const lexical: QuestionScored[] = [];
+	const checked: QuestionScored[] = [];
+	for (const q of questions) {
+		const email = { subject: q.subject, text: q.text, language: q.language };
 		const { query, knowledge } = lexicalSearch(base, email, { limit: 1 });
-		const plain = base.search(query, { limit: 1 })[0];
-		whole.push({
-			probability: plain?.probability ?? 0,
-			id: plain ? knowledgeEntry(plain.doc, 0).id : '',
-		});
+		if (wholeRow) {
+			const plain = base.search(query, { limit: 1, language: q.language })[0];
+			whole.push({
+				probability: plain?.probability ?? 0,
+				id: plain ? knowledgeEntry(plain.doc, 0).id : '',
+			});
+		}
 		lexical.push({ probability: knowledge[0]?.score ?? 0, id: knowledge[0]?.id ?? '' });
 		if (semantic) {
 			const found = await semanticSearchForEmail(base, email, { limit: 1 });
@@ -549,19 +510,19 @@ async function evaluateMail(
 			});
 		}
 	}
-	const methods: Array<[string, MailScored[]]> = [
-		['whole text only (before the sentence focus)', whole],
+	const methods: Array<[string, QuestionScored[]]> = [
+		...(wholeRow
+			? [['whole text only (before the sentence focus)', whole] as [string, QuestionScored[]]]
+			: []),
 		['lexical (versions 1 and 1.1)', lexical],
 		...(semantic
-			? [['semantic check (version 1.2; English mail only)', checked] as [string, MailScored[]]]
+			? [['semantic check (version 1.2; English mail only)', checked] as [string, QuestionScored[]]]
 			: []),
 	];
-	const reports = methods.map(([name, scored]) => mailReport(name, mail, scored, threshold));
+	const reports = methods.map(([name, scored]) => answerReport(name, questions, scored, threshold));
+	console.log(`\n${heading} at the threshold ${threshold}`);
 	console.log(
-		`\nHand-written mail (data/support-mail-eval, ${mail.length} mails, ${reports[0].answerable} answerable from the demo help centre; labels in answers.tsv) at the threshold ${threshold}`,
-	);
-	console.log(
-		'method | auto-answered: right / wrong | precision | answerable mail auto-answered | unanswerable mail auto-answered | top-1 accuracy',
+		'method | auto-answered: right / wrong | precision | answerable auto-answered | unanswerable auto-answered | top-1 accuracy',
 	);
 	for (const r of reports)
 		console.log(
@@ -572,14 +533,105 @@ async function evaluateMail(
 		console.log(
 			`${t} | ${methods
 				.map(([name, scored]) => {
-					const r = mailReport(name, mail, scored, t);
+					const r = answerReport(name, questions, scored, t);
 					return `${name.split(' (')[0]}: ${r.right} / ${r.wrong.length}`;
 				})
 				.join(' | ')}`,
 		);
-	for (const r of reports.slice(1))
+	const judged = wholeRow ? reports.slice(1) : reports;
+	for (const r of judged)
 		for (const w of r.wrong) console.log(`wrong auto-answer (${r.method}): ${w}`);
-	return reports.slice(1);
+	return { reports: judged, methods: wholeRow ? methods.slice(1) : methods };
+}
+
+/**
+ * Hand-written mail (data/support-mail-eval: 7 languages + out-of-taxonomy, written for the
+ * classifier eval) in the demo help centre that `npm start` ships, each mail labelled by hand with
+ * the knowledge that answers it (answers.tsv): what the Support Knowledge node gives mail-length text.
+ */
+async function evaluateMail(
+	root: string,
+	threshold: number,
+	semantic: boolean,
+): Promise<AnswerReport[]> {
+	const mail = loadLabelledMail(root).map((m) => ({
+		where: `${m.file} #${m.index}`,
+		subject: m.subject,
+		text: m.text,
+		answers: m.answers,
+	}));
+	const answerable = mail.filter((m) => m.answers.length).length;
+	const { reports } = await measureQuestions(
+		`Hand-written mail (data/support-mail-eval, ${mail.length} mails, ${answerable} answerable from the demo help centre; labels in answers.tsv)`,
+		demoKnowledgeBase(),
+		mail,
+		threshold,
+		semantic,
+		true,
+	);
+	return reports;
+}
+
+/**
+ * `--knowledge PATH... --questions FILE`: a team's own knowledge and labelled questions (scripts/
+ * own-data.ts), at the shipped threshold (or `--threshold T`), with the threshold this data supports.
+ */
+async function evaluateOwnData(args: string[], noFail: boolean): Promise<void> {
+	const values = (flag: string) =>
+		args.flatMap((a, i) =>
+			a === flag && args[i + 1] && !args[i + 1].startsWith('--') ? [args[i + 1]] : [],
+		);
+	const base = loadKnowledge(values('--knowledge'));
+	const [file] = values('--questions');
+	if (!file) throw new Error('--questions needs a file: JSON Lines, JSON, CSV or TSV');
+	const questions = loadQuestions(file, base);
+	const given = values('--threshold')[0];
+	const threshold = given === undefined ? base.autoAnswerThreshold : Number(given);
+	if (!(threshold > 0 && threshold <= 1))
+		throw new Error(`--threshold ${given}: give a probability above 0 and at most 1`);
+	const semantic = !args.includes('--lexical');
+	const articles = base.articles().size;
+	const replies = base.documents().filter((d) => d.source === 'reply').length;
+	const answerable = questions.filter((q) => q.answers.length).length;
+	const { reports, methods } = await measureQuestions(
+		`Your questions (${file}: ${questions.length}, ${answerable} answerable) in your knowledge (${articles} articles, ${replies} past replies)`,
+		base,
+		questions,
+		threshold,
+		semantic,
+		false,
+	);
+	console.log(
+		`\nThe threshold your questions support (precision >= ${pct(TARGET_PRECISION)}, unanswerable auto-answered <= ${pct(OUT_OF_SCOPE_GOAL)}):`,
+	);
+	for (const [name, scored] of methods) {
+		const all = supportedThreshold(questions, scored, TARGET_PRECISION, OUT_OF_SCOPE_GOAL);
+		console.log(
+			`${name}: ${all === undefined ? 'none (no threshold keeps the precision)' : `${all.toFixed(3)}, chosen and measured on the same questions (optimistic)`}`,
+		);
+		for (const { threshold: t, report: r } of crossCheckedThreshold(
+			name,
+			questions,
+			scored,
+			TARGET_PRECISION,
+			OUT_OF_SCOPE_GOAL,
+		))
+			console.log(
+				`  ${r.method}: ${t === undefined ? 'none' : t.toFixed(3)} -> ${r.right} right / ${r.wrong.length} wrong, ${pct(r.right / Math.max(1, r.answerable))} of the answerable, precision ${pct(r.precision)}`,
+			);
+	}
+	console.log(
+		'Set the Reply Drafter option Auto-Answer Threshold to the value you choose; keep it where it still holds when chosen on half of your questions and measured on the other half.',
+	);
+	const judged = reports[reports.length - 1];
+	const missed =
+		judged.precision < TARGET_PRECISION || judged.noneAnsweredShare > OUT_OF_SCOPE_GOAL;
+	console.log(
+		missed
+			? `MISSED at ${threshold}, ${judged.method}: precision ${pct(judged.precision)}, unanswerable auto-answered ${pct(judged.noneAnsweredShare)}`
+			: `meets the goal at ${threshold} (${judged.method}): precision ${pct(judged.precision)}, unanswerable auto-answered ${pct(judged.noneAnsweredShare)}, ${pct(judged.right / Math.max(1, judged.answerable))} of the answerable questions auto-answered`,
+	);
+	if (missed && !noFail) process.exitCode = 1;
 }
 
 let outOfTaxonomyCount = 0;
@@ -591,6 +643,11 @@ async function main(): Promise<void> {
 	const jsonAt = args.indexOf('--json');
 	const budgetAt = args.indexOf('--posting-budget');
 	if (budgetAt >= 0) postingBudget = Number(args[budgetAt + 1]);
+	if (args.includes('--questions') || args.includes('--knowledge')) {
+		if (fit)
+			throw new Error('--fit fits on the public sets only: measure your own data without it');
+		return evaluateOwnData(args, noFail);
+	}
 	const root = findRepositoryRoot(__dirname);
 	const bitextRows: Row[] = parseCsvRecords(
 		readFileSync(

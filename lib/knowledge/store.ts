@@ -55,7 +55,8 @@ async function statOrUndefined(file: string): Promise<Stats | undefined> {
 	}
 }
 
-function parse(file: string, content: string): KnowledgeBase {
+/** A knowledge file's text (what the Support Knowledge node writes) as a knowledge base; a clear error otherwise. */
+export function parseKnowledgeBase(file: string, content: string): KnowledgeBase {
 	let data: SerializedKnowledgeBase;
 	try {
 		data = JSON.parse(content) as SerializedKnowledgeBase;
@@ -91,7 +92,7 @@ export async function loadKnowledgeBase(file: string): Promise<KnowledgeBase> {
 			`The knowledge file ${file} is ${Math.round(stat.size / 1e6)} MB, over the ${MAX_INDEX_BYTES / 1024 / 1024} MiB limit`,
 			'Split the knowledge into several knowledge bases (one per product or language), or remove old past replies.',
 		);
-	const base = parse(file, await fs.readFile(file, 'utf8'));
+	const base = parseKnowledgeBase(file, await fs.readFile(file, 'utf8'));
 	cache.set(file, { mtimeMs: stat.mtimeMs, size: stat.size, base });
 	return base;
 }
@@ -138,7 +139,9 @@ export async function updateKnowledgeBase<T>(
 ): Promise<T> {
 	return await withLock(file, async () => {
 		const stat = await statOrUndefined(file);
-		const base = stat ? parse(file, await fs.readFile(file, 'utf8')) : new KnowledgeBase();
+		const base = stat
+			? parseKnowledgeBase(file, await fs.readFile(file, 'utf8'))
+			: new KnowledgeBase();
 		const { result, changed } = change(base);
 		if (changed || !stat) {
 			const temporary = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;

@@ -1,0 +1,365 @@
+/**
+ * Answers measured on a team's own knowledge and questions (npm run eval:answers -- --knowledge PATH
+ * --questions FILE): what a support lead runs before turning auto-send on, and how anyone checks the
+ * package on data it never saw. Also the report of the hand-written mail part of every eval run.
+ *
+ * Knowledge (--knowledge, one or more): the Support Knowledge node's index file
+ * (`.n8n/support-knowledge/<name>.json`), a folder of Markdown / HTML / text articles (as Sync Folder
+ * reads them), or a JSON array / JSON Lines file of records: articles as Add or Update Articles takes
+ * them (`id`, `title`, `text` | `markdown` | `html`, `url`, `language`) and past conversations as Add
+ * Past Replies takes them (`customerMessage`, `reply`, `id`, `subject`).
+ *
+ * Questions (--questions): JSON Lines, a JSON array, CSV or TSV (with a header row). Each question has
+ * `text` (the email body; or `body`, `question`), optionally `subject` and `language`, and `answers`
+ * (or `answer`): the ids of the articles or past replies that answer it (a list, or one string split at
+ * `,` or `|`), or nothing / `none` when nothing in the knowledge answers it.
+ */
+import { readdirSync, readFileSync, statSync } from 'fs';
+import * as path from 'path';
+import { InputError } from '../lib/errors';
+import { KnowledgeBase } from '../lib/knowledge/base';
+import type { KnowledgeDoc } from '../lib/knowledge/documents';
+import {
+	articleFromFile,
+	articleFromInput,
+	conversationFromInput,
+} from '../lib/knowledge/documents';
+import { parseKnowledgeBase } from '../lib/knowledge/store';
+import { parseCsv } from '../lib/offline-model/csv';
+
+/** One question with the knowledge that answers it (none: nothing does). */
+export interface LabelledQuestion {
+	/** Where it comes from, for the report (file and row). */
+	where: string;
+	subject: string;
+	text: string;
+	language?: string;
+	/** Article ids or past-reply ids that answer it; empty: nothing in the knowledge does. */
+	answers: string[];
+}
+
+/** The best answer the package gives a question, with its confidence. */
+export interface Scored {
+	probability: number;
+	/** The id of the best answer (`support.knowledge[0].id`: an article id or a past reply's `reply:` key). */
+	id: string;
+}
+
+export interface AnswerReport {
+	method: string;
+	questions: number;
+	answerable: number;
+	answered: number;
+	right: number;
+	/** The wrong auto-answers, one line each. */
+	wrong: string[];
+	precision: number;
+	/** Questions nothing answers (answers empty) that were auto-answered, as a share of them. */
+	noneAnsweredShare: number;
+	/** Answerable questions whose best answer is a right one. */
+	top1: number;
+}
+
+const ARTICLE_FILE = /\.(md|markdown|html?|txt|text)$/i;
+const MAX_FILES = 20_000;
+const MAX_FILE_BYTES = 2 * 1024 * 1024;
+
+/** The id a label names: articles by their article id, past replies by their id without `reply:`. */
+export function answerId(id: string): string {
+	return id.replace(/^reply:/, '');
+}
+
+function fail(where: string, problem: string, fix: string): never {
+	throw new Error(`${where}: ${problem.replace(/\.$/, '')}. ${fix}`.trim());
+}
+
+function hintOf(error: unknown): string {
+	return error instanceof InputError ? (error.hint ?? '') : '';
+}
+
+/** Records of a JSON array, or of JSON Lines (one object per line). */
+function jsonRecords(file: string, content: string): Array<Record<string, unknown>> {
+	const trimmed = content.trim();
+	if (trimmed.startsWith('[')) {
+		let parsed: unknown;
+		try {
+			parsed = JSON.parse(trimmed);
+		} catch (error) {
+			fail(file, `not valid JSON (${(error as Error).message})`, 'Give a JSON array of objects.');
+		}
+		return (parsed as unknown[]).map((value, i) => {
+			if (!value || typeof value !== 'object' || Array.isArray(value))
+				fail(`${file} item ${i + 1}`, 'not an object', 'Each item is one JSON object.');
+			return value as Record<string, unknown>;
+		});
+	}
+	const out: Array<Record<string, unknown>> = [];
+	for (const [i, line] of content.split('\n').entries()) {
+		if (!line.trim()) continue;
+		let parsed: unknown;
+		try {
+			parsed = JSON.parse(line);
+		} catch (error) {
+			fail(
+				`${file} line ${i + 1}`,
+				`not valid JSON (${(error as Error).message})`,
+				'Give one JSON object per line (JSON Lines) or one JSON array.',
+			);
+		}
+		if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed))
+			fail(`${file} line ${i + 1}`, 'not an object', 'Each line is one JSON object.');
+		out.push(parsed as Record<string, unknown>);
+	}
+	return out;
+}
+
+/** Records of a CSV or TSV file with a header row (column names lower-cased). */
+function tableRecords(content: string, separator: ',' | '\t'): Array<Record<string, unknown>> {
+	const rows =
+		separator === ','
+			? parseCsv(content)
+			: content
+					.split(/\r?\n/)
+					.filter((line) => line.trim())
+					.map((line) => line.split('\t'));
+	const [header, ...body] = rows;
+	if (!header) return [];
+	const names = header.map((name) => name.trim().toLowerCase());
+	return body.map((cells) => Object.fromEntries(names.map((name, i) => [name, cells[i] ?? ''])));
+}
+
+function knowledgeFile(file: string): KnowledgeDoc[] | KnowledgeBase {
+	const content = readFileSync(file, 'utf8');
+	if (/\.json$/i.test(file) && content.includes('"n8n-nodes-support-email/knowledge"'))
+		return parseKnowledgeBase(file, content);
+	if (!/\.(json|jsonl|ndjson)$/i.test(file)) return [articleFromFile(path.basename(file), content)];
+	return jsonRecords(file, content).map((record, i) => {
+		try {
+			return record.customerMessage !== undefined || record.reply !== undefined
+				? conversationFromInput(record)
+				: articleFromInput(record);
+		} catch (error) {
+			return fail(`${file} record ${i + 1}`, (error as Error).message, hintOf(error));
+		}
+	});
+}
+
+function folderFiles(folder: string): string[] {
+	const files: string[] = [];
+	const walk = (dir: string) => {
+		for (const entry of readdirSync(dir, { withFileTypes: true })) {
+			if (entry.name.startsWith('.')) continue;
+			const full = path.join(dir, entry.name);
+			if (entry.isDirectory()) walk(full);
+			else if (ARTICLE_FILE.test(entry.name)) files.push(full);
+			if (files.length > MAX_FILES)
+				fail(folder, `more than ${MAX_FILES} article files`, 'Measure one part of it at a time.');
+		}
+	};
+	walk(folder);
+	return files.sort();
+}
+
+/**
+ * The knowledge base from the given paths: index files, folders of articles, article / past-reply
+ * records (JSON, JSON Lines) or single article files; several paths go into one knowledge base.
+ */
+export function loadKnowledge(paths: string[]): KnowledgeBase {
+	if (paths.length === 0)
+		fail('--knowledge', 'missing', 'Name an index file, a folder of articles or a JSON file.');
+	let base: KnowledgeBase | undefined;
+	const docs: KnowledgeDoc[] = [];
+	for (const given of paths) {
+		let stat;
+		try {
+			stat = statSync(given);
+		} catch {
+			fail(given, 'not found', 'Check the path given to --knowledge.');
+		}
+		const files = stat.isDirectory() ? folderFiles(given) : [given];
+		for (const file of files) {
+			if (stat.isDirectory() && statSync(file).size > MAX_FILE_BYTES) {
+				console.warn(`${file}: skipped, over 2 MB (as Sync Folder skips it)`);
+				continue;
+			}
+			let found: KnowledgeDoc[] | KnowledgeBase;
+			try {
+				found = stat.isDirectory()
+					? [
+							articleFromFile(
+								path.relative(given, file).replace(/[\\/]/g, '__'),
+								readFileSync(file, 'utf8'),
+							),
+						]
+					: knowledgeFile(file);
+			} catch (error) {
+				if (!(error instanceof InputError)) throw error;
+				return fail(file, error.message, error.hint ?? '');
+			}
+			if (found instanceof KnowledgeBase) {
+				if (base) docs.push(...found.documents());
+				else base = found;
+			} else docs.push(...found);
+		}
+	}
+	base ??= new KnowledgeBase();
+	base.upsert(docs);
+	if (base.size === 0) fail(paths.join(', '), 'no articles or past replies', 'Check --knowledge.');
+	return base;
+}
+
+function text(value: unknown): string {
+	return value === undefined || value === null ? '' : String(value);
+}
+
+function answerList(value: unknown): string[] {
+	const list = Array.isArray(value) ? value.map(text) : text(value).split(/[,|]/);
+	const ids = list.map((id) => id.trim()).filter(Boolean);
+	return ids.length === 1 && ids[0].toLowerCase() === 'none' ? [] : ids;
+}
+
+/**
+ * Labelled questions from a JSON Lines / JSON / CSV / TSV file. Every answer id must be in `base`
+ * (an article id, or a past reply's id), so a typo does not count as a wrong answer.
+ */
+export function loadQuestions(file: string, base: KnowledgeBase): LabelledQuestion[] {
+	let content: string;
+	try {
+		content = readFileSync(file, 'utf8');
+	} catch {
+		fail(file, 'cannot be read', 'Check the path given to --questions.');
+	}
+	const records = /\.csv$/i.test(file)
+		? tableRecords(content, ',')
+		: /\.tsv$/i.test(file)
+			? tableRecords(content, '\t')
+			: jsonRecords(file, content);
+	const known = new Set(base.documents().map((doc) => doc.articleId));
+	const questions = records.map((record, i): LabelledQuestion => {
+		const where = `${path.basename(file)} #${i + 1}`;
+		const body = text(record.text ?? record.body ?? record.question).trim();
+		const subject = text(record.subject).trim();
+		if (!body && !subject)
+			fail(
+				where,
+				'no question text',
+				'Give each question a "text" (the email body) or a "subject".',
+			);
+		const answers = answerList(record.answers ?? record.answer);
+		const unknown = answers.filter((id) => !known.has(answerId(id)));
+		if (unknown.length)
+			fail(
+				where,
+				`answer ${unknown.map((id) => `"${id}"`).join(', ')} is not in the knowledge`,
+				`Use article ids or past-reply ids (for example ${[...known].slice(0, 3).join(', ')}), or "none" when nothing answers it.`,
+			);
+		const language = text(record.language).trim() || undefined;
+		return {
+			where,
+			subject,
+			text: body,
+			answers: answers.map(answerId),
+			...(language ? { language } : {}),
+		};
+	});
+	if (questions.length === 0) fail(file, 'no questions', 'Give one question per line or row.');
+	return questions;
+}
+
+function isRight(question: LabelledQuestion, scored: Scored): boolean {
+	return question.answers.includes(answerId(scored.id));
+}
+
+/** Right and wrong auto-answers at a threshold, and the questions nothing answers that were answered. */
+export function answerReport(
+	method: string,
+	questions: LabelledQuestion[],
+	scored: Scored[],
+	threshold: number,
+): AnswerReport {
+	const answered = scored.map((_, i) => i).filter((i) => scored[i].probability >= threshold);
+	const right = answered.filter((i) => isRight(questions[i], scored[i])).length;
+	const none = questions.filter((q) => q.answers.length === 0).length;
+	return {
+		method,
+		questions: questions.length,
+		answerable: questions.length - none,
+		answered: answered.length,
+		right,
+		wrong: answered
+			.filter((i) => !isRight(questions[i], scored[i]))
+			.map(
+				(i) =>
+					`${questions[i].where} "${questions[i].subject || questions[i].text.slice(0, 60)}" -> ${scored[i].id} (${scored[i].probability.toFixed(3)})`,
+			),
+		precision: answered.length ? right / answered.length : 1,
+		noneAnsweredShare:
+			answered.filter((i) => questions[i].answers.length === 0).length / Math.max(1, none),
+		top1:
+			questions.filter((q, i) => q.answers.length && isRight(q, scored[i])).length /
+			Math.max(1, questions.length - none),
+	};
+}
+
+/**
+ * The lowest threshold at which these questions' auto-answers keep precision >= `precision` and
+ * answer at most `noneShare` of the questions nothing answers; undefined when no threshold does with
+ * at least one answer.
+ */
+export function supportedThreshold(
+	questions: LabelledQuestion[],
+	scored: Scored[],
+	precision: number,
+	noneShare: number,
+): number | undefined {
+	const order = scored
+		.map((_, i) => i)
+		.filter((i) => scored[i].probability > 0)
+		.sort((a, b) => scored[b].probability - scored[a].probability);
+	const none = questions.filter((q) => q.answers.length === 0).length;
+	let right = 0;
+	let noneAnswered = 0;
+	let best: number | undefined;
+	for (const [k, i] of order.entries()) {
+		if (isRight(questions[i], scored[i])) right++;
+		if (questions[i].answers.length === 0) noneAnswered++;
+		const p = scored[i].probability;
+		if (scored[order[k + 1]]?.probability === p) continue;
+		if (right / (k + 1) >= precision && noneAnswered <= noneShare * none) best = p;
+	}
+	return best;
+}
+
+/**
+ * An honest estimate of choosing the threshold on this data: chosen on every other question and
+ * measured on the rest, both ways round. A threshold chosen and measured on the same questions
+ * (supportedThreshold on all of them) looks better than it will do on the next mail.
+ */
+export function crossCheckedThreshold(
+	method: string,
+	questions: LabelledQuestion[],
+	scored: Scored[],
+	precision: number,
+	noneShare: number,
+): Array<{ threshold: number | undefined; report: AnswerReport }> {
+	return [0, 1].map((half) => {
+		const pick = (i: number) => i % 2 === half;
+		const chosenOn = questions.map((_, i) => i).filter(pick);
+		const measuredOn = questions.map((_, i) => i).filter((i) => !pick(i));
+		const threshold = supportedThreshold(
+			chosenOn.map((i) => questions[i]),
+			chosenOn.map((i) => scored[i]),
+			precision,
+			noneShare,
+		);
+		return {
+			threshold,
+			report: answerReport(
+				`${method}, threshold chosen on the ${half ? 'odd' : 'even'} questions, measured on the others`,
+				measuredOn.map((i) => questions[i]),
+				measuredOn.map((i) => scored[i]),
+				threshold ?? Infinity,
+			),
+		};
+	});
+}

@@ -1,0 +1,169 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { demoKnowledgeBase, lexicalSearch } from '../../../lib/knowledge';
+import type { LabelledQuestion, Scored } from '../../../scripts/own-data';
+import {
+	answerReport,
+	crossCheckedThreshold,
+	loadKnowledge,
+	loadQuestions,
+	supportedThreshold,
+} from '../../../scripts/own-data';
+import { knowledgeFolderPerTest } from '../../support/knowledge-folder';
+
+/** eval:answers on a team's own knowledge and labelled questions (--knowledge, --questions). */
+describe('measuring answers on your own data (scripts/own-data.ts)', () => {
+	const dir = knowledgeFolderPerTest('own-data-');
+
+	const helpCentre = () => {
+		const folder = join(dir(), 'help');
+		mkdirSync(join(folder, 'billing'), { recursive: true });
+		writeFileSync(
+			join(folder, 'billing', 'refunds.md'),
+			'---\nid: refunds\n---\n# When will I get my refund?\n\nRefunds reach your account within 5 business days after we receive the return.\n',
+		);
+		writeFileSync(
+			join(folder, 'billing', 'refunds.de.md'),
+			'---\nid: refunds\n---\n# Wann bekomme ich mein Geld zurück?\n\nDie Erstattung ist innerhalb von 5 Werktagen nach Eingang der Rücksendung auf Ihrem Konto.\n',
+		);
+		writeFileSync(
+			join(folder, 'password.md'),
+			'# How do I reset my password?\n\nClick "Forgot password" on the sign-in page and follow the link we email you.\n',
+		);
+		writeFileSync(join(folder, 'notes.pdf'), 'not an article');
+		const replies = join(dir(), 'replies.jsonl');
+		writeFileSync(
+			replies,
+			[
+				{
+					id: 'gift-wrap',
+					customerMessage: 'Can you gift wrap my order?',
+					reply: 'Yes, tick "gift wrap" at checkout; it costs 3 EUR.',
+				},
+				{ id: 'hours', title: 'Opening hours', text: 'We answer mail Monday to Friday, 9 to 17.' },
+			]
+				.map((r) => JSON.stringify(r))
+				.join('\n'),
+		);
+		return { folder, replies };
+	};
+
+	test('knowledge from a folder of articles and a JSON Lines file of past replies and articles', () => {
+		const { folder, replies } = helpCentre();
+		const base = loadKnowledge([folder, replies]);
+		const articles = [...base.articles()].map(([id, languages]) => `${id}:${languages.sort()}`);
+		expect(articles.sort()).toEqual(['hours:en', 'password:en', 'refunds:de,en']);
+		expect(
+			base
+				.documents()
+				.filter((d) => d.source === 'reply')
+				.map((d) => d.articleId),
+		).toEqual(['gift-wrap']);
+	});
+
+	test('the index file the Support Knowledge node writes is read as it is', () => {
+		const file = join(dir(), 'help-centre.json');
+		const demo = demoKnowledgeBase();
+		writeFileSync(file, JSON.stringify(demo.toJSON()));
+		const base = loadKnowledge([file]);
+		expect(base.size).toBe(demo.size);
+		expect(() => loadKnowledge([join(dir(), 'missing.json')])).toThrow(/missing\.json: not found/);
+	});
+
+	test('questions from CSV: quoted commas, several answers, none; unknown ids and empty rows are clear errors', () => {
+		const { folder, replies } = helpCentre();
+		const base = loadKnowledge([folder, replies]);
+		const csv = join(dir(), 'questions.csv');
+		writeFileSync(
+			csv,
+			'subject,text,answers\n' +
+				'refund,"I sent the parcel back, where is my money?",refunds|gift-wrap\n' +
+				',Can I pay with bitcoin?,none\n' +
+				'Passwort,Ich komme nicht in mein Konto,password\n',
+		);
+		const questions = loadQuestions(csv, base);
+		expect(questions.map((q) => q.answers)).toEqual([['refunds', 'gift-wrap'], [], ['password']]);
+		expect(questions[0].text).toBe('I sent the parcel back, where is my money?');
+		expect(questions[1].where).toBe('questions.csv #2');
+
+		writeFileSync(csv, 'text,answers\nWhere is my refund?,refund\n');
+		expect(() => loadQuestions(csv, base)).toThrow(
+			/questions\.csv #1: answer "refund" is not in the knowledge\. Use article ids or past-reply ids/,
+		);
+		writeFileSync(csv, 'text,answers\n"",refunds\n');
+		expect(() => loadQuestions(csv, base)).toThrow(/questions\.csv #1: no question text/);
+		const jsonl = join(dir(), 'questions.jsonl');
+		writeFileSync(jsonl, '{"text": "refund?", "answers": ["refunds"]}\n{"text": oops}\n');
+		expect(() => loadQuestions(jsonl, base)).toThrow(/questions\.jsonl line 2: not valid JSON/);
+	});
+
+	test('questions are searched as the node searches them and judged against their labels', () => {
+		const { folder, replies } = helpCentre();
+		const base = loadKnowledge([folder, replies]);
+		const tsv = join(dir(), 'questions.tsv');
+		writeFileSync(
+			tsv,
+			'subject\ttext\tanswer\n' +
+				'Refund\tWhen will I get my refund for the returned shoes?\trefunds\n' +
+				'Password\tHow do I reset my password? I forgot it.\tpassword\n' +
+				'Gift\tCould you gift wrap my order please?\tgift-wrap\n',
+		);
+		const questions = loadQuestions(tsv, base);
+		const scored = questions.map((q) => {
+			const { knowledge } = lexicalSearch(base, q, { limit: 1 });
+			return { probability: knowledge[0]?.score ?? 0, id: knowledge[0]?.id ?? '' };
+		});
+		expect(scored.map((s) => s.id)).toEqual([
+			'refunds',
+			'password',
+			expect.stringMatching(/gift-wrap$/),
+		]);
+		const report = answerReport('lexical', questions, scored, 0);
+		expect(report).toMatchObject({ right: 3, wrong: [], top1: 1, answerable: 3 });
+	});
+
+	const labelled = (answers: string[][]): LabelledQuestion[] =>
+		answers.map((a, i) => ({ where: `#${i + 1}`, subject: '', text: `q${i}`, answers: a }));
+
+	test('the report counts right and wrong auto-answers and unanswerable questions answered', () => {
+		const questions = labelled([['a'], ['b'], [], ['c'], []]);
+		const scored: Scored[] = [
+			{ probability: 0.99, id: 'a' },
+			{ probability: 0.97, id: 'x' },
+			{ probability: 0.96, id: 'a' },
+			{ probability: 0.5, id: 'reply:c' },
+			{ probability: 0.1, id: 'a' },
+		];
+		const report = answerReport('m', questions, scored, 0.95);
+		expect(report).toMatchObject({ answered: 3, right: 1, answerable: 3, noneAnsweredShare: 0.5 });
+		expect(report.precision).toBeCloseTo(1 / 3);
+		expect(report.wrong).toEqual(['#2 "q1" -> x (0.970)', '#3 "q2" -> a (0.960)']);
+		// The past reply c is right: labels name past replies without "reply:".
+		expect(report.top1).toBeCloseTo(2 / 3);
+	});
+
+	test('the supported threshold is the lowest that keeps the precision; chosen on one half, measured on the other', () => {
+		const questions = labelled([['a'], ['a'], ['a'], ['a'], [], ['a']]);
+		const scored: Scored[] = [
+			{ probability: 0.99, id: 'a' },
+			{ probability: 0.98, id: 'a' },
+			{ probability: 0.9, id: 'a' },
+			{ probability: 0.8, id: 'b' },
+			{ probability: 0.7, id: 'a' },
+			{ probability: 0.6, id: 'a' },
+		];
+		expect(supportedThreshold(questions, scored, 0.98, 0.01)).toBe(0.9);
+		expect(supportedThreshold(questions, scored, 0.7, 1)).toBe(0.8);
+		expect(supportedThreshold(questions, scored, 0.6, 1)).toBe(0.6);
+		expect(supportedThreshold(labelled([[]]), [{ probability: 0.9, id: 'a' }], 0.98, 0)).toBe(
+			undefined,
+		);
+		const [even, odd] = crossCheckedThreshold('m', questions, scored, 0.98, 0.01);
+		// Even questions (#1, #3, #5): 0.9 holds there; on the odd ones it answers #2 right, not #4 (0.8).
+		expect(even.threshold).toBe(0.9);
+		expect(even.report).toMatchObject({ questions: 3, right: 1, wrong: [] });
+		// Odd questions (#2, #4, #6): only 0.98 keeps the precision; on the even ones it answers #1.
+		expect(odd.threshold).toBe(0.98);
+		expect(odd.report).toMatchObject({ right: 1, wrong: [] });
+	});
+});
