@@ -50,15 +50,10 @@ import {
 	probabilityOf,
 	vector,
 } from '../lib/knowledge/calibration';
-import type { KnowledgeDoc, KnowledgeSource } from '../lib/knowledge/documents';
+import type { KnowledgeDoc } from '../lib/knowledge/documents';
 import { articleFromInput, conversationFromInput } from '../lib/knowledge/documents';
 import { demoKnowledgeBase } from '../lib/knowledge/demo';
-import {
-	emailQueryText,
-	focusedSearch,
-	knowledgeEntry,
-	lexicalSearch,
-} from '../lib/knowledge/search';
+import { emailQueryText, focusedSearch } from '../lib/knowledge/search';
 import type { SemanticInputs, SemanticModel } from '../lib/knowledge/semantic';
 import {
 	answerTexts,
@@ -68,18 +63,18 @@ import {
 	SEMANTIC_INPUTS,
 	semanticInputs,
 	semanticProbability,
-	semanticSearchForEmail,
 	semanticVector,
 } from '../lib/knowledge/semantic';
 import { parseCsvRecords } from '../lib/offline-model/csv';
 import { loadLabelledMail } from './answer-labels';
-import type { AnswerReport, LabelledQuestion, Scored as QuestionScored } from './own-data';
+import type { AnswerReport } from './own-data';
 import {
-	answerReport,
-	crossCheckedThreshold,
-	loadKnowledge,
-	loadQuestions,
-	supportedThreshold,
+	evaluateOwnData,
+	measureQuestions,
+	OwnDataError,
+	OUT_OF_SCOPE_GOAL,
+	pct,
+	TARGET_PRECISION,
 } from './own-data';
 import { framedMail } from './mail-frames';
 import { encodeSentences } from '../lib/offline-model/sentence-encoder';
@@ -114,10 +109,8 @@ interface Setup {
 	questions: Question[];
 }
 
-const TARGET_PRECISION = 0.98;
 /** Hinge knots of the confidence model (see CalibrationModel.knots). */
 const KNOTS = [0.25, 0.5, 0.75, 0.9];
-const OUT_OF_SCOPE_GOAL = 0.01;
 
 function humanise(intent: string): string {
 	const words = intent.replace(/_/g, ' ').trim();
@@ -297,10 +290,6 @@ function report(set: string, knowledge: string, scored: Scored[], threshold: num
 	};
 }
 
-function pct(value: number): string {
-	return `${(value * 100).toFixed(1)}%`;
-}
-
 /** Questions per set and half measured with the semantic check (encoding is the slow part). */
 const SEMANTIC_SAMPLE = 2500;
 
@@ -475,76 +464,6 @@ async function evaluateSemantic(
 }
 
 /**
- * Questions labelled with the knowledge that answers them, searched as the Support Knowledge node
- * searches them (subject and body; language given or detected, sentence by sentence), reported at
- * the threshold and at a few others: right and wrong auto-answers per method. Returns the lexical
- * report and (with `semantic`) the semantic check's, last.
- */
-async function measureQuestions(
-	heading: string,
-	base: KnowledgeBase,
-	questions: LabelledQuestion[],
-	threshold: number,
-	options: { semantic: boolean; wholeRow?: boolean; sources?: KnowledgeSource[] },
-): Promise<{ reports: AnswerReport[]; methods: Array<[string, QuestionScored[]]> }> {
-	const { semantic, wholeRow = false, sources } = options;
-	const whole: QuestionScored[] = [];
-	const lexical: QuestionScored[] = [];
-	const checked: QuestionScored[] = [];
-	for (const q of questions) {
-		const email = { subject: q.subject, text: q.text, language: q.language };
-		const { query, knowledge } = lexicalSearch(base, email, { limit: 1, sources });
-		if (wholeRow) {
-			const plain = base.search(query, { limit: 1, language: q.language, sources })[0];
-			whole.push({
-				probability: plain?.probability ?? 0,
-				id: plain ? knowledgeEntry(plain.doc, 0).id : '',
-			});
-		}
-		lexical.push({ probability: knowledge[0]?.score ?? 0, id: knowledge[0]?.id ?? '' });
-		if (semantic) {
-			const found = await semanticSearchForEmail(base, email, { limit: 1, sources });
-			checked.push({
-				probability: found.knowledge[0]?.score ?? 0,
-				id: found.knowledge[0]?.id ?? '',
-			});
-		}
-	}
-	const methods: Array<[string, QuestionScored[]]> = [
-		...(wholeRow
-			? [['whole text only (before the sentence focus)', whole] as [string, QuestionScored[]]]
-			: []),
-		['lexical (versions 1 and 1.1)', lexical],
-		...(semantic
-			? [['semantic check (version 1.2; English mail only)', checked] as [string, QuestionScored[]]]
-			: []),
-	];
-	const reports = methods.map(([name, scored]) => answerReport(name, questions, scored, threshold));
-	console.log(`\n${heading} at the threshold ${threshold}`);
-	console.log(
-		'method | auto-answered: right / wrong | precision | answerable auto-answered | unanswerable auto-answered | top-1 accuracy',
-	);
-	for (const r of reports)
-		console.log(
-			`${r.method} | ${r.right} / ${r.wrong.length} | ${pct(r.precision)} | ${pct(r.right / Math.max(1, r.answerable))} | ${pct(r.noneAnsweredShare)} | ${pct(r.top1)}`,
-		);
-	console.log('other thresholds (right / wrong auto-answers):');
-	for (const t of [0.8, 0.9, 0.95])
-		console.log(
-			`${t} | ${methods
-				.map(([name, scored]) => {
-					const r = answerReport(name, questions, scored, t);
-					return `${name.split(' (')[0]}: ${r.right} / ${r.wrong.length}`;
-				})
-				.join(' | ')}`,
-		);
-	const judged = wholeRow ? reports.slice(1) : reports;
-	for (const r of judged)
-		for (const w of r.wrong) console.log(`wrong auto-answer (${r.method}): ${w}`);
-	return { reports: judged, methods: wholeRow ? methods.slice(1) : methods };
-}
-
-/**
  * Hand-written mail (data/support-mail-eval: 7 languages + out-of-taxonomy, written for the
  * classifier eval) in the demo help centre that `npm start` ships, each mail labelled by hand with
  * the knowledge that answers it (answers.tsv): what the Support Knowledge node gives mail-length text.
@@ -571,88 +490,6 @@ async function evaluateMail(
 	return reports;
 }
 
-/**
- * `--knowledge PATH... --questions FILE`: a team's own knowledge and labelled questions (scripts/
- * own-data.ts), at the shipped threshold (or `--threshold T`), with the threshold this data supports.
- */
-async function evaluateOwnData(args: string[], noFail: boolean): Promise<void> {
-	const values = (flag: string) =>
-		args.flatMap((a, i) =>
-			a === flag && args[i + 1] && !args[i + 1].startsWith('--') ? [args[i + 1]] : [],
-		);
-	const base = loadKnowledge(values('--knowledge'));
-	const [file] = values('--questions');
-	if (!file) throw new Error('--questions needs a file: JSON Lines, JSON, CSV or TSV');
-	const questions = loadQuestions(file, base);
-	const given = values('--threshold')[0];
-	const threshold = given === undefined ? base.autoAnswerThreshold : Number(given);
-	if (!(threshold > 0 && threshold <= 1))
-		throw new Error(`--threshold ${given}: give a probability above 0 and at most 1`);
-	const semantic = !args.includes('--lexical');
-	const articles = base.articles().size;
-	const replies = base.documents().filter((d) => d.source === 'reply').length;
-	const answerable = questions.filter((q) => q.answers.length).length;
-	// With articles and past replies: articles alone too (what the help centre answers by itself); a
-	// question only past replies answer is then one nothing answers.
-	const articleIds = new Set(
-		base
-			.documents()
-			.filter((d) => d.source === 'article')
-			.map((d) => d.articleId),
-	);
-	if (articles && replies) {
-		const articleQuestions = questions.map((q) => ({
-			...q,
-			answers: q.answers.filter((id) => articleIds.has(id)),
-		}));
-		await measureQuestions(
-			`Articles only: your questions (${articleQuestions.filter((q) => q.answers.length).length} answerable by an article) in your ${articles} articles, past replies left out`,
-			base,
-			articleQuestions,
-			threshold,
-			{ semantic, sources: ['article'] },
-		);
-	}
-	const { reports, methods } = await measureQuestions(
-		`Your questions (${file}: ${questions.length}, ${answerable} answerable) in your knowledge (${articles} articles, ${replies} past replies)`,
-		base,
-		questions,
-		threshold,
-		{ semantic },
-	);
-	console.log(
-		`\nThe threshold your questions support in all your knowledge (precision >= ${pct(TARGET_PRECISION)}, unanswerable auto-answered <= ${pct(OUT_OF_SCOPE_GOAL)}):`,
-	);
-	for (const [name, scored] of methods) {
-		const all = supportedThreshold(questions, scored, TARGET_PRECISION, OUT_OF_SCOPE_GOAL);
-		console.log(
-			`${name}: ${all === undefined ? 'none (no threshold keeps the precision)' : `${all.toFixed(3)}, chosen and measured on the same questions (optimistic)`}`,
-		);
-		for (const { threshold: t, report: r } of crossCheckedThreshold(
-			name,
-			questions,
-			scored,
-			TARGET_PRECISION,
-			OUT_OF_SCOPE_GOAL,
-		))
-			console.log(
-				`  ${r.method}: ${t === undefined ? 'none' : t.toFixed(3)} -> ${r.right} right / ${r.wrong.length} wrong, ${pct(r.right / Math.max(1, r.answerable))} of the answerable, precision ${pct(r.precision)}`,
-			);
-	}
-	console.log(
-		'Set the Reply Drafter option Auto-Answer Threshold to the value you choose; keep it where it still holds when chosen on half of your questions and measured on the other half.',
-	);
-	const judged = reports[reports.length - 1];
-	const missed =
-		judged.precision < TARGET_PRECISION || judged.noneAnsweredShare > OUT_OF_SCOPE_GOAL;
-	console.log(
-		missed
-			? `MISSED at ${threshold}, ${judged.method}: precision ${pct(judged.precision)}, unanswerable auto-answered ${pct(judged.noneAnsweredShare)}`
-			: `meets the goal at ${threshold} (${judged.method}): precision ${pct(judged.precision)}, unanswerable auto-answered ${pct(judged.noneAnsweredShare)}, ${pct(judged.right / Math.max(1, judged.answerable))} of the answerable questions auto-answered`,
-	);
-	if (missed && !noFail) process.exitCode = 1;
-}
-
 let outOfTaxonomyCount = 0;
 
 async function main(): Promise<void> {
@@ -665,7 +502,8 @@ async function main(): Promise<void> {
 	if (args.includes('--questions') || args.includes('--knowledge')) {
 		if (fit)
 			throw new Error('--fit fits on the public sets only: measure your own data without it');
-		return evaluateOwnData(args, noFail);
+		process.exitCode = (await evaluateOwnData(args)) && !noFail ? 1 : process.exitCode;
+		return;
 	}
 	const root = findRepositoryRoot(__dirname);
 	const bitextRows: Row[] = parseCsvRecords(
@@ -951,6 +789,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error) => {
-	console.error(error);
+	console.error(error instanceof OwnDataError ? error.message : error);
 	process.exitCode = 1;
 });

@@ -5,6 +5,7 @@ import type { LabelledQuestion, Scored } from '../../../scripts/own-data';
 import {
 	answerReport,
 	crossCheckedThreshold,
+	evaluateOwnData,
 	loadKnowledge,
 	loadQuestions,
 	supportedThreshold,
@@ -165,5 +166,67 @@ describe('measuring answers on your own data (scripts/own-data.ts)', () => {
 		// Odd questions (#2, #4, #6): only 0.98 keeps the precision; on the even ones it answers #1.
 		expect(odd.threshold).toBe(0.98);
 		expect(odd.report).toMatchObject({ right: 1, wrong: [] });
+	});
+
+	/** What `npm run eval:answers -- --knowledge ... --questions ...` prints, and whether it misses. */
+	const run = async (args: string[]) => {
+		const lines: string[] = [];
+		const log = jest.spyOn(console, 'log').mockImplementation((...parts: unknown[]) => {
+			lines.push(parts.join(' '));
+		});
+		try {
+			const missed = await evaluateOwnData(args);
+			return { missed, output: lines.join('\n') };
+		} finally {
+			log.mockRestore();
+		}
+	};
+
+	test('the command: articles alone, then with past replies; a wrong auto-answer below the goal is a miss', async () => {
+		const { folder, replies } = helpCentre();
+		const questions = join(dir(), 'questions.jsonl');
+		writeFileSync(
+			questions,
+			[
+				{
+					subject: 'Refund',
+					text: 'When will I get my refund for the returned shoes?',
+					answers: 'refunds',
+				},
+				{ subject: 'Gift', text: 'Could you gift wrap my order please?', answers: ['gift-wrap'] },
+				// Labelled with the wrong article on purpose: a low threshold auto-answers it, wrongly.
+				{ subject: 'Password', text: 'How do I reset my password? I forgot it.', answers: 'hours' },
+			]
+				.map((q) => JSON.stringify(q))
+				.join('\n'),
+		);
+		const args = [
+			'--knowledge',
+			folder,
+			'--knowledge',
+			replies,
+			'--questions',
+			questions,
+			'--lexical',
+		];
+		const strict = await run([...args, '--threshold', '0.999']);
+		expect(strict.missed).toBe(false);
+		expect(strict.output).toContain('Articles only: your questions (2 answerable by an article)');
+		expect(strict.output).toContain(
+			'in your knowledge (3 articles, 1 past replies) at the threshold 0.999',
+		);
+		expect(strict.output).toMatch(/meets the goal at 0\.999/);
+
+		const lax = await run([...args, '--threshold', '0.01']);
+		expect(lax.missed).toBe(true);
+		expect(lax.output).toMatch(
+			/wrong auto-answer \(lexical \(versions 1 and 1\.1\)\): questions\.jsonl #3 "Password" -> password \(0\.9\d\d\)/,
+		);
+		expect(lax.output).toMatch(/MISSED at 0\.01/);
+
+		await expect(run([...args, '--threshold', '2'])).rejects.toThrow(
+			/--threshold 2: not a probability/,
+		);
+		await expect(run(['--knowledge', folder])).rejects.toThrow(/--questions: no file given/);
 	});
 });
