@@ -35,7 +35,11 @@
  * Questions are searched as the package searches them, whole and sentence by sentence (focusedSearch);
  * a model fitted in this run scores the whole text only.
  *
+ * `--knowledge PATH --questions FILE` measures a team's own knowledge and labelled questions instead of
+ * the public sets (scripts/own-data.ts; README: Measure on your own help centre).
+ *
  *   npm run eval:answers [-- --fit] [--lexical | --semantic [--dump-semantic FILE]] [--framed] [--transfer] [--json FILE] [--dump-features FILE] [--posting-budget N] [--no-fail]
+ *   npm run eval:answers -- --knowledge PATH [--knowledge PATH ...] --questions FILE [--threshold T] [--lexical] [--no-fail]
  */
 import { spawnSync } from 'child_process';
 import { readFileSync, writeFileSync } from 'fs';
