@@ -143,10 +143,17 @@ function tableRecords(content: string, separator: ',' | '\t'): Array<Record<stri
 }
 
 function knowledgeFile(file: string): KnowledgeDoc[] | KnowledgeBase {
+	const records = /\.(json|jsonl|ndjson)$/i.test(file);
+	if (!records && !ARTICLE_FILE.test(file))
+		fail(
+			file,
+			'not a knowledge file this reads',
+			'Give an index file, a folder of articles, a JSON / JSON Lines file of articles and past replies, or one .md / .html / .txt article.',
+		);
 	const content = readFileSync(file, 'utf8');
 	if (/\.json$/i.test(file) && content.includes('"n8n-nodes-support-email/knowledge"'))
 		return parseKnowledgeBase(file, content);
-	if (!/\.(json|jsonl|ndjson)$/i.test(file)) return [articleFromFile(path.basename(file), content)];
+	if (!records) return [articleFromFile(path.basename(file), content)];
 	return jsonRecords(file, content).map((record, i) => {
 		try {
 			return record.customerMessage !== undefined || record.reply !== undefined

@@ -69,6 +69,11 @@ describe('measuring answers on your own data (scripts/own-data.ts)', () => {
 		const base = loadKnowledge([file]);
 		expect(base.size).toBe(demo.size);
 		expect(() => loadKnowledge([join(dir(), 'missing.json')])).toThrow(/missing\.json: not found/);
+		const csv = join(dir(), 'articles.csv');
+		writeFileSync(csv, 'id,title,text\nrefunds,Refunds,Within 5 days\n');
+		expect(() => loadKnowledge([csv])).toThrow(
+			/articles\.csv: not a knowledge file this reads\. Give an index file/,
+		);
 	});
 
 	test('questions from CSV: quoted commas, several answers, none; unknown ids and empty rows are clear errors', () => {
