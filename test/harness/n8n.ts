@@ -860,24 +860,46 @@ export async function installPackageInto(
 	const env = { ...process.env };
 	if (Number(version.split('.')[0]) >= 2)
 		env.PATH = `${join(nodeBinary(version), '..')}:${env.PATH}`;
-	await execFileAsync(
-		'npm',
-		[
-			'install',
-			'--legacy-peer-deps',
-			'--ignore-scripts',
-			'--no-audit',
-			'--no-fund',
-			'--loglevel=error',
-			tarball,
-		],
-		{
-			cwd: nodesDir,
-			env,
-			maxBuffer: 64 * 1024 * 1024,
-		},
-	);
+	// The dependencies are in npm's cache after the first install of a run, so the cache is used
+	// without asking the registry again (--prefer-offline). An install that hangs on a registry
+	// connection (seen: 30 min on one established TLS connection, npm's own timeouts never fired) is
+	// stopped after INSTALL_ATTEMPT_MS and tried again.
+	for (let attempt = 1; ; attempt++) {
+		try {
+			await execFileAsync(
+				'npm',
+				[
+					'install',
+					'--prefer-offline',
+					'--legacy-peer-deps',
+					'--ignore-scripts',
+					'--no-audit',
+					'--no-fund',
+					'--loglevel=error',
+					tarball,
+				],
+				{
+					cwd: nodesDir,
+					env,
+					maxBuffer: 64 * 1024 * 1024,
+					timeout: INSTALL_ATTEMPT_MS,
+					killSignal: 'SIGKILL',
+				},
+			);
+			return;
+		} catch (error) {
+			if (attempt >= INSTALL_ATTEMPTS) throw error;
+			const stalled = (error as { killed?: boolean }).killed;
+			console.warn(
+				`[harness] npm install of the package into ${nodesDir} ${stalled ? `gave no result in ${INSTALL_ATTEMPT_MS / 60_000} min` : `failed (${(error as Error).message.split('\n')[0]})`}; trying again`,
+			);
+		}
+	}
 }
+
+/** One npm install of the package (the dependencies usually come from npm's cache: seconds). */
+const INSTALL_ATTEMPT_MS = 4 * 60_000;
+const INSTALL_ATTEMPTS = 3;
 
 function n8nEnv(
 	version: string,
