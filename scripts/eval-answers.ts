@@ -74,6 +74,7 @@ import { loadLabelledMail } from './answer-labels';
 import type { AnswerReport } from './own-data';
 import {
 	evaluateOwnData,
+	lowestThreshold,
 	measureQuestions,
 	OwnDataError,
 	OUT_OF_SCOPE_GOAL,
@@ -234,23 +235,15 @@ function rescore(searched: Searched[], model: CalibrationModel): Scored[] {
 
 /**
  * The lowest threshold at which auto-answers keep precision >= target (over every question, out of
- * scope included) and answer at most `oosLimit` (a share) of the out-of-scope questions.
+ * scope included) and answer at most `oosLimit` (a share) of the out-of-scope questions; 1 when no threshold does.
  */
 function thresholdFor(scored: Scored[], target: number, oosLimit = 1): number {
-	const sorted = [...scored]
-		.filter((s) => s.probability > 0)
-		.sort((a, b) => b.probability - a.probability);
-	const oosTotal = scored.filter((s) => !s.inScope).length;
-	let correct = 0;
-	let oos = 0;
-	let best = 1;
-	for (let i = 0; i < sorted.length; i++) {
-		if (sorted[i].correct) correct++;
-		if (!sorted[i].inScope) oos++;
-		if (sorted[i + 1]?.probability === sorted[i].probability) continue;
-		if (correct / (i + 1) >= target && oos <= oosLimit * oosTotal) best = sorted[i].probability;
-	}
-	return best;
+	const rows = scored.map((s) => ({
+		probability: s.probability,
+		correct: s.correct,
+		outOfScope: !s.inScope,
+	}));
+	return lowestThreshold(rows, target, oosLimit) ?? 1;
 }
 
 interface Report {

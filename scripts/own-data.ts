@@ -322,6 +322,41 @@ export function answerReport(
 	};
 }
 
+/** One auto-answer candidate: its confidence, whether its answer is right, whether nothing answers it. */
+export interface ThresholdRow {
+	probability: number;
+	correct: boolean;
+	outOfScope: boolean;
+}
+
+/**
+ * The lowest threshold at which auto-answers keep precision >= `precision` (over every row, out of
+ * scope included) and answer at most `outOfScopeShare` of the out-of-scope rows; undefined when no
+ * threshold does with at least one answer. Used for the public sets (eval-answers' thresholdFor) and
+ * for a team's own questions (supportedThreshold).
+ */
+export function lowestThreshold(
+	rows: ThresholdRow[],
+	precision: number,
+	outOfScopeShare: number,
+): number | undefined {
+	const sorted = rows
+		.filter((r) => r.probability > 0)
+		.sort((a, b) => b.probability - a.probability);
+	const outOfScope = rows.filter((r) => r.outOfScope).length;
+	let correct = 0;
+	let answeredOutOfScope = 0;
+	let best: number | undefined;
+	for (let i = 0; i < sorted.length; i++) {
+		if (sorted[i].correct) correct++;
+		if (sorted[i].outOfScope) answeredOutOfScope++;
+		if (sorted[i + 1]?.probability === sorted[i].probability) continue;
+		if (correct / (i + 1) >= precision && answeredOutOfScope <= outOfScopeShare * outOfScope)
+			best = sorted[i].probability;
+	}
+	return best;
+}
+
 /**
  * The lowest threshold at which these questions' auto-answers keep precision >= `precision` and
  * answer at most `noneShare` of the questions nothing answers; undefined when no threshold does with
@@ -333,22 +368,15 @@ export function supportedThreshold(
 	precision: number,
 	noneShare: number,
 ): number | undefined {
-	const order = scored
-		.map((_, i) => i)
-		.filter((i) => scored[i].probability > 0)
-		.sort((a, b) => scored[b].probability - scored[a].probability);
-	const none = questions.filter((q) => q.answers.length === 0).length;
-	let right = 0;
-	let noneAnswered = 0;
-	let best: number | undefined;
-	for (const [k, i] of order.entries()) {
-		if (isRight(questions[i], scored[i])) right++;
-		if (questions[i].answers.length === 0) noneAnswered++;
-		const p = scored[i].probability;
-		if (scored[order[k + 1]]?.probability === p) continue;
-		if (right / (k + 1) >= precision && noneAnswered <= noneShare * none) best = p;
-	}
-	return best;
+	return lowestThreshold(
+		scored.map((s, i) => ({
+			probability: s.probability,
+			correct: isRight(questions[i], s),
+			outOfScope: questions[i].answers.length === 0,
+		})),
+		precision,
+		noneShare,
+	);
 }
 
 /**
