@@ -14,7 +14,7 @@
  * (or `answer`): the ids of the articles or past replies that answer it (a list, or one string split at
  * `,` or `|`), or nothing / `none` when nothing in the knowledge answers it.
  */
-import { readdirSync, readFileSync, statSync } from 'fs';
+import { readFileSync, statSync } from 'fs';
 import * as path from 'path';
 import { InputError } from '../lib/errors';
 import { KnowledgeBase } from '../lib/knowledge/base';
@@ -24,6 +24,7 @@ import {
 	articleFromInput,
 	conversationFromInput,
 } from '../lib/knowledge/documents';
+import { isArticleFileName, readArticleFolder } from '../lib/knowledge/folder';
 import { knowledgeEntry, lexicalSearch } from '../lib/knowledge/search';
 import { semanticSearchForEmail } from '../lib/knowledge/semantic';
 import { parseKnowledgeBase } from '../lib/knowledge/store';
@@ -70,10 +71,6 @@ export interface AnswerReport {
 	/** Answerable questions whose best answer is a right one. */
 	top1: number;
 }
-
-const ARTICLE_FILE = /\.(md|markdown|html?|txt|text)$/i;
-const MAX_FILES = 20_000;
-const MAX_FILE_BYTES = 2 * 1024 * 1024;
 
 /** The id a label names: articles by their article id, past replies by their id without `reply:`. */
 export function answerId(id: string): string {
@@ -144,7 +141,7 @@ function tableRecords(content: string, separator: ',' | '\t'): Array<Record<stri
 
 function knowledgeFile(file: string): KnowledgeDoc[] | KnowledgeBase {
 	const records = /\.(json|jsonl|ndjson)$/i.test(file);
-	if (!records && !ARTICLE_FILE.test(file))
+	if (!records && !isArticleFileName(file))
 		fail(
 			file,
 			'not a knowledge file this reads',
@@ -165,27 +162,11 @@ function knowledgeFile(file: string): KnowledgeDoc[] | KnowledgeBase {
 	});
 }
 
-function folderFiles(folder: string): string[] {
-	const files: string[] = [];
-	const walk = (dir: string) => {
-		for (const entry of readdirSync(dir, { withFileTypes: true })) {
-			if (entry.name.startsWith('.')) continue;
-			const full = path.join(dir, entry.name);
-			if (entry.isDirectory()) walk(full);
-			else if (ARTICLE_FILE.test(entry.name)) files.push(full);
-			if (files.length > MAX_FILES)
-				fail(folder, `more than ${MAX_FILES} article files`, 'Measure one part of it at a time.');
-		}
-	};
-	walk(folder);
-	return files.sort();
-}
-
 /**
  * The knowledge base from the given paths: index files, folders of articles, article / past-reply
  * records (JSON, JSON Lines) or single article files; several paths go into one knowledge base.
  */
-export function loadKnowledge(paths: string[]): KnowledgeBase {
+export async function loadKnowledge(paths: string[]): Promise<KnowledgeBase> {
 	if (paths.length === 0)
 		fail('--knowledge', 'missing', 'Name an index file, a folder of articles or a JSON file.');
 	let base: KnowledgeBase | undefined;
@@ -197,31 +178,23 @@ export function loadKnowledge(paths: string[]): KnowledgeBase {
 		} catch {
 			fail(given, 'not found', 'Check the path given to --knowledge.');
 		}
-		const files = stat.isDirectory() ? folderFiles(given) : [given];
-		for (const file of files) {
-			if (stat.isDirectory() && statSync(file).size > MAX_FILE_BYTES) {
-				console.warn(`${file}: skipped, over 2 MB (as Sync Folder skips it)`);
-				continue;
-			}
-			let found: KnowledgeDoc[] | KnowledgeBase;
-			try {
-				found = stat.isDirectory()
-					? [
-							articleFromFile(
-								path.relative(given, file).replace(/[\\/]/g, '__'),
-								readFileSync(file, 'utf8'),
-							),
-						]
-					: knowledgeFile(file);
-			} catch (error) {
-				if (!(error instanceof InputError)) throw error;
-				return fail(file, error.message, error.hint ?? '');
-			}
-			if (found instanceof KnowledgeBase) {
-				if (base) docs.push(...found.documents());
-				else base = found;
-			} else docs.push(...found);
+		let found: KnowledgeDoc[] | KnowledgeBase;
+		try {
+			if (stat.isDirectory()) {
+				// As Sync Folder reads it: a file that is too large or not an article is skipped, with why.
+				const read = await readArticleFolder(given);
+				for (const { file, error } of read.skipped)
+					console.warn(`${path.join(given, file)}: skipped (${error})`);
+				found = read.docs;
+			} else found = knowledgeFile(given);
+		} catch (error) {
+			if (!(error instanceof InputError)) throw error;
+			return fail(given, error.message, error.hint ?? '');
 		}
+		if (found instanceof KnowledgeBase) {
+			if (base) docs.push(...found.documents());
+			else base = found;
+		} else docs.push(...found);
 	}
 	base ??= new KnowledgeBase();
 	base.upsert(docs);
@@ -493,7 +466,7 @@ export async function evaluateOwnData(args: string[]): Promise<boolean> {
 		args.flatMap((a, i) =>
 			a === flag && args[i + 1] && !args[i + 1].startsWith('--') ? [args[i + 1]] : [],
 		);
-	const base = loadKnowledge(values('--knowledge'));
+	const base = await loadKnowledge(values('--knowledge'));
 	const [file] = values('--questions');
 	if (!file) fail('--questions', 'no file given', 'Name a JSON Lines, JSON, CSV or TSV file.');
 	const questions = loadQuestions(file, base);

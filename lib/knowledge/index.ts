@@ -2,6 +2,7 @@ export * from './base';
 export * from './calibration';
 export * from './documents';
 export * from './embeddings';
+export * from './folder';
 export * from './hybrid';
 export * from './demo';
 export * from './search';

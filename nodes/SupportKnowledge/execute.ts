@@ -1,5 +1,3 @@
-import { promises as fs } from 'node:fs';
-import { extname, join, relative } from 'node:path';
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 import { readSupport, withSupport } from '../../lib/contract';
@@ -32,6 +30,7 @@ import {
 	updateKnowledgeBase,
 } from '../../lib/knowledge';
 import { errorMessage } from '../../lib/errors';
+import { readArticleFolder } from '../../lib/knowledge/folder';
 import { continueOnFailItem, toNodeError } from '../shared/errors';
 import type { ConnectedEmbeddings } from './embeddings';
 import { connectedEmbeddings, prepareVectors, vectorSummary } from './embeddings';
@@ -39,7 +38,6 @@ import { connectedEmbeddings, prepareVectors, vectorSummary } from './embeddings
 type Operation = 'search' | 'upsertArticles' | 'upsertReplies' | 'syncFolder' | 'delete';
 
 const MAX_FILE_BYTES = 2 * 1024 * 1024;
-const MAX_FOLDER_FILES = 20_000;
 
 export async function execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 	const operation = this.getNodeParameter('operation', 0) as Operation;
@@ -402,22 +400,9 @@ async function syncFolder(
 		throw new NodeOperationError(context.getNode(), 'No folder given', {
 			description: 'Set Folder to the folder with your help-centre articles.',
 		});
-	const files: string[] = [];
-	const walk = async (dir: string): Promise<void> => {
-		for (const entry of await fs.readdir(dir, { withFileTypes: true })) {
-			if (entry.name.startsWith('.')) continue;
-			const path = join(dir, entry.name);
-			if (entry.isDirectory()) await walk(path);
-			else if (/^\.(md|markdown|html?|txt|text)$/i.test(extname(entry.name))) files.push(path);
-			if (files.length > MAX_FOLDER_FILES)
-				throw new InputError(
-					`${folder} holds more than ${MAX_FOLDER_FILES} articles`,
-					'Split it into several knowledge bases.',
-				);
-		}
-	};
+	let read: Awaited<ReturnType<typeof readArticleFolder>>;
 	try {
-		await walk(folder);
+		read = await readArticleFolder(folder);
 	} catch (error) {
 		if (error instanceof InputError) throw toNodeError(context.getNode(), error, 0);
 		throw new NodeOperationError(
@@ -429,22 +414,7 @@ async function syncFolder(
 			},
 		);
 	}
-	const docs: KnowledgeDoc[] = [];
-	const skipped: Array<{ file: string; error: string }> = [];
-	for (const path of files.sort()) {
-		try {
-			const stat = await fs.stat(path);
-			if (stat.size > MAX_FILE_BYTES) throw new InputError('larger than 2 MB', '');
-			docs.push(
-				articleFromFile(
-					relative(folder, path).replace(/[\\/]/g, '__'),
-					await fs.readFile(path, 'utf8'),
-				),
-			);
-		} catch (error) {
-			skipped.push({ file: relative(folder, path), error: (error as Error).message });
-		}
-	}
+	const { docs, skipped } = read;
 	const keep = new Set(docs.map((d) => d.key));
 	let prepared;
 	try {
@@ -475,7 +445,7 @@ async function syncFolder(
 				knowledge: {
 					folder,
 					file,
-					files: files.length,
+					files: docs.length + skipped.length,
 					...counts,
 					skipped,
 					...(vectors ? { embeddings: vectors } : {}),

@@ -49,9 +49,9 @@ describe('measuring answers on your own data (scripts/own-data.ts)', () => {
 		return { folder, replies };
 	};
 
-	test('knowledge from a folder of articles and a JSON Lines file of past replies and articles', () => {
+	test('knowledge from a folder of articles and a JSON Lines file of past replies and articles', async () => {
 		const { folder, replies } = helpCentre();
-		const base = loadKnowledge([folder, replies]);
+		const base = await loadKnowledge([folder, replies]);
 		const articles = [...base.articles()].map(([id, languages]) => `${id}:${languages.sort()}`);
 		expect(articles.sort()).toEqual(['hours:en', 'password:en', 'refunds:de,en']);
 		expect(
@@ -62,23 +62,25 @@ describe('measuring answers on your own data (scripts/own-data.ts)', () => {
 		).toEqual(['gift-wrap']);
 	});
 
-	test('the index file the Support Knowledge node writes is read as it is', () => {
+	test('the index file the Support Knowledge node writes is read as it is', async () => {
 		const file = join(dir(), 'help-centre.json');
 		const demo = demoKnowledgeBase();
 		writeFileSync(file, JSON.stringify(demo.toJSON()));
-		const base = loadKnowledge([file]);
+		const base = await loadKnowledge([file]);
 		expect(base.size).toBe(demo.size);
-		expect(() => loadKnowledge([join(dir(), 'missing.json')])).toThrow(/missing\.json: not found/);
+		await expect(loadKnowledge([join(dir(), 'missing.json')])).rejects.toThrow(
+			/missing\.json: not found/,
+		);
 		const csv = join(dir(), 'articles.csv');
 		writeFileSync(csv, 'id,title,text\nrefunds,Refunds,Within 5 days\n');
-		expect(() => loadKnowledge([csv])).toThrow(
+		await expect(loadKnowledge([csv])).rejects.toThrow(
 			/articles\.csv: not a knowledge file this reads\. Give an index file/,
 		);
 	});
 
-	test('questions from CSV: quoted commas, several answers, none; unknown ids and empty rows are clear errors', () => {
+	test('questions from CSV: quoted commas, several answers, none; unknown ids and empty rows are clear errors', async () => {
 		const { folder, replies } = helpCentre();
-		const base = loadKnowledge([folder, replies]);
+		const base = await loadKnowledge([folder, replies]);
 		const csv = join(dir(), 'questions.csv');
 		writeFileSync(
 			csv,
@@ -103,9 +105,9 @@ describe('measuring answers on your own data (scripts/own-data.ts)', () => {
 		expect(() => loadQuestions(jsonl, base)).toThrow(/questions\.jsonl line 2: not valid JSON/);
 	});
 
-	test('questions are searched as the node searches them and judged against their labels', () => {
+	test('questions are searched as the node searches them and judged against their labels', async () => {
 		const { folder, replies } = helpCentre();
-		const base = loadKnowledge([folder, replies]);
+		const base = await loadKnowledge([folder, replies]);
 		const tsv = join(dir(), 'questions.tsv');
 		writeFileSync(
 			tsv,

@@ -2,11 +2,14 @@
  * Support Knowledge → Search on the built-in demo help centre, execute() in process: what it finds per
  * item, Options > Query as a per-item expression, pairedItem, Continue on Fail and the errors.
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { INodeExecutionData } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 import { SupportKnowledge } from '../../../nodes/SupportKnowledge/SupportKnowledge.node';
 import { supportItem } from '../escalation/fixtures';
 import { executeNode, pairing, thrownBy } from '../../support/execute-node';
+import { knowledgeFolderPerTest } from '../../support/knowledge-folder';
 
 const node = new SupportKnowledge();
 
@@ -93,5 +96,63 @@ describe('Support Knowledge Search execute (in process, demo help centre)', () =
 		);
 		expect(error).toBeInstanceOf(NodeOperationError);
 		expect(error.message).toBe('The built-in demo help centre cannot be changed');
+	});
+});
+
+describe('Support Knowledge Sync Folder execute (in process, an index file)', () => {
+	const dir = knowledgeFolderPerTest('sync-folder-');
+
+	it('reads every article file under the folder, skips the unreadable ones with why, and is incremental', async () => {
+		const folder = join(dir(), 'help');
+		mkdirSync(join(folder, 'billing'), { recursive: true });
+		mkdirSync(join(folder, '.drafts'));
+		writeFileSync(
+			join(folder, 'billing', 'refunds.de.md'),
+			'# Wann bekomme ich mein Geld zurück?\n\nInnerhalb von 5 Werktagen.\n',
+		);
+		writeFileSync(
+			join(folder, 'password.html'),
+			'<h1>Reset your password</h1><p>Click "Forgot".</p>',
+		);
+		writeFileSync(join(folder, '.drafts', 'secret.md'), '# Draft\n\nNot published.\n');
+		writeFileSync(join(folder, 'logo.png'), 'not an article');
+		writeFileSync(join(folder, 'empty.md'), '');
+		writeFileSync(join(folder, 'big.md'), `# Big\n\n${'x'.repeat(2 * 1024 * 1024)}`);
+		const parameters = {
+			operation: 'syncFolder',
+			knowledgeBase: 'file',
+			folder,
+			writeOptions: { indexPath: join(dir(), 'index.json') },
+		};
+		const first = await executeNode(node, { parameters, items: [{ json: {} }] });
+		expect(pairing(first.outputs)).toEqual([[{ item: 0 }]]);
+		const summary = first.outputs[0][0].json.knowledge as Record<string, unknown>;
+		expect(summary).toMatchObject({
+			folder,
+			file: join(dir(), 'index.json'),
+			files: 4,
+			added: 2,
+			updated: 0,
+			unchanged: 0,
+		});
+		expect(summary.skipped).toEqual([
+			{ file: 'big.md', error: 'larger than 2 MB' },
+			{ file: 'empty.md', error: expect.stringMatching(/no text/) },
+		]);
+		const again = await executeNode(node, { parameters, items: [{ json: {} }] });
+		expect(again.outputs[0][0].json.knowledge).toMatchObject({ files: 4, added: 0, unchanged: 2 });
+
+		const error = await thrownBy(() =>
+			executeNode(node, {
+				parameters: { ...parameters, folder: join(dir(), 'missing') },
+				items: [{ json: {} }],
+			}),
+		);
+		expect(error).toBeInstanceOf(NodeOperationError);
+		// n8n words an ENOENT message its own way; the node's hint says what to check.
+		expect(error.message).toBe('The file or directory does not exist');
+		expect((error as NodeOperationError).description).toMatch(
+			/^Check the path and that n8n may read it/,
+		);
 	});
 });
