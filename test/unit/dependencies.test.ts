@@ -120,4 +120,21 @@ describe.each([
 		);
 		expect(unused).toEqual([]);
 	});
+
+	it('every runtime dependency is pinned to the exact version the lockfile (and CI) tested', () => {
+		// A range lets an admin's `npm install` pick a release we never ran. mailparser "^3.14.2"
+		// resolved to 3.14.5 in CI, whose exact pin libmime@5.6.5 the registry copy there did not
+		// list yet (ETARGET): the README install failed though our lockfile installs cleanly.
+		const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as {
+			packages: Record<string, { version?: string }>;
+		};
+		const base = manifest === pkg ? '' : 'status-relay/';
+		const notExact = Object.entries(manifest.dependencies ?? {}).filter(
+			([name, range]) =>
+				!/^\d+\.\d+\.\d+$/.test(range) ||
+				(lock.packages[`${base}node_modules/${name}`] ?? lock.packages[`node_modules/${name}`])
+					?.version !== range,
+		);
+		expect(notExact).toEqual([]);
+	});
 });
