@@ -7,7 +7,9 @@
  * (`.n8n/support-knowledge/<name>.json`), a folder of Markdown / HTML / text articles (as Sync Folder
  * reads them), or a JSON array / JSON Lines file of records: articles as Add or Update Articles takes
  * them (`id`, `title`, `text` | `markdown` | `html`, `url`, `language`) and past conversations as Add
- * Past Replies takes them (`customerMessage`, `reply`, `id`, `subject`).
+ * Past Replies takes them (`customerMessage`, `reply`, `id`, `subject`), or the team's sent replies
+ * as an mbox export or one .eml file (read as Add Past Replies from Mail Files reads them; a past
+ * reply's id is its Message-ID).
  *
  * Questions (--questions): JSON Lines, a JSON array, CSV or TSV (with a header row). Each question has
  * `text` (the email body; or `body`, `question`), optionally `subject` and `language`, and `answers`
@@ -28,6 +30,7 @@ import { isArticleFileName, readArticleFolder } from '../lib/knowledge/folder';
 import { knowledgeEntry, lexicalSearch } from '../lib/knowledge/search';
 import { semanticSearchForEmail } from '../lib/knowledge/semantic';
 import { parseKnowledgeBase } from '../lib/knowledge/store';
+import { PAST_REPLY_LIMITS, pastReplyFromMime, splitMbox } from '../lib/mail/past-replies';
 import { parseCsv } from '../lib/offline-model/csv';
 
 /** Precision auto-answers must keep (wrong auto-answers at most 2%). */
@@ -72,9 +75,12 @@ export interface AnswerReport {
 	top1: number;
 }
 
-/** The id a label names: articles by their article id, past replies by their id without `reply:`. */
+/**
+ * The id a label names: articles by their article id, past replies by their id without `reply:` (a
+ * reply read from mail is named by its Message-ID, with or without the angle brackets).
+ */
 export function answerId(id: string): string {
-	return id.replace(/^reply:/, '');
+	return id.replace(/^reply:/, '').replace(/^<([^<>\s]+)>$/, '$1');
 }
 
 /** Bad input to --knowledge / --questions: the message says where and what to fix (no stack needed). */
@@ -139,13 +145,45 @@ function tableRecords(content: string, separator: ',' | '\t'): Array<Record<stri
 	return body.map((cells) => Object.fromEntries(names.map((name, i) => [name, cells[i] ?? ''])));
 }
 
+/** A sent-mail export (.mbox, .eml) as past replies, as Add Past Replies from Mail Files reads it. */
+async function mailFile(file: string, bytes: number): Promise<KnowledgeDoc[]> {
+	if (bytes > PAST_REPLY_LIMITS.maxMboxBytes)
+		fail(
+			file,
+			`${Math.round(bytes / 1048576)} MB, more than ${PAST_REPLY_LIMITS.maxMboxBytes / 1048576} MB`,
+			'Split the export into smaller files (for example one per year).',
+		);
+	const docs: KnowledgeDoc[] = [];
+	const skipped = new Map<string, number>();
+	for (const message of splitMbox(readFileSync(file))) {
+		const read = await pastReplyFromMime(message);
+		let reason = read.skipped;
+		if (read.conversation)
+			try {
+				docs.push(conversationFromInput(read.conversation));
+			} catch (error) {
+				reason = (error as Error).message;
+			}
+		if (reason) skipped.set(reason, (skipped.get(reason) ?? 0) + 1);
+	}
+	for (const [reason, count] of skipped)
+		console.warn(`${file}: ${count} message(s) skipped (${reason})`);
+	if (docs.length === 0)
+		fail(
+			file,
+			'no past replies in it',
+			'Export the sent replies (they quote the customer message they answer), as Add Past Replies reads them.',
+		);
+	return docs;
+}
+
 function knowledgeFile(file: string): KnowledgeDoc[] | KnowledgeBase {
 	const records = /\.(json|jsonl|ndjson)$/i.test(file);
 	if (!records && !isArticleFileName(file))
 		fail(
 			file,
 			'not a knowledge file this reads',
-			'Give an index file, a folder of articles, a JSON / JSON Lines file of articles and past replies, or one .md / .html / .txt article.',
+			'Give an index file, a folder of articles, a JSON / JSON Lines file of articles and past replies, an .mbox / .eml export of sent replies, or one .md / .html / .txt article.',
 		);
 	const content = readFileSync(file, 'utf8');
 	if (/\.json$/i.test(file) && content.includes('"n8n-nodes-support-email/knowledge"'))
@@ -186,7 +224,8 @@ export async function loadKnowledge(paths: string[]): Promise<KnowledgeBase> {
 				for (const { file, error } of read.skipped)
 					console.warn(`${path.join(given, file)}: skipped (${error})`);
 				found = read.docs;
-			} else found = knowledgeFile(given);
+			} else if (/\.(mbox|mbx|eml)$/i.test(given)) found = await mailFile(given, stat.size);
+			else found = knowledgeFile(given);
 		} catch (error) {
 			if (!(error instanceof InputError)) throw error;
 			return fail(given, error.message, error.hint ?? '');
@@ -228,7 +267,7 @@ export function loadQuestions(file: string, base: KnowledgeBase): LabelledQuesti
 		: /\.tsv$/i.test(file)
 			? tableRecords(content, '\t')
 			: jsonRecords(file, content);
-	const known = new Set(base.documents().map((doc) => doc.articleId));
+	const known = new Set(base.documents().map((doc) => answerId(doc.articleId)));
 	const questions = records.map((record, i): LabelledQuestion => {
 		const where = `${path.basename(file)} #${i + 1}`;
 		const body = text(record.text ?? record.body ?? record.question).trim();
@@ -484,7 +523,7 @@ export async function evaluateOwnData(args: string[]): Promise<boolean> {
 		base
 			.documents()
 			.filter((d) => d.source === 'article')
-			.map((d) => d.articleId),
+			.map((d) => answerId(d.articleId)),
 	);
 	if (articles && replies) {
 		const articleQuestions = questions.map((q) => ({

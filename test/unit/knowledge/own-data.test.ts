@@ -78,6 +78,89 @@ describe('measuring answers on your own data (scripts/own-data.ts)', () => {
 		);
 	});
 
+	test('sent replies from an mbox export are past replies, labelled by their Message-ID', async () => {
+		const { folder } = helpCentre();
+		const reply = (id: string, subject: string, answer: string, quoted: string) =>
+			[
+				`From support@shop.example Mon Jun  3 10:00:00 2024`,
+				'From: Shop Support <support@shop.example>',
+				'To: jane@example.com',
+				`Subject: ${subject}`,
+				`Message-ID: <${id}@shop.example>`,
+				'In-Reply-To: <q-1@example.com>',
+				'Content-Type: text/plain; charset=utf-8',
+				'',
+				answer,
+				'',
+				'On Mon, 3 Jun 2024 Jane <jane@example.com> wrote:',
+				...quoted.split('\n').map((line) => `> ${line}`),
+				'',
+			].join('\n');
+		const mbox = join(dir(), 'Sent.mbox');
+		writeFileSync(
+			mbox,
+			[
+				reply(
+					'r1',
+					'Re: gift wrap?',
+					'Yes, tick "gift wrap" at checkout; it costs 3 EUR.',
+					'Can you gift wrap my order?',
+				),
+				// Not a reply: skipped with the reason, as the node skips it.
+				[
+					'From support@shop.example Mon Jun  3 11:00:00 2024',
+					'From: Shop Support <support@shop.example>',
+					'Subject: Our summer sale',
+					'Message-ID: <news@shop.example>',
+					'',
+					'Everything 20% off.',
+					'',
+				].join('\n'),
+				reply(
+					'r2',
+					'Re: Lieferung nach Österreich',
+					'Ja, wir liefern nach Österreich, in 3 bis 5 Werktagen.',
+					'Liefert ihr auch nach Österreich?',
+				),
+			].join(''),
+		);
+		const warn = jest.spyOn(console, 'warn').mockImplementation(() => {});
+		const base = await loadKnowledge([folder, mbox]);
+		expect(warn.mock.calls.map(([line]) => String(line))).toEqual([
+			expect.stringMatching(/Sent\.mbox: 1 message\(s\) skipped \(not a reply/),
+		]);
+		const replies = base.documents().filter((d) => d.source === 'reply');
+		expect(replies.map((d) => d.articleId).sort()).toEqual([
+			'<r1@shop.example>',
+			'<r2@shop.example>',
+		]);
+		expect(replies.find((d) => d.articleId === '<r1@shop.example>')?.question).toBe(
+			'Can you gift wrap my order?',
+		);
+
+		const questions = join(dir(), 'questions.jsonl');
+		writeFileSync(
+			questions,
+			[
+				{ text: 'Could you gift wrap the order for me?', answers: 'r1@shop.example' },
+				{ text: 'Liefert ihr nach Österreich?', answers: ['<r2@shop.example>'] },
+			]
+				.map((q) => JSON.stringify(q))
+				.join('\n'),
+		);
+		const labelled = loadQuestions(questions, base);
+		const scored = labelled.map((q) => {
+			const { knowledge } = lexicalSearch(base, q, { limit: 1 });
+			return { probability: 1, id: knowledge[0]?.id ?? '' };
+		});
+		expect(answerReport('lexical', labelled, scored, 0.5)).toMatchObject({ right: 2, wrong: [] });
+
+		const empty = join(dir(), 'news.eml');
+		writeFileSync(empty, 'From: a@b.example\nSubject: Hello\n\nNot a reply.\n');
+		await expect(loadKnowledge([empty])).rejects.toThrow(/news\.eml: no past replies in it\./);
+		warn.mockRestore();
+	});
+
 	test('questions from CSV: quoted commas, several answers, none; unknown ids and empty rows are clear errors', async () => {
 		const { folder, replies } = helpCentre();
 		const base = await loadKnowledge([folder, replies]);
