@@ -190,6 +190,44 @@ describe('KnowledgeBase', () => {
 		).toBe('new');
 	});
 
+	test('past replies never take away an answer the articles alone give', () => {
+		// Past replies on neighbouring questions, each worded differently (no two are one answer): in
+		// one ranking they crowd the article's margin and agreement.
+		const replies = [
+			[
+				'I forgot my password and the reset mail never arrives',
+				'Check your spam folder; we sent the link again.',
+			],
+			['How can I change my password?', 'Go to Account, Security and choose Change password.'],
+			[
+				'My password reset link has expired',
+				'Request a new link: each one is valid for 60 minutes.',
+			],
+			[
+				'I cannot log in, it says my password is wrong',
+				'We unlocked your account after three failed tries; try again.',
+			],
+		].map(([customerMessage, reply], i) =>
+			conversationFromInput({ id: `r${i}`, customerMessage, reply, language: 'en' }),
+		);
+		const base = new KnowledgeBase();
+		base.upsert([refundsEn(), passwordEn(), ...replies]);
+		const query = 'I forgot my password, how can I reset it?';
+		const [alone] = base.search(query, { language: 'en', sources: ['article'] });
+		expect(alone.doc.articleId).toBe('password');
+		expect(alone.probability).toBeGreaterThanOrEqual(base.autoAnswerThreshold);
+		const hits = base.search(query, { language: 'en', limit: 5 });
+		expect(hits[0]).toEqual(alone);
+		// The past replies are still there, after it.
+		expect(hits.slice(1).some((h) => h.doc.source === 'reply')).toBe(true);
+		// Restricted to past replies, no article comes back.
+		expect(
+			base
+				.search(query, { language: 'en', sources: ['reply'] })
+				.every((h) => h.doc.source === 'reply'),
+		).toBe(true);
+	});
+
 	test('a large base searches the rare query terms and still finds the one article that has them', () => {
 		// 3,000 articles share "order" and "delivery" (more postings than one search scores); one
 		// article is about the rare words of the question.
