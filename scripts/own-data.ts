@@ -30,7 +30,11 @@ import { isArticleFileName, readArticleFolder } from '../lib/knowledge/folder';
 import { knowledgeEntry, lexicalSearch } from '../lib/knowledge/search';
 import { semanticSearchForEmail } from '../lib/knowledge/semantic';
 import { parseKnowledgeBase } from '../lib/knowledge/store';
-import { PAST_REPLY_LIMITS, pastReplyFromMime, splitMbox } from '../lib/mail/past-replies';
+import {
+	PAST_REPLY_LIMITS,
+	pastReplyDocuments,
+	pastRepliesFromFile,
+} from '../lib/mail/past-replies';
 import { parseCsv } from '../lib/offline-model/csv';
 
 /** Precision auto-answers must keep (wrong auto-answers at most 2%). */
@@ -153,20 +157,8 @@ async function mailFile(file: string, bytes: number): Promise<KnowledgeDoc[]> {
 			`${Math.round(bytes / 1048576)} MB, more than ${PAST_REPLY_LIMITS.maxMboxBytes / 1048576} MB`,
 			'Split the export into smaller files (for example one per year).',
 		);
-	const docs: KnowledgeDoc[] = [];
-	const skipped = new Map<string, number>();
-	for (const message of splitMbox(readFileSync(file))) {
-		const read = await pastReplyFromMime(message);
-		let reason = read.skipped;
-		if (read.conversation)
-			try {
-				docs.push(conversationFromInput(read.conversation));
-			} catch (error) {
-				reason = (error as Error).message;
-			}
-		if (reason) skipped.set(reason, (skipped.get(reason) ?? 0) + 1);
-	}
-	for (const [reason, count] of skipped)
+	const { docs, skipped } = pastReplyDocuments(await pastRepliesFromFile(readFileSync(file)));
+	for (const [reason, count] of Object.entries(skipped))
 		console.warn(`${file}: ${count} message(s) skipped (${reason})`);
 	if (docs.length === 0)
 		fail(

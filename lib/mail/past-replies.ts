@@ -10,7 +10,8 @@ import { stripReplyHistory } from '../email/clean-text';
 import { normalizeInput } from '../email/normalize';
 import type { SupportEmail } from '../email/types';
 import { InputError } from '../errors';
-import type { ConversationInput } from '../knowledge/documents';
+import type { ConversationInput, KnowledgeDoc } from '../knowledge/documents';
+import { conversationFromInput } from '../knowledge/documents';
 import type { ImapSmtpCredentials } from './credentials';
 import { connectImap } from './imap';
 
@@ -132,6 +133,36 @@ export async function pastReplyFromMime(raw: Buffer): Promise<PastReply> {
 			reply,
 		},
 	};
+}
+
+/** Every message of an mbox export (or one .eml file), each as a past conversation or why it is none. */
+export async function pastRepliesFromFile(file: Buffer): Promise<PastReply[]> {
+	const replies: PastReply[] = [];
+	for (const message of splitMbox(file)) replies.push(await pastReplyFromMime(message));
+	return replies;
+}
+
+/** The knowledge documents of past replies, and how many were skipped for each reason. */
+export function pastReplyDocuments(replies: PastReply[]): {
+	docs: KnowledgeDoc[];
+	skipped: Record<string, number>;
+} {
+	const docs: KnowledgeDoc[] = [];
+	const skipped: Record<string, number> = {};
+	for (const reply of replies) {
+		let reason = reply.skipped;
+		if (reply.conversation) {
+			try {
+				docs.push(conversationFromInput(reply.conversation));
+				continue;
+			} catch (error) {
+				reason = (error as Error).message;
+			}
+		}
+		reason ??= 'unreadable';
+		skipped[reason] = (skipped[reason] ?? 0) + 1;
+	}
+	return { docs, skipped };
 }
 
 export interface SentFolderOptions {

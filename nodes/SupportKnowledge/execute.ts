@@ -4,7 +4,11 @@ import { readSupport, withSupport } from '../../lib/contract';
 import { InputError } from '../../lib/errors';
 import { readImapSmtpCredentials } from '../../lib/mail/credentials';
 import type { PastReply, SentFolderResult } from '../../lib/mail/past-replies';
-import { pastReplyFromMime, readSentFolder, splitMbox } from '../../lib/mail/past-replies';
+import {
+	pastReplyDocuments,
+	pastRepliesFromFile,
+	readSentFolder,
+} from '../../lib/mail/past-replies';
 import type {
 	KnowledgeBase,
 	KnowledgeDoc,
@@ -494,9 +498,12 @@ async function upsertMailFiles(
 				'mailBinaryProperty',
 				'Set Binary Property to the name the .eml or mbox file has on the item (often "data").',
 			);
-			const replies: PastReply[] = [];
-			for (const message of splitMbox(buffer)) replies.push(await pastReplyFromMime(message));
-			const summary = await storeReplies(context, file, replies, embeddings);
+			const summary = await storeReplies(
+				context,
+				file,
+				await pastRepliesFromFile(buffer),
+				embeddings,
+			);
 			return {
 				json: { knowledge: { ...summary, fileName: binary.fileName, file } },
 				pairedItem: { item: itemIndex },
@@ -538,21 +545,7 @@ async function storeReplies(
 	replies: PastReply[],
 	embeddings: ConnectedEmbeddings | undefined,
 ) {
-	const docs: KnowledgeDoc[] = [];
-	const skipped: Record<string, number> = {};
-	for (const reply of replies) {
-		let reason = reply.skipped;
-		if (reply.conversation) {
-			try {
-				docs.push(conversationFromInput(reply.conversation));
-				continue;
-			} catch (error) {
-				reason = (error as Error).message;
-			}
-		}
-		reason ??= 'unreadable';
-		skipped[reason] = (skipped[reason] ?? 0) + 1;
-	}
+	const { docs, skipped } = pastReplyDocuments(replies);
 	let prepared;
 	try {
 		prepared = await prepareVectors(context.getNode(), embeddings, file, docs);

@@ -12,8 +12,9 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { N8n, freePort, nodeBinary, sleep } from '../harness/n8n';
+import { N8n, freePort, isFinishedAndStored, nodeBinary, sleep } from '../harness/n8n';
 import { stopChild } from '../harness/queue';
+import { waitFor } from '../support/wait-for';
 import { Relay } from '../../status-relay/server/app';
 import { loadConfig } from '../../status-relay/server/config';
 import { createLogger } from '../../status-relay/server/logger';
@@ -262,14 +263,15 @@ describe(`status relay with n8n in queue mode ${process.env.N8N_TEST_VERSION ?? 
 		for (const { executionId } of seen) {
 			// The hook sends the end of a run from the worker's workflowExecuteAfter, beside the hook that
 			// saves the run's final status: the relay can know "success" while n8n's record still says
-			// "running" (CI saw it on 2.41.1 on a busy machine). Wait for the record to leave "running".
-			const saved = Date.now() + 60_000;
-			let status = (await n8n.execution(executionId)).status;
-			while ((status === 'running' || status === 'new') && Date.now() < saved) {
-				await sleep(250);
-				status = (await n8n.execution(executionId)).status;
-			}
-			expect(status).toBe('success');
+			// "running" (CI saw it on 2.41.1 on a busy machine). Wait for the record to be stored.
+			const record = await waitFor(
+				async () => {
+					const { record } = await n8n.execution(executionId);
+					return isFinishedAndStored(record) && record;
+				},
+				{ what: `n8n's stored record of quiet run ${executionId}`, intervalMs: 250 },
+			);
+			expect(record.status).toBe('success');
 		}
 		const quietRuns = new Set(seen.map((e) => e.executionId));
 		const quietA = await subscribe(relayA, quietId);
