@@ -14,7 +14,8 @@
  * Each set's test questions are split in two halves. The confidence model is fitted on the
  * calibration halves of both sets (--fit writes it to lib/knowledge/calibration.json with the
  * threshold that keeps precision >= 98% there); the figures are reported on the other halves, never
- * fitted on. `--transfer` adds a model fitted on one set alone, measured on the other set.
+ * fitted on. `--transfer` adds a model fitted on one set alone, measured on the other set (with the
+ * semantic check too: both models fitted on one set alone).
  *
  * By default it also measures what a new Support Knowledge node does (version 1.2): the semantic
  * check (lib/knowledge/semantic.ts: the offline English sentence encoder re-scores the best answer)
@@ -305,8 +306,9 @@ async function semanticRows(
 	setup: Setup,
 	questions: Question[],
 	withReplies: boolean,
+	lexical: CalibrationModel = DEFAULT_CALIBRATION,
 ): Promise<SemanticRow[]> {
-	const base = new KnowledgeBase();
+	const base = new KnowledgeBase(lexical);
 	base.upsert(setup.articles);
 	if (withReplies) base.upsert(setup.replies);
 	const found = questions.map((q) => {
@@ -364,69 +366,89 @@ function semanticScored(rows: SemanticRow[], model: SemanticModel | undefined): 
 	}));
 }
 
+type SemanticSet = { setup: Setup; calibration: Question[]; report: Question[] };
+type SemanticPart = Array<{ name: string; knowledge: string; rows: SemanticRow[] }>;
+
+/**
+ * Each set's calibration half, or report half (up to SEMANTIC_SAMPLE questions, plus every
+ * out-of-taxonomy text), searched articles only and with past replies, with the semantic check's inputs.
+ */
+async function semanticPart(
+	sets: SemanticSet[],
+	which: 'calibration' | 'report',
+	lexical: CalibrationModel = DEFAULT_CALIBRATION,
+): Promise<SemanticPart> {
+	const out: SemanticPart = [];
+	for (const { setup, calibration, report: reportHalf } of sets) {
+		// The report half ends with the out-of-taxonomy texts: all of those are kept.
+		const own = which === 'calibration' ? calibration : reportHalf.slice(0, -outOfTaxonomyCount);
+		const questions = [
+			...own.slice(0, SEMANTIC_SAMPLE),
+			...(which === 'report' ? reportHalf.slice(-outOfTaxonomyCount) : []),
+		];
+		for (const withReplies of [false, true])
+			out.push({
+				name: setup.name,
+				knowledge: withReplies ? 'articles + past replies' : 'articles only',
+				rows: await semanticRows(setup, questions, withReplies, lexical),
+			});
+	}
+	return out;
+}
+
+/**
+ * The semantic model fitted on calibration rows. The strictest setup decides: the lowest probability at
+ * which every set, articles only and with past replies, keeps the target precision (out of scope counted
+ * as wrong) on its calibration half; the bias is then moved so that this probability is `threshold`, the
+ * lexical model's auto-answer threshold (one threshold for both).
+ */
+function fitSemantic(calibration: SemanticPart, sets: string[], threshold: number): SemanticModel {
+	const checked = calibration.flatMap((c) => c.rows.filter((r) => r.inputs));
+	const fitted = fitLogistic(
+		checked.map((r) => semanticVector(r.inputs!)),
+		checked.map((r) => (r.correct ? 1 : 0)),
+		{ l2: 1e-4 },
+	);
+	const unshifted: SemanticModel = {
+		features: [...SEMANTIC_INPUTS],
+		weights: fitted.weights,
+		bias: fitted.bias,
+		fittedOn: '',
+	};
+	const needed = Math.min(
+		0.999,
+		Math.max(
+			...calibration.map((c) => thresholdFor(semanticScored(c.rows, unshifted), TARGET_PRECISION)),
+		),
+	);
+	const logit = (p: number) => Math.log(p / (1 - p));
+	return {
+		features: [...SEMANTIC_INPUTS],
+		weights: fitted.weights.map((w) => Math.round(w * 1e4) / 1e4),
+		bias: Math.round((fitted.bias + logit(threshold) - logit(needed)) * 1e4) / 1e4,
+		fittedOn: `${sets.join(' + ')} calibration halves (up to ${SEMANTIC_SAMPLE} questions each, articles only and with past replies: ${checked.length} checked answers); bias moved by ${Math.round((logit(threshold) - logit(needed)) * 1e4) / 1e4} so that the auto-answer threshold ${threshold} keeps precision >= ${TARGET_PRECISION * 100}% in every setup (fitted threshold ${Math.round(needed * 1000) / 1000})`,
+	};
+}
+
 /**
  * The semantic check on both sets: fitted (with --fit) on the calibration halves, then the report
  * halves at the one auto-answer threshold, beside the lexical confidence on the same questions.
  */
 async function evaluateSemantic(
-	sets: Array<{ setup: Setup; calibration: Question[]; report: Question[] }>,
+	sets: SemanticSet[],
 	threshold: number,
 	fit: boolean,
 	root: string,
 	dumpFile?: string,
 ): Promise<Report[]> {
-	const part = async (which: 'calibration' | 'report') => {
-		const out: Array<{ name: string; knowledge: string; rows: SemanticRow[] }> = [];
-		for (const { setup, calibration, report: reportHalf } of sets) {
-			// The report half ends with the out-of-taxonomy texts: all of those are kept.
-			const own = which === 'calibration' ? calibration : reportHalf.slice(0, -outOfTaxonomyCount);
-			const questions = [
-				...own.slice(0, SEMANTIC_SAMPLE),
-				...(which === 'report' ? reportHalf.slice(-outOfTaxonomyCount) : []),
-			];
-			for (const withReplies of [false, true])
-				out.push({
-					name: setup.name,
-					knowledge: withReplies ? 'articles + past replies' : 'articles only',
-					rows: await semanticRows(setup, questions, withReplies),
-				});
-		}
-		return out;
-	};
 	let model = DEFAULT_SEMANTIC_MODEL;
-	const calibration = fit || dumpFile ? await part('calibration') : [];
+	const calibration = fit || dumpFile ? await semanticPart(sets, 'calibration') : [];
 	if (fit) {
-		const checked = calibration.flatMap((c) => c.rows.filter((r) => r.inputs));
-		const fitted = fitLogistic(
-			checked.map((r) => semanticVector(r.inputs!)),
-			checked.map((r) => (r.correct ? 1 : 0)),
-			{ l2: 1e-4 },
+		model = fitSemantic(
+			calibration,
+			sets.map((s) => s.setup.name),
+			threshold,
 		);
-		const unshifted: SemanticModel = {
-			features: [...SEMANTIC_INPUTS],
-			weights: fitted.weights,
-			bias: fitted.bias,
-			fittedOn: '',
-		};
-		// The strictest setup decides: the lowest probability at which every set, articles only and
-		// with past replies, keeps the target precision (out of scope counted as wrong) on its
-		// calibration half; the bias is then moved so that this probability is the package's one
-		// auto-answer threshold.
-		const needed = Math.min(
-			0.999,
-			Math.max(
-				...calibration.map((c) =>
-					thresholdFor(semanticScored(c.rows, unshifted), TARGET_PRECISION),
-				),
-			),
-		);
-		const logit = (p: number) => Math.log(p / (1 - p));
-		model = {
-			features: [...SEMANTIC_INPUTS],
-			weights: fitted.weights.map((w) => Math.round(w * 1e4) / 1e4),
-			bias: Math.round((fitted.bias + logit(threshold) - logit(needed)) * 1e4) / 1e4,
-			fittedOn: `${sets.map((s) => s.setup.name).join(' + ')} calibration halves (up to ${SEMANTIC_SAMPLE} questions each, articles only and with past replies: ${checked.length} checked answers); bias moved by ${Math.round((logit(threshold) - logit(needed)) * 1e4) / 1e4} so that the auto-answer threshold ${threshold} keeps precision >= ${TARGET_PRECISION * 100}% in every setup (fitted threshold ${Math.round(needed * 1000) / 1000})`,
-		};
 		const file = path.join(root, 'lib/knowledge/semantic.json');
 		writeFileSync(file, `${JSON.stringify(model, null, '\t')}\n`);
 		spawnSync(path.join(root, 'node_modules/.bin/prettier'), ['--write', file], {
@@ -441,7 +463,7 @@ async function evaluateSemantic(
 	console.log(
 		'set | knowledge | questions | lexical: auto-answered / precision / out of scope answered | semantic: auto-answered / precision / out of scope answered | checked',
 	);
-	const reported = await part('report');
+	const reported = await semanticPart(sets, 'report');
 	// `--dump-semantic FILE`: every row's inputs and label, to study the model without encoding again.
 	if (dumpFile) writeFileSync(dumpFile, JSON.stringify({ calibration, report: reported }));
 	for (const c of reported) {
@@ -456,6 +478,48 @@ async function evaluateSemantic(
 		console.log(
 			`${c.name} | ${c.knowledge} | ${c.rows.length} | ${pct(lexical.autoAnsweredShare)} / ${pct(lexical.precision)} / ${pct(lexical.outOfScopeAnsweredShare)} | ${pct(semantic.autoAnsweredShare)} / ${pct(semantic.precision)} / ${pct(semantic.outOfScopeAnsweredShare)} | ${pct(c.rows.filter((r) => r.inputs).length / c.rows.length)}`,
 		);
+	}
+	return reports;
+}
+
+/**
+ * `--transfer` with the semantic check: both models (lexical and semantic) fitted on one set's
+ * calibration half alone, then the other set's report half at that lexical model's threshold, lexical
+ * and semantic side by side: how the check holds on a set it was not fitted on.
+ */
+async function semanticTransfer(
+	sets: SemanticSet[],
+	lexicalModels: Array<{ from: number; to: number; model: CalibrationModel }>,
+): Promise<Report[]> {
+	const reports: Report[] = [];
+	console.log(
+		'\nSemantic check fitted on one set alone (lexical and semantic model), measured on the other set (report half, up to ' +
+			`${SEMANTIC_SAMPLE} questions + out-of-taxonomy)`,
+	);
+	console.log(
+		'set | knowledge | questions | threshold | lexical: auto-answered / precision / out of scope answered | semantic: auto-answered / precision / out of scope answered',
+	);
+	for (const { from, to, model } of lexicalModels) {
+		const threshold = model.autoAnswerThreshold;
+		const semanticModel = fitSemantic(
+			await semanticPart([sets[from]], 'calibration', model),
+			[sets[from].setup.name],
+			threshold,
+		);
+		for (const c of await semanticPart([sets[to]], 'report', model)) {
+			const name = `${c.name} with models fitted on ${sets[from].setup.name} only`;
+			const lexical = report(name, c.knowledge, semanticScored(c.rows, undefined), threshold);
+			const semantic = report(
+				`${name} (semantic check)`,
+				c.knowledge,
+				semanticScored(c.rows, semanticModel),
+				threshold,
+			);
+			reports.push(semantic);
+			console.log(
+				`${name} | ${c.knowledge} | ${c.rows.length} | ${threshold} | ${pct(lexical.autoAnsweredShare)} / ${pct(lexical.precision)} / ${pct(lexical.outOfScopeAnsweredShare)} | ${pct(semantic.autoAnsweredShare)} / ${pct(semantic.precision)} / ${pct(semantic.outOfScopeAnsweredShare)}`,
+			);
+		}
 	}
 	return reports;
 }
@@ -668,23 +732,22 @@ async function main(): Promise<void> {
 	}
 	// Transfer: a model fitted on one set alone, measured on the other set's report half (never seen).
 	const transfer: Report[] = [];
-	if (args.includes('--transfer')) {
-		for (const [from, to] of [
-			[0, 1],
-			[1, 0],
-		]) {
-			const own = fitOn([sets[from]]);
-			for (const withReplies of [false, true])
-				transfer.push(
-					report(
-						`${sets[to].setup.name} with a model fitted on ${sets[from].setup.name} only`,
-						withReplies ? 'articles + past replies' : 'articles only',
-						rescore(searchOnce(sets[to].setup, 'report', sets[to].report, withReplies), own),
-						own.autoAnswerThreshold,
-					),
-				);
-		}
-	}
+	const transferModels = args.includes('--transfer')
+		? [
+				[0, 1],
+				[1, 0],
+			].map(([from, to]) => ({ from, to, model: fitOn([sets[from]]) }))
+		: [];
+	for (const { from, to, model: own } of transferModels)
+		for (const withReplies of [false, true])
+			transfer.push(
+				report(
+					`${sets[to].setup.name} with a model fitted on ${sets[from].setup.name} only`,
+					withReplies ? 'articles + past replies' : 'articles only',
+					rescore(searchOnce(sets[to].setup, 'report', sets[to].report, withReplies), own),
+					own.autoAnswerThreshold,
+				),
+			);
 	console.log(
 		`Answers from knowledge at the shipped threshold ${threshold} (goal: precision >= ${pct(TARGET_PRECISION)}, out of scope answered <= ${pct(OUT_OF_SCOPE_GOAL)})`,
 	);
@@ -755,6 +818,8 @@ async function main(): Promise<void> {
 				dumpSemanticAt >= 0 ? args[dumpSemanticAt + 1] : undefined,
 			)
 		: [];
+	if (semantic && transferModels.length)
+		transfer.push(...(await semanticTransfer(sets, transferModels)));
 	const mailReports = await evaluateMail(root, threshold, semantic);
 	const short = (list: Report[]) =>
 		list.filter(
