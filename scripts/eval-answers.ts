@@ -803,11 +803,6 @@ async function main(): Promise<void> {
 			`${t} | ${row.map((r) => `${pct(r.autoAnsweredShare)} / ${pct(r.precision)} / ${pct(r.outOfScopeAnsweredShare)}`).join(' | ')}`,
 		);
 	}
-	if (jsonAt >= 0 && args[jsonAt + 1])
-		writeFileSync(
-			args[jsonAt + 1],
-			JSON.stringify({ threshold, reports, transfer, sweep }, null, 2),
-		);
 	const dumpSemanticAt = args.indexOf('--dump-semantic');
 	const semanticReports = semantic
 		? await evaluateSemantic(
@@ -821,6 +816,15 @@ async function main(): Promise<void> {
 	if (semantic && transferModels.length)
 		transfer.push(...(await semanticTransfer(sets, transferModels)));
 	const mailReports = await evaluateMail(root, threshold, semantic);
+	if (jsonAt >= 0 && args[jsonAt + 1])
+		writeFileSync(
+			args[jsonAt + 1],
+			JSON.stringify(
+				{ threshold, reports, semanticReports, transfer, sweep, mail: mailReports },
+				null,
+				2,
+			),
+		);
 	const short = (list: Report[]) =>
 		list.filter(
 			(r) => r.precision < TARGET_PRECISION || r.outOfScopeAnsweredShare > OUT_OF_SCOPE_GOAL,
