@@ -508,7 +508,10 @@ export class N8n {
 			await this.api('POST', `/workflows/${workflowId}/activate`);
 		} catch (error) {
 			if (!/-> 404/.test(String(error))) throw error;
-			await this.api('POST', `/workflows/${workflowId}/publish`, {});
+			// n8n 2.x publishes instead; on 1.x the 404 itself is the news (seen once under CI load).
+			await this.api('POST', `/workflows/${workflowId}/publish`, {}).catch((publish: Error) => {
+				throw new Error(`${String(error)}\nthen ${publish.message}`);
+			});
 		}
 	}
 

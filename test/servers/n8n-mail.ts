@@ -180,7 +180,12 @@ export async function importCredential(
 			nodeBinary(n8n.version),
 			[join(n8n.installDir, 'node_modules/n8n/bin/n8n'), 'import:credentials', `--input=${file}`],
 			{ env, maxBuffer: 16 * 1024 * 1024, timeout: 180_000 },
-		);
+		).catch((error: Error & { code?: unknown; signal?: unknown; killed?: boolean }) => {
+			// Seen once under CI load on 1.123.x with nothing on stdout or stderr: say how it ended.
+			throw new Error(
+				`${error.message.trim()} (exit code ${String(error.code)}, signal ${String(error.signal)}${error.killed ? ', killed after 180 s' : ''})`,
+			);
+		});
 		if (!/Successfully imported 1 credential/.test(stdout + stderr))
 			throw new Error(`n8n import:credentials did not import: ${stdout}\n${stderr}`);
 	} finally {
