@@ -467,19 +467,39 @@ async function evaluateSemantic(
 	// `--dump-semantic FILE`: every row's inputs and label, to study the model without encoding again.
 	if (dumpFile) writeFileSync(dumpFile, JSON.stringify({ calibration, report: reported }));
 	for (const c of reported) {
-		const lexical = report(c.name, c.knowledge, semanticScored(c.rows, undefined), threshold);
-		const semantic = report(
-			`${c.name} (semantic check)`,
-			c.knowledge,
-			semanticScored(c.rows, model),
-			threshold,
-		);
+		const { semantic, line } = sideBySide(c.name, c, model, threshold);
 		reports.push(semantic);
-		console.log(
-			`${c.name} | ${c.knowledge} | ${c.rows.length} | ${pct(lexical.autoAnsweredShare)} / ${pct(lexical.precision)} / ${pct(lexical.outOfScopeAnsweredShare)} | ${pct(semantic.autoAnsweredShare)} / ${pct(semantic.precision)} / ${pct(semantic.outOfScopeAnsweredShare)} | ${pct(c.rows.filter((r) => r.inputs).length / c.rows.length)}`,
-		);
+		console.log(`${line} | ${pct(c.rows.filter((r) => r.inputs).length / c.rows.length)}`);
 	}
 	return reports;
+}
+
+/** Auto-answered / precision / out of scope answered. */
+function shares(r: Report): string {
+	return `${pct(r.autoAnsweredShare)} / ${pct(r.precision)} / ${pct(r.outOfScopeAnsweredShare)}`;
+}
+
+/**
+ * One setup's rows scored at `threshold` with the lexical confidence and with the semantic check
+ * (`model`): the semantic report, and the table line "name | knowledge | questions | lexical | semantic".
+ */
+function sideBySide(
+	name: string,
+	part: SemanticPart[number],
+	model: SemanticModel,
+	threshold: number,
+): { semantic: Report; line: string } {
+	const lexical = report(name, part.knowledge, semanticScored(part.rows, undefined), threshold);
+	const semantic = report(
+		`${name} (semantic check)`,
+		part.knowledge,
+		semanticScored(part.rows, model),
+		threshold,
+	);
+	return {
+		semantic,
+		line: `${name} | ${part.knowledge} | ${part.rows.length} | ${shares(lexical)} | ${shares(semantic)}`,
+	};
 }
 
 /**
@@ -497,7 +517,7 @@ async function semanticTransfer(
 			`${SEMANTIC_SAMPLE} questions + out-of-taxonomy)`,
 	);
 	console.log(
-		'set | knowledge | questions | threshold | lexical: auto-answered / precision / out of scope answered | semantic: auto-answered / precision / out of scope answered',
+		'set | knowledge | questions | lexical: auto-answered / precision / out of scope answered | semantic: auto-answered / precision / out of scope answered | threshold',
 	);
 	for (const { from, to, model } of lexicalModels) {
 		const threshold = model.autoAnswerThreshold;
@@ -508,17 +528,9 @@ async function semanticTransfer(
 		);
 		for (const c of await semanticPart([sets[to]], 'report', model)) {
 			const name = `${c.name} with models fitted on ${sets[from].setup.name} only`;
-			const lexical = report(name, c.knowledge, semanticScored(c.rows, undefined), threshold);
-			const semantic = report(
-				`${name} (semantic check)`,
-				c.knowledge,
-				semanticScored(c.rows, semanticModel),
-				threshold,
-			);
+			const { semantic, line } = sideBySide(name, c, semanticModel, threshold);
 			reports.push(semantic);
-			console.log(
-				`${name} | ${c.knowledge} | ${c.rows.length} | ${threshold} | ${pct(lexical.autoAnsweredShare)} / ${pct(lexical.precision)} / ${pct(lexical.outOfScopeAnsweredShare)} | ${pct(semantic.autoAnsweredShare)} / ${pct(semantic.precision)} / ${pct(semantic.outOfScopeAnsweredShare)}`,
-			);
+			console.log(`${line} | ${threshold}`);
 		}
 	}
 	return reports;
@@ -799,9 +811,7 @@ async function main(): Promise<void> {
 					),
 				);
 		sweep.push({ threshold: t, reports: row });
-		console.log(
-			`${t} | ${row.map((r) => `${pct(r.autoAnsweredShare)} / ${pct(r.precision)} / ${pct(r.outOfScopeAnsweredShare)}`).join(' | ')}`,
-		);
+		console.log(`${t} | ${row.map(shares).join(' | ')}`);
 	}
 	const dumpSemanticAt = args.indexOf('--dump-semantic');
 	const semanticReports = semantic
