@@ -149,7 +149,8 @@ describe('Support Inbox Trigger in real n8n with Dovecot', () => {
 			takeExisting: true,
 			options: { emit: 'batch', batchSize: 500 },
 		});
-		const emails = await waitForEmails(n8n, takeAll, 5001, 180_000);
+		// Heavy: a loaded CI machine once needed over 180 s (the test's own budget is 10 minutes).
+		const emails = await waitForEmails(n8n, takeAll, 5001, 400_000);
 		process.stderr.write(
 			`[inbox] Take Existing Mail: 5,001 messages in ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
 		);
