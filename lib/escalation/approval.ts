@@ -172,7 +172,9 @@ export function applyOutcome(
 	}
 	if (outcome === 'no_answer')
 		reasons.push(
-			`approval-timeout: no answer${details.waitedFor ? ` within ${details.waitedFor}` : ''}`,
+			details.waitedFor
+				? `approval-timeout: no answer within ${details.waitedFor}`
+				: "approval-ended: n8n ended the wait without a reviewer's answer",
 		);
 	decision.reasons = reasons;
 	next.decision = decision;

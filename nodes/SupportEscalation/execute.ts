@@ -99,31 +99,38 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 			((decided.items[index].item.json.support as IDataObject).approval as IDataObject).notified =
 				notified;
 
-	if (limit) {
-		// On timeout n8n passes the waiting node's stored input through as its output: store what should
-		// leave then (unanswered emails to Escalate) and let every output through, as the resume does.
-		const waitedFor = `${this.getNodeParameter('waitAmount', 0, 4) as number} ${this.getNodeParameter('waitUnit', 0, 'hours') as string}`;
-		const onTimeout = decided.items.map((entry, index) =>
-			pending.has(index)
-				? {
-						item: {
-							...entry.item,
-							json: {
-								...entry.item.json,
-								support: applyOutcome(entry.item.json.support as IDataObject, 'no_answer', {
-									at: expires!,
-									waitedFor,
-								}),
-							},
+	// n8n can resume a waiting node without its webhook: at the end of "Limit Wait Time", and whenever
+	// it runs the stored waiting execution again (a queue-mode job that a worker under load let stall
+	// and another worker picked up). Then it passes the node's stored input on as its output: the
+	// drafts awaiting approval, out of the first output (Auto Send), sent without anyone's yes. Store
+	// instead what should leave then: never a reply awaiting approval. n8n 2.x forwards every output:
+	// unanswered emails go to Escalate. n8n 1.x forwards the first output only: they stop there, and
+	// the emails to auto-send (held with them) go out.
+	const waitedFor = limit
+		? `${this.getNodeParameter('waitAmount', 0, 4) as number} ${this.getNodeParameter('waitUnit', 0, 'hours') as string}`
+		: undefined;
+	const withoutAnswer = decided.items.map((entry, index) =>
+		pending.has(index)
+			? {
+					item: {
+						...entry.item,
+						json: {
+							...entry.item.json,
+							support: applyOutcome(entry.item.json.support as IDataObject, 'no_answer', {
+								at: expires ?? now.toISOString(),
+								waitedFor,
+							}),
 						},
-						output: OUTPUT_INDEX.escalate,
-					}
-				: entry,
-		);
-		const executeData = this.getExecuteData();
-		executeData.data = { main: toOutputs(onTimeout) };
-		this.setMetadata({ forwardAllOutputs: true } as never);
-	}
+					},
+					output: OUTPUT_INDEX.escalate,
+				}
+			: entry,
+	);
+	const stored = toOutputs(withoutAnswer);
+	this.getExecuteData().data = {
+		main: firstOutputOnly ? [stored[OUTPUT_INDEX.auto_send]] : stored,
+	};
+	if (!firstOutputOnly) this.setMetadata({ forwardAllOutputs: true } as never);
 
 	await this.putExecutionToWait(waitTill);
 	return toOutputs(decided.items);

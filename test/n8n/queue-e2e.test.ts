@@ -5,10 +5,12 @@
  * 200 emails go in; every customer email gets exactly one reply or one escalation notice (automatic
  * mail none), and a WebSocket subscriber on the relay receives every node event of every run.
  */
+import { execFile } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
+import { promisify } from 'node:util';
 import { requestedVersion } from '../harness/n8n';
 import { QueueN8n } from '../harness/queue';
-import { freePort } from '../harness/n8n';
+import { freePort, sleep } from '../harness/n8n';
 import { Relay } from '../../status-relay/server/app';
 import { loadConfig } from '../../status-relay/server/config';
 import { createLogger } from '../../status-relay/server/logger';
@@ -268,5 +270,61 @@ describe(`queue mode: main + 2 workers, ${EMAILS} emails (${requestedVersion()})
 			expect(Number(/^relay_hook_sources (\d+)/m.exec(metrics)?.[1])).toBe(2);
 		},
 		20 * 60_000,
+	);
+
+	it(
+		'a wait that n8n ends without the reviewer (as when it runs a stalled job again) sends no unapproved reply',
+		async () => {
+			// A worker under load can let a job's lock lapse; the queue then gives the job to another
+			// worker, which runs the stored waiting execution: n8n ends the wait itself and passes the
+			// waiting node's stored input on, as it does when "Limit Wait Time" runs out. Ending the wait
+			// in the database takes the same path (n8n's wait tracker runs it within a minute).
+			const sample = loadSamples().find((s) => s.id === 'injection-en')!;
+			const [message] = await buildSamples(
+				[{ ...sample, subject: `${sample.subject} [wait ended by n8n]` }],
+				randomUUID().slice(0, 8),
+			);
+			await postSamples(webhookUrl, [message]);
+			const tracker = new ExecutionTracker(queue.main, workflowId);
+			let waiting: string | undefined;
+			for (const deadline = Date.now() + 5 * 60_000; !waiting && Date.now() < deadline;) {
+				if ((await tracker.statuses()).get(message.messageId) === 'waiting')
+					waiting = (await tracker.list()).find((e) => e.status === 'waiting')?.id;
+				else await sleep(500);
+			}
+			expect(waiting).toBeDefined();
+			await promisify(execFile)('psql', [
+				'-h',
+				postgres.host,
+				'-p',
+				String(postgres.port),
+				'-U',
+				postgres.user,
+				'-d',
+				postgres.database,
+				'-v',
+				'ON_ERROR_STOP=1',
+				'-c',
+				`UPDATE execution_entity SET "waitTill" = NOW() WHERE id = ${Number(waiting)}`,
+			]);
+			let status: string | undefined;
+			for (const deadline = Date.now() + 5 * 60_000; Date.now() < deadline; await sleep(1000)) {
+				status = (await tracker.statuses()).get(message.messageId);
+				if (status && !['new', 'running', 'waiting'].includes(status)) break;
+			}
+			expect(status).toBe('success');
+			await sleep(500);
+			const about = mailbox
+				.summaries()
+				.filter(
+					(m) => m.about === message.messageId || m.review?.subject === message.sample.subject,
+				)
+				.map((m) => m.kind)
+				.sort();
+			// n8n 2.x passes every output on: the unanswered email goes to Escalate (a notice to the
+			// team); n8n 1.x passes the first output (Auto Send) only: it stops there. Never a reply.
+			expect(about).toEqual(queue.main.major < 2 ? ['review'] : ['escalation', 'review']);
+		},
+		15 * 60_000,
 	);
 });

@@ -42,8 +42,11 @@ export interface ExecuteNodeOptions {
 	credentials?: Record<string, ICredentialDataDecryptedObject>;
 	/** Workflow timezone (n8n's `getTimezone()`); default UTC. */
 	timezone?: string;
-	/** Extra or replaced context members (e.g. `helpers.httpRequest`, `putExecutionToWait`). */
-	context?: Partial<Record<keyof IExecuteFunctions, unknown>>;
+	/**
+	 * Extra or replaced context members (e.g. `helpers.httpRequest`, `putExecutionToWait`, or n8n 1.x's
+	 * `setSignatureValidationRequired` to run as in n8n 1.x).
+	 */
+	context?: Partial<Record<keyof IExecuteFunctions | 'setSignatureValidationRequired', unknown>>;
 }
 
 export interface ExecuteNodeResult {
@@ -52,6 +55,8 @@ export interface ExecuteNodeResult {
 	node: INode;
 	/** Calls made to context members that record instead of act (setMetadata, putExecutionToWait). */
 	calls: Array<{ method: string; args: unknown[] }>;
+	/** The node's stack entry: what n8n passes on as the node's output when it ends a wait itself. */
+	executeData: IExecuteData;
 }
 
 /**
@@ -251,7 +256,7 @@ export async function executeNode(
 	context.helpers = strict(context.helpers as object);
 
 	const outputs = await nodeType.execute!.call(strict(context) as unknown as IExecuteFunctions);
-	return { outputs: (outputs ?? []) as INodeExecutionData[][], node, calls };
+	return { outputs: (outputs ?? []) as INodeExecutionData[][], node, calls, executeData };
 }
 
 /**

@@ -3,7 +3,7 @@
  * pairedItem, Continue on Fail, the error without it, and Decide and Wait for Approval putting the
  * execution to wait after notifying the reviewer.
  */
-import type { INodeExecutionData } from 'n8n-workflow';
+import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError, WAIT_INDEFINITELY } from 'n8n-workflow';
 import { SupportEscalation } from '../../../nodes/SupportEscalation/SupportEscalation.node';
 import { supportItem } from '../escalation/fixtures';
@@ -81,11 +81,51 @@ describe('Support Escalation execute (in process)', () => {
 		});
 		expect(posts).toHaveLength(1);
 		expect(posts[0]).toMatchObject({ method: 'POST', url: 'http://127.0.0.1:9/approvals' });
-		expect(calls).toEqual([{ method: 'putExecutionToWait', args: [WAIT_INDEFINITELY] }]);
+		expect(calls).toEqual([
+			{ method: 'setMetadata', args: [{ forwardAllOutputs: true }] },
+			{ method: 'putExecutionToWait', args: [WAIT_INDEFINITELY] },
+		]);
 		expect(pairing(outputs)).toEqual([[{ item: 0 }], [{ item: 1 }], []]);
 		expect(outputs[1][0].json.support).toMatchObject({
 			approval: { status: 'waiting', notified: 'http:http://127.0.0.1:9/approvals' },
 		});
 		expect(outputs[0][0].json.support).toMatchObject({ approval: { status: 'not_needed' } });
+	});
+
+	it('a wait that n8n ends without the webhook (timeout, a stalled queue job run again) sends no reply awaiting approval', async () => {
+		const waitAndApprove = {
+			operation: 'sendAndWait',
+			allowAutoSend: true,
+			approvalChannel: 'http',
+			notifyUrl: 'http://127.0.0.1:9/approvals',
+		};
+		const helpers = { httpRequest: async () => undefined };
+		// n8n 2.x passes every output of the stored entry on: the unanswered reply goes to Escalate.
+		const v2 = await executeNode(node, {
+			parameters: waitAndApprove,
+			items: [ready, unsureDraft],
+			context: { helpers },
+		});
+		expect(pairing(v2.executeData.data.main as INodeExecutionData[][])).toEqual([
+			[{ item: 0 }],
+			[],
+			[{ item: 1 }],
+		]);
+		const unanswered = v2.executeData.data.main[2]![0].json.support as IDataObject;
+		expect(unanswered).toMatchObject({
+			approval: { status: 'no_answer' },
+			decision: { action: 'escalate' },
+		});
+		expect((unanswered.decision as IDataObject).reasons).toContain(
+			"approval-ended: n8n ended the wait without a reviewer's answer",
+		);
+		// n8n 1.x passes the first output on only: the email to auto-send goes, the unanswered one stops.
+		const v1 = await executeNode(node, {
+			parameters: waitAndApprove,
+			items: [ready, unsureDraft],
+			context: { helpers, setSignatureValidationRequired: () => undefined },
+		});
+		expect(pairing(v1.executeData.data.main as INodeExecutionData[][])).toEqual([[{ item: 0 }]]);
+		expect(v1.calls.map((call) => call.method)).toEqual(['putExecutionToWait']);
 	});
 });
