@@ -51,7 +51,7 @@ export const DEFAULT_N8N1_VERSION = '1.123.81';
 
 /**
  * jest's timeout for a test that stops and starts n8n itself (two or three starts): on a loaded
- * machine one start alone can take two minutes, more than the n8n tests' 180 s default.
+ * machine one start alone can take over three minutes.
  */
 export const RESTART_TEST_TIMEOUT = 15 * 60_000;
 

@@ -242,8 +242,9 @@ describe('adversarial mail with a model that obeys it', () => {
 			);
 			// The stand-in model really was used and really obeyed: it drafted every mail.
 			expect(drafted).toBe(ADVERSARIAL.length);
-			// A draft per mail at least; the classifier asks the model too, but under heavy load one of its
-			// calls may time out and fall back to the offline model (a CI run at load 14: 107 of 108).
+			// A draft per mail at least. The classifier asks the model too, but under heavy load a call can
+			// time out and fall back to the offline model (most likely what a CI run at load 14 saw: 107 of
+			// 108 requests, with every mail drafted by the model).
 			expect(llm.requests.length).toBeGreaterThanOrEqual(ADVERSARIAL.length);
 			expect(missed).toEqual([]);
 			expect(notReached).toEqual([]);
