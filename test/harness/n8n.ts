@@ -505,24 +505,24 @@ export class N8n {
 	}
 
 	async activate(workflowId: string): Promise<void> {
-		try {
-			// n8n 1.x once answered 404 for a workflow it had just created (under CI load): a few more
-			// tries there before the 404 counts.
-			for (let attempt = 1; ; attempt++) {
-				try {
-					await this.api('POST', `/workflows/${workflowId}/activate`);
-					break;
-				} catch (error) {
-					if (this.major >= 2 || attempt >= 5 || !/-> 404/.test(String(error))) throw error;
+		for (let attempt = 1; ; attempt++) {
+			try {
+				await this.api('POST', `/workflows/${workflowId}/activate`);
+				return;
+			} catch (error) {
+				if (!/-> 404/.test(String(error))) throw error;
+				// n8n 1.x once answered 404 for a workflow it had just created (under CI load): a few more
+				// tries there before the 404 counts.
+				if (this.major < 2 && attempt < 5) {
 					await sleep(2000);
+					continue;
 				}
+				// n8n 2.x publishes instead; on 1.x the 404 itself is the news.
+				await this.api('POST', `/workflows/${workflowId}/publish`, {}).catch((publish: Error) => {
+					throw new Error(`${String(error)}\nthen ${publish.message}`);
+				});
+				return;
 			}
-		} catch (error) {
-			if (!/-> 404/.test(String(error))) throw error;
-			// n8n 2.x publishes instead; on 1.x the 404 itself is the news (seen once under CI load).
-			await this.api('POST', `/workflows/${workflowId}/publish`, {}).catch((publish: Error) => {
-				throw new Error(`${String(error)}\nthen ${publish.message}`);
-			});
 		}
 	}
 

@@ -310,27 +310,23 @@ describe(`queue mode: main + 2 workers, ${EMAILS} emails (${requestedVersion()})
 				'-c',
 				`UPDATE execution_entity SET "waitTill" = NOW() WHERE id = ${Number(waiting[0].id)}`,
 			]);
-			const status = await waitFor(
-				async () => {
-					const now = await statusOf();
-					return now && !['new', 'running', 'waiting'].includes(now) && now;
-				},
+			await waitFor(
+				async () => !['new', 'running', 'waiting'].includes((await statusOf()) ?? 'new'),
 				{ what: "n8n's wait tracker to end the wait", timeoutMs: 5 * 60_000, intervalMs: 1000 },
 			);
-			expect(status).toBe('success');
-			// Mail a run sends is in the mailbox once the run has finished (SMTP answered before the
-			// node went on); a reply, had one gone out, would be there too.
-			const kinds = () =>
-				mailbox
-					.summaries()
-					.filter(
-						(m) => m.about === message.messageId || m.review?.subject === message.sample.subject,
-					)
-					.map((m) => m.kind)
-					.sort();
+			// What the mailbox holds about the email once its run has finished: a reply, had one gone
+			// out, would be there.
+			const {
+				outcomes: [outcome],
+			} = await waitForOutcomes({ n8n: queue.main, mailbox, workflowId }, [message], {
+				timeoutMs: 60_000,
+			});
+			expect(outcome.executionStatus).toBe('success');
 			// n8n 2.x passes every output on: the unanswered email goes to Escalate (a notice to the
 			// team); n8n 1.x passes the first output (Auto Send) only: it stops there. Never a reply.
-			expect(kinds()).toEqual(queue.main.major < 2 ? ['review'] : ['escalation', 'review']);
+			expect([...outcome.outcomes].sort()).toEqual(
+				queue.main.major < 2 ? ['review'] : ['escalation', 'review'],
+			);
 		},
 		15 * 60_000,
 	);

@@ -89,14 +89,18 @@ export async function activateTrigger(
 	);
 }
 
-/** Every finished execution of a workflow (public API pages of up to 250). */
-export async function allExecutions(n8n: N8n, workflowId: string): Promise<ExecutionRecord[]> {
+/** Every finished execution of a workflow (public API pages of up to 250), with its data or not. */
+export async function allExecutions(
+	n8n: N8n,
+	workflowId: string,
+	includeData = true,
+): Promise<ExecutionRecord[]> {
 	const records: ExecutionRecord[] = [];
 	let cursor: string | undefined;
 	for (;;) {
 		const page = await n8n.api<{ data: ExecutionRecord[]; nextCursor?: string | null }>(
 			'GET',
-			`/executions?workflowId=${workflowId}&includeData=true&limit=250${cursor ? `&cursor=${cursor}` : ''}`,
+			`/executions?workflowId=${workflowId}&includeData=${includeData}&limit=250${cursor ? `&cursor=${cursor}` : ''}`,
 		);
 		records.push(...page.data);
 		if (!page.nextCursor) break;
@@ -127,30 +131,17 @@ export async function waitForEmails(
 	workflowId: string,
 	count: number,
 	timeoutMs = 30_000,
-	nodeName = 'Support Inbox Trigger',
 ): Promise<Array<Record<string, any>>> {
 	const deadline = Date.now() + timeoutMs;
 	const read = new Map<string, ExecutionRecord>();
 	let emails: Array<Record<string, any>> = [];
 	while (Date.now() < deadline) {
-		let cursor: string | undefined;
-		for (;;) {
-			const page = await n8n.api<{ data: ExecutionRecord[]; nextCursor?: string | null }>(
-				'GET',
-				`/executions?workflowId=${workflowId}&limit=250${cursor ? `&cursor=${cursor}` : ''}`,
-			);
-			for (const execution of page.data) {
-				if (execution.status === 'running' || execution.status === 'new') continue;
-				if (read.has(String(execution.id))) continue;
-				read.set(
-					String(execution.id),
-					await n8n.api<ExecutionRecord>('GET', `/executions/${execution.id}?includeData=true`),
-				);
-			}
-			if (!page.nextCursor) break;
-			cursor = page.nextCursor;
+		for (const execution of await allExecutions(n8n, workflowId, false)) {
+			const id = String(execution.id);
+			if (!read.has(id))
+				read.set(id, await n8n.api<ExecutionRecord>('GET', `/executions/${id}?includeData=true`));
 		}
-		emails = emittedEmails([...read.values()], nodeName);
+		emails = emittedEmails([...read.values()]);
 		if (emails.length >= count) return emails;
 		await sleep(250);
 	}
